@@ -157,6 +157,7 @@ fn LayerToggles(show_customers: RwSignal<bool>, show_prospects: RwSignal<bool>) 
                 <input
                     type="checkbox"
                     data-testid=format!("toggle-{}", kind.as_str())
+                    checked=signal.get_untracked()
                     prop:checked=move || signal.get()
                     on:change=move |ev| signal.set(event_target_checked(&ev))
                 />

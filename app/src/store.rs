@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use wilayah_shared::domain::{AccountKind, DashboardSummary, MapAccount};
 
 use crate::map::MapSettings;
@@ -16,12 +17,11 @@ pub enum StoreError {
     Database(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
-/// Half-open time range `[from, to)` as RFC 3339 UTC strings, e.g. the calendar day for
-/// "visits today". Strings keep this crate free of a date library; the store parses them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Half-open time range `[from, to)`, e.g. the calendar day for "visits today".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UtcRange {
-    pub from: String,
-    pub to: String,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
 }
 
 #[async_trait]

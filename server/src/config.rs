@@ -1,0 +1,42 @@
+//! Start-up configuration: command-line flags, each also readable from the environment.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+#[derive(Debug, Clone, Parser)]
+#[command(name = "wilayah", version, about = "Wilayah, the map-first CRM: web server")]
+pub struct Config {
+    /// Database: `sqlite://path/to/file.db` (created on first start) or `postgres://user@host/db`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/wilayah.db")]
+    pub database_url: String,
+
+    /// Address and port to listen on.
+    #[arg(long, env = "WILAYAH_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+
+    /// Folder with the built site (wasm bundle, vendored MapLibre, basemap); made by scripts/build.sh.
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+
+    /// Optional `{z}/{x}/{y}` raster tile URL drawn over the offline basemap (e.g. an OpenStreetMap
+    /// tile server your deployment may use). Without it the map works fully offline.
+    #[arg(long, env = "WILAYAH_TILE_URL")]
+    pub tile_url: Option<String>,
+
+    /// Attribution shown for `--tile-url` tiles (required by most tile providers).
+    #[arg(long, env = "WILAYAH_TILE_ATTRIBUTION")]
+    pub tile_attribution: Option<String>,
+
+    /// Do not fill an empty database with demo data on start.
+    #[arg(long, env = "WILAYAH_NO_DEMO")]
+    pub no_demo: bool,
+}
+
+impl Config {
+    /// The defaults, as a fresh `wilayah` with no flags and no environment would use them.
+    pub fn defaults() -> Self {
+        Config::parse_from(["wilayah"])
+    }
+}

@@ -1,0 +1,143 @@
+//! Database access: picks SQLite or PostgreSQL from the URL, migrates, and hands out the store.
+
+mod store;
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::{Postgres, Sqlite, SqlSafeStr};
+
+pub use store::{ServerStore, SqlStore};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(
+        "unsupported database URL {0:?}: use sqlite://path/to/file.db or postgres://user@host:port/database"
+    )]
+    UnsupportedUrl(String),
+    #[error("invalid database URL {url:?}: {source}")]
+    InvalidUrl { url: String, source: sqlx::Error },
+    #[error("could not create the folder {path} for the SQLite database: {source}")]
+    CreateDir { path: String, source: std::io::Error },
+    #[error("could not connect to {url}: {source}")]
+    Unreachable { url: String, source: sqlx::Error },
+    #[error("migrating {url} failed: {source}")]
+    Migrate { url: String, source: sqlx::migrate::MigrateError },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Self, DbError> {
+        let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or_default();
+        match scheme {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            _ => Err(DbError::UnsupportedUrl(url.to_owned())),
+        }
+    }
+}
+
+/// Shows a URL without its password, for logs and error messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Migrations are compiled into the binary so a deployed server needs no migrations folder.
+fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator {
+    Migrator::with_migrations(
+        files
+            .iter()
+            .map(|&(version, description, sql)| {
+                Migration::new(version, description.into(), MigrationType::Simple, sql.into_sql_str(), false)
+            })
+            .collect(),
+    )
+}
+
+fn sqlite_migrator() -> Migrator {
+    migrator(&[(1, "core", include_str!("../../../migrations/sqlite/0001_core.sql"))])
+}
+
+fn postgres_migrator() -> Migrator {
+    migrator(&[(1, "core", include_str!("../../../migrations/postgres/0001_core.sql"))])
+}
+
+/// Connects to the database the URL names, creating (SQLite) and migrating it as needed.
+pub async fn connect(url: &str) -> Result<Arc<dyn ServerStore>, DbError> {
+    let shown = redact(url);
+    let invalid = |source| DbError::InvalidUrl { url: shown.clone(), source };
+    let unreachable = |source| DbError::Unreachable { url: shown.clone(), source };
+    let migrate = |source| DbError::Migrate { url: shown.clone(), source };
+    match Backend::from_url(url)? {
+        Backend::Sqlite => {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(invalid)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5));
+            if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|source| DbError::CreateDir { path: dir.display().to_string(), source })?;
+            }
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await
+                .map_err(unreachable)?;
+            sqlite_migrator().run(&pool).await.map_err(migrate)?;
+            Ok(Arc::new(SqlStore::<Sqlite>::new(pool)))
+        }
+        Backend::Postgres => {
+            let options = PgConnectOptions::from_str(url).map_err(invalid)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(options)
+                .await
+                .map_err(unreachable)?;
+            postgres_migrator().run(&pool).await.map_err(migrate)?;
+            Ok(Arc::new(SqlStore::<Postgres>::new(pool)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_follows_the_url_scheme() {
+        assert_eq!(Backend::from_url("sqlite://data/x.db").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::from_url("sqlite::memory:").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::from_url("postgres://u@h/db").unwrap(), Backend::Postgres);
+        assert_eq!(Backend::from_url("postgresql://u@h/db").unwrap(), Backend::Postgres);
+        let err = Backend::from_url("mysql://u@h/db").unwrap_err();
+        assert!(err.to_string().contains("unsupported database URL \"mysql://u@h/db\""), "{err}");
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgres://me:secret@db:5432/crm"), "postgres://me:***@db:5432/crm");
+        assert_eq!(redact("postgres://me@db/crm"), "postgres://me@db/crm");
+        assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+}

@@ -1,0 +1,38 @@
+//! The HTTP surface: probes, the REST API under `/api/v1`, and the Leptos pages.
+
+pub mod error;
+mod health;
+mod map;
+
+use axum::Router;
+use axum::routing::get;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+use wilayah_app::{App, shell};
+
+use crate::AppState;
+
+/// Request bodies above this are refused with 413 before any handler reads them.
+const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+fn api_router() -> Router<AppState> {
+    Router::new().route("/map/accounts.geojson", get(map::accounts_geojson))
+}
+
+/// The whole application. Tests drive it with `tower::ServiceExt::oneshot`, no port needed.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context = state.app_context.clone();
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .nest("/api/v1", api_router())
+        .leptos_routes_with_context(&state, routes, move || provide_context(context.clone()), move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,121 @@
+//! Wilayah's server: configuration, database, spatial index and HTTP, as a library so tests can
+//! build the whole application in-process. `main.rs` only parses flags and calls [`run`].
+
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod http;
+pub mod index;
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use chrono::{Duration, Utc};
+use leptos::config::LeptosOptions;
+use tokio::net::TcpListener;
+use wilayah_app::map::MapSettings;
+use wilayah_app::store::{AppContext, Store, StoreError, UtcRange};
+
+use crate::config::Config;
+use crate::db::{DbError, ServerStore};
+use crate::index::AccountIndex;
+
+/// The name `scripts/build.sh` gives the wasm bundle (`pkg/wilayah.js`, `pkg/wilayah.wasm`).
+pub const OUTPUT_NAME: &str = "wilayah";
+/// Seed of the demo data a fresh database gets, fixed so every install shows the same world.
+pub const DEMO_SEED: u64 = 2026;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn ServerStore>,
+    pub index: Arc<AccountIndex>,
+    pub leptos_options: LeptosOptions,
+    pub app_context: AppContext,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error("loading demo data failed: {0}")]
+    Seed(StoreError),
+    #[error("loading the spatial index failed: {0}")]
+    Index(StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: std::net::SocketAddr, source: std::io::Error },
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}
+
+/// The current UTC calendar day, for "today" figures.
+fn utc_today() -> UtcRange {
+    let from = Utc::now().date_naive().and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
+    UtcRange { from, to: from + Duration::days(1) }
+}
+
+/// Connects, migrates, seeds a fresh database with demo data (unless disabled) and loads the
+/// spatial index: everything the server needs before it can answer.
+pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
+    let store = db::connect(&config.database_url).await?;
+    if !config.no_demo && store.has_no_accounts().await.map_err(StartError::Seed)? {
+        let data = demo::generate(DEMO_SEED, Utc::now().date_naive());
+        store.seed(&data, Utc::now()).await.map_err(StartError::Seed)?;
+        tracing::info!(accounts = data.accounts.len(), "seeded demo data into the empty database");
+    }
+    let index = Arc::new(AccountIndex::default());
+    index.load(&store.map_accounts(None).await.map_err(StartError::Index)?);
+
+    let leptos_options = LeptosOptions::builder()
+        .output_name(OUTPUT_NAME)
+        .site_root(config.site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(config.listen)
+        .build();
+    let app_context = AppContext {
+        store: store.clone() as Arc<dyn Store>,
+        map_settings: MapSettings {
+            tile_url: config.tile_url.clone(),
+            tile_attribution: config.tile_attribution.clone(),
+            center: (113.5, -3.5),
+            zoom: 4.2,
+        },
+        today: Arc::new(utc_today),
+    };
+    Ok(AppState { store, index, leptos_options, app_context })
+}
+
+/// Serves the application on `listener` until Ctrl-C / SIGTERM.
+pub async fn serve(listener: TcpListener, state: AppState) -> Result<(), StartError> {
+    axum::serve(listener, http::router(state)).with_graceful_shutdown(shutdown_signal()).await.map_err(StartError::Serve)
+}
+
+/// Prepares, binds and serves: what `wilayah` does.
+pub async fn run(config: Config) -> Result<(), StartError> {
+    let state = prepare(&config).await?;
+    let listener = TcpListener::bind(config.listen).await.map_err(|source| StartError::Listen { addr: config.listen, source })?;
+    let addr = listener.local_addr().map_err(StartError::Serve)?;
+    tracing::info!(database = %db::redact(&config.database_url), "ready");
+    println!("Wilayah is running at http://{addr}/  (Ctrl-C to stop)");
+    serve(listener, state).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}
