@@ -11,7 +11,11 @@ use wilayah_tests::{TestApp, TestDatabase};
 
 fn demo_counts() -> (usize, usize) {
     let data = demo::generate(DEMO_SEED, chrono_today());
-    let customers = data.accounts.iter().filter(|a| a.kind == AccountKind::Customer).count();
+    let customers = data
+        .accounts
+        .iter()
+        .filter(|a| a.kind == AccountKind::Customer)
+        .count();
     (customers, data.accounts.len() - customers)
 }
 
@@ -64,7 +68,9 @@ async fn the_map_feed_is_geojson_of_every_account_of_the_asked_kind() {
     let app = TestApp::start().await;
     let (customers, prospects) = demo_counts();
     for (kind, expected) in [("customer", customers), ("prospect", prospects)] {
-        let (status, body) = app.get_json(&format!("/api/v1/map/accounts.geojson?kind={kind}")).await;
+        let (status, body) = app
+            .get_json(&format!("/api/v1/map/accounts.geojson?kind={kind}"))
+            .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body["type"], "FeatureCollection");
         let features = body["features"].as_array().unwrap();
@@ -73,11 +79,17 @@ async fn the_map_feed_is_geojson_of_every_account_of_the_asked_kind() {
             assert_eq!(f["properties"]["kind"], kind);
             let [lon, lat] = [0, 1].map(|i| f["geometry"]["coordinates"][i].as_f64().unwrap());
             // Demo accounts are around Indonesian cities.
-            assert!((95.0..=141.0).contains(&lon) && (-11.0..=6.0).contains(&lat), "{lon},{lat}");
+            assert!(
+                (95.0..=141.0).contains(&lon) && (-11.0..=6.0).contains(&lat),
+                "{lon},{lat}"
+            );
         }
     }
     let (_, all) = app.get_json("/api/v1/map/accounts.geojson").await;
-    assert_eq!(all["features"].as_array().unwrap().len(), customers + prospects);
+    assert_eq!(
+        all["features"].as_array().unwrap().len(),
+        customers + prospects
+    );
 }
 
 #[tokio::test]
@@ -86,7 +98,10 @@ async fn an_unknown_kind_is_a_400_naming_the_field() {
     let (status, body) = app.get_json("/api/v1/map/accounts.geojson?kind=vip").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["field"], "kind");
-    assert!(body["error"].as_str().unwrap().contains("\"vip\""), "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("\"vip\""),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -95,22 +110,37 @@ async fn the_home_page_is_rendered_on_the_server_with_figures_and_hydration_scri
     let (status, body) = app.get("/").await;
     let html = String::from_utf8(body).unwrap();
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("Customers and territories at a glance"), "{html}");
+    assert!(
+        html.contains("Customers and territories at a glance"),
+        "{html}"
+    );
     assert!(html.contains("/vendor/maplibre-gl.js"));
-    assert!(html.contains("/pkg/wilayah.js") || html.contains("\"pkg\", \"wilayah\""), "hydration script missing");
+    assert!(
+        html.contains("/pkg/wilayah.js") || html.contains("\"pkg\", \"wilayah\""),
+        "hydration script missing"
+    );
     let (customers, _) = demo_counts();
-    assert!(html.contains(&format!("data-testid=\"count-customers\">{customers}<")), "customer count not rendered");
+    assert!(
+        html.contains(&format!("data-testid=\"count-customers\">{customers}<")),
+        "customer count not rendered"
+    );
     assert!(html.contains("id=\"map\""));
 }
 
 #[tokio::test]
 async fn the_language_cookie_switches_the_server_rendered_text() {
     let app = TestApp::start().await;
-    let request = Request::get("/").header("cookie", "wilayah_lang=id").body(Body::empty()).unwrap();
+    let request = Request::get("/")
+        .header("cookie", "wilayah_lang=id")
+        .body(Body::empty())
+        .unwrap();
     let (status, body) = app.request(request).await;
     let html = String::from_utf8(body).unwrap();
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("Pelanggan dan wilayah dalam satu peta"), "Indonesian tagline missing");
+    assert!(
+        html.contains("Pelanggan dan wilayah dalam satu peta"),
+        "Indonesian tagline missing"
+    );
     assert!(!html.contains("Customers and territories at a glance"));
 }
 
@@ -129,14 +159,21 @@ async fn the_dashboard_server_function_returns_live_counts() {
     assert_eq!(summary["prospects"], prospects as u64);
     assert_eq!(summary["reps"], 8);
     assert_eq!(summary["territories"], 8);
-    assert_eq!(summary["visits_today"], 18, "three technicians, six visits each today");
+    assert_eq!(
+        summary["visits_today"], 18,
+        "three technicians, six visits each today"
+    );
 }
 
 #[tokio::test]
 async fn static_assets_are_served_from_the_site_root() {
     let app = TestApp::start().await;
     let (status, body) = app.get("/wilayah.css").await;
-    assert_eq!(status, StatusCode::OK, "run scripts/build.sh --site-only first");
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "run scripts/build.sh --site-only first"
+    );
     assert!(String::from_utf8_lossy(&body).contains(".map"));
     let (status, _) = app.get("/no/such/file.js").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -146,8 +183,15 @@ async fn static_assets_are_served_from_the_site_root() {
 async fn an_unsupported_database_url_is_a_clear_error() {
     let mut config = Config::defaults();
     config.database_url = "mysql://root@localhost/crm".into();
-    let err = prepare(&config).await.err().expect("must refuse").to_string();
-    assert!(err.contains("unsupported database URL") && err.contains("mysql://"), "{err}");
+    let err = prepare(&config)
+        .await
+        .err()
+        .expect("must refuse")
+        .to_string();
+    assert!(
+        err.contains("unsupported database URL") && err.contains("mysql://"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -155,14 +199,25 @@ async fn an_unreachable_database_is_a_clear_error_without_the_password() {
     let mut config = Config::defaults();
     // Port 1 on loopback: nothing listens there, so the connection is refused at once.
     config.database_url = "postgres://wilayah:s3cret@127.0.0.1:1/crm".into();
-    let err = prepare(&config).await.err().expect("must refuse").to_string();
-    assert!(err.contains("could not connect to postgres://wilayah:***@127.0.0.1:1/crm"), "{err}");
+    let err = prepare(&config)
+        .await
+        .err()
+        .expect("must refuse")
+        .to_string();
+    assert!(
+        err.contains("could not connect to postgres://wilayah:***@127.0.0.1:1/crm"),
+        "{err}"
+    );
     assert!(!err.contains("s3cret"));
 }
 
 #[tokio::test]
 async fn the_suite_runs_on_the_backend_it_was_asked_for() {
     let db = TestDatabase::create().await;
-    let expected = if TestDatabase::backend() == "postgres" { "postgres://" } else { "sqlite://" };
+    let expected = if TestDatabase::backend() == "postgres" {
+        "postgres://"
+    } else {
+        "sqlite://"
+    };
     assert!(db.url.starts_with(expected), "{}", db.url);
 }

@@ -1,1 +1,241 @@
-fn main() {}
+//! End-to-end smoke test in a real browser: the server on a free port with a fresh database,
+//! headless Debian Chromium driven through chromedriver. Checks that the page hydrated, that the
+//! map finished drawing (MapLibre's `idle`) and that its account layers hold the seeded points.
+//! Leaves a screenshot in target/screenshots/ for humans.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use wilayah_shared::domain::AccountKind;
+use wilayah_tests::{TestApp, project_root};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// chromedriver as a child process, killed when the test ends.
+struct Chromedriver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn start_chromedriver() -> Chromedriver {
+    let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+    let port = free_port();
+    let child = Command::new(&binary)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("cannot start {binary}: {e}. Install Debian's chromium and chromium-driver (scripts/test.sh does).")
+        });
+    Chromedriver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+async fn connect(driver: &Chromedriver) -> Client {
+    let profile = std::env::temp_dir().join(format!("wilayah-chromium-{}", std::process::id()));
+    let capabilities = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1280,800", format!("--user-data-dir={}", profile.display()),
+            ],
+        },
+    });
+    let capabilities = match capabilities {
+        Value::Object(map) => map,
+        _ => unreachable!(),
+    };
+    let started = Instant::now();
+    loop {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(capabilities.clone())
+            .connect(&driver.url)
+            .await
+        {
+            Ok(client) => return client,
+            Err(e) if started.elapsed() < Duration::from_secs(20) => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!(
+                "could not open a Chromium session through chromedriver at {}: {e}",
+                driver.url
+            ),
+        }
+    }
+}
+
+/// Polls a JavaScript expression until it returns something other than null/false.
+async fn wait_for_js(client: &Client, what: &str, script: &str) -> Value {
+    let started = Instant::now();
+    loop {
+        let value = client.execute(script, vec![]).await.unwrap_or(Value::Null);
+        if !matches!(value, Value::Null | Value::Bool(false)) {
+            return value;
+        }
+        if started.elapsed() > WAIT {
+            let errors = client
+                .execute("return window.__wilayahErrors || []", vec![])
+                .await
+                .unwrap_or(Value::Null);
+            panic!("timed out after {WAIT:?} waiting for {what}; page errors: {errors}");
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+async fn text_of(client: &Client, test_id: &str) -> String {
+    client
+        .find(Locator::Css(&format!("[data-testid='{test_id}']")))
+        .await
+        .unwrap_or_else(|e| panic!("element {test_id} missing: {e}"))
+        .text()
+        .await
+        .expect("text")
+}
+
+#[tokio::test]
+async fn home_page_hydrates_and_draws_the_seeded_accounts_on_the_map() {
+    let site = project_root().join("target/site");
+    assert!(
+        site.join("pkg/wilayah.wasm").exists() && site.join("vendor/maplibre-gl.js").exists(),
+        "the site is not built: run scripts/build.sh --site-only (scripts/test.sh does) before this test"
+    );
+    let app = TestApp::start().await;
+    let base = app.serve().await;
+    let driver = start_chromedriver();
+    let client = connect(&driver).await;
+
+    client.goto(&base).await.expect("open the home page");
+    // Collect script errors from here on, so a failure can say what broke.
+    client
+        .execute("window.__wilayahErrors = []; window.addEventListener('error', e => window.__wilayahErrors.push(String(e.message)));", vec![])
+        .await
+        .expect("install error hook");
+
+    // 1. Hydration: the language switch only works once the wasm has taken over the page.
+    assert_eq!(
+        text_of(&client, "tagline").await,
+        "Customers and territories at a glance"
+    );
+    let started = Instant::now();
+    loop {
+        client
+            .find(Locator::Css("[data-testid='lang-switch']"))
+            .await
+            .expect("switch")
+            .click()
+            .await
+            .expect("click");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        if text_of(&client, "tagline").await == "Pelanggan dan wilayah dalam satu peta" {
+            break;
+        }
+        // Before hydration a click does nothing; try again until the wasm is running.
+        assert!(
+            started.elapsed() < WAIT,
+            "the page never hydrated: the language switch had no effect"
+        );
+    }
+    assert_eq!(text_of(&client, "lang-switch").await, "English");
+
+    // 2. The map drew everything it had to: MapLibre's `idle` event fired.
+    wait_for_js(
+        &client,
+        "the map's idle event",
+        "return document.querySelector('#map[data-map-idle=true]') !== null",
+    )
+    .await;
+
+    // 3. The account layers hold exactly the seeded accounts, and some are on screen.
+    let counts = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const map = window.wilayahMap;
+             Promise.all(['customers', 'prospects'].map(id => map.getSource(id).getData()))
+               .then(([c, p]) => done([c.features.length, p.features.length]))
+               .catch(e => done(String(e)));",
+            vec![],
+        )
+        .await
+        .expect("read the map sources");
+    let summary = app.state.store.map_accounts(None).await.expect("accounts");
+    let seeded = |kind| summary.iter().filter(|a| a.kind == kind).count();
+    assert_eq!(
+        counts,
+        json!([seeded(AccountKind::Customer), seeded(AccountKind::Prospect)]),
+        "map sources vs database"
+    );
+    let rendered = client
+        .execute(
+            "return window.wilayahMap.queryRenderedFeatures({layers: ['customers-clusters', 'customers-points', 'prospects-clusters', 'prospects-points']}).length",
+            vec![],
+        )
+        .await
+        .expect("query rendered features");
+    assert!(
+        rendered.as_u64().unwrap_or(0) > 0,
+        "no account drawn on the map: {rendered}"
+    );
+
+    std::fs::create_dir_all(project_root().join("target/screenshots")).expect("screenshot folder");
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(project_root().join("target/screenshots/home.png"), png)
+        .expect("write screenshot");
+
+    // 4. A layer toggle hides the prospects on the map.
+    client
+        .find(Locator::Css("[data-testid='toggle-prospect']"))
+        .await
+        .expect("toggle")
+        .click()
+        .await
+        .expect("click");
+    wait_for_js(
+        &client,
+        "prospects hidden",
+        "return window.wilayahMap.getLayoutProperty('prospects-points', 'visibility') === 'none'",
+    )
+    .await;
+    assert_eq!(
+        client
+            .execute(
+                "return window.wilayahMap.getLayoutProperty('customers-points', 'visibility')",
+                vec![]
+            )
+            .await
+            .unwrap(),
+        json!("visible")
+    );
+
+    let errors = client
+        .execute("return window.__wilayahErrors", vec![])
+        .await
+        .unwrap();
+    assert_eq!(errors, json!([]), "the page raised script errors");
+    client.close().await.expect("close the browser");
+}

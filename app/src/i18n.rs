@@ -43,7 +43,9 @@ impl Locale {
     pub fn from_cookie_header(header: &str) -> Option<Self> {
         header.split(';').find_map(|pair| {
             let (name, value) = pair.trim().split_once('=')?;
-            (name == LOCALE_COOKIE).then(|| Locale::from_code(value)).flatten()
+            (name == LOCALE_COOKIE)
+                .then(|| Locale::from_code(value))
+                .flatten()
         })
     }
 }
@@ -71,7 +73,10 @@ impl Msg {
     pub fn text(self, locale: Locale) -> &'static str {
         let [en, id] = match self {
             Msg::AppName => ["Wilayah", "Wilayah"],
-            Msg::Tagline => ["Customers and territories at a glance", "Pelanggan dan wilayah dalam satu peta"],
+            Msg::Tagline => [
+                "Customers and territories at a glance",
+                "Pelanggan dan wilayah dalam satu peta",
+            ],
             Msg::Customers => ["Customers", "Pelanggan"],
             Msg::Prospects => ["Prospects", "Prospek"],
             Msg::Reps => ["Sales reps", "Tenaga penjual"],
@@ -82,7 +87,10 @@ impl Msg {
             Msg::Loading => ["Loading…", "Memuat…"],
             Msg::LoadFailed => ["Could not load the figures", "Gagal memuat angka"],
             Msg::SwitchLanguage => ["Bahasa Indonesia", "English"],
-            Msg::MapLabel => ["Map of customers and prospects", "Peta pelanggan dan prospek"],
+            Msg::MapLabel => [
+                "Map of customers and prospects",
+                "Peta pelanggan dan prospek",
+            ],
             Msg::BasemapAttribution => ["Countries: Natural Earth", "Negara: Natural Earth"],
             Msg::NotFound => ["Page not found", "Halaman tidak ditemukan"],
         };
@@ -141,7 +149,10 @@ pub fn remember_locale(locale: Locale) {
             .and_then(|w| w.document())
             .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
         {
-            let cookie = format!("{LOCALE_COOKIE}={}; path=/; max-age=31536000; SameSite=Lax", locale.code());
+            let cookie = format!(
+                "{LOCALE_COOKIE}={}; path=/; max-age=31536000; SameSite=Lax",
+                locale.code()
+            );
             let _ = doc.set_cookie(&cookie);
         }
     }
@@ -155,8 +166,14 @@ mod tests {
 
     #[test]
     fn cookie_header_parsing_finds_our_cookie_only() {
-        assert_eq!(Locale::from_cookie_header("a=1; wilayah_lang=id"), Some(Locale::Id));
-        assert_eq!(Locale::from_cookie_header("wilayah_lang=en"), Some(Locale::En));
+        assert_eq!(
+            Locale::from_cookie_header("a=1; wilayah_lang=id"),
+            Some(Locale::Id)
+        );
+        assert_eq!(
+            Locale::from_cookie_header("wilayah_lang=en"),
+            Some(Locale::En)
+        );
         assert_eq!(Locale::from_cookie_header("wilayah_lang=fr"), None);
         assert_eq!(Locale::from_cookie_header("other_lang=id"), None);
         assert_eq!(Locale::from_cookie_header(""), None);
@@ -165,7 +182,13 @@ mod tests {
     #[test]
     fn every_message_has_distinct_languages_where_it_should() {
         // Brand name aside, an untranslated label usually means a copy-paste slip.
-        for msg in [Msg::Tagline, Msg::Customers, Msg::Prospects, Msg::Layers, Msg::SwitchLanguage] {
+        for msg in [
+            Msg::Tagline,
+            Msg::Customers,
+            Msg::Prospects,
+            Msg::Layers,
+            Msg::SwitchLanguage,
+        ] {
             assert_ne!(msg.text(Locale::En), msg.text(Locale::Id), "{msg:?}");
         }
     }

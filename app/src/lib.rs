@@ -176,7 +176,11 @@ fn LayerToggles(show_customers: RwSignal<bool>, show_prospects: RwSignal<bool>) 
 }
 
 #[component]
-fn MapView(settings: MapSettings, show_customers: RwSignal<bool>, show_prospects: RwSignal<bool>) -> impl IntoView {
+fn MapView(
+    settings: MapSettings,
+    show_customers: RwSignal<bool>,
+    show_prospects: RwSignal<bool>,
+) -> impl IntoView {
     let container = NodeRef::<leptos::html::Div>::new();
     let locale = i18n::use_locale();
 
@@ -188,7 +192,9 @@ fn MapView(settings: MapSettings, show_customers: RwSignal<bool>, show_prospects
             AccountKind::Prospect => show_prospects.get_untracked(),
         };
         Effect::new(move |_| {
-            let Some(element) = container.get() else { return };
+            let Some(element) = container.get() else {
+                return;
+            };
             if handle.with_value(Option::is_some) {
                 return;
             }

@@ -70,8 +70,10 @@ pub fn base_style(settings: &MapSettings, basemap_attribution: &str) -> Value {
         );
         layers.push(json!({ "id": "tiles", "type": "raster", "source": "tiles" }));
     }
-    layers.push(json!({ "id": "borders", "type": "line", "source": "countries",
-                        "paint": { "line-color": "#a39e93", "line-width": 0.7 } }));
+    layers.push(
+        json!({ "id": "borders", "type": "line", "source": "countries",
+                        "paint": { "line-color": "#a39e93", "line-width": 0.7 } }),
+    );
     json!({ "version": 8, "sources": sources, "layers": layers })
 }
 
@@ -173,7 +175,8 @@ mod browser {
                 "attributionControl": { "compact": false },
             });
             let options = to_js(&options);
-            js_sys::Reflect::set(&options, &"container".into(), container).expect("options is an object");
+            js_sys::Reflect::set(&options, &"container".into(), container)
+                .expect("options is an object");
             let map = JsMap::new(&options);
 
             let on_load = {
@@ -225,22 +228,41 @@ mod tests {
     use super::*;
 
     fn settings(tile_url: Option<&str>) -> MapSettings {
-        MapSettings { tile_url: tile_url.map(str::to_owned), tile_attribution: None, center: (118.0, -2.0), zoom: 4.0 }
+        MapSettings {
+            tile_url: tile_url.map(str::to_owned),
+            tile_attribution: None,
+            center: (118.0, -2.0),
+            zoom: 4.0,
+        }
     }
 
     #[test]
     fn offline_style_has_the_basemap_and_no_remote_tiles() {
         let style = base_style(&settings(None), "Natural Earth");
         assert_eq!(style["sources"]["countries"]["data"], BASEMAP_URL);
-        assert_eq!(style["sources"]["countries"]["attribution"], "Natural Earth");
+        assert_eq!(
+            style["sources"]["countries"]["attribution"],
+            "Natural Earth"
+        );
         assert!(style["sources"].get("tiles").is_none());
     }
 
     #[test]
     fn a_configured_tile_url_adds_a_raster_layer_under_the_borders() {
-        let style = base_style(&settings(Some("https://tiles.example/{z}/{x}/{y}.png")), "NE");
-        assert_eq!(style["sources"]["tiles"]["tiles"][0], "https://tiles.example/{z}/{x}/{y}.png");
-        let ids: Vec<&str> = style["layers"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap()).collect();
+        let style = base_style(
+            &settings(Some("https://tiles.example/{z}/{x}/{y}.png")),
+            "NE",
+        );
+        assert_eq!(
+            style["sources"]["tiles"]["tiles"][0],
+            "https://tiles.example/{z}/{x}/{y}.png"
+        );
+        let ids: Vec<&str> = style["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["id"].as_str().unwrap())
+            .collect();
         assert_eq!(ids, ["sea", "land", "tiles", "borders"]);
     }
 
@@ -251,6 +273,9 @@ mod tests {
         assert_eq!(clusters["filter"], json!(["has", "point_count"]));
         assert_eq!(points["filter"], json!(["!", ["has", "point_count"]]));
         assert_eq!(points["layout"]["visibility"], "none");
-        assert_eq!(accounts_source(AccountKind::Customer)["data"], "/api/v1/map/accounts.geojson?kind=customer");
+        assert_eq!(
+            accounts_source(AccountKind::Customer)["data"],
+            "/api/v1/map/accounts.geojson?kind=customer"
+        );
     }
 }

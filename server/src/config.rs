@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use clap::Parser;
 
 #[derive(Debug, Clone, Parser)]
-#[command(name = "wilayah", version, about = "Wilayah, the map-first CRM: web server")]
+#[command(
+    name = "wilayah",
+    version,
+    about = "Wilayah, the map-first CRM: web server"
+)]
 pub struct Config {
     /// Database: `sqlite://path/to/file.db` (created on first start) or `postgres://user@host/db`.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/wilayah.db")]

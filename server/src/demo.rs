@@ -79,20 +79,65 @@ struct Region {
 }
 
 const REGIONS: &[Region] = &[
-    Region { territory: "Jabodetabek", rep: "Budi Santoso", hubs: &[("Jakarta", 106.8456, -6.2088)], radius_km: 40.0, accounts: 70 },
-    Region { territory: "Jawa Barat", rep: "Siti Rahayu", hubs: &[("Bandung", 107.6191, -6.9175)], radius_km: 35.0, accounts: 40 },
+    Region {
+        territory: "Jabodetabek",
+        rep: "Budi Santoso",
+        hubs: &[("Jakarta", 106.8456, -6.2088)],
+        radius_km: 40.0,
+        accounts: 70,
+    },
+    Region {
+        territory: "Jawa Barat",
+        rep: "Siti Rahayu",
+        hubs: &[("Bandung", 107.6191, -6.9175)],
+        radius_km: 35.0,
+        accounts: 40,
+    },
     Region {
         territory: "Jawa Tengah & DIY",
         rep: "Agus Wijaya",
-        hubs: &[("Semarang", 110.4203, -6.9667), ("Yogyakarta", 110.3695, -7.7956)],
+        hubs: &[
+            ("Semarang", 110.4203, -6.9667),
+            ("Yogyakarta", 110.3695, -7.7956),
+        ],
         radius_km: 30.0,
         accounts: 45,
     },
-    Region { territory: "Jawa Timur", rep: "Dewi Lestari", hubs: &[("Surabaya", 112.7521, -7.2575)], radius_km: 40.0, accounts: 50 },
-    Region { territory: "Bali", rep: "Made Wirawan", hubs: &[("Denpasar", 115.2126, -8.6705)], radius_km: 30.0, accounts: 25 },
-    Region { territory: "Sumatera Utara", rep: "Rizky Pratama", hubs: &[("Medan", 98.6722, 3.5952)], radius_km: 40.0, accounts: 30 },
-    Region { territory: "Sumatera Selatan", rep: "Putri Handayani", hubs: &[("Palembang", 104.7458, -2.9761)], radius_km: 40.0, accounts: 20 },
-    Region { territory: "Sulawesi Selatan", rep: "Andi Saputra", hubs: &[("Makassar", 119.4327, -5.1477)], radius_km: 40.0, accounts: 25 },
+    Region {
+        territory: "Jawa Timur",
+        rep: "Dewi Lestari",
+        hubs: &[("Surabaya", 112.7521, -7.2575)],
+        radius_km: 40.0,
+        accounts: 50,
+    },
+    Region {
+        territory: "Bali",
+        rep: "Made Wirawan",
+        hubs: &[("Denpasar", 115.2126, -8.6705)],
+        radius_km: 30.0,
+        accounts: 25,
+    },
+    Region {
+        territory: "Sumatera Utara",
+        rep: "Rizky Pratama",
+        hubs: &[("Medan", 98.6722, 3.5952)],
+        radius_km: 40.0,
+        accounts: 30,
+    },
+    Region {
+        territory: "Sumatera Selatan",
+        rep: "Putri Handayani",
+        hubs: &[("Palembang", 104.7458, -2.9761)],
+        radius_km: 40.0,
+        accounts: 20,
+    },
+    Region {
+        territory: "Sulawesi Selatan",
+        rep: "Andi Saputra",
+        hubs: &[("Makassar", 119.4327, -5.1477)],
+        radius_km: 40.0,
+        accounts: 25,
+    },
 ];
 
 /// Field technicians: name, base city and the regions (by index) whose customers they visit.
@@ -110,16 +155,35 @@ const SEGMENTS: &[(&str, &[&str])] = &[
     ("manufacturing", &["PT", "CV"]),
 ];
 const NAME_WORDS: &[&str] = &[
-    "Sinar", "Jaya", "Makmur", "Abadi", "Sejahtera", "Mandiri", "Sentosa", "Berkah", "Maju", "Indah", "Sumber", "Karya",
+    "Sinar",
+    "Jaya",
+    "Makmur",
+    "Abadi",
+    "Sejahtera",
+    "Mandiri",
+    "Sentosa",
+    "Berkah",
+    "Maju",
+    "Indah",
+    "Sumber",
+    "Karya",
 ];
 const GIVEN_NAMES: &[&str] = &[
-    "Ahmad", "Bayu", "Citra", "Dian", "Fajar", "Gita", "Hadi", "Intan", "Kurnia", "Lestari", "Nur", "Oki", "Rahmat",
-    "Sari", "Teguh", "Wulan", "Yusuf",
+    "Ahmad", "Bayu", "Citra", "Dian", "Fajar", "Gita", "Hadi", "Intan", "Kurnia", "Lestari", "Nur",
+    "Oki", "Rahmat", "Sari", "Teguh", "Wulan", "Yusuf",
 ];
 const FAMILY_NAMES: &[&str] = &[
-    "Hidayat", "Kusuma", "Setiawan", "Purnomo", "Siregar", "Nasution", "Halim", "Wibowo", "Utami", "Saragih",
+    "Hidayat", "Kusuma", "Setiawan", "Purnomo", "Siregar", "Nasution", "Halim", "Wibowo", "Utami",
+    "Saragih",
 ];
-const TAGS: &[&str] = &["key-account", "cash", "credit", "franchise", "new-outlet", "seasonal"];
+const TAGS: &[&str] = &[
+    "key-account",
+    "cash",
+    "credit",
+    "franchise",
+    "new-outlet",
+    "seasonal",
+];
 
 /// SplitMix64: a few lines that give the same sequence on every platform and crate version,
 /// which a general-purpose RNG crate does not promise.
@@ -166,8 +230,14 @@ fn places() -> Vec<Place> {
 }
 
 fn haversine_km(a: (f64, f64), b: (f64, f64)) -> f64 {
-    let (lon1, lat1, lon2, lat2) = (a.0.to_radians(), a.1.to_radians(), b.0.to_radians(), b.1.to_radians());
-    let h = ((lat2 - lat1) / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
+    let (lon1, lat1, lon2, lat2) = (
+        a.0.to_radians(),
+        a.1.to_radians(),
+        b.0.to_radians(),
+        b.1.to_radians(),
+    );
+    let h = ((lat2 - lat1) / 2.0).sin().powi(2)
+        + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
     2.0 * 6371.0088 * h.sqrt().asin()
 }
 
@@ -182,12 +252,21 @@ fn territory_polygon(points: &[(f64, f64)]) -> Value {
     let padded: Vec<Point<f64>> = points
         .iter()
         .flat_map(|&(lon, lat)| {
-            [(-PAD_DEG, 0.0), (PAD_DEG, 0.0), (0.0, -PAD_DEG), (0.0, PAD_DEG)]
-                .map(|(dx, dy)| Point::new(lon + dx, lat + dy))
+            [
+                (-PAD_DEG, 0.0),
+                (PAD_DEG, 0.0),
+                (0.0, -PAD_DEG),
+                (0.0, PAD_DEG),
+            ]
+            .map(|(dx, dy)| Point::new(lon + dx, lat + dy))
         })
         .collect();
     let hull = MultiPoint::from(padded).convex_hull();
-    let ring: Vec<[f64; 2]> = hull.exterior().points().map(|p| [round6(p.x()), round6(p.y())]).collect();
+    let ring: Vec<[f64; 2]> = hull
+        .exterior()
+        .points()
+        .map(|p| [round6(p.x()), round6(p.y())])
+        .collect();
     json!({ "type": "Polygon", "coordinates": [ring] })
 }
 
@@ -206,18 +285,36 @@ pub fn generate(seed: u64, today: NaiveDate) -> DemoData {
     let mut contacts = Vec::new();
     let mut region_accounts: Vec<Vec<usize>> = Vec::new();
 
-    staff.push(person("Hendra Gunawan", StaffRole::Manager, (106.8456, -6.2088), &[]));
-    staff.push(person("Sri Wahyuni", StaffRole::Planner, (106.8456, -6.2088), &[]));
+    staff.push(person(
+        "Hendra Gunawan",
+        StaffRole::Manager,
+        (106.8456, -6.2088),
+        &[],
+    ));
+    staff.push(person(
+        "Sri Wahyuni",
+        StaffRole::Planner,
+        (106.8456, -6.2088),
+        &[],
+    ));
 
     for (region_index, region) in REGIONS.iter().enumerate() {
         let (_, hub_lon, hub_lat) = region.hubs[0];
         let rep = staff.len();
-        staff.push(person(region.rep, StaffRole::SalesRep, (hub_lon, hub_lat), &[]));
+        staff.push(person(
+            region.rep,
+            StaffRole::SalesRep,
+            (hub_lon, hub_lat),
+            &[],
+        ));
 
         let nearby: Vec<(&Place, &'static str)> = places
             .iter()
             .filter_map(|p| {
-                let hub = region.hubs.iter().find(|h| haversine_km((h.1, h.2), (p.lon, p.lat)) <= region.radius_km)?;
+                let hub = region
+                    .hubs
+                    .iter()
+                    .find(|h| haversine_km((h.1, h.2), (p.lon, p.lat)) <= region.radius_km)?;
                 Some((p, hub.0))
             })
             .collect();
@@ -232,29 +329,58 @@ pub fn generate(seed: u64, today: NaiveDate) -> DemoData {
                     let (p, city) = rng.pick(&nearby);
                     (p.lon, p.lat, p.name.clone(), *city)
                 }
-                true => (hub_lon, hub_lat, region.hubs[0].0.to_owned(), region.hubs[0].0),
+                true => (
+                    hub_lon,
+                    hub_lat,
+                    region.hubs[0].0.to_owned(),
+                    region.hubs[0].0,
+                ),
             };
             let lon = round6(base_lon + (rng.unit() - 0.5) * 0.02);
             let lat = round6(base_lat + (rng.unit() - 0.5) * 0.02);
             positions.push((lon, lat));
 
             let (segment, prefixes) = *rng.pick(SEGMENTS);
-            let name = format!("{} {} {} {}", rng.pick(prefixes), rng.pick(NAME_WORDS), rng.pick(NAME_WORDS), place_name);
+            let name = format!(
+                "{} {} {} {}",
+                rng.pick(prefixes),
+                rng.pick(NAME_WORDS),
+                rng.pick(NAME_WORDS),
+                place_name
+            );
             let is_customer = rng.unit() < 0.6;
             let (kind, status) = if is_customer {
                 let r = rng.unit();
-                let status = if r < 0.75 { AccountStatus::Active } else if r < 0.9 { AccountStatus::AtRisk } else { AccountStatus::Churned };
+                let status = if r < 0.75 {
+                    AccountStatus::Active
+                } else if r < 0.9 {
+                    AccountStatus::AtRisk
+                } else {
+                    AccountStatus::Churned
+                };
                 (AccountKind::Customer, status)
             } else {
-                let status = *rng.pick(&[AccountStatus::New, AccountStatus::Contacted, AccountStatus::Qualified]);
+                let status = *rng.pick(&[
+                    AccountStatus::New,
+                    AccountStatus::Contacted,
+                    AccountStatus::Qualified,
+                ]);
                 (AccountKind::Prospect, status)
             };
             // Revenue spread like real books: many small accounts, a few large (log-uniform
             // between Rp 5 million and Rp 2 billion).
-            let revenue_minor = if is_customer { (5e6 * 400f64.powf(rng.unit())).round() as i64 } else { 0 };
-            let cost_to_serve_minor = (revenue_minor as f64 * (0.1 + 0.3 * rng.unit())).round() as i64;
-            let acquired_on = is_customer.then(|| today - Duration::days(30 + rng.below(5 * 365) as i64));
-            let tags = (0..rng.below(3)).map(|_| rng.pick(TAGS).to_string()).collect::<std::collections::BTreeSet<_>>();
+            let revenue_minor = if is_customer {
+                (5e6 * 400f64.powf(rng.unit())).round() as i64
+            } else {
+                0
+            };
+            let cost_to_serve_minor =
+                (revenue_minor as f64 * (0.1 + 0.3 * rng.unit())).round() as i64;
+            let acquired_on =
+                is_customer.then(|| today - Duration::days(30 + rng.below(5 * 365) as i64));
+            let tags = (0..rng.below(3))
+                .map(|_| rng.pick(TAGS).to_string())
+                .collect::<std::collections::BTreeSet<_>>();
 
             ids.push(accounts.len());
             let account_index = accounts.len();
@@ -264,7 +390,11 @@ pub fn generate(seed: u64, today: NaiveDate) -> DemoData {
                 kind,
                 segment: segment.to_owned(),
                 status,
-                address: format!("Jl. {} No. {}, {place_name}, {city}", rng.pick(NAME_WORDS), 1 + rng.below(200)),
+                address: format!(
+                    "Jl. {} No. {}, {place_name}, {city}",
+                    rng.pick(NAME_WORDS),
+                    1 + rng.below(200)
+                ),
                 position: lonlat(lon, lat),
                 owner: rep,
                 territory: region_index,
@@ -279,48 +409,97 @@ pub fn generate(seed: u64, today: NaiveDate) -> DemoData {
                 contacts.push(DemoContact {
                     account: account_index,
                     name: format!("{given} {family}"),
-                    title: rng.pick(&["Pemilik", "Manajer", "Bagian Pembelian", "Kepala Toko"]).to_string(),
-                    email: format!("{}.{}{}@example.id", given.to_lowercase(), family.to_lowercase(), account_index),
-                    phone: format!("+62 8{:02} {:04} {:04}", 11 + rng.below(88), rng.below(10_000), rng.below(10_000)),
+                    title: rng
+                        .pick(&["Pemilik", "Manajer", "Bagian Pembelian", "Kepala Toko"])
+                        .to_string(),
+                    email: format!(
+                        "{}.{}{}@example.id",
+                        given.to_lowercase(),
+                        family.to_lowercase(),
+                        account_index
+                    ),
+                    phone: format!(
+                        "+62 8{:02} {:04} {:04}",
+                        11 + rng.below(88),
+                        rng.below(10_000),
+                        rng.below(10_000)
+                    ),
                 });
             }
         }
-        territories.push(DemoTerritory { name: region.territory.to_owned(), geometry: territory_polygon(&positions), owner: rep });
+        territories.push(DemoTerritory {
+            name: region.territory.to_owned(),
+            geometry: territory_polygon(&positions),
+            owner: rep,
+        });
         region_accounts.push(ids);
     }
 
     let mut visits = Vec::new();
-    let local_midnight = Utc.from_utc_datetime(&today.and_hms_opt(0, 0, 0).expect("midnight exists")) - Duration::hours(7);
+    let local_midnight = Utc
+        .from_utc_datetime(&today.and_hms_opt(0, 0, 0).expect("midnight exists"))
+        - Duration::hours(7);
     for &(name, home, regions) in TECHNICIANS {
         let technician = staff.len();
-        staff.push(person(name, StaffRole::Technician, home, &["installation", "maintenance"]));
+        staff.push(person(
+            name,
+            StaffRole::Technician,
+            home,
+            &["installation", "maintenance"],
+        ));
         let customers: Vec<usize> = regions
             .iter()
             .flat_map(|&r| region_accounts[r].iter().copied())
-            .filter(|&a| accounts[a].kind == AccountKind::Customer && accounts[a].status != AccountStatus::Churned)
+            .filter(|&a| {
+                accounts[a].kind == AccountKind::Customer
+                    && accounts[a].status != AccountStatus::Churned
+            })
             .collect();
         // Yesterday (done or missed), today (scheduled), tomorrow (scheduled): six a day.
-        for (day_offset, statuses) in [(-1i64, [VisitStatus::Done, VisitStatus::Missed]), (0, [VisitStatus::Scheduled; 2]), (1, [VisitStatus::Scheduled; 2])] {
+        for (day_offset, statuses) in [
+            (-1i64, [VisitStatus::Done, VisitStatus::Missed]),
+            (0, [VisitStatus::Scheduled; 2]),
+            (1, [VisitStatus::Scheduled; 2]),
+        ] {
             for slot in 0..6i64 {
-                let start = local_midnight + Duration::days(day_offset) + Duration::hours(8) + Duration::minutes(90 * slot);
+                let start = local_midnight
+                    + Duration::days(day_offset)
+                    + Duration::hours(8)
+                    + Duration::minutes(90 * slot);
                 visits.push(DemoVisit {
                     account: *rng.pick(&customers),
                     technician,
                     window_start: start,
                     window_end: start + Duration::hours(2),
                     duration_min: 30 + 15 * rng.below(3) as i64,
-                    status: if rng.unit() < 0.85 { statuses[0] } else { statuses[1] },
+                    status: if rng.unit() < 0.85 {
+                        statuses[0]
+                    } else {
+                        statuses[1]
+                    },
                 });
             }
         }
     }
 
-    DemoData { staff, territories, accounts, contacts, visits }
+    DemoData {
+        staff,
+        territories,
+        accounts,
+        contacts,
+        visits,
+    }
 }
 
 fn person(name: &str, role: StaffRole, home: (f64, f64), skills: &[&str]) -> DemoStaff {
     let email = format!("{}@wilayah.example", name.to_lowercase().replace(' ', "."));
-    DemoStaff { name: name.to_owned(), email, role, home: lonlat(home.0, home.1), skills: skills.iter().map(|s| s.to_string()).collect() }
+    DemoStaff {
+        name: name.to_owned(),
+        email,
+        role,
+        home: lonlat(home.0, home.1),
+        skills: skills.iter().map(|s| s.to_string()).collect(),
+    }
 }
 
 #[cfg(test)]
@@ -345,18 +524,36 @@ mod tests {
     #[test]
     fn is_deterministic_for_a_seed() {
         let (a, b) = (sample(), sample());
-        let names = |d: &DemoData| d.accounts.iter().map(|a| a.name.clone()).collect::<Vec<_>>();
+        let names = |d: &DemoData| {
+            d.accounts
+                .iter()
+                .map(|a| a.name.clone())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(names(&a), names(&b));
-        assert_ne!(names(&a), names(&generate(8, NaiveDate::from_ymd_opt(2026, 11, 23).unwrap())));
+        assert_ne!(
+            names(&a),
+            names(&generate(8, NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()))
+        );
     }
 
     #[test]
     fn has_a_few_hundred_accounts_of_both_kinds_near_their_hubs() {
         let data = sample();
-        assert_eq!(data.accounts.len(), REGIONS.iter().map(|r| r.accounts).sum::<usize>());
+        assert_eq!(
+            data.accounts.len(),
+            REGIONS.iter().map(|r| r.accounts).sum::<usize>()
+        );
         assert!(data.accounts.len() >= 300);
-        let customers = data.accounts.iter().filter(|a| a.kind == AccountKind::Customer).count();
-        assert!(customers > 100 && data.accounts.len() - customers > 80, "{customers} customers");
+        let customers = data
+            .accounts
+            .iter()
+            .filter(|a| a.kind == AccountKind::Customer)
+            .count();
+        assert!(
+            customers > 100 && data.accounts.len() - customers > 80,
+            "{customers} customers"
+        );
         for a in &data.accounts {
             let region = &REGIONS[a.territory];
             let nearest_hub_km = region
@@ -364,22 +561,37 @@ mod tests {
                 .iter()
                 .map(|h| haversine_km((h.1, h.2), (a.position.lon(), a.position.lat())))
                 .fold(f64::INFINITY, f64::min);
-            assert!(nearest_hub_km <= region.radius_km + 2.0, "{} is {nearest_hub_km:.1} km out", a.name);
+            assert!(
+                nearest_hub_km <= region.radius_km + 2.0,
+                "{} is {nearest_hub_km:.1} km out",
+                a.name
+            );
         }
     }
 
     #[test]
     fn every_account_lies_in_its_own_territory_only() {
         let data = sample();
-        let polygons: Vec<Polygon<f64>> = data.territories.iter().map(|t| polygon(&t.geometry)).collect();
+        let polygons: Vec<Polygon<f64>> = data
+            .territories
+            .iter()
+            .map(|t| polygon(&t.geometry))
+            .collect();
         for a in &data.accounts {
             let p = Point::new(a.position.lon(), a.position.lat());
-            let containing: Vec<usize> = (0..polygons.len()).filter(|&i| polygons[i].contains(&p)).collect();
+            let containing: Vec<usize> = (0..polygons.len())
+                .filter(|&i| polygons[i].contains(&p))
+                .collect();
             assert_eq!(containing, vec![a.territory], "{}", a.name);
         }
         for i in 0..polygons.len() {
             for j in i + 1..polygons.len() {
-                assert!(!polygons[i].intersects(&polygons[j]), "{} overlaps {}", data.territories[i].name, data.territories[j].name);
+                assert!(
+                    !polygons[i].intersects(&polygons[j]),
+                    "{} overlaps {}",
+                    data.territories[i].name,
+                    data.territories[j].name
+                );
             }
         }
     }
@@ -389,11 +601,24 @@ mod tests {
         let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
         let data = generate(7, today);
         let day_start = Utc.from_utc_datetime(&today.and_hms_opt(0, 0, 0).unwrap());
-        let todays: Vec<_> = data.visits.iter().filter(|v| v.window_start >= day_start && v.window_start < day_start + Duration::days(1)).collect();
+        let todays: Vec<_> = data
+            .visits
+            .iter()
+            .filter(|v| {
+                v.window_start >= day_start && v.window_start < day_start + Duration::days(1)
+            })
+            .collect();
         assert_eq!(todays.len(), TECHNICIANS.len() * 6);
         for v in todays {
-            let local_hour = (v.window_start + Duration::hours(7)).format("%H").to_string().parse::<u32>().unwrap();
-            assert!((8..17).contains(&local_hour), "starts at {local_hour}:00 WIB");
+            let local_hour = (v.window_start + Duration::hours(7))
+                .format("%H")
+                .to_string()
+                .parse::<u32>()
+                .unwrap();
+            assert!(
+                (8..17).contains(&local_hour),
+                "starts at {local_hour}:00 WIB"
+            );
             assert_eq!(v.status, VisitStatus::Scheduled);
             assert_eq!(data.accounts[v.account].kind, AccountKind::Customer);
         }

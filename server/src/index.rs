@@ -24,12 +24,19 @@ fn unit_vector(lon: f64, lat: f64) -> [f64; 3] {
 impl AccountIndex {
     /// Replaces the index contents with `accounts` (bulk load).
     pub fn load(&self, accounts: &[MapAccount]) {
-        let items = accounts.iter().map(|a| GeomWithData::new(unit_vector(a.lon, a.lat), a.id)).collect();
+        let items = accounts
+            .iter()
+            .map(|a| GeomWithData::new(unit_vector(a.lon, a.lat), a.id))
+            .collect();
         *self.tree.write().unwrap_or_else(|e| e.into_inner()) = Some(RTree::bulk_load(items));
     }
 
     /// How many points the index holds, or `None` before the first load.
     pub fn loaded_points(&self) -> Option<usize> {
-        self.tree.read().unwrap_or_else(|e| e.into_inner()).as_ref().map(RTree::size)
+        self.tree
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map(RTree::size)
     }
 }

@@ -48,15 +48,25 @@ pub enum StartError {
     #[error("loading the spatial index failed: {0}")]
     Index(StoreError),
     #[error("cannot listen on {addr}: {source}")]
-    Listen { addr: std::net::SocketAddr, source: std::io::Error },
+    Listen {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
     #[error("server error: {0}")]
     Serve(std::io::Error),
 }
 
 /// The current UTC calendar day, for "today" figures.
 fn utc_today() -> UtcRange {
-    let from = Utc::now().date_naive().and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
-    UtcRange { from, to: from + Duration::days(1) }
+    let from = Utc::now()
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_utc();
+    UtcRange {
+        from,
+        to: from + Duration::days(1),
+    }
 }
 
 /// Connects, migrates, seeds a fresh database with demo data (unless disabled) and loads the
@@ -65,8 +75,14 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
     let store = db::connect(&config.database_url).await?;
     if !config.no_demo && store.has_no_accounts().await.map_err(StartError::Seed)? {
         let data = demo::generate(DEMO_SEED, Utc::now().date_naive());
-        store.seed(&data, Utc::now()).await.map_err(StartError::Seed)?;
-        tracing::info!(accounts = data.accounts.len(), "seeded demo data into the empty database");
+        store
+            .seed(&data, Utc::now())
+            .await
+            .map_err(StartError::Seed)?;
+        tracing::info!(
+            accounts = data.accounts.len(),
+            "seeded demo data into the empty database"
+        );
     }
     let index = Arc::new(AccountIndex::default());
     index.load(&store.map_accounts(None).await.map_err(StartError::Index)?);
@@ -87,18 +103,31 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         },
         today: Arc::new(utc_today),
     };
-    Ok(AppState { store, index, leptos_options, app_context })
+    Ok(AppState {
+        store,
+        index,
+        leptos_options,
+        app_context,
+    })
 }
 
 /// Serves the application on `listener` until Ctrl-C / SIGTERM.
 pub async fn serve(listener: TcpListener, state: AppState) -> Result<(), StartError> {
-    axum::serve(listener, http::router(state)).with_graceful_shutdown(shutdown_signal()).await.map_err(StartError::Serve)
+    axum::serve(listener, http::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(StartError::Serve)
 }
 
 /// Prepares, binds and serves: what `wilayah` does.
 pub async fn run(config: Config) -> Result<(), StartError> {
     let state = prepare(&config).await?;
-    let listener = TcpListener::bind(config.listen).await.map_err(|source| StartError::Listen { addr: config.listen, source })?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Listen {
+            addr: config.listen,
+            source,
+        })?;
     let addr = listener.local_addr().map_err(StartError::Serve)?;
     tracing::info!(database = %db::redact(&config.database_url), "ready");
     println!("Wilayah is running at http://{addr}/  (Ctrl-C to stop)");
@@ -111,7 +140,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -5,8 +5,12 @@ use wilayah_server::config::Config;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
         .init();
+    // A .env file in the working folder sets defaults; real environment variables win.
+    let _ = dotenvy::dotenv();
     let config = Config::parse();
     match wilayah_server::run(config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -123,7 +123,10 @@ mod tests {
     fn enums_round_trip_through_their_strings() {
         for s in AccountStatus::ALL {
             assert_eq!(s.as_str().parse::<AccountStatus>().unwrap(), *s);
-            assert_eq!(serde_json::to_string(s).unwrap(), format!("\"{}\"", s.as_str()));
+            assert_eq!(
+                serde_json::to_string(s).unwrap(),
+                format!("\"{}\"", s.as_str())
+            );
         }
         for k in AccountKind::ALL {
             assert_eq!(k.as_str().parse::<AccountKind>().unwrap(), *k);
@@ -134,6 +137,9 @@ mod tests {
     fn unknown_values_list_the_allowed_ones() {
         let err = "vip".parse::<AccountKind>().unwrap_err();
         assert_eq!(err.given, "vip");
-        assert_eq!(err.to_string(), r#"unknown value "vip"; expected one of: customer, prospect"#);
+        assert_eq!(
+            err.to_string(),
+            r#"unknown value "vip"; expected one of: customer, prospect"#
+        );
     }
 }

@@ -17,13 +17,20 @@ use wilayah_server::{AppState, http, prepare};
 
 /// The project's root folder (tests run with the `tests/` crate as working directory).
 pub fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 fn unique_name() -> String {
-    format!("wilayah_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "wilayah_test_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// A database that exists for one test and is removed afterwards.
@@ -53,16 +60,25 @@ impl TestDatabase {
                 let mut admin = PgConnection::connect(&admin_url)
                     .await
                     .unwrap_or_else(|e| panic!("DATABASE_URL={admin_url} is not reachable: {e}"));
-                admin.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.expect("create test database");
+                admin
+                    .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .await
+                    .expect("create test database");
                 let url = match admin_url.rsplit_once('/') {
                     Some((server, _db)) => format!("{server}/{name}"),
                     None => panic!("DATABASE_URL must end in /<database>"),
                 };
-                TestDatabase { url, cleanup: Cleanup::Postgres { admin_url, name } }
+                TestDatabase {
+                    url,
+                    cleanup: Cleanup::Postgres { admin_url, name },
+                }
             }
             _ => {
                 let path = std::env::temp_dir().join(format!("{name}.db"));
-                TestDatabase { url: format!("sqlite://{}", path.display()), cleanup: Cleanup::SqliteFile(path) }
+                TestDatabase {
+                    url: format!("sqlite://{}", path.display()),
+                    cleanup: Cleanup::SqliteFile(path),
+                }
             }
         }
     }
@@ -80,10 +96,18 @@ impl Drop for TestDatabase {
                 // Drop runs outside async; a short-lived runtime on its own thread does the work.
                 let (admin_url, name) = (admin_url.clone(), name.clone());
                 let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .ok()?;
                     rt.block_on(async {
                         let mut admin = PgConnection::connect(&admin_url).await.ok()?;
-                        admin.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).await.ok()
+                        admin
+                            .execute(sqlx::AssertSqlSafe(format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            )))
+                            .await
+                            .ok()
                     })
                 })
                 .join();
@@ -110,33 +134,53 @@ impl TestApp {
         config.database_url = db.url.clone();
         config.site_root = project_root().join("target/site");
         adjust(&mut config);
-        let state = prepare(&config).await.unwrap_or_else(|e| panic!("the app did not start: {e}"));
+        let state = prepare(&config)
+            .await
+            .unwrap_or_else(|e| panic!("the app did not start: {e}"));
         let router = http::router(state.clone());
         TestApp { state, router, db }
     }
 
     pub async fn request(&self, request: Request<Body>) -> (StatusCode, Vec<u8>) {
-        let response = self.router.clone().oneshot(request).await.expect("the router is infallible");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router is infallible");
         let status = response.status();
-        let body = response.into_body().collect().await.expect("body reads").to_bytes().to_vec();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body reads")
+            .to_bytes()
+            .to_vec();
         (status, body)
     }
 
     pub async fn get(&self, uri: &str) -> (StatusCode, Vec<u8>) {
-        self.request(Request::get(uri).body(Body::empty()).unwrap()).await
+        self.request(Request::get(uri).body(Body::empty()).unwrap())
+            .await
     }
 
     /// GET expecting a JSON body; panics with the body when it is not JSON.
     pub async fn get_json(&self, uri: &str) -> (StatusCode, Value) {
         let (status, body) = self.get(uri).await;
-        let json = serde_json::from_slice(&body)
-            .unwrap_or_else(|e| panic!("{uri} answered {status} with non-JSON ({e}): {}", String::from_utf8_lossy(&body)));
+        let json = serde_json::from_slice(&body).unwrap_or_else(|e| {
+            panic!(
+                "{uri} answered {status} with non-JSON ({e}): {}",
+                String::from_utf8_lossy(&body)
+            )
+        });
         (status, json)
     }
 
     /// Serves the app on a free port of 127.0.0.1 until the test ends; returns the base URL.
     pub async fn serve(&self) -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a free port");
         let addr = listener.local_addr().expect("local addr");
         let router = self.router.clone();
         tokio::spawn(async move { axum::serve(listener, router).await });

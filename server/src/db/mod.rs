@@ -9,7 +9,7 @@ use std::time::Duration;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::{Postgres, Sqlite, SqlSafeStr};
+use sqlx::{Postgres, SqlSafeStr, Sqlite};
 
 pub use store::{ServerStore, SqlStore};
 
@@ -22,11 +22,17 @@ pub enum DbError {
     #[error("invalid database URL {url:?}: {source}")]
     InvalidUrl { url: String, source: sqlx::Error },
     #[error("could not create the folder {path} for the SQLite database: {source}")]
-    CreateDir { path: String, source: std::io::Error },
+    CreateDir {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("could not connect to {url}: {source}")]
     Unreachable { url: String, source: sqlx::Error },
     #[error("migrating {url} failed: {source}")]
-    Migrate { url: String, source: sqlx::migrate::MigrateError },
+    Migrate {
+        url: String,
+        source: sqlx::migrate::MigrateError,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,26 +72,49 @@ fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator {
         files
             .iter()
             .map(|&(version, description, sql)| {
-                Migration::new(version, description.into(), MigrationType::Simple, sql.into_sql_str(), false)
+                Migration::new(
+                    version,
+                    description.into(),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
             })
             .collect(),
     )
 }
 
 fn sqlite_migrator() -> Migrator {
-    migrator(&[(1, "core", include_str!("../../../migrations/sqlite/0001_core.sql"))])
+    migrator(&[(
+        1,
+        "core",
+        include_str!("../../../migrations/sqlite/0001_core.sql"),
+    )])
 }
 
 fn postgres_migrator() -> Migrator {
-    migrator(&[(1, "core", include_str!("../../../migrations/postgres/0001_core.sql"))])
+    migrator(&[(
+        1,
+        "core",
+        include_str!("../../../migrations/postgres/0001_core.sql"),
+    )])
 }
 
 /// Connects to the database the URL names, creating (SQLite) and migrating it as needed.
 pub async fn connect(url: &str) -> Result<Arc<dyn ServerStore>, DbError> {
     let shown = redact(url);
-    let invalid = |source| DbError::InvalidUrl { url: shown.clone(), source };
-    let unreachable = |source| DbError::Unreachable { url: shown.clone(), source };
-    let migrate = |source| DbError::Migrate { url: shown.clone(), source };
+    let invalid = |source| DbError::InvalidUrl {
+        url: shown.clone(),
+        source,
+    };
+    let unreachable = |source| DbError::Unreachable {
+        url: shown.clone(),
+        source,
+    };
+    let migrate = |source| DbError::Migrate {
+        url: shown.clone(),
+        source,
+    };
     match Backend::from_url(url)? {
         Backend::Sqlite => {
             let options = SqliteConnectOptions::from_str(url)
@@ -94,9 +123,15 @@ pub async fn connect(url: &str) -> Result<Arc<dyn ServerStore>, DbError> {
                 .journal_mode(SqliteJournalMode::Wal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5));
-            if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)
-                    .map_err(|source| DbError::CreateDir { path: dir.display().to_string(), source })?;
+            if let Some(dir) = options
+                .get_filename()
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir {
+                    path: dir.display().to_string(),
+                    source,
+                })?;
             }
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
@@ -126,17 +161,36 @@ mod tests {
 
     #[test]
     fn backend_follows_the_url_scheme() {
-        assert_eq!(Backend::from_url("sqlite://data/x.db").unwrap(), Backend::Sqlite);
-        assert_eq!(Backend::from_url("sqlite::memory:").unwrap(), Backend::Sqlite);
-        assert_eq!(Backend::from_url("postgres://u@h/db").unwrap(), Backend::Postgres);
-        assert_eq!(Backend::from_url("postgresql://u@h/db").unwrap(), Backend::Postgres);
+        assert_eq!(
+            Backend::from_url("sqlite://data/x.db").unwrap(),
+            Backend::Sqlite
+        );
+        assert_eq!(
+            Backend::from_url("sqlite::memory:").unwrap(),
+            Backend::Sqlite
+        );
+        assert_eq!(
+            Backend::from_url("postgres://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Backend::from_url("postgresql://u@h/db").unwrap(),
+            Backend::Postgres
+        );
         let err = Backend::from_url("mysql://u@h/db").unwrap_err();
-        assert!(err.to_string().contains("unsupported database URL \"mysql://u@h/db\""), "{err}");
+        assert!(
+            err.to_string()
+                .contains("unsupported database URL \"mysql://u@h/db\""),
+            "{err}"
+        );
     }
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact("postgres://me:secret@db:5432/crm"), "postgres://me:***@db:5432/crm");
+        assert_eq!(
+            redact("postgres://me:secret@db:5432/crm"),
+            "postgres://me:***@db:5432/crm"
+        );
         assert_eq!(redact("postgres://me@db/crm"), "postgres://me@db/crm");
         assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
     }

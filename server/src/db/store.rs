@@ -65,7 +65,10 @@ impl TryFrom<MapAccountRow> for MapAccount {
             id: r.id,
             name: r.name,
             kind: r.kind.parse().map_err(|e| corrupt("accounts.kind", e))?,
-            status: r.status.parse().map_err(|e| corrupt("accounts.status", e))?,
+            status: r
+                .status
+                .parse()
+                .map_err(|e| corrupt("accounts.status", e))?,
             owner_id: r.owner_id,
             lon: r.lon,
             lat: r.lat,
@@ -118,10 +121,8 @@ macro_rules! impl_store {
         #[async_trait]
         impl ServerStore for SqlStore<$db> {
             async fn has_no_accounts(&self) -> Result<bool, StoreError> {
-                let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM accounts")
-                    .fetch_one(&self.pool)
-                    .await
-                    .map_err(db_error)?;
+                let (n,): (i64,) =
+                    sqlx::query_as("SELECT COUNT(*) FROM accounts").fetch_one(&self.pool).await.map_err(db_error)?;
                 Ok(n == 0)
             }
 

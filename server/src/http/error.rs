@@ -10,7 +10,10 @@ use wilayah_app::store::StoreError;
 pub enum ApiError {
     /// The request is malformed; `field` names the offending parameter or body field.
     #[error("{message}")]
-    BadRequest { message: String, field: Option<&'static str> },
+    BadRequest {
+        message: String,
+        field: Option<&'static str>,
+    },
     #[error("not found")]
     NotFound,
     #[error("{0}")]
@@ -21,7 +24,10 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn bad_field(field: &'static str, message: impl Into<String>) -> Self {
-        ApiError::BadRequest { message: message.into(), field: Some(field) }
+        ApiError::BadRequest {
+            message: message.into(),
+            field: Some(field),
+        }
     }
 }
 
@@ -60,6 +66,14 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        (status, Json(ErrorBody { error, field, row: None })).into_response()
+        (
+            status,
+            Json(ErrorBody {
+                error,
+                field,
+                row: None,
+            }),
+        )
+            .into_response()
     }
 }

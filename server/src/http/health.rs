@@ -19,6 +19,11 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiErr
         .ping()
         .await
         .map_err(|e| ApiError::Unavailable(format!("database unreachable: {e}")))?;
-    let points = state.index.loaded_points().ok_or_else(|| ApiError::Unavailable("spatial index not loaded yet".into()))?;
-    Ok(Json(json!({ "status": "ready", "database": "ok", "index": { "points": points } })))
+    let points = state
+        .index
+        .loaded_points()
+        .ok_or_else(|| ApiError::Unavailable("spatial index not loaded yet".into()))?;
+    Ok(Json(
+        json!({ "status": "ready", "database": "ok", "index": { "points": points } }),
+    ))
 }
