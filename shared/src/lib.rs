@@ -3,5 +3,6 @@
 
 pub mod coord;
 pub mod domain;
+pub mod routing;
 
 pub use coord::{CoordError, LonLat};
