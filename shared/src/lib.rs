@@ -4,5 +4,6 @@
 pub mod coord;
 pub mod domain;
 pub mod routing;
+pub mod spatial;
 
 pub use coord::{CoordError, LonLat};
