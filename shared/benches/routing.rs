@@ -1,7 +1,7 @@
 //! Route optimiser quality and speed on public benchmarks (TSPLIB, Solomon VRPTW).
 //!
 //! `cargo bench -p wilayah-shared --bench routing -- --tsplib DIR --solomon DIR [--ms-tsp 150]
-//! [--ms-vrp 1800] [--seed 1] [--hierarchical]`. The instance files are not part of the project;
+//! [--ms-vrp 1800] [--seed 1] [--runs 1] [--hierarchical]`. The instance files are not part of the project;
 //! a missing folder is skipped with a message. See docs/routing.md.
 
 use std::path::{Path, PathBuf};
@@ -15,6 +15,7 @@ struct Args {
     ms_vrp: u64,
     seed: u64,
     hierarchical: bool,
+    runs: u64,
 }
 
 fn parse_args() -> Args {
@@ -25,6 +26,7 @@ fn parse_args() -> Args {
         ms_vrp: 1800,
         seed: 1,
         hierarchical: false,
+        runs: 1,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -36,6 +38,7 @@ fn parse_args() -> Args {
             "--ms-vrp" => args.ms_vrp = value().parse().expect("--ms-vrp takes milliseconds"),
             "--seed" => args.seed = value().parse().expect("--seed takes an integer"),
             "--hierarchical" => args.hierarchical = true,
+            "--runs" => args.runs = value().parse().expect("--runs takes a count"),
             _ => {} // cargo passes `--bench`; ignore anything else.
         }
     }
@@ -101,20 +104,21 @@ fn row(cells: &[String]) {
 
 fn tsplib(dir: &Path, args: &Args) {
     println!(
-        "\n## TSPLIB (EUC_2D, nint distances), budget {} ms per instance, seed {}\n",
-        args.ms_tsp, args.seed
+        "\n## TSPLIB (EUC_2D, nint distances), {} ms per run, seeds {}..={}\n",
+        args.ms_tsp,
+        args.seed,
+        args.seed + args.runs - 1
     );
-    row(&[
+    header(&[
         "instance",
         "n",
         "optimum",
-        "ours",
-        "gap %",
-        "time ms",
-        "iterations",
-    ]
-    .map(String::from));
-    row(&["---"; 7].map(String::from));
+        "ours (mean)",
+        "gap % mean",
+        "gap % worst",
+        "target %",
+        "time ms max",
+    ]);
     for (name, file, optimum) in [
         ("berlin52", "berlin52", 7542.0),
         ("eil101", "eil101", 629.0),
@@ -150,23 +154,79 @@ fn tsplib(dir: &Path, args: &Args) {
             );
         }
         let stops: Vec<usize> = (1..pts.len()).collect();
-        let mut c = clock();
-        let t = Instant::now();
-        let mut budget = Budget::iterations(u64::MAX)
-            .with_time_limit(Duration::from_millis(args.ms_tsp), &mut c);
-        let tour = optimise_tour(&m, 0, Some(0), &stops, args.seed, &mut budget).unwrap();
-        let ms = t.elapsed().as_secs_f64() * 1e3;
-        assert_eq!(tour.order.len(), stops.len());
+        let mut stats = Stats::default();
+        for seed in args.seed..args.seed + args.runs {
+            let mut c = clock();
+            let t = Instant::now();
+            let mut budget = Budget::iterations(u64::MAX)
+                .with_time_limit(Duration::from_millis(args.ms_tsp), &mut c);
+            let tour = optimise_tour(&m, 0, Some(0), &stops, seed, &mut budget).unwrap();
+            assert_eq!(tour.order.len(), stops.len());
+            stats.add(1, tour.distance, t.elapsed());
+        }
         row(&[
             name.into(),
             pts.len().to_string(),
             format!("{optimum}"),
-            format!("{}", tour.distance),
-            format!("{:.2}", 100.0 * (tour.distance - optimum) / optimum),
-            format!("{ms:.0}"),
-            "-".into(),
+            format!("{:.1}", stats.mean_distance()),
+            format!("{:.2}", stats.mean_gap(optimum)),
+            format!("{:.2}", stats.worst_gap(optimum)),
+            "2".into(),
+            format!("{:.0}", stats.max_ms()),
         ]);
     }
+}
+
+/// Results of one instance over several seeds.
+#[derive(Default)]
+struct Stats {
+    vehicles: Vec<usize>,
+    distances: Vec<f64>,
+    ms: Vec<f64>,
+    iterations: Vec<u64>,
+}
+
+impl Stats {
+    fn add(&mut self, vehicles: usize, distance: f64, elapsed: Duration) {
+        self.vehicles.push(vehicles);
+        self.distances.push(distance);
+        self.ms.push(elapsed.as_secs_f64() * 1e3);
+    }
+
+    fn mean_distance(&self) -> f64 {
+        self.distances.iter().sum::<f64>() / self.distances.len() as f64
+    }
+
+    fn mean_gap(&self, best: f64) -> f64 {
+        100.0 * (self.mean_distance() - best) / best
+    }
+
+    fn worst_gap(&self, best: f64) -> f64 {
+        100.0 * (self.distances.iter().copied().fold(f64::MIN, f64::max) - best) / best
+    }
+
+    fn max_ms(&self) -> f64 {
+        self.ms.iter().copied().fold(0.0, f64::max)
+    }
+
+    fn vehicles(&self) -> String {
+        let lo = self.vehicles.iter().min().unwrap_or(&0);
+        let hi = self.vehicles.iter().max().unwrap_or(&0);
+        if lo == hi {
+            lo.to_string()
+        } else {
+            format!("{lo}-{hi}")
+        }
+    }
+
+    fn mean_iterations(&self) -> u64 {
+        self.iterations.iter().sum::<u64>() / self.iterations.len().max(1) as u64
+    }
+}
+
+fn header(cells: &[&str]) {
+    row(&cells.iter().map(|c| c.to_string()).collect::<Vec<_>>());
+    row(&vec!["---".to_string(); cells.len()]);
 }
 
 struct Solomon {
@@ -245,23 +305,23 @@ const SOLOMON: [(&str, usize, f64); 6] = [
 ];
 
 fn solomon(dir: &Path, args: &Args) {
+    let seeds = format!("seeds {}..={}", args.seed, args.seed + args.runs - 1);
     println!(
         "\n## Solomon VRPTW, distance only, distances truncated to 0.1 (the .sol files' convention), \
-         budget {} ms per instance, seed {}\n",
-        args.ms_vrp, args.seed
+         {} ms per run, {seeds}\n",
+        args.ms_vrp
     );
-    row(&[
+    header(&[
         "instance",
         "vehicles",
-        "distance",
+        "distance (mean)",
         "best known (.sol)",
-        "gap %",
+        "gap % mean",
+        "gap % worst",
         "target %",
-        "time ms",
-        "iterations",
-    ]
-    .map(String::from));
-    row(&["---"; 8].map(String::from));
+        "time ms max",
+        "iterations (mean)",
+    ]);
     for (name, _, _) in SOLOMON {
         let Some(inst) = read_solomon(dir, name) else {
             println!(
@@ -270,21 +330,18 @@ fn solomon(dir: &Path, args: &Args) {
             );
             continue;
         };
-        let m = truncated(&inst.pts);
-        let (plan, ms) = run(&m, &inst.problem, 0.0, args);
+        let stats = runs(&truncated(&inst.pts), &inst.problem, 0.0, args);
         let target = if name.starts_with('C') { 1.0 } else { 4.0 };
         row(&[
             name.into(),
-            plan.vehicles_used().to_string(),
-            format!("{:.1}", plan.distance),
+            stats.vehicles(),
+            format!("{:.1}", stats.mean_distance()),
             format!("{}/{:.1}", inst.sol_vehicles, inst.sol_cost),
-            format!(
-                "{:.2}",
-                100.0 * (plan.distance - inst.sol_cost) / inst.sol_cost
-            ),
+            format!("{:.2}", stats.mean_gap(inst.sol_cost)),
+            format!("{:.2}", stats.worst_gap(inst.sol_cost)),
             format!("{target}"),
-            format!("{ms:.0}"),
-            plan.iterations.to_string(),
+            format!("{:.0}", stats.max_ms()),
+            stats.mean_iterations().to_string(),
         ]);
     }
     if !args.hierarchical {
@@ -292,54 +349,53 @@ fn solomon(dir: &Path, args: &Args) {
     }
     println!(
         "\n## Solomon VRPTW, vehicles then distance (vehicle cost 10 000), real-valued Euclidean \
-         distances (the literature convention), budget {} ms\n",
+         distances (the literature convention), {} ms per run, {seeds}\n",
         args.ms_vrp
     );
-    row(&[
+    header(&[
         "instance",
         "vehicles",
-        "distance",
+        "distance (mean)",
         "best known",
-        "distance gap %",
-        "time ms",
-    ]
-    .map(String::from));
-    row(&["---"; 6].map(String::from));
+        "gap % mean",
+        "gap % worst",
+        "time ms max",
+    ]);
     for (name, bk_veh, bk_dist) in SOLOMON {
         let Some(inst) = read_solomon(dir, name) else {
             continue;
         };
-        let m = DenseMatrix::euclidean(&inst.pts);
-        let (plan, ms) = run(&m, &inst.problem, 10_000.0, args);
+        let stats = runs(
+            &DenseMatrix::euclidean(&inst.pts),
+            &inst.problem,
+            10_000.0,
+            args,
+        );
         row(&[
             name.into(),
-            plan.vehicles_used().to_string(),
-            format!("{:.2}", plan.distance),
+            stats.vehicles(),
+            format!("{:.2}", stats.mean_distance()),
             format!("{bk_veh}/{bk_dist:.2}"),
-            format!("{:.2}", 100.0 * (plan.distance - bk_dist) / bk_dist),
-            format!("{ms:.0}"),
+            format!("{:.2}", stats.mean_gap(bk_dist)),
+            format!("{:.2}", stats.worst_gap(bk_dist)),
+            format!("{:.0}", stats.max_ms()),
         ]);
     }
 }
 
-fn run(m: &DenseMatrix, problem: &Problem, vehicle_cost: f64, args: &Args) -> (Plan, f64) {
-    let mut c = clock();
-    let t = Instant::now();
-    let mut budget =
-        Budget::iterations(u64::MAX).with_time_limit(Duration::from_millis(args.ms_vrp), &mut c);
-    let plan = solve(
-        m,
-        problem,
-        &Options {
-            seed: args.seed,
-            vehicle_cost,
-        },
-        &mut budget,
-    )
-    .unwrap();
-    let ms = t.elapsed().as_secs_f64() * 1e3;
-    assert!(plan.unassigned.is_empty(), "{:?}", plan.unassigned);
-    (plan, ms)
+fn runs(m: &DenseMatrix, problem: &Problem, vehicle_cost: f64, args: &Args) -> Stats {
+    let mut stats = Stats::default();
+    for seed in args.seed..args.seed + args.runs {
+        let mut c = clock();
+        let t = Instant::now();
+        let mut budget = Budget::iterations(u64::MAX)
+            .with_time_limit(Duration::from_millis(args.ms_vrp), &mut c);
+        let plan = solve(m, problem, &Options { seed, vehicle_cost }, &mut budget).unwrap();
+        assert!(plan.unassigned.is_empty(), "{:?}", plan.unassigned);
+        stats.add(plan.vehicles_used(), plan.distance, t.elapsed());
+        stats.iterations.push(plan.iterations);
+    }
+    stats
 }
 
 fn main() {

@@ -605,3 +605,39 @@ fn great_circle_day_in_jakarta() {
 }
 
 type LonLatPt = (f64, f64);
+
+#[test]
+fn replanning_keeps_the_previous_order_and_fits_new_visits() {
+    let (m, mut p) = team_problem(11, 12, 3);
+    let before = solve_with(&m, &p, 5, 0.0, 200);
+    check_plan(&m, &p, &before).unwrap();
+    let start: Vec<(usize, Vec<usize>)> = before
+        .routes
+        .iter()
+        .map(|r| (r.vehicle, r.stops.iter().map(|s| s.visit).collect()))
+        .collect();
+    // No search: the previous plan comes back unchanged.
+    let options = Options {
+        seed: 9,
+        vehicle_cost: 0.0,
+    };
+    let same = solve_from(&m, &p, &start, &options, &mut Budget::iterations(0)).unwrap();
+    assert_eq!(same.routes, before.routes);
+    // A new visit is fitted in without reordering the rest.
+    p.visits.push(Visit::at(2, 5.0));
+    let after = solve_from(&m, &p, &start, &options, &mut Budget::iterations(0)).unwrap();
+    check_plan(&m, &p, &after).unwrap();
+    for (v, seq) in &start {
+        let r = after.routes.iter().find(|r| r.vehicle == *v).unwrap();
+        let kept: Vec<usize> = r
+            .stops
+            .iter()
+            .map(|s| s.visit)
+            .filter(|&c| c != 12)
+            .collect();
+        assert_eq!(&kept, seq);
+    }
+    // And searching from there stays feasible.
+    let improved = solve_from(&m, &p, &start, &options, &mut Budget::iterations(100)).unwrap();
+    check_plan(&m, &p, &improved).unwrap();
+}

@@ -5,7 +5,7 @@
 
 use super::budget::Budget;
 use super::instance::{EPS, Inst};
-use super::rng::Rng;
+use super::rng::{Rng, det_exp, det_ln};
 
 /// Average number of visits removed per ruin, and the longest string.
 const AVG_REMOVED: f64 = 10.0;
@@ -334,8 +334,14 @@ impl<'a> Lns<'a> {
         })
     }
 
-    /// Runs the search and returns the best solution found with the iteration count.
-    pub(crate) fn run(&mut self, pool: &[usize], budget: &mut Budget) -> (Sol, u64) {
+    /// Runs the search from `start` (routes to keep where still feasible) and returns the best
+    /// solution found with the iteration count.
+    pub(crate) fn run(
+        &mut self,
+        pool: &[usize],
+        start: &[(usize, Vec<usize>)],
+        budget: &mut Budget,
+    ) -> (Sol, u64) {
         let inst = self.inst;
         let mut cur = Sol {
             routes: (0..inst.veh.len())
@@ -352,7 +358,26 @@ impl<'a> Lns<'a> {
             route_of: vec![NONE; inst.n()],
             cost: 0.0,
         };
-        self.removed.extend_from_slice(pool);
+        let mut in_pool = vec![false; inst.n()];
+        pool.iter().for_each(|&c| in_pool[c] = true);
+        for (v, seq) in start {
+            let Some(r) = cur.routes.get_mut(*v).filter(|r| r.nodes.is_empty()) else {
+                continue;
+            };
+            for &c in seq {
+                if c < inst.n() && in_pool[c] && inst.eligible(*v, c) {
+                    r.nodes.push(c);
+                    if inst.seq_feasible(*v, &r.nodes, &mut self.z) {
+                        in_pool[c] = false;
+                        cur.route_of[c] = *v;
+                    } else {
+                        r.nodes.pop();
+                    }
+                }
+            }
+            r.refresh(inst);
+        }
+        self.removed.extend(pool.iter().filter(|&&c| in_pool[c]));
         self.recreate(&mut cur, false);
         let edges = pool.len() - cur.unassigned.len()
             + cur.routes.iter().filter(|r| !r.nodes.is_empty()).count();
@@ -372,14 +397,14 @@ impl<'a> Lns<'a> {
             if pool.is_empty() {
                 break;
             }
-            let temp = t0 * (tf / t0).powf(progress);
+            let temp = t0 * det_exp(progress * det_ln(tf / t0));
             work.clone_from(&cur);
             self.removed.clear();
             if !self.ruin(&mut work) {
                 continue;
             }
             self.recreate(&mut work, true);
-            if work.cost < cur.cost - temp * self.rng.unit().max(1e-300).ln() {
+            if work.cost < cur.cost - temp * det_ln(self.rng.unit().max(1e-300)) {
                 std::mem::swap(&mut cur, &mut work);
                 if cur.cost < best.cost - 1e-9 {
                     best.clone_from(&cur);

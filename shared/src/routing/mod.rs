@@ -48,6 +48,21 @@ pub fn solve(
     options: &Options,
     budget: &mut Budget,
 ) -> Result<Plan, RoutingError> {
+    solve_from(matrix, problem, &[], options, budget)
+}
+
+/// Re-plans after a change, starting from `start`: routes as `(vehicle, visits in order)`, e.g.
+/// the previous plan's. Each route keeps its visits in their order as far as they still fit
+/// (visits that no longer exist, moved to another technician or became infeasible are dropped
+/// from it); every other visit is inserted at its cheapest place; then the search improves the
+/// whole as [`solve`] does. With `Budget::iterations(0)` this is the least-disruptive re-plan.
+pub fn solve_from(
+    matrix: &dyn TravelMatrix,
+    problem: &Problem,
+    start: &[(usize, Vec<usize>)],
+    options: &Options,
+    budget: &mut Budget,
+) -> Result<Plan, RoutingError> {
     let inst = Inst::compile(matrix, problem)?;
     let n = inst.n();
     let reasons: Vec<_> = (0..n).map(|c| inst.alone_reason(c)).collect();
@@ -78,14 +93,14 @@ pub fn solve(
         }
     };
 
-    if tsp_applies(&inst, &pool) {
+    if start.is_empty() && tsp_applies(&inst, &pool) {
         let (order, iterations) = tsp::solve(&inst, &pool, options.seed, budget);
         if inst.seq_feasible(0, &order, &mut Vec::new()) {
             return Ok(finish(vec![(0, order)], iterations));
         }
     }
     let mut lns = lns::Lns::new(&inst, &pool, options.vehicle_cost.max(0.0), options.seed);
-    let (best, iterations) = lns.run(&pool, budget);
+    let (best, iterations) = lns.run(&pool, start, budget);
     Ok(finish(
         best.routes.into_iter().map(|r| (r.v, r.nodes)).collect(),
         iterations,
