@@ -1,7 +1,7 @@
 //! Route optimiser quality and speed on public benchmarks (TSPLIB, Solomon VRPTW).
 //!
 //! `cargo bench -p wilayah-shared --bench routing -- --tsplib DIR --solomon DIR [--ms-tsp 150]
-//! [--ms-vrp 1800] [--seed 1] [--runs 1] [--hierarchical]`. The instance files are not part of the project;
+//! [--ms-vrp 1800] [--seed 1] [--runs 1] [--hierarchical] [--only NAME]`. The instance files are not part of the project;
 //! a missing folder is skipped with a message. See docs/routing.md.
 
 use std::path::{Path, PathBuf};
@@ -16,6 +16,7 @@ struct Args {
     seed: u64,
     hierarchical: bool,
     runs: u64,
+    only: Option<String>,
 }
 
 fn parse_args() -> Args {
@@ -27,6 +28,7 @@ fn parse_args() -> Args {
         seed: 1,
         hierarchical: false,
         runs: 1,
+        only: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -38,6 +40,7 @@ fn parse_args() -> Args {
             "--ms-vrp" => args.ms_vrp = value().parse().expect("--ms-vrp takes milliseconds"),
             "--seed" => args.seed = value().parse().expect("--seed takes an integer"),
             "--hierarchical" => args.hierarchical = true,
+            "--only" => args.only = Some(value()),
             "--runs" => args.runs = value().parse().expect("--runs takes a count"),
             _ => {} // cargo passes `--bench`; ignore anything else.
         }
@@ -124,6 +127,13 @@ fn tsplib(dir: &Path, args: &Args) {
         ("eil101", "eil101", 629.0),
         ("kroA100", "kroa100", 21282.0),
     ] {
+        if args
+            .only
+            .as_ref()
+            .is_some_and(|o| !o.eq_ignore_ascii_case(name))
+        {
+            continue;
+        }
         let Some(lib) = Lib::read(&dir.join(format!("{file}.tsp"))) else {
             println!("{name}: {file}.tsp not found in {}, skipped", dir.display());
             continue;
@@ -323,6 +333,13 @@ fn solomon(dir: &Path, args: &Args) {
         "iterations (mean)",
     ]);
     for (name, _, _) in SOLOMON {
+        if args
+            .only
+            .as_ref()
+            .is_some_and(|o| !o.eq_ignore_ascii_case(name))
+        {
+            continue;
+        }
         let Some(inst) = read_solomon(dir, name) else {
             println!(
                 "{name}: {name}.vrp/.sol not found in {}, skipped",
@@ -362,6 +379,13 @@ fn solomon(dir: &Path, args: &Args) {
         "time ms max",
     ]);
     for (name, bk_veh, bk_dist) in SOLOMON {
+        if args
+            .only
+            .as_ref()
+            .is_some_and(|o| !o.eq_ignore_ascii_case(name))
+        {
+            continue;
+        }
         let Some(inst) = read_solomon(dir, name) else {
             continue;
         };

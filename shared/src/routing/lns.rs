@@ -14,6 +14,8 @@ const BLINK_RATE: f64 = 0.01;
 /// Start and final temperature as multiples of the mean edge length of the first solution.
 const T0_FACTOR: f64 = 1.0;
 const TF_FACTOR: f64 = 0.01;
+/// Share of the budget spent removing routes first when vehicles cost something.
+const FLEET_SHARE: f64 = 0.5;
 
 #[derive(Debug, Default)]
 pub(crate) struct RouteState {
@@ -94,6 +96,8 @@ pub(crate) struct Lns<'a> {
     z: Vec<f64>,
     removed: Vec<usize>,
     sort_keys: Vec<(f64, usize)>,
+    /// Whether recreate may start an unused vehicle (not while trying to shrink the fleet).
+    allow_new_routes: bool,
 }
 
 impl<'a> Lns<'a> {
@@ -123,6 +127,7 @@ impl<'a> Lns<'a> {
             z: Vec::new(),
             removed: Vec::new(),
             sort_keys: Vec::new(),
+            allow_new_routes: true,
         }
     }
 
@@ -192,6 +197,9 @@ impl<'a> Lns<'a> {
         for ri in 0..sol.routes.len() {
             let r = &sol.routes[ri];
             if r.nodes.is_empty() {
+                if !self.allow_new_routes {
+                    continue;
+                }
                 let class = self.inst.veh[r.v].class;
                 if class < 128 {
                     if tried_empty_classes & (1 << class) != 0 {
@@ -334,6 +342,60 @@ impl<'a> Lns<'a> {
         })
     }
 
+    /// Fleet minimisation (SISR §5): empty the shortest route, then ruin and recreate without
+    /// opening vehicles, accepting a solution with fewer unassigned visits or a smaller sum of
+    /// their "absences" (how often each has been left out), until all fit again; repeat. Spends up
+    /// to [`FLEET_SHARE`] of the budget and returns the best complete solution.
+    fn minimise_fleet(&mut self, start: &Sol, budget: &mut Budget, iter: &mut u64) -> Sol {
+        let mut best = start.clone();
+        if !start.unassigned.is_empty() {
+            return best;
+        }
+        let mut absences = vec![0u64; self.inst.n()];
+        let (mut cur, mut work) = (start.clone(), start.clone());
+        self.allow_new_routes = false;
+        while budget.progress(*iter).is_some_and(|p| p < FLEET_SHARE) {
+            *iter += 1;
+            if cur.unassigned.is_empty() {
+                best.clone_from(&cur);
+                let Some(ri) = (0..cur.routes.len())
+                    .filter(|&i| !cur.routes[i].nodes.is_empty())
+                    .min_by_key(|&i| (cur.routes[i].nodes.len(), i))
+                    .filter(|_| cur.routes.iter().filter(|r| !r.nodes.is_empty()).count() > 1)
+                else {
+                    break;
+                };
+                let nodes = std::mem::take(&mut cur.routes[ri].nodes);
+                for &c in &nodes {
+                    cur.route_of[c] = NONE;
+                }
+                cur.unassigned.extend(nodes);
+                cur.routes[ri].refresh(self.inst);
+            }
+            work.clone_from(&cur);
+            self.removed.clear();
+            if !self.ruin(&mut work) {
+                continue;
+            }
+            self.recreate(&mut work, true);
+            let absent = |s: &Sol| s.unassigned.iter().map(|&c| absences[c]).sum::<u64>();
+            if work.unassigned.len() < cur.unassigned.len()
+                || work.unassigned.len() == cur.unassigned.len() && absent(&work) < absent(&cur)
+            {
+                std::mem::swap(&mut cur, &mut work);
+            }
+            for &c in &cur.unassigned {
+                absences[c] += 1;
+            }
+        }
+        if cur.unassigned.is_empty() {
+            best.clone_from(&cur);
+        }
+        self.allow_new_routes = true;
+        best.cost = self.cost(&best);
+        best
+    }
+
     /// Runs the search from `start` (routes to keep where still feasible) and returns the best
     /// solution found with the iteration count.
     pub(crate) fn run(
@@ -388,15 +450,24 @@ impl<'a> Lns<'a> {
             1.0
         };
         let (t0, tf) = (T0_FACTOR * mean_edge, TF_FACTOR * mean_edge);
-        let mut best = cur.clone();
-        let mut work = cur.clone();
         budget.start();
         let mut iter = 0u64;
+        let mut offset = 0.0;
+        if self.vehicle_cost > 0.0 && !pool.is_empty() {
+            let fewer = self.minimise_fleet(&cur, budget, &mut iter);
+            if fewer.cost < cur.cost {
+                cur = fewer;
+            }
+            offset = budget.progress(iter).unwrap_or(1.0).min(0.99);
+        }
+        let mut best = cur.clone();
+        let mut work = cur.clone();
         while let Some(progress) = budget.progress(iter) {
             iter += 1;
             if pool.is_empty() {
                 break;
             }
+            let progress = ((progress - offset) / (1.0 - offset)).max(0.0);
             let temp = t0 * det_exp(progress * det_ln(tf / t0));
             work.clone_from(&cur);
             self.removed.clear();
