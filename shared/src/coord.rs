@@ -50,6 +50,11 @@ impl LonLat {
         Ok(Self { lon, lat })
     }
 
+    /// For values already known to be in range (e.g. decoded from a validated fixed-point form).
+    pub(crate) const fn new_unchecked(lon: f64, lat: f64) -> Self {
+        Self { lon, lat }
+    }
+
     pub fn lon(&self) -> f64 {
         self.lon
     }

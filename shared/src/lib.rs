@@ -3,5 +3,7 @@
 
 pub mod coord;
 pub mod domain;
+pub mod routing;
+pub mod spatial;
 
 pub use coord::{CoordError, LonLat};

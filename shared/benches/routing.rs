@@ -1,0 +1,437 @@
+//! Route optimiser quality and speed on public benchmarks (TSPLIB, Solomon VRPTW).
+//!
+//! `cargo bench -p wilayah-shared --bench routing -- --tsplib DIR --solomon DIR [--ms-tsp 150]
+//! [--ms-vrp 1800] [--seed 1] [--runs 1] [--hierarchical] [--only NAME]`. The instance files are not part of the project;
+//! a missing folder is skipped with a message. See docs/routing.md.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use wilayah_shared::routing::*;
+
+struct Args {
+    tsplib: Option<PathBuf>,
+    solomon: Option<PathBuf>,
+    ms_tsp: u64,
+    ms_vrp: u64,
+    seed: u64,
+    hierarchical: bool,
+    runs: u64,
+    only: Option<String>,
+}
+
+fn parse_args() -> Args {
+    let mut args = Args {
+        tsplib: None,
+        solomon: None,
+        ms_tsp: 150,
+        ms_vrp: 1800,
+        seed: 1,
+        hierarchical: false,
+        runs: 1,
+        only: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut value = || it.next().unwrap_or_else(|| panic!("{a} needs a value"));
+        match a.as_str() {
+            "--tsplib" => args.tsplib = Some(value().into()),
+            "--solomon" => args.solomon = Some(value().into()),
+            "--ms-tsp" => args.ms_tsp = value().parse().expect("--ms-tsp takes milliseconds"),
+            "--ms-vrp" => args.ms_vrp = value().parse().expect("--ms-vrp takes milliseconds"),
+            "--seed" => args.seed = value().parse().expect("--seed takes an integer"),
+            "--hierarchical" => args.hierarchical = true,
+            "--only" => args.only = Some(value()),
+            "--runs" => args.runs = value().parse().expect("--runs takes a count"),
+            _ => {} // cargo passes `--bench`; ignore anything else.
+        }
+    }
+    args
+}
+
+/// Sections of a TSPLIB/VRPLIB file: header `KEY : value` pairs and numeric rows per section.
+struct Lib {
+    header: Vec<(String, String)>,
+    sections: Vec<(String, Vec<Vec<f64>>)>,
+}
+
+impl Lib {
+    fn read(path: &Path) -> Option<Self> {
+        let text = std::fs::read_to_string(path).ok()?;
+        let mut lib = Lib {
+            header: Vec::new(),
+            sections: Vec::new(),
+        };
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            if line == "EOF" {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':') {
+                lib.header
+                    .push((k.trim().to_uppercase(), v.trim().to_string()));
+            } else if line.ends_with("SECTION") {
+                lib.sections.push((line.to_string(), Vec::new()));
+            } else if let Some((_, rows)) = lib.sections.last_mut() {
+                rows.push(
+                    line.split_whitespace()
+                        .filter_map(|x| x.parse().ok())
+                        .collect(),
+                );
+            }
+        }
+        Some(lib)
+    }
+
+    fn value(&self, key: &str) -> Option<&str> {
+        self.header
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn section(&self, name: &str) -> &[Vec<f64>] {
+        self.sections
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(&[], |(_, r)| r.as_slice())
+    }
+}
+
+fn clock() -> impl FnMut() -> Duration {
+    let t = Instant::now();
+    move || t.elapsed()
+}
+
+fn row(cells: &[String]) {
+    println!("| {} |", cells.join(" | "));
+}
+
+fn tsplib(dir: &Path, args: &Args) {
+    println!(
+        "\n## TSPLIB (EUC_2D, nint distances), {} ms per run, seeds {}..={}\n",
+        args.ms_tsp,
+        args.seed,
+        args.seed + args.runs - 1
+    );
+    header(&[
+        "instance",
+        "n",
+        "optimum",
+        "ours (mean)",
+        "gap % mean",
+        "gap % worst",
+        "target %",
+        "time ms max",
+    ]);
+    for (name, file, optimum) in [
+        ("berlin52", "berlin52", 7542.0),
+        ("eil101", "eil101", 629.0),
+        ("kroA100", "kroa100", 21282.0),
+    ] {
+        if args
+            .only
+            .as_ref()
+            .is_some_and(|o| !o.eq_ignore_ascii_case(name))
+        {
+            continue;
+        }
+        let Some(lib) = Lib::read(&dir.join(format!("{file}.tsp"))) else {
+            println!("{name}: {file}.tsp not found in {}, skipped", dir.display());
+            continue;
+        };
+        let pts: Vec<(f64, f64)> = lib
+            .section("NODE_COORD_SECTION")
+            .iter()
+            .map(|r| (r[1], r[2]))
+            .collect();
+        let m = DenseMatrix::from_fn(pts.len(), |i, j| {
+            let d = ((pts[i].0 - pts[j].0).hypot(pts[i].1 - pts[j].1) + 0.5).floor();
+            (d, d)
+        });
+        if let Some(tour) = Lib::read(&dir.join(format!("{file}.opt.tour"))) {
+            let order: Vec<usize> = tour
+                .section("TOUR_SECTION")
+                .iter()
+                .filter_map(|r| r.first())
+                .filter(|&&x| x > 0.0)
+                .map(|&x| x as usize - 1)
+                .collect();
+            let len: f64 = (0..order.len())
+                .map(|i| m.distance(order[i], order[(i + 1) % order.len()]))
+                .sum();
+            assert_eq!(
+                len, optimum,
+                "{name}: the .opt.tour length under nint distances"
+            );
+        }
+        let stops: Vec<usize> = (1..pts.len()).collect();
+        let mut stats = Stats::default();
+        for seed in args.seed..args.seed + args.runs {
+            let mut c = clock();
+            let t = Instant::now();
+            let mut budget = Budget::iterations(u64::MAX)
+                .with_time_limit(Duration::from_millis(args.ms_tsp), &mut c);
+            let tour = optimise_tour(&m, 0, Some(0), &stops, seed, &mut budget).unwrap();
+            assert_eq!(tour.order.len(), stops.len());
+            stats.add(1, tour.distance, t.elapsed());
+        }
+        row(&[
+            name.into(),
+            pts.len().to_string(),
+            format!("{optimum}"),
+            format!("{:.1}", stats.mean_distance()),
+            format!("{:.2}", stats.mean_gap(optimum)),
+            format!("{:.2}", stats.worst_gap(optimum)),
+            "2".into(),
+            format!("{:.0}", stats.max_ms()),
+        ]);
+    }
+}
+
+/// Results of one instance over several seeds.
+#[derive(Default)]
+struct Stats {
+    vehicles: Vec<usize>,
+    distances: Vec<f64>,
+    ms: Vec<f64>,
+    iterations: Vec<u64>,
+}
+
+impl Stats {
+    fn add(&mut self, vehicles: usize, distance: f64, elapsed: Duration) {
+        self.vehicles.push(vehicles);
+        self.distances.push(distance);
+        self.ms.push(elapsed.as_secs_f64() * 1e3);
+    }
+
+    fn mean_distance(&self) -> f64 {
+        self.distances.iter().sum::<f64>() / self.distances.len() as f64
+    }
+
+    fn mean_gap(&self, best: f64) -> f64 {
+        100.0 * (self.mean_distance() - best) / best
+    }
+
+    fn worst_gap(&self, best: f64) -> f64 {
+        100.0 * (self.distances.iter().copied().fold(f64::MIN, f64::max) - best) / best
+    }
+
+    fn max_ms(&self) -> f64 {
+        self.ms.iter().copied().fold(0.0, f64::max)
+    }
+
+    fn vehicles(&self) -> String {
+        let lo = self.vehicles.iter().min().unwrap_or(&0);
+        let hi = self.vehicles.iter().max().unwrap_or(&0);
+        if lo == hi {
+            lo.to_string()
+        } else {
+            format!("{lo}-{hi}")
+        }
+    }
+
+    fn mean_iterations(&self) -> u64 {
+        self.iterations.iter().sum::<u64>() / self.iterations.len().max(1) as u64
+    }
+}
+
+fn header(cells: &[&str]) {
+    row(&cells.iter().map(|c| c.to_string()).collect::<Vec<_>>());
+    row(&vec!["---".to_string(); cells.len()]);
+}
+
+struct Solomon {
+    pts: Vec<(f64, f64)>,
+    problem: Problem,
+    sol_vehicles: usize,
+    sol_cost: f64,
+}
+
+fn read_solomon(dir: &Path, name: &str) -> Option<Solomon> {
+    let lib = Lib::read(&dir.join(format!("{name}.vrp")))?;
+    let pts: Vec<(f64, f64)> = lib
+        .section("NODE_COORD_SECTION")
+        .iter()
+        .map(|r| (r[1], r[2]))
+        .collect();
+    let demand = lib.section("DEMAND_SECTION");
+    let tw = lib.section("TIME_WINDOW_SECTION");
+    let service: f64 = lib.value("SERVICE_TIME")?.parse().ok()?;
+    let vehicles: usize = lib.value("VEHICLES")?.parse().ok()?;
+    let capacity: u32 = lib.value("CAPACITY")?.parse().ok()?;
+    let depot = lib
+        .section("DEPOT_SECTION")
+        .first()?
+        .first()
+        .map(|&x| x as usize - 1)?;
+    assert_eq!(depot, 0, "{name}: the depot is expected first");
+    let visits = (1..pts.len())
+        .map(|i| Visit {
+            location: i,
+            service_time: service,
+            window: Some(TimeWindow::new(tw[i][1], tw[i][2])),
+            demand: demand[i][1] as u32,
+            skills: vec![],
+        })
+        .collect();
+    let vehicle = Vehicle {
+        capacity: Some(capacity),
+        ..Vehicle::at(0, TimeWindow::new(tw[0][1], tw[0][2]))
+    };
+    let text = std::fs::read_to_string(dir.join(format!("{name}.sol"))).ok()?;
+    let sol_vehicles = text.lines().filter(|l| l.starts_with("Route")).count();
+    let sol_cost = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Cost"))?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Solomon {
+        pts,
+        problem: Problem {
+            visits,
+            vehicles: vec![vehicle; vehicles],
+        },
+        sol_vehicles,
+        sol_cost,
+    })
+}
+
+/// Distances truncated to one decimal, travel time = distance: the DIMACS 2021 convention the
+/// PyVRP `.sol` files use (their `Cost` lines reproduce under it exactly).
+fn truncated(pts: &[(f64, f64)]) -> DenseMatrix {
+    DenseMatrix::from_fn(pts.len(), |i, j| {
+        let d = ((pts[i].0 - pts[j].0).hypot(pts[i].1 - pts[j].1) * 10.0).floor() / 10.0;
+        (d, d)
+    })
+}
+
+const SOLOMON: [(&str, usize, f64); 6] = [
+    ("C101", 10, 828.94),
+    ("C201", 3, 591.56),
+    ("R101", 19, 1650.80),
+    ("R201", 4, 1252.37),
+    ("RC101", 14, 1696.95),
+    ("RC201", 4, 1406.94),
+];
+
+fn solomon(dir: &Path, args: &Args) {
+    let seeds = format!("seeds {}..={}", args.seed, args.seed + args.runs - 1);
+    println!(
+        "\n## Solomon VRPTW, distance only, distances truncated to 0.1 (the .sol files' convention), \
+         {} ms per run, {seeds}\n",
+        args.ms_vrp
+    );
+    header(&[
+        "instance",
+        "vehicles",
+        "distance (mean)",
+        "best known (.sol)",
+        "gap % mean",
+        "gap % worst",
+        "target %",
+        "time ms max",
+        "iterations (mean)",
+    ]);
+    for (name, _, _) in SOLOMON {
+        if args
+            .only
+            .as_ref()
+            .is_some_and(|o| !o.eq_ignore_ascii_case(name))
+        {
+            continue;
+        }
+        let Some(inst) = read_solomon(dir, name) else {
+            println!(
+                "{name}: {name}.vrp/.sol not found in {}, skipped",
+                dir.display()
+            );
+            continue;
+        };
+        let stats = runs(&truncated(&inst.pts), &inst.problem, 0.0, args);
+        let target = if name.starts_with('C') { 1.0 } else { 4.0 };
+        row(&[
+            name.into(),
+            stats.vehicles(),
+            format!("{:.1}", stats.mean_distance()),
+            format!("{}/{:.1}", inst.sol_vehicles, inst.sol_cost),
+            format!("{:.2}", stats.mean_gap(inst.sol_cost)),
+            format!("{:.2}", stats.worst_gap(inst.sol_cost)),
+            format!("{target}"),
+            format!("{:.0}", stats.max_ms()),
+            stats.mean_iterations().to_string(),
+        ]);
+    }
+    if !args.hierarchical {
+        return;
+    }
+    println!(
+        "\n## Solomon VRPTW, vehicles then distance (vehicle cost 10 000), real-valued Euclidean \
+         distances (the literature convention), {} ms per run, {seeds}\n",
+        args.ms_vrp
+    );
+    header(&[
+        "instance",
+        "vehicles",
+        "distance (mean)",
+        "best known",
+        "gap % mean",
+        "gap % worst",
+        "time ms max",
+    ]);
+    for (name, bk_veh, bk_dist) in SOLOMON {
+        if args
+            .only
+            .as_ref()
+            .is_some_and(|o| !o.eq_ignore_ascii_case(name))
+        {
+            continue;
+        }
+        let Some(inst) = read_solomon(dir, name) else {
+            continue;
+        };
+        let stats = runs(
+            &DenseMatrix::euclidean(&inst.pts),
+            &inst.problem,
+            10_000.0,
+            args,
+        );
+        row(&[
+            name.into(),
+            stats.vehicles(),
+            format!("{:.2}", stats.mean_distance()),
+            format!("{bk_veh}/{bk_dist:.2}"),
+            format!("{:.2}", stats.mean_gap(bk_dist)),
+            format!("{:.2}", stats.worst_gap(bk_dist)),
+            format!("{:.0}", stats.max_ms()),
+        ]);
+    }
+}
+
+fn runs(m: &DenseMatrix, problem: &Problem, vehicle_cost: f64, args: &Args) -> Stats {
+    let mut stats = Stats::default();
+    for seed in args.seed..args.seed + args.runs {
+        let mut c = clock();
+        let t = Instant::now();
+        let mut budget = Budget::iterations(u64::MAX)
+            .with_time_limit(Duration::from_millis(args.ms_vrp), &mut c);
+        let plan = solve(m, problem, &Options { seed, vehicle_cost }, &mut budget).unwrap();
+        assert!(plan.unassigned.is_empty(), "{:?}", plan.unassigned);
+        stats.add(plan.vehicles_used(), plan.distance, t.elapsed());
+        stats.iterations.push(plan.iterations);
+    }
+    stats
+}
+
+fn main() {
+    let args = parse_args();
+    match &args.tsplib {
+        Some(dir) if dir.is_dir() => tsplib(dir, &args),
+        Some(dir) => println!("TSPLIB folder {} not found, skipped", dir.display()),
+        None => println!("no --tsplib DIR given, TSPLIB skipped"),
+    }
+    match &args.solomon {
+        Some(dir) if dir.is_dir() => solomon(dir, &args),
+        Some(dir) => println!("Solomon folder {} not found, skipped", dir.display()),
+        None => println!("no --solomon DIR given, Solomon skipped"),
+    }
+}

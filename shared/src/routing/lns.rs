@@ -1,0 +1,487 @@
+//! Vehicle routing with time windows by ruin and recreate (after Christiaens & Vanden Berghe's
+//! SISR, 2020): remove a few strings of consecutive visits from routes near a random seed visit,
+//! reinsert the removed visits greedily at their cheapest feasible position while skipping
+//! ("blinking" over) a few positions at random, and accept the result by simulated annealing.
+
+use super::budget::Budget;
+use super::instance::{EPS, Inst};
+use super::rng::{Rng, det_exp, det_ln};
+
+/// Average number of visits removed per ruin, and the longest string.
+const AVG_REMOVED: f64 = 10.0;
+const MAX_STRING: f64 = 10.0;
+const BLINK_RATE: f64 = 0.01;
+/// Start and final temperature as multiples of the mean edge length of the first solution.
+const T0_FACTOR: f64 = 1.0;
+const TF_FACTOR: f64 = 0.01;
+/// Share of the budget spent removing routes first when vehicles cost something.
+const FLEET_SHARE: f64 = 0.5;
+
+#[derive(Debug, Default)]
+pub(crate) struct RouteState {
+    pub v: usize,
+    pub nodes: Vec<usize>,
+    load: u32,
+    dist: f64,
+    /// Earliest service start at each node.
+    fwd: Vec<f64>,
+    /// Latest service start at each node keeping the rest feasible; the last entry is the latest
+    /// arrival at the end location.
+    bwd: Vec<f64>,
+}
+
+impl Clone for RouteState {
+    fn clone(&self) -> Self {
+        let mut r = RouteState::default();
+        r.clone_from(self);
+        r
+    }
+
+    fn clone_from(&mut self, o: &Self) {
+        self.v = o.v;
+        self.nodes.clone_from(&o.nodes);
+        self.load = o.load;
+        self.dist = o.dist;
+        self.fwd.clone_from(&o.fwd);
+        self.bwd.clone_from(&o.bwd);
+    }
+}
+
+impl RouteState {
+    fn refresh(&mut self, inst: &Inst) {
+        let veh = &inst.veh[self.v];
+        let n = self.nodes.len();
+        self.load = self.nodes.iter().map(|&c| inst.q[c]).sum();
+        self.dist = inst.seq_distance(self.v, &self.nodes);
+        self.fwd.clear();
+        let (mut dep, mut prev) = (veh.t0, veh.start);
+        for &c in &self.nodes {
+            let st = (dep + inst.t(prev, inst.loc[c])).max(inst.e[c]);
+            self.fwd.push(st);
+            dep = st + inst.s[c];
+            prev = inst.loc[c];
+        }
+        self.bwd.clear();
+        self.bwd.resize(n + 1, 0.0);
+        self.bwd[n] = veh.t1;
+        let mut next = veh.end;
+        for i in (0..n).rev() {
+            let c = self.nodes[i];
+            self.bwd[i] = inst.l[c].min(self.bwd[i + 1] - inst.t(inst.loc[c], next) - inst.s[c]);
+            if self.bwd[i] < inst.e[c] - EPS {
+                self.bwd[i] = f64::NEG_INFINITY;
+            }
+            next = inst.loc[c];
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Sol {
+    pub routes: Vec<RouteState>,
+    pub unassigned: Vec<usize>,
+    route_of: Vec<usize>,
+    cost: f64,
+}
+
+const NONE: usize = usize::MAX;
+
+pub(crate) struct Lns<'a> {
+    inst: &'a Inst,
+    vehicle_cost: f64,
+    penalty: f64,
+    adj: Vec<Vec<usize>>,
+    rng: Rng,
+    scratch: Vec<usize>,
+    z: Vec<f64>,
+    removed: Vec<usize>,
+    sort_keys: Vec<(f64, usize)>,
+    /// Whether recreate may start an unused vehicle (not while trying to shrink the fleet).
+    allow_new_routes: bool,
+}
+
+impl<'a> Lns<'a> {
+    pub(crate) fn new(inst: &'a Inst, pool: &[usize], vehicle_cost: f64, seed: u64) -> Self {
+        let keep = pool.len().min(128);
+        let adj = (0..inst.n())
+            .map(|c| {
+                let mut near: Vec<usize> = pool.to_vec();
+                near.sort_by(|&a, &b| {
+                    inst.d(inst.loc[c], inst.loc[a])
+                        .total_cmp(&inst.d(inst.loc[c], inst.loc[b]))
+                        .then((a != c).cmp(&(b != c)))
+                        .then(a.cmp(&b))
+                });
+                near.truncate(keep);
+                near
+            })
+            .collect();
+        let penalty = 100.0 * (2.0 * inst.max_dist + vehicle_cost) + 1.0;
+        Self {
+            inst,
+            vehicle_cost,
+            penalty,
+            adj,
+            rng: Rng::new(seed),
+            scratch: Vec::new(),
+            z: Vec::new(),
+            removed: Vec::new(),
+            sort_keys: Vec::new(),
+            allow_new_routes: true,
+        }
+    }
+
+    fn cost(&self, sol: &Sol) -> f64 {
+        sol.routes
+            .iter()
+            .filter(|r| !r.nodes.is_empty())
+            .map(|r| r.dist + self.vehicle_cost)
+            .sum::<f64>()
+            + self.penalty * sol.unassigned.len() as f64
+    }
+
+    /// Cheapest feasible insertion of `c` into route `r`: (extra cost, position).
+    fn best_in_route(&mut self, r: &RouteState, c: usize, blink: bool) -> Option<(f64, usize)> {
+        let inst = self.inst;
+        let veh = &inst.veh[r.v];
+        if !inst.eligible(r.v, c) || u64::from(r.load) + u64::from(inst.q[c]) > u64::from(veh.cap) {
+            return None;
+        }
+        let cl = inst.loc[c];
+        let len = r.nodes.len();
+        if len == 0 {
+            let extra = inst.d(veh.start, cl) + inst.d(cl, veh.end) + self.vehicle_cost;
+            return inst
+                .seq_feasible(r.v, &[c], &mut self.z)
+                .then_some((extra, 0));
+        }
+        let mut best: Option<(f64, usize)> = None;
+        let (mut prev, mut dep) = (veh.start, veh.t0);
+        let (ec, lc, sc) = (inst.e[c], inst.l[c], inst.s[c]);
+        for p in 0..=len {
+            if dep > lc + EPS {
+                break;
+            }
+            let (next, e_next) = if p < len {
+                (inst.loc[r.nodes[p]], inst.e[r.nodes[p]])
+            } else {
+                (veh.end, f64::NEG_INFINITY)
+            };
+            let delta = inst.d(prev, cl) + inst.d(cl, next) - inst.d(prev, next);
+            if best.is_none_or(|(b, _)| delta < b) && !(blink && self.rng.unit() < BLINK_RATE) {
+                let ok = if veh.brk.is_some() {
+                    self.scratch.clear();
+                    self.scratch.extend_from_slice(&r.nodes[..p]);
+                    self.scratch.push(c);
+                    self.scratch.extend_from_slice(&r.nodes[p..]);
+                    inst.seq_feasible(r.v, &self.scratch, &mut self.z)
+                } else {
+                    let st = (dep + inst.t(prev, cl)).max(ec);
+                    st <= lc + EPS && (st + sc + inst.t(cl, next)).max(e_next) <= r.bwd[p] + EPS
+                };
+                if ok {
+                    best = Some((delta, p));
+                }
+            }
+            if p < len {
+                dep = r.fwd[p] + inst.s[r.nodes[p]];
+                prev = next;
+            }
+        }
+        best
+    }
+
+    fn insert(&mut self, sol: &mut Sol, c: usize, blink: bool) -> bool {
+        let mut best: Option<(f64, usize, usize)> = None;
+        let mut tried_empty_classes: u128 = 0;
+        for ri in 0..sol.routes.len() {
+            let r = &sol.routes[ri];
+            if r.nodes.is_empty() {
+                if !self.allow_new_routes {
+                    continue;
+                }
+                let class = self.inst.veh[r.v].class;
+                if class < 128 {
+                    if tried_empty_classes & (1 << class) != 0 {
+                        continue;
+                    }
+                    tried_empty_classes |= 1 << class;
+                }
+            }
+            // Borrow dance: the route is read while the scratch buffers are written.
+            let r = std::mem::take(&mut sol.routes[ri]);
+            let found = self.best_in_route(&r, c, blink);
+            sol.routes[ri] = r;
+            if let Some((delta, p)) = found
+                && best.is_none_or(|(b, _, _)| delta < b)
+            {
+                best = Some((delta, ri, p));
+            }
+        }
+        let Some((_, ri, p)) = best else { return false };
+        let r = &mut sol.routes[ri];
+        r.nodes.insert(p, c);
+        r.refresh(self.inst);
+        sol.route_of[c] = ri;
+        true
+    }
+
+    /// Inserts every visit in `self.removed` (plus the unassigned ones) in a random-weighted order.
+    fn recreate(&mut self, sol: &mut Sol, blink: bool) {
+        self.removed.append(&mut sol.unassigned);
+        let inst = self.inst;
+        let depot = inst.veh.first().map_or(0, |v| v.start);
+        let how = self.rng.below(13);
+        self.sort_keys.clear();
+        for &c in &self.removed {
+            let key = match how {
+                0..=3 => self.rng.unit(),
+                4..=7 => -f64::from(inst.q[c]),
+                8..=9 => -inst.d(depot, inst.loc[c]),
+                10 => inst.d(depot, inst.loc[c]),
+                _ => inst.l[c],
+            };
+            self.sort_keys.push((key, c));
+        }
+        self.sort_keys
+            .sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        self.removed.clear();
+        for i in 0..self.sort_keys.len() {
+            let c = self.sort_keys[i].1;
+            if !self.insert(sol, c, blink) {
+                sol.unassigned.push(c);
+                sol.route_of[c] = NONE;
+            }
+        }
+        sol.unassigned.sort_unstable();
+        sol.cost = self.cost(sol);
+    }
+
+    /// SISR ruin: strings from up to `ks` routes near a random seed visit. Returns false when a
+    /// ruined route became infeasible (possible only without the triangle inequality).
+    fn ruin(&mut self, sol: &mut Sol) -> bool {
+        let assigned: usize = sol.routes.iter().map(|r| r.nodes.len()).sum();
+        let used = sol.routes.iter().filter(|r| !r.nodes.is_empty()).count();
+        if assigned == 0 {
+            return true;
+        }
+        let mut ruined: Vec<usize> = Vec::new();
+        if self.vehicle_cost > 0.0 && self.rng.unit() < 0.05 {
+            // Empty a whole route so the fleet can shrink; prefer short routes.
+            let ri = (0..3)
+                .map(|_| {
+                    let k = self.rng.below(used);
+                    (0..sol.routes.len())
+                        .filter(|&i| !sol.routes[i].nodes.is_empty())
+                        .nth(k)
+                        .unwrap()
+                })
+                .min_by_key(|&i| (sol.routes[i].nodes.len(), i))
+                .unwrap_or(0);
+            let nodes = std::mem::take(&mut sol.routes[ri].nodes);
+            self.removed.extend_from_slice(&nodes);
+            sol.routes[ri].refresh(self.inst);
+            ruined.push(ri);
+        }
+        let ls_max = MAX_STRING.min(assigned as f64 / used.max(1) as f64);
+        let ks_max = 4.0 * AVG_REMOVED / (1.0 + ls_max) - 1.0;
+        let ks = (1.0 + self.rng.unit() * ks_max).floor() as usize;
+        let seed = loop {
+            let c = self.rng.below(sol.route_of.len());
+            if sol.route_of[c] != NONE {
+                break c;
+            }
+        };
+        let whole = ruined.len();
+        for k in 0..self.adj[seed].len() {
+            if ruined.len() >= ks + whole {
+                break;
+            }
+            let c = self.adj[seed][k];
+            let ri = sol.route_of[c];
+            if ri == NONE || ruined.contains(&ri) {
+                continue;
+            }
+            let r = &mut sol.routes[ri];
+            let len = r.nodes.len();
+            let pos = r.nodes.iter().position(|&x| x == c).unwrap();
+            let lmax = (len as f64).min(ls_max).max(1.0);
+            let l = ((1.0 + self.rng.unit() * lmax).floor() as usize).min(len);
+            if l == len || self.rng.unit() < 0.5 {
+                let lo = pos.saturating_sub(l - 1);
+                let hi = pos.min(len - l);
+                let start = self.rng.between(lo, hi);
+                self.removed.extend(r.nodes.drain(start..start + l));
+            } else {
+                let mut m = 1;
+                while l + m < len && self.rng.unit() < 0.5 {
+                    m += 1;
+                }
+                let span = l + m;
+                let lo = pos.saturating_sub(span - 1);
+                let hi = pos.min(len - span);
+                let start = self.rng.between(lo, hi);
+                let keep_at = start + self.rng.between(0, l);
+                let taken: Vec<usize> = (start..start + span)
+                    .filter(|&i| i < keep_at || i >= keep_at + m)
+                    .collect();
+                for &i in taken.iter().rev() {
+                    self.removed.push(r.nodes.remove(i));
+                }
+            }
+            r.refresh(self.inst);
+            ruined.push(ri);
+        }
+        for &c in &self.removed {
+            sol.route_of[c] = NONE;
+        }
+        let inst = self.inst;
+        ruined.iter().all(|&ri| {
+            let r = &sol.routes[ri];
+            inst.seq_feasible(r.v, &r.nodes, &mut self.z)
+        })
+    }
+
+    /// Fleet minimisation (SISR §5): empty the shortest route, then ruin and recreate without
+    /// opening vehicles, accepting a solution with fewer unassigned visits or a smaller sum of
+    /// their "absences" (how often each has been left out), until all fit again; repeat. Spends up
+    /// to [`FLEET_SHARE`] of the budget and returns the best complete solution.
+    fn minimise_fleet(&mut self, start: &Sol, budget: &mut Budget, iter: &mut u64) -> Sol {
+        let mut best = start.clone();
+        if !start.unassigned.is_empty() {
+            return best;
+        }
+        let mut absences = vec![0u64; self.inst.n()];
+        let (mut cur, mut work) = (start.clone(), start.clone());
+        self.allow_new_routes = false;
+        while budget.progress(*iter).is_some_and(|p| p < FLEET_SHARE) {
+            *iter += 1;
+            if cur.unassigned.is_empty() {
+                best.clone_from(&cur);
+                let Some(ri) = (0..cur.routes.len())
+                    .filter(|&i| !cur.routes[i].nodes.is_empty())
+                    .min_by_key(|&i| (cur.routes[i].nodes.len(), i))
+                    .filter(|_| cur.routes.iter().filter(|r| !r.nodes.is_empty()).count() > 1)
+                else {
+                    break;
+                };
+                let nodes = std::mem::take(&mut cur.routes[ri].nodes);
+                for &c in &nodes {
+                    cur.route_of[c] = NONE;
+                }
+                cur.unassigned.extend(nodes);
+                cur.routes[ri].refresh(self.inst);
+            }
+            work.clone_from(&cur);
+            self.removed.clear();
+            if !self.ruin(&mut work) {
+                continue;
+            }
+            self.recreate(&mut work, true);
+            let absent = |s: &Sol| s.unassigned.iter().map(|&c| absences[c]).sum::<u64>();
+            if work.unassigned.len() < cur.unassigned.len()
+                || work.unassigned.len() == cur.unassigned.len() && absent(&work) < absent(&cur)
+            {
+                std::mem::swap(&mut cur, &mut work);
+            }
+            for &c in &cur.unassigned {
+                absences[c] += 1;
+            }
+        }
+        if cur.unassigned.is_empty() {
+            best.clone_from(&cur);
+        }
+        self.allow_new_routes = true;
+        best.cost = self.cost(&best);
+        best
+    }
+
+    /// Runs the search from `start` (routes to keep where still feasible) and returns the best
+    /// solution found with the iteration count.
+    pub(crate) fn run(
+        &mut self,
+        pool: &[usize],
+        start: &[(usize, Vec<usize>)],
+        budget: &mut Budget,
+    ) -> (Sol, u64) {
+        let inst = self.inst;
+        let mut cur = Sol {
+            routes: (0..inst.veh.len())
+                .map(|v| {
+                    let mut r = RouteState {
+                        v,
+                        ..RouteState::default()
+                    };
+                    r.refresh(inst);
+                    r
+                })
+                .collect(),
+            unassigned: Vec::new(),
+            route_of: vec![NONE; inst.n()],
+            cost: 0.0,
+        };
+        let mut in_pool = vec![false; inst.n()];
+        pool.iter().for_each(|&c| in_pool[c] = true);
+        for (v, seq) in start {
+            let Some(r) = cur.routes.get_mut(*v).filter(|r| r.nodes.is_empty()) else {
+                continue;
+            };
+            for &c in seq {
+                if c < inst.n() && in_pool[c] && inst.eligible(*v, c) {
+                    r.nodes.push(c);
+                    if inst.seq_feasible(*v, &r.nodes, &mut self.z) {
+                        in_pool[c] = false;
+                        cur.route_of[c] = *v;
+                    } else {
+                        r.nodes.pop();
+                    }
+                }
+            }
+            r.refresh(inst);
+        }
+        self.removed.extend(pool.iter().filter(|&&c| in_pool[c]));
+        self.recreate(&mut cur, false);
+        let edges = pool.len() - cur.unassigned.len()
+            + cur.routes.iter().filter(|r| !r.nodes.is_empty()).count();
+        let dist: f64 = cur.routes.iter().map(|r| r.dist).sum();
+        let mean_edge = if edges > 0 && dist > 0.0 {
+            dist / edges as f64
+        } else {
+            1.0
+        };
+        let (t0, tf) = (T0_FACTOR * mean_edge, TF_FACTOR * mean_edge);
+        budget.start();
+        let mut iter = 0u64;
+        let mut offset = 0.0;
+        if self.vehicle_cost > 0.0 && !pool.is_empty() {
+            let fewer = self.minimise_fleet(&cur, budget, &mut iter);
+            if fewer.cost < cur.cost {
+                cur = fewer;
+            }
+            offset = budget.progress(iter).unwrap_or(1.0).min(0.99);
+        }
+        let mut best = cur.clone();
+        let mut work = cur.clone();
+        while let Some(progress) = budget.progress(iter) {
+            iter += 1;
+            if pool.is_empty() {
+                break;
+            }
+            let progress = ((progress - offset) / (1.0 - offset)).max(0.0);
+            let temp = t0 * det_exp(progress * det_ln(tf / t0));
+            work.clone_from(&cur);
+            self.removed.clear();
+            if !self.ruin(&mut work) {
+                continue;
+            }
+            self.recreate(&mut work, true);
+            if work.cost < cur.cost - temp * det_ln(self.rng.unit().max(1e-300)) {
+                std::mem::swap(&mut cur, &mut work);
+                if cur.cost < best.cost - 1e-9 {
+                    best.clone_from(&cur);
+                }
+            }
+        }
+        (best, iter)
+    }
+}

@@ -1,0 +1,793 @@
+//! The point index: customers and prospects on a geodesic R-tree.
+//!
+//! Each point is stored once, in a leaf of an [`rstar::RTree`] over 3-D unit vectors (f32),
+//! together with its id, its position in fixed point (1e-7°, ≈1.1 cm, as OpenStreetMap stores
+//! positions) and its filter attributes — 40 bytes, which fits in the 48 bytes an rstar node
+//! takes anyway. The f32 vectors (error ≤ 0.4 m) only steer the search: every query widens its
+//! bound by [`CHORD_SLACK`] and then decides and ranks by the haversine distance from the
+//! fixed-point position, so results are exact (and equal a brute-force scan), not approximate.
+
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap};
+
+use rstar::{
+    AABB, Envelope, PointDistance, RStarInsertionStrategy, RTree, RTreeObject, RTreeParams,
+    SelectionFunction,
+};
+
+use super::SpatialError;
+use super::bbox::LonLatBox;
+use super::region::Region;
+use super::sphere::{Arc, chord_for_distance_m, haversine_m, unit_vector};
+use crate::LonLat;
+use crate::domain::{AccountKind, AccountStatus};
+
+/// The attributes a query can filter on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PointAttrs {
+    pub kind: AccountKind,
+    pub status: AccountStatus,
+    /// The rep who owns the account, if any.
+    pub owner: Option<i64>,
+    /// Visited in the current cycle (what "not yet visited" filters on).
+    pub visited: bool,
+}
+
+/// One customer or prospect as the index holds it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IndexedPoint {
+    pub id: i64,
+    /// As stored: rounded to 1e-7° (≈1.1 cm).
+    pub position: LonLat,
+    pub attrs: PointAttrs,
+}
+
+impl IndexedPoint {
+    pub fn new(id: i64, position: LonLat, attrs: PointAttrs) -> Self {
+        Self {
+            id,
+            position,
+            attrs,
+        }
+    }
+}
+
+/// A query result with its great-circle distance in metres.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hit {
+    pub point: IndexedPoint,
+    pub distance_m: f64,
+}
+
+/// A point near a route: its distance in metres to the nearest leg, and that leg's index
+/// (leg `i` joins route positions `i` and `i + 1`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RouteHit {
+    pub point: IndexedPoint,
+    pub distance_m: f64,
+    pub leg: usize,
+}
+
+/// A predicate over points; closures `Fn(&IndexedPoint) -> bool` and [`Filter`] implement it.
+pub trait PointFilter {
+    fn matches(&self, point: &IndexedPoint) -> bool;
+}
+
+impl<F: Fn(&IndexedPoint) -> bool> PointFilter for F {
+    fn matches(&self, point: &IndexedPoint) -> bool {
+        self(point)
+    }
+}
+
+/// Who may own a matching point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OwnerFilter {
+    #[default]
+    Any,
+    Unowned,
+    OwnedBy(i64),
+    /// "Owned by nobody or by me".
+    UnownedOrOwnedBy(i64),
+}
+
+/// The common filters in one value; `Filter::default()` matches everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub kind: Option<AccountKind>,
+    /// Empty means any status.
+    pub statuses: Vec<AccountStatus>,
+    pub owner: OwnerFilter,
+    pub visited: Option<bool>,
+}
+
+impl PointFilter for Filter {
+    fn matches(&self, p: &IndexedPoint) -> bool {
+        let a = &p.attrs;
+        self.kind.is_none_or(|k| k == a.kind)
+            && (self.statuses.is_empty() || self.statuses.contains(&a.status))
+            && self.visited.is_none_or(|v| v == a.visited)
+            && match self.owner {
+                OwnerFilter::Any => true,
+                OwnerFilter::Unowned => a.owner.is_none(),
+                OwnerFilter::OwnedBy(o) => a.owner == Some(o),
+                OwnerFilter::UnownedOrOwnedBy(o) => a.owner.is_none() || a.owner == Some(o),
+            }
+    }
+}
+
+/// How far (in unit-sphere chord) the f32 search bounds are widened: the f32 rounding of a
+/// unit vector is ≤ 6e-8 per component, so 1e-6 (≈ 6 m) is ample.
+pub const CHORD_SLACK: f64 = 1e-6;
+
+const FLAG_OWNER: u8 = 1;
+const FLAG_VISITED: u8 = 2;
+const E7: f64 = 1e7;
+
+/// A leaf: 40 bytes (see the module docs). A dedicated type rather than `GeomWithData` so the
+/// id and attributes pack around the 12-byte vector without padding.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Entry {
+    xyz: [f32; 3],
+    lon_e7: i32,
+    lat_e7: i32,
+    id: i64,
+    owner: i64,
+    kind: AccountKind,
+    status: AccountStatus,
+    flags: u8,
+}
+
+impl Entry {
+    fn new(p: &IndexedPoint) -> Self {
+        let lon_e7 = (p.position.lon() * E7).round() as i32;
+        let lat_e7 = (p.position.lat() * E7).round() as i32;
+        let v = unit_vector(decode(lon_e7, lat_e7));
+        let a = p.attrs;
+        Self {
+            xyz: [v[0] as f32, v[1] as f32, v[2] as f32],
+            lon_e7,
+            lat_e7,
+            id: p.id,
+            owner: a.owner.unwrap_or(0),
+            kind: a.kind,
+            status: a.status,
+            flags: if a.owner.is_some() { FLAG_OWNER } else { 0 }
+                | if a.visited { FLAG_VISITED } else { 0 },
+        }
+    }
+
+    #[inline]
+    fn position(&self) -> LonLat {
+        decode(self.lon_e7, self.lat_e7)
+    }
+
+    #[inline]
+    fn point(&self) -> IndexedPoint {
+        IndexedPoint {
+            id: self.id,
+            position: self.position(),
+            attrs: PointAttrs {
+                kind: self.kind,
+                status: self.status,
+                owner: (self.flags & FLAG_OWNER != 0).then_some(self.owner),
+                visited: self.flags & FLAG_VISITED != 0,
+            },
+        }
+    }
+
+    fn cell(&self) -> u32 {
+        cell_of(self.lon_e7, self.lat_e7)
+    }
+}
+
+#[inline]
+fn decode(lon_e7: i32, lat_e7: i32) -> LonLat {
+    // |lon_e7| ≤ 1.8e9 and |lat_e7| ≤ 9e8 because they were rounded from valid positions.
+    LonLat::new_unchecked(lon_e7 as f64 / E7, lat_e7 as f64 / E7)
+}
+
+impl RTreeObject for Entry {
+    type Envelope = AABB<[f32; 3]>;
+    fn envelope(&self) -> Self::Envelope {
+        AABB::from_point(self.xyz)
+    }
+}
+
+impl PointDistance for Entry {
+    #[inline]
+    fn distance_2(&self, p: &[f32; 3]) -> f32 {
+        let d = [self.xyz[0] - p[0], self.xyz[1] - p[1], self.xyz[2] - p[2]];
+        d[0] * d[0] + d[1] * d[1] + d[2] * d[2]
+    }
+}
+
+/// Wider nodes than rstar's default (6): fewer parent nodes (less memory) and shallower trees.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Params;
+impl RTreeParams for Params {
+    const MIN_SIZE: usize = 8;
+    const MAX_SIZE: usize = 16;
+    const REINSERTION_COUNT: usize = 4;
+    type DefaultInsertionStrategy = RStarInsertionStrategy;
+}
+
+/// A cell of about 730 m × 365 m (2^16 × 2^15 units of 1e-7°): what the id map remembers of a
+/// point's position, enough to find its leaf again.
+fn cell_of(lon_e7: i32, lat_e7: i32) -> u32 {
+    let x = ((lon_e7 as i64 + 1_800_000_000) >> 16) as u32;
+    let y = ((lat_e7 as i64 + 900_000_000) >> 15) as u32;
+    (x << 16) | y
+}
+
+fn cell_box(cell: u32) -> LonLatBox {
+    let (x, y) = ((cell >> 16) as i64, (cell & 0xFFFF) as i64);
+    let west = ((x << 16) - 1_800_000_000) as f64 / E7;
+    let east = ((((x + 1) << 16) - 1 - 1_800_000_000).min(1_800_000_000)) as f64 / E7;
+    let south = ((y << 15) - 900_000_000) as f64 / E7;
+    let north = ((((y + 1) << 15) - 1 - 900_000_000).min(900_000_000)) as f64 / E7;
+    LonLatBox::from_valid(west, south, east, north)
+}
+
+fn f32_box(lo: [f64; 3], hi: [f64; 3], pad: f64) -> AABB<[f32; 3]> {
+    let down = |v: f64| (v - pad) as f32;
+    let up = |v: f64| (v + pad) as f32;
+    AABB::from_corners(
+        [down(lo[0]), down(lo[1]), down(lo[2])],
+        [up(hi[0]), up(hi[1]), up(hi[2])],
+    )
+}
+
+const TOMBSTONE: u32 = u32::MAX;
+
+/// id → cell, compactly: a sorted array of 12-byte slots built at bulk load, plus a hash map
+/// of the changes since, merged back into the array when it grows past 1/16 of it.
+#[derive(Debug, Clone, Default)]
+struct IdMap {
+    base: Vec<Slot>,
+    overlay: HashMap<i64, u32>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    id_lo: u32,
+    id_hi: i32,
+    cell: u32,
+}
+
+impl Slot {
+    fn new(id: i64, cell: u32) -> Self {
+        Self {
+            id_lo: id as u32,
+            id_hi: (id >> 32) as i32,
+            cell,
+        }
+    }
+    fn id(&self) -> i64 {
+        ((self.id_hi as i64) << 32) | self.id_lo as i64
+    }
+}
+
+impl IdMap {
+    fn from_sorted(base: Vec<Slot>) -> Self {
+        Self {
+            base,
+            overlay: HashMap::new(),
+        }
+    }
+
+    fn base_get(&self, id: i64) -> Option<u32> {
+        self.base
+            .binary_search_by_key(&id, Slot::id)
+            .ok()
+            .map(|i| self.base[i].cell)
+    }
+
+    fn get(&self, id: i64) -> Option<u32> {
+        match self.overlay.get(&id) {
+            Some(&TOMBSTONE) => None,
+            Some(&cell) => Some(cell),
+            None => self.base_get(id),
+        }
+    }
+
+    fn set(&mut self, id: i64, cell: u32) {
+        self.overlay.insert(id, cell);
+        self.maybe_compact();
+    }
+
+    fn remove(&mut self, id: i64) {
+        if self.base_get(id).is_some() {
+            self.overlay.insert(id, TOMBSTONE);
+        } else {
+            self.overlay.remove(&id);
+        }
+        self.maybe_compact();
+    }
+
+    fn maybe_compact(&mut self) {
+        if self.overlay.len() <= 1024 + self.base.len() / 16 {
+            return;
+        }
+        let mut changes: Vec<(i64, u32)> = self.overlay.drain().collect();
+        changes.sort_unstable_by_key(|c| c.0);
+        let mut merged = Vec::with_capacity(self.base.len() + changes.len());
+        let mut changes = changes.into_iter().peekable();
+        for slot in &self.base {
+            while let Some(&(id, cell)) = changes.peek() {
+                if id >= slot.id() {
+                    break;
+                }
+                if cell != TOMBSTONE {
+                    merged.push(Slot::new(id, cell));
+                }
+                changes.next();
+            }
+            match changes.peek() {
+                Some(&(id, cell)) if id == slot.id() => {
+                    if cell != TOMBSTONE {
+                        merged.push(Slot::new(id, cell));
+                    }
+                    changes.next();
+                }
+                _ => merged.push(*slot),
+            }
+        }
+        merged.extend(
+            changes
+                .filter(|c| c.1 != TOMBSTONE)
+                .map(|(id, cell)| Slot::new(id, cell)),
+        );
+        merged.shrink_to_fit();
+        self.base = merged;
+    }
+
+    fn heap_bytes(&self) -> usize {
+        // hashbrown: one (key, value) bucket plus one control byte per bucket.
+        let buckets = if self.overlay.capacity() == 0 {
+            0
+        } else {
+            (self.overlay.capacity() * 8 / 7).next_power_of_two()
+        };
+        self.base.capacity() * size_of::<Slot>() + buckets * (size_of::<(i64, u32)>() + 1)
+    }
+}
+
+/// Descends only into nodes that can hold a point of `cell`, and picks the leaf with `id`.
+struct ById {
+    id: i64,
+    envelope: AABB<[f32; 3]>,
+}
+
+impl ById {
+    fn new(id: i64, cell: u32) -> Self {
+        let (lo, hi) = cell_box(cell).unit_sphere_aabb();
+        Self {
+            id,
+            envelope: f32_box(lo, hi, CHORD_SLACK),
+        }
+    }
+}
+
+impl SelectionFunction<Entry> for ById {
+    fn should_unpack_parent(&self, envelope: &AABB<[f32; 3]>) -> bool {
+        envelope.intersects(&self.envelope)
+    }
+    fn should_unpack_leaf(&self, leaf: &Entry) -> bool {
+        leaf.id == self.id
+    }
+}
+
+/// Orders candidates by (distance, id): a total order, so results are deterministic.
+#[derive(Clone, Copy)]
+struct Ranked(f64, i64, Entry);
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Ranked {}
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.total_cmp(&other.0).then(self.1.cmp(&other.1))
+    }
+}
+
+fn by_distance_then_id(a: &Hit, b: &Hit) -> Ordering {
+    a.distance_m
+        .total_cmp(&b.distance_m)
+        .then(a.point.id.cmp(&b.point.id))
+}
+
+fn check_distance(d: f64) -> Result<(), SpatialError> {
+    if d.is_finite() && d >= 0.0 {
+        Ok(())
+    } else {
+        Err(SpatialError::InvalidDistance(d))
+    }
+}
+
+/// An in-memory index of points, kept in step with the database by the server.
+#[derive(Clone)]
+pub struct PointIndex {
+    tree: RTree<Entry, Params>,
+    ids: IdMap,
+}
+
+impl Default for PointIndex {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for PointIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PointIndex")
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+impl PointIndex {
+    pub fn new() -> Self {
+        Self {
+            tree: RTree::new_with_params(),
+            ids: IdMap::default(),
+        }
+    }
+
+    /// Builds the index in one pass (OMT bulk loading), much faster than inserting one by one.
+    pub fn bulk_load(points: Vec<IndexedPoint>) -> Result<Self, SpatialError> {
+        let entries: Vec<Entry> = points.iter().map(Entry::new).collect();
+        drop(points);
+        let mut slots: Vec<Slot> = entries.iter().map(|e| Slot::new(e.id, e.cell())).collect();
+        slots.sort_unstable_by_key(Slot::id);
+        if let Some(w) = slots.windows(2).find(|w| w[0].id() == w[1].id()) {
+            return Err(SpatialError::DuplicatePoint(w[0].id()));
+        }
+        Ok(Self {
+            tree: RTree::bulk_load_with_params(entries),
+            ids: IdMap::from_sorted(slots),
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.tree.size()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn contains(&self, id: i64) -> bool {
+        self.ids.get(id).is_some()
+    }
+
+    pub fn get(&self, id: i64) -> Option<IndexedPoint> {
+        let cell = self.ids.get(id)?;
+        self.tree
+            .locate_with_selection_function(ById::new(id, cell))
+            .next()
+            .map(Entry::point)
+    }
+
+    /// Every point, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = IndexedPoint> + '_ {
+        self.tree.iter().map(Entry::point)
+    }
+
+    /// Adds a point; an id already present is an error (use [`PointIndex::upsert`] to replace).
+    pub fn insert(&mut self, point: IndexedPoint) -> Result<(), SpatialError> {
+        if self.contains(point.id) {
+            return Err(SpatialError::DuplicatePoint(point.id));
+        }
+        let entry = Entry::new(&point);
+        self.ids.set(entry.id, entry.cell());
+        self.tree.insert(entry);
+        Ok(())
+    }
+
+    /// Adds or replaces the point with this id; returns the replaced point.
+    pub fn upsert(&mut self, point: IndexedPoint) -> Option<IndexedPoint> {
+        let old = self.remove(point.id);
+        let entry = Entry::new(&point);
+        self.ids.set(entry.id, entry.cell());
+        self.tree.insert(entry);
+        old
+    }
+
+    /// Removes a point; returns it, or `None` if the id is unknown.
+    pub fn remove(&mut self, id: i64) -> Option<IndexedPoint> {
+        let cell = self.ids.get(id)?;
+        let entry = self
+            .tree
+            .remove_with_selection_function(ById::new(id, cell))?;
+        self.ids.remove(id);
+        Some(entry.point())
+    }
+
+    /// Moves a point, keeping its attributes.
+    pub fn update_position(&mut self, id: i64, position: LonLat) -> Result<(), SpatialError> {
+        let mut point = self.remove(id).ok_or(SpatialError::UnknownPoint(id))?;
+        point.position = position;
+        let entry = Entry::new(&point);
+        self.ids.set(id, entry.cell());
+        self.tree.insert(entry);
+        Ok(())
+    }
+
+    /// Changes a point's attributes in place (its position, and so the tree, is untouched).
+    pub fn update_attrs(&mut self, id: i64, attrs: PointAttrs) -> Result<(), SpatialError> {
+        let cell = self.ids.get(id).ok_or(SpatialError::UnknownPoint(id))?;
+        let leaf = self
+            .tree
+            .locate_with_selection_function_mut(ById::new(id, cell))
+            .next()
+            .ok_or(SpatialError::UnknownPoint(id))?;
+        let updated = Entry::new(&IndexedPoint {
+            id,
+            position: leaf.position(),
+            attrs,
+        });
+        *leaf = Entry {
+            xyz: leaf.xyz,
+            ..updated
+        };
+        Ok(())
+    }
+
+    /// The `k` points nearest to `centre` that match `filter`, nearest first (ties by id).
+    pub fn nearest(&self, centre: LonLat, k: usize, filter: impl PointFilter) -> Vec<Hit> {
+        if k == 0 {
+            return Vec::new();
+        }
+        let q = query_vector(centre);
+        let mut best: BinaryHeap<Ranked> = BinaryHeap::with_capacity(k + 1);
+        let mut bound = f64::INFINITY;
+        for (entry, d2) in self.tree.nearest_neighbor_iter_with_distance_2(q) {
+            if (d2 as f64).sqrt() > bound {
+                break;
+            }
+            let point = entry.point();
+            if !filter.matches(&point) {
+                continue;
+            }
+            let r = Ranked(haversine_m(centre, point.position), entry.id, *entry);
+            if best.len() < k {
+                best.push(r);
+            } else if r < *best.peek().expect("heap holds k > 0 items") {
+                best.pop();
+                best.push(r);
+            } else {
+                continue;
+            }
+            if best.len() == k {
+                let worst = best.peek().expect("heap holds k > 0 items").0;
+                bound = (chord_for_distance_m(worst) + CHORD_SLACK) * (1.0 + CHORD_SLACK);
+            }
+        }
+        let mut hits: Vec<Hit> = best
+            .into_iter()
+            .map(|r| Hit {
+                point: r.2.point(),
+                distance_m: r.0,
+            })
+            .collect();
+        hits.sort_by(by_distance_then_id);
+        hits
+    }
+
+    /// Every point within `radius_m` metres (great circle) of `centre`, nearest first.
+    pub fn within_radius(&self, centre: LonLat, radius_m: f64) -> Result<Vec<Hit>, SpatialError> {
+        self.within_radius_where(centre, radius_m, |_: &IndexedPoint| true)
+    }
+
+    /// As [`PointIndex::within_radius`], keeping only points that match `filter`.
+    pub fn within_radius_where(
+        &self,
+        centre: LonLat,
+        radius_m: f64,
+        filter: impl PointFilter,
+    ) -> Result<Vec<Hit>, SpatialError> {
+        check_distance(radius_m)?;
+        let q = query_vector(centre);
+        let chord = (chord_for_distance_m(radius_m) + CHORD_SLACK) * (1.0 + CHORD_SLACK);
+        let mut hits = Vec::new();
+        for entry in self.tree.locate_within_distance(q, (chord * chord) as f32) {
+            let point = entry.point();
+            let d = haversine_m(centre, point.position);
+            if d <= radius_m && filter.matches(&point) {
+                hits.push(Hit {
+                    point,
+                    distance_m: d,
+                });
+            }
+        }
+        hits.sort_by(by_distance_then_id);
+        Ok(hits)
+    }
+
+    /// Every point in the lon/lat box (edges included), by id.
+    pub fn in_bbox(&self, bbox: &LonLatBox) -> Vec<IndexedPoint> {
+        let (lo, hi) = bbox.unit_sphere_aabb();
+        let mut out: Vec<IndexedPoint> = self
+            .tree
+            .locate_in_envelope(f32_box(lo, hi, CHORD_SLACK))
+            .map(Entry::point)
+            .filter(|p| bbox.contains(p.position))
+            .collect();
+        out.sort_by_key(|p| p.id);
+        out
+    }
+
+    /// Every point inside the region (planar lon/lat containment, boundary rule of
+    /// [`Region`]), by id.
+    pub fn in_polygon(&self, region: &Region) -> Vec<IndexedPoint> {
+        let mut out = Vec::new();
+        for part in &region.parts {
+            let [x0, y0, x1, y1] = part.bbox;
+            let bbox = if x1 <= 180.0 {
+                LonLatBox::from_valid(x0, y0, x1, y1)
+            } else if x0 >= 180.0 {
+                LonLatBox::from_valid(x0 - 360.0, y0, x1 - 360.0, y1)
+            } else {
+                LonLatBox::from_valid(x0, y0, x1 - 360.0, y1)
+            };
+            let (lo, hi) = bbox.unit_sphere_aabb();
+            out.extend(
+                self.tree
+                    .locate_in_envelope(f32_box(lo, hi, CHORD_SLACK))
+                    .map(Entry::point)
+                    .filter(|p| part.contains(p.position)),
+            );
+        }
+        out.sort_by_key(|p| p.id);
+        out.dedup_by_key(|p| p.id);
+        out
+    }
+
+    /// Points within `max_distance_m` metres of a route — the great-circle legs joining
+    /// consecutive positions, not just the positions — that match `filter`; nearest first,
+    /// each with its nearest leg. A one-position route is a point.
+    pub fn near_route(
+        &self,
+        route: &[LonLat],
+        max_distance_m: f64,
+        filter: impl PointFilter,
+    ) -> Result<Vec<RouteHit>, SpatialError> {
+        check_distance(max_distance_m)?;
+        let arcs = route_arcs(route)?;
+        let pad = chord_for_distance_m(max_distance_m) + CHORD_SLACK;
+        let mut found: Vec<RouteHit> = Vec::new();
+        for (leg, arc) in arcs.iter().enumerate() {
+            let (lo, hi) = arc.bounding_box();
+            for entry in self.tree.locate_in_envelope(f32_box(lo, hi, pad)) {
+                let d = arc.distance_m(entry.position());
+                if d <= max_distance_m {
+                    let point = entry.point();
+                    if filter.matches(&point) {
+                        found.push(RouteHit {
+                            point,
+                            distance_m: d,
+                            leg,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(nearest_leg_per_point(found))
+    }
+
+    /// Heap bytes held by the index: the tree's node vectors (counted from the tree's shape)
+    /// plus the id map. The benchmark confirms it with a counting allocator.
+    pub fn heap_bytes(&self) -> usize {
+        fn walk(node: &rstar::ParentNode<Entry>) -> usize {
+            let children = node.children();
+            // Capacity is not exposed; bulk loading and splits leave vectors close to full.
+            std::mem::size_of_val(children)
+                + children
+                    .iter()
+                    .map(|c| match c {
+                        rstar::RTreeNode::Parent(p) => walk(p),
+                        rstar::RTreeNode::Leaf(_) => 0,
+                    })
+                    .sum::<usize>()
+        }
+        walk(self.tree.root()) + self.ids.heap_bytes()
+    }
+}
+
+fn query_vector(p: LonLat) -> [f32; 3] {
+    let v = unit_vector(p);
+    [v[0] as f32, v[1] as f32, v[2] as f32]
+}
+
+pub(crate) fn route_arcs(route: &[LonLat]) -> Result<Vec<Arc>, SpatialError> {
+    match route {
+        [] => Ok(Vec::new()),
+        [only] => Ok(vec![
+            Arc::new(*only, *only).ok_or(SpatialError::AntipodalLeg { leg: 0 })?,
+        ]),
+        _ => route
+            .windows(2)
+            .enumerate()
+            .map(|(leg, w)| Arc::new(w[0], w[1]).ok_or(SpatialError::AntipodalLeg { leg }))
+            .collect(),
+    }
+}
+
+/// Keeps each point once, with its smallest distance (lowest leg on ties), nearest first.
+pub(crate) fn nearest_leg_per_point(mut found: Vec<RouteHit>) -> Vec<RouteHit> {
+    found.sort_by(|a, b| {
+        a.point
+            .id
+            .cmp(&b.point.id)
+            .then(a.distance_m.total_cmp(&b.distance_m))
+            .then(a.leg.cmp(&b.leg))
+    });
+    found.dedup_by_key(|h| h.point.id);
+    found.sort_by(|a, b| {
+        a.distance_m
+            .total_cmp(&b.distance_m)
+            .then(a.point.id.cmp(&b.point.id))
+    });
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_leaf_fits_in_the_node_rstar_allocates_anyway() {
+        assert_eq!(size_of::<Entry>(), 40);
+        assert_eq!(size_of::<rstar::RTreeNode<Entry>>(), 48);
+        assert_eq!(size_of::<Slot>(), 12);
+    }
+
+    #[test]
+    fn cells_enclose_their_points() {
+        for (lon, lat) in [
+            (180.0, 90.0),
+            (-180.0, -90.0),
+            (106.8, -6.2),
+            (0.0, 0.0),
+            (179.99999, -89.99999),
+        ] {
+            let p = IndexedPoint::new(
+                1,
+                LonLat::new(lon, lat).unwrap(),
+                PointAttrs {
+                    kind: AccountKind::Customer,
+                    status: AccountStatus::Active,
+                    owner: None,
+                    visited: false,
+                },
+            );
+            let e = Entry::new(&p);
+            assert!(cell_box(e.cell()).contains(e.position()), "{lon},{lat}");
+        }
+    }
+
+    #[test]
+    fn id_map_merges_changes_into_the_sorted_array() {
+        let mut m = IdMap::from_sorted((0..10_000).map(|i| Slot::new(i * 2, i as u32)).collect());
+        for i in 0..3_000 {
+            m.set(i * 2 + 1, 7);
+            m.remove(i * 4);
+        }
+        assert!(m.overlay.len() < 2_000, "compacted");
+        for i in 0..3_000 {
+            assert_eq!(m.get(i * 2 + 1), Some(7));
+            assert_eq!(m.get(i * 4), None);
+        }
+        assert_eq!(m.get(6_002), Some(3_001));
+        assert_eq!(m.get(-5), None);
+        assert_eq!(Slot::new(-3, 0).id(), -3);
+        assert_eq!(Slot::new(i64::MIN, 0).id(), i64::MIN);
+    }
+}
