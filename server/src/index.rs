@@ -1,42 +1,68 @@
-//! The in-memory spatial index of account positions, rebuilt from the database at start-up.
-//!
-//! Interim: a plain R-tree of 3-D unit vectors, enough for readiness and counts; the spatial
-//! engine in `wilayah_shared::spatial` replaces it with full query support.
+//! The in-memory spatial index of accounts, kept beside the database (the source of truth):
+//! bulk-loaded at start-up, then updated by every write that moves or re-attributes an account.
 
 use std::sync::RwLock;
 
-use rstar::RTree;
-use rstar::primitives::GeomWithData;
 use wilayah_shared::domain::MapAccount;
+use wilayah_shared::spatial::{IndexedPoint, PointAttrs, PointIndex, SpatialError};
+use wilayah_shared::{CoordError, LonLat};
 
-type IndexedAccount = GeomWithData<[f64; 3], i64>;
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("account {id} has an invalid position: {source}")]
+    BadPosition { id: i64, source: CoordError },
+    #[error(transparent)]
+    Spatial(#[from] SpatialError),
+}
 
 #[derive(Default)]
 pub struct AccountIndex {
-    tree: RwLock<Option<RTree<IndexedAccount>>>,
+    points: RwLock<Option<PointIndex>>,
 }
 
-fn unit_vector(lon: f64, lat: f64) -> [f64; 3] {
-    let (lon, lat) = (lon.to_radians(), lat.to_radians());
-    [lat.cos() * lon.cos(), lat.cos() * lon.sin(), lat.sin()]
+/// The index entry of an account as the database holds it.
+pub fn indexed_point(account: &MapAccount) -> Result<IndexedPoint, IndexError> {
+    let position =
+        LonLat::new(account.lon, account.lat).map_err(|source| IndexError::BadPosition {
+            id: account.id,
+            source,
+        })?;
+    let attrs = PointAttrs {
+        kind: account.kind,
+        status: account.status,
+        owner: account.owner_id,
+        visited: false,
+    };
+    Ok(IndexedPoint::new(account.id, position, attrs))
 }
 
 impl AccountIndex {
     /// Replaces the index contents with `accounts` (bulk load).
-    pub fn load(&self, accounts: &[MapAccount]) {
-        let items = accounts
+    pub fn load(&self, accounts: &[MapAccount]) -> Result<(), IndexError> {
+        let points = accounts
             .iter()
-            .map(|a| GeomWithData::new(unit_vector(a.lon, a.lat), a.id))
-            .collect();
-        *self.tree.write().unwrap_or_else(|e| e.into_inner()) = Some(RTree::bulk_load(items));
+            .map(indexed_point)
+            .collect::<Result<Vec<_>, _>>()?;
+        let index = PointIndex::bulk_load(points)?;
+        *self.points.write().unwrap_or_else(|e| e.into_inner()) = Some(index);
+        Ok(())
     }
 
     /// How many points the index holds, or `None` before the first load.
     pub fn loaded_points(&self) -> Option<usize> {
-        self.tree
+        self.points
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .as_ref()
-            .map(RTree::size)
+            .map(PointIndex::len)
+    }
+
+    /// Runs `query` against the loaded index; `None` before the first load.
+    pub fn read<T>(&self, query: impl FnOnce(&PointIndex) -> T) -> Option<T> {
+        self.points
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map(query)
     }
 }

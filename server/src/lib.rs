@@ -45,8 +45,10 @@ pub enum StartError {
     Database(#[from] DbError),
     #[error("loading demo data failed: {0}")]
     Seed(StoreError),
-    #[error("loading the spatial index failed: {0}")]
-    Index(StoreError),
+    #[error("loading accounts for the spatial index failed: {0}")]
+    IndexLoad(StoreError),
+    #[error("building the spatial index failed: {0}")]
+    Index(#[from] index::IndexError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: std::net::SocketAddr,
@@ -85,7 +87,12 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         );
     }
     let index = Arc::new(AccountIndex::default());
-    index.load(&store.map_accounts(None).await.map_err(StartError::Index)?);
+    index.load(
+        &store
+            .map_accounts(None)
+            .await
+            .map_err(StartError::IndexLoad)?,
+    )?;
 
     let leptos_options = LeptosOptions::builder()
         .output_name(OUTPUT_NAME)
