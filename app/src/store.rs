@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use wilayah_shared::account::{Account, AccountQuery, Page, ValidAccount};
 use wilayah_shared::domain::{AccountKind, DashboardSummary, MapAccount};
 
 use crate::map::MapSettings;
@@ -13,6 +14,15 @@ use crate::map::MapSettings;
 pub enum StoreError {
     #[error("not found")]
     NotFound,
+    /// An optimistic-concurrency check failed: someone else changed the record first.
+    #[error("the record was changed by someone else (now at version {current_version})")]
+    Conflict { current_version: i64 },
+    /// A unique value is already taken.
+    #[error("{field} is already used by another record")]
+    Duplicate { field: &'static str },
+    /// A referenced record (owner, territory...) does not exist.
+    #[error("{field} refers to a record that does not exist")]
+    InvalidReference { field: &'static str },
     #[error("database error: {0}")]
     Database(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -33,6 +43,33 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every account with a position, optionally of one kind, for the map.
     async fn map_accounts(&self, kind: Option<AccountKind>) -> Result<Vec<MapAccount>, StoreError>;
+
+    async fn list_accounts(&self, query: &AccountQuery) -> Result<Page<Account>, StoreError>;
+
+    async fn get_account(&self, id: i64) -> Result<Account, StoreError>;
+
+    /// The accounts with these ids, in the order given (missing ids are skipped).
+    async fn accounts_by_ids(&self, ids: &[i64]) -> Result<Vec<Account>, StoreError>;
+
+    async fn create_account(&self, account: &ValidAccount) -> Result<Account, StoreError>;
+
+    /// Replaces the account if it is still at `expected_version`; [`StoreError::Conflict`] otherwise.
+    async fn update_account(
+        &self,
+        id: i64,
+        expected_version: i64,
+        account: &ValidAccount,
+    ) -> Result<Account, StoreError>;
+
+    /// Deletes the account (and what hangs off it), checking the version when one is given.
+    async fn delete_account(
+        &self,
+        id: i64,
+        expected_version: Option<i64>,
+    ) -> Result<(), StoreError>;
+
+    /// A territory's geometry as stored (GeoJSON text).
+    async fn territory_geometry(&self, id: i64) -> Result<String, StoreError>;
 }
 
 /// What server functions find in Leptos context: the store and the deployment's map settings.

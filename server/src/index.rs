@@ -3,7 +3,8 @@
 
 use std::sync::RwLock;
 
-use wilayah_shared::domain::MapAccount;
+use wilayah_shared::account::Account;
+use wilayah_shared::domain::{AccountKind, AccountStatus, MapAccount};
 use wilayah_shared::spatial::{IndexedPoint, PointAttrs, PointIndex, SpatialError};
 use wilayah_shared::{CoordError, LonLat};
 
@@ -15,25 +16,58 @@ pub enum IndexError {
     Spatial(#[from] SpatialError),
 }
 
+/// The index, plus a lock that orders account writes: a writer holds it across its database
+/// write and the matching index change, so the index applies changes in the order the database
+/// committed them (two quick moves of one pin cannot land in the index swapped).
 #[derive(Default)]
 pub struct AccountIndex {
     points: RwLock<Option<PointIndex>>,
+    writes: tokio::sync::Mutex<()>,
 }
 
-/// The index entry of an account as the database holds it.
+/// The index entry of an account as the map feed reads it.
 pub fn indexed_point(account: &MapAccount) -> Result<IndexedPoint, IndexError> {
+    point(
+        account.id,
+        account.lon,
+        account.lat,
+        account.kind,
+        account.status,
+        account.owner_id,
+    )
+}
+
+fn account_point(account: &Account) -> Result<IndexedPoint, IndexError> {
+    point(
+        account.id,
+        account.lon,
+        account.lat,
+        account.kind,
+        account.status,
+        account.owner_id,
+    )
+}
+
+fn point(
+    id: i64,
+    lon: f64,
+    lat: f64,
+    kind: AccountKind,
+    status: AccountStatus,
+    owner: Option<i64>,
+) -> Result<IndexedPoint, IndexError> {
     let position =
-        LonLat::new(account.lon, account.lat).map_err(|source| IndexError::BadPosition {
-            id: account.id,
-            source,
-        })?;
-    let attrs = PointAttrs {
-        kind: account.kind,
-        status: account.status,
-        owner: account.owner_id,
-        visited: false,
-    };
-    Ok(IndexedPoint::new(account.id, position, attrs))
+        LonLat::new(lon, lat).map_err(|source| IndexError::BadPosition { id, source })?;
+    Ok(IndexedPoint::new(
+        id,
+        position,
+        PointAttrs {
+            kind,
+            status,
+            owner,
+            visited: false,
+        },
+    ))
 }
 
 impl AccountIndex {
@@ -55,6 +89,36 @@ impl AccountIndex {
             .unwrap_or_else(|e| e.into_inner())
             .as_ref()
             .map(PointIndex::len)
+    }
+
+    /// Held by every account write from before its database write until after its index change.
+    pub async fn lock_writes(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.writes.lock().await
+    }
+
+    /// Records a created or changed account (its stored, already validated state).
+    pub fn upsert(&self, account: &Account) -> Result<(), IndexError> {
+        let point = account_point(account)?;
+        if let Some(index) = self
+            .points
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+        {
+            index.upsert(point);
+        }
+        Ok(())
+    }
+
+    pub fn remove(&self, id: i64) {
+        if let Some(index) = self
+            .points
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+        {
+            index.remove(id);
+        }
     }
 
     /// Runs `query` against the loaded index; `None` before the first load.

@@ -176,6 +176,34 @@ impl TestApp {
         (status, json)
     }
 
+    /// Sends `body` as JSON with `method`; returns the status and the JSON answer (`null` when the
+    /// answer has no body).
+    pub async fn send_json(&self, method: &str, uri: &str, body: &Value) -> (StatusCode, Value) {
+        let request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.request_json(request).await
+    }
+
+    /// Any request; the answer parsed as JSON (`null` for an empty body).
+    pub async fn request_json(&self, request: Request<Body>) -> (StatusCode, Value) {
+        let uri = request.uri().to_string();
+        let (status, body) = self.request(request).await;
+        if body.is_empty() {
+            return (status, Value::Null);
+        }
+        let json = serde_json::from_slice(&body).unwrap_or_else(|e| {
+            panic!(
+                "{uri} answered {status} with non-JSON ({e}): {}",
+                String::from_utf8_lossy(&body)
+            )
+        });
+        (status, json)
+    }
+
     /// Serves the app on a free port of 127.0.0.1 until the test ends; returns the base URL.
     pub async fn serve(&self) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -6,8 +6,9 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
-use sqlx::{Pool, Postgres, Sqlite};
+use sqlx::{Pool, Postgres, QueryBuilder, Sqlite};
 use wilayah_app::store::{Store, StoreError, UtcRange};
+use wilayah_shared::account::{Account, AccountQuery, AccountSort, Page, ValidAccount};
 use wilayah_shared::domain::{AccountKind, DashboardSummary, MapAccount};
 
 use crate::demo::DemoData;
@@ -33,9 +34,102 @@ impl<DB: sqlx::Database> SqlStore<DB> {
 }
 
 fn db_error(e: sqlx::Error) -> StoreError {
+    if let Some(db) = e.as_database_error()
+        && db.kind() == sqlx::error::ErrorKind::UniqueViolation
+    {
+        // The only caller-supplied unique column of accounts; other tables add theirs here.
+        if db.message().contains("external_id")
+            || db.constraint().is_some_and(|c| c.contains("external_id"))
+        {
+            return StoreError::Duplicate {
+                field: "external_id",
+            };
+        }
+    }
     match e {
         sqlx::Error::RowNotFound => StoreError::NotFound,
         other => StoreError::Database(Box::new(other)),
+    }
+}
+
+const ACCOUNT_COLUMNS: &str = "id, external_id, name, kind, status, segment, address, lon, lat, owner_id, \
+    territory_id, revenue_minor, cost_to_serve_minor, currency, acquired_on, tags, version, created_at, updated_at";
+
+/// Ids per `IN (...)` list: well under SQLite's and PostgreSQL's bound-parameter limits.
+const IDS_PER_QUERY: usize = 5_000;
+
+fn sort_sql(sort: AccountSort) -> &'static str {
+    match sort {
+        AccountSort::Id => " ORDER BY id",
+        AccountSort::Name => " ORDER BY LOWER(name), id",
+        AccountSort::NameDesc => " ORDER BY LOWER(name) DESC, id DESC",
+        AccountSort::Revenue => " ORDER BY revenue_minor, id",
+        AccountSort::RevenueDesc => " ORDER BY revenue_minor DESC, id DESC",
+        AccountSort::UpdatedAt => " ORDER BY updated_at, id",
+        AccountSort::UpdatedAtDesc => " ORDER BY updated_at DESC, id DESC",
+    }
+}
+
+/// `%text%` for LIKE, with the pattern characters in `text` escaped (ESCAPE '\\').
+fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    id: i64,
+    external_id: Option<String>,
+    name: String,
+    kind: String,
+    status: String,
+    segment: Option<String>,
+    address: Option<String>,
+    lon: f64,
+    lat: f64,
+    owner_id: Option<i64>,
+    territory_id: Option<i64>,
+    revenue_minor: i64,
+    cost_to_serve_minor: i64,
+    currency: String,
+    acquired_on: Option<chrono::NaiveDate>,
+    tags: Json<Vec<String>>,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<AccountRow> for Account {
+    type Error = StoreError;
+    fn try_from(r: AccountRow) -> Result<Self, StoreError> {
+        Ok(Account {
+            id: r.id,
+            external_id: r.external_id,
+            name: r.name,
+            kind: r.kind.parse().map_err(|e| corrupt("accounts.kind", e))?,
+            status: r
+                .status
+                .parse()
+                .map_err(|e| corrupt("accounts.status", e))?,
+            segment: r.segment,
+            address: r.address,
+            lon: r.lon,
+            lat: r.lat,
+            owner_id: r.owner_id,
+            territory_id: r.territory_id,
+            revenue_minor: r.revenue_minor,
+            cost_to_serve_minor: r.cost_to_serve_minor,
+            currency: r.currency,
+            acquired_on: r.acquired_on,
+            tags: r.tags.0,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
     }
 }
 
@@ -78,8 +172,90 @@ impl TryFrom<MapAccountRow> for MapAccount {
     }
 }
 
+/// `$tag_open` / `$tag_close` wrap a bound tag into a "has this tag" test, which is the one
+/// place the two SQL dialects differ (JSON text in SQLite, JSONB in PostgreSQL).
 macro_rules! impl_store {
-    ($db:ty) => {
+    ($db:ty, $tag_open:literal, $tag_close:literal) => {
+        /// Appends the WHERE clause of an account list (shared by the page and the count).
+        fn push_account_filters(qb: &mut QueryBuilder<$db>, q: &AccountQuery) {
+            qb.push(" WHERE 1 = 1");
+            if let Some(kind) = q.kind {
+                qb.push(" AND kind = ").push_bind(kind.as_str());
+            }
+            if let Some(status) = q.status {
+                qb.push(" AND status = ").push_bind(status.as_str());
+            }
+            if let Some(owner) = q.owner_id {
+                qb.push(" AND owner_id = ").push_bind(owner);
+            }
+            if let Some(territory) = q.territory_id {
+                qb.push(" AND territory_id = ").push_bind(territory);
+            }
+            if let Some(segment) = &q.segment {
+                qb.push(" AND segment = ").push_bind(segment.clone());
+            }
+            if let Some(tag) = &q.tag {
+                qb.push(concat!(" AND ", $tag_open)).push_bind(tag.clone()).push($tag_close);
+            }
+            if let Some(text) = &q.name_contains {
+                qb.push(" AND LOWER(name) LIKE ").push_bind(like_pattern(text)).push(" ESCAPE '\\'");
+            }
+            if let Some(ids) = &q.ids {
+                if ids.is_empty() {
+                    qb.push(" AND 1 = 0");
+                } else {
+                    qb.push(" AND id IN (");
+                    let mut list = qb.separated(", ");
+                    for id in ids {
+                        list.push_bind(*id);
+                    }
+                    qb.push(")");
+                }
+            }
+        }
+
+        impl SqlStore<$db> {
+            /// Refuses references to staff or territories that do not exist, naming the field.
+            async fn check_account_references(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                account: &ValidAccount,
+            ) -> Result<(), StoreError> {
+                if let Some(owner) = account.owner_id {
+                    let found: Option<(i64,)> = sqlx::query_as("SELECT id FROM staff WHERE id = $1")
+                        .bind(owner)
+                        .fetch_optional(&mut **tx)
+                        .await
+                        .map_err(db_error)?;
+                    if found.is_none() {
+                        return Err(StoreError::InvalidReference { field: "owner_id" });
+                    }
+                }
+                if let Some(territory) = account.territory_id {
+                    let found: Option<(i64,)> = sqlx::query_as("SELECT id FROM territories WHERE id = $1")
+                        .bind(territory)
+                        .fetch_optional(&mut **tx)
+                        .await
+                        .map_err(db_error)?;
+                    if found.is_none() {
+                        return Err(StoreError::InvalidReference { field: "territory_id" });
+                    }
+                }
+                Ok(())
+            }
+
+            /// After a guarded write touched no row: was the record gone, or at another version?
+            async fn missing_or_conflict(&self, id: i64) -> StoreError {
+                match sqlx::query_as::<_, (i64,)>("SELECT version FROM accounts WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                {
+                    Ok(Some((current_version,))) => StoreError::Conflict { current_version },
+                    Ok(None) => StoreError::NotFound,
+                    Err(e) => db_error(e),
+                }
+            }
+        }
         #[async_trait]
         impl Store for SqlStore<$db> {
             async fn ping(&self) -> Result<(), StoreError> {
@@ -115,6 +291,152 @@ macro_rules! impl_store {
                 .await
                 .map_err(db_error)?;
                 rows.into_iter().map(MapAccount::try_from).collect()
+            }
+
+            async fn list_accounts(&self, query: &AccountQuery) -> Result<Page<Account>, StoreError> {
+                let mut count = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM accounts");
+                push_account_filters(&mut count, query);
+                let (total,): (i64,) = count.build_query_as().fetch_one(&self.pool).await.map_err(db_error)?;
+
+                let mut page = QueryBuilder::<$db>::new(format!("SELECT {ACCOUNT_COLUMNS} FROM accounts"));
+                push_account_filters(&mut page, query);
+                page.push(sort_sql(query.sort));
+                page.push(" LIMIT ").push_bind(i64::from(query.limit));
+                page.push(" OFFSET ").push_bind(i64::try_from(query.offset).unwrap_or(i64::MAX));
+                let rows: Vec<AccountRow> = page.build_query_as().fetch_all(&self.pool).await.map_err(db_error)?;
+                let items = rows.into_iter().map(Account::try_from).collect::<Result<_, _>>()?;
+                Ok(Page { items, total, limit: query.limit, offset: query.offset })
+            }
+
+            async fn get_account(&self, id: i64) -> Result<Account, StoreError> {
+                let row: AccountRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"
+                )))
+                .bind(id)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_error)?;
+                row.try_into()
+            }
+
+            async fn accounts_by_ids(&self, ids: &[i64]) -> Result<Vec<Account>, StoreError> {
+                let mut found = std::collections::HashMap::with_capacity(ids.len());
+                for chunk in ids.chunks(IDS_PER_QUERY) {
+                    let mut qb = QueryBuilder::<$db>::new(format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id IN ("));
+                    let mut list = qb.separated(", ");
+                    for id in chunk {
+                        list.push_bind(*id);
+                    }
+                    qb.push(")");
+                    let rows: Vec<AccountRow> = qb.build_query_as().fetch_all(&self.pool).await.map_err(db_error)?;
+                    for row in rows {
+                        found.insert(row.id, Account::try_from(row)?);
+                    }
+                }
+                Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+            }
+
+            async fn create_account(&self, account: &ValidAccount) -> Result<Account, StoreError> {
+                let mut tx = self.pool.begin().await.map_err(db_error)?;
+                Self::check_account_references(&mut tx, account).await?;
+                let now = Utc::now();
+                let row: AccountRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO accounts (external_id, name, kind, status, segment, address, lon, lat, owner_id,
+                        territory_id, revenue_minor, cost_to_serve_minor, currency, acquired_on, tags, created_at,
+                        updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)
+                     RETURNING {ACCOUNT_COLUMNS}"
+                )))
+                .bind(&account.external_id)
+                .bind(&account.name)
+                .bind(account.kind.as_str())
+                .bind(account.status.as_str())
+                .bind(&account.segment)
+                .bind(&account.address)
+                .bind(account.position.lon())
+                .bind(account.position.lat())
+                .bind(account.owner_id)
+                .bind(account.territory_id)
+                .bind(account.revenue_minor)
+                .bind(account.cost_to_serve_minor)
+                .bind(&account.currency)
+                .bind(account.acquired_on)
+                .bind(Json(&account.tags))
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_error)?;
+                tx.commit().await.map_err(db_error)?;
+                row.try_into()
+            }
+
+            async fn update_account(
+                &self,
+                id: i64,
+                expected_version: i64,
+                account: &ValidAccount,
+            ) -> Result<Account, StoreError> {
+                let mut tx = self.pool.begin().await.map_err(db_error)?;
+                Self::check_account_references(&mut tx, account).await?;
+                let row: Option<AccountRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "UPDATE accounts SET external_id = $1, name = $2, kind = $3, status = $4, segment = $5,
+                        address = $6, lon = $7, lat = $8, owner_id = $9, territory_id = $10, revenue_minor = $11,
+                        cost_to_serve_minor = $12, currency = $13, acquired_on = $14, tags = $15,
+                        updated_at = $16, version = version + 1
+                     WHERE id = $17 AND version = $18
+                     RETURNING {ACCOUNT_COLUMNS}"
+                )))
+                .bind(&account.external_id)
+                .bind(&account.name)
+                .bind(account.kind.as_str())
+                .bind(account.status.as_str())
+                .bind(&account.segment)
+                .bind(&account.address)
+                .bind(account.position.lon())
+                .bind(account.position.lat())
+                .bind(account.owner_id)
+                .bind(account.territory_id)
+                .bind(account.revenue_minor)
+                .bind(account.cost_to_serve_minor)
+                .bind(&account.currency)
+                .bind(account.acquired_on)
+                .bind(Json(&account.tags))
+                .bind(Utc::now())
+                .bind(id)
+                .bind(expected_version)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error)?;
+                match row {
+                    Some(row) => {
+                        tx.commit().await.map_err(db_error)?;
+                        row.try_into()
+                    }
+                    None => {
+                        drop(tx);
+                        Err(self.missing_or_conflict(id).await)
+                    }
+                }
+            }
+
+            async fn territory_geometry(&self, id: i64) -> Result<String, StoreError> {
+                let (geometry,): (Json<serde_json::Value>,) =
+                    sqlx::query_as("SELECT geometry FROM territories WHERE id = $1")
+                        .bind(id)
+                        .fetch_one(&self.pool)
+                        .await
+                        .map_err(db_error)?;
+                Ok(geometry.0.to_string())
+            }
+
+            async fn delete_account(&self, id: i64, expected_version: Option<i64>) -> Result<(), StoreError> {
+                let done = sqlx::query("DELETE FROM accounts WHERE id = $1 AND ($2 IS NULL OR version = $2)")
+                    .bind(id)
+                    .bind(expected_version)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db_error)?;
+                if done.rows_affected() == 1 { Ok(()) } else { Err(self.missing_or_conflict(id).await) }
             }
         }
 
@@ -234,5 +556,16 @@ macro_rules! impl_store {
     };
 }
 
-impl_store!(Sqlite);
-impl_store!(Postgres);
+mod sqlite {
+    use super::*;
+    impl_store!(
+        Sqlite,
+        "EXISTS (SELECT 1 FROM json_each(accounts.tags) WHERE json_each.value = ",
+        ")"
+    );
+}
+
+mod postgres {
+    use super::*;
+    impl_store!(Postgres, "jsonb_exists(accounts.tags, ", ")");
+}

@@ -1,24 +1,36 @@
 //! The HTTP surface: probes, the REST API under `/api/v1`, and the Leptos pages.
 
+mod accounts;
 pub mod error;
+mod extract;
 mod health;
 mod map;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 use wilayah_app::{App, shell};
 
 use crate::AppState;
 
-/// Request bodies above this are refused with 413 before any handler reads them.
+/// Request bodies above this are refused with 413 (as JSON) when an extractor reads them.
 const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 fn api_router() -> Router<AppState> {
-    Router::new().route("/map/accounts.geojson", get(map::accounts_geojson))
+    Router::new()
+        .route("/map/accounts.geojson", get(map::accounts_geojson))
+        .route("/accounts", get(accounts::list).post(accounts::create))
+        .route("/accounts/nearby", get(accounts::nearby))
+        .route(
+            "/accounts/{id}",
+            get(accounts::get)
+                .patch(accounts::update)
+                .delete(accounts::delete),
+        )
+        .fallback(|| async { error::ApiError::NotFound })
 }
 
 /// The whole application. Tests drive it with `tower::ServiceExt::oneshot`, no port needed.
@@ -37,7 +49,7 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -1,0 +1,313 @@
+//! `/api/v1/accounts`: customers and prospects. Lists with filters, paging and sorting (and
+//! spatially: inside a territory or a GeoJSON area, near a point), reads, creation, partial
+//! updates guarded by the record's version, and deletion.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use serde::{Deserialize, Serialize};
+use wilayah_shared::LonLat;
+use wilayah_shared::account::{
+    Account, AccountInput, AccountPatch, AccountQuery, AccountSort, DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE, Page,
+};
+use wilayah_shared::domain::{AccountKind, AccountStatus};
+use wilayah_shared::geojson::parse_area;
+use wilayah_shared::spatial::{Filter, OwnerFilter, PointFilter, Region};
+
+use super::error::ApiError;
+use super::extract::{ApiJson, ApiQuery};
+use crate::AppState;
+
+/// Most accounts one nearby query returns.
+const MAX_NEARBY: usize = 500;
+/// Largest radius of a nearby query: 500 km covers any sales region.
+const MAX_RADIUS_M: f64 = 500_000.0;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    kind: Option<String>,
+    status: Option<String>,
+    owner_id: Option<i64>,
+    territory_id: Option<i64>,
+    segment: Option<String>,
+    tag: Option<String>,
+    /// Name contains (case-insensitive).
+    q: Option<String>,
+    /// A territory id, or a GeoJSON Polygon / MultiPolygon / Feature.
+    within: Option<String>,
+    sort: Option<String>,
+    limit: Option<u32>,
+    offset: Option<u64>,
+}
+
+fn parse_enum<T: std::str::FromStr<Err = wilayah_shared::domain::UnknownVariant>>(
+    field: &'static str,
+    value: Option<&str>,
+) -> Result<Option<T>, ApiError> {
+    value
+        .map(str::parse::<T>)
+        .transpose()
+        .map_err(|e| ApiError::bad_field(field, e.to_string()))
+}
+
+impl AppState {
+    /// The area a `within` parameter names: a territory by id, or inline GeoJSON.
+    async fn area(&self, within: &str) -> Result<Region, ApiError> {
+        let text = within.trim();
+        if let Ok(id) = text.parse::<i64>() {
+            let geometry =
+                self.store
+                    .territory_geometry(id)
+                    .await
+                    .map_err(|e| match ApiError::from(e) {
+                        ApiError::NotFound => {
+                            ApiError::bad_field("within", format!("territory {id} does not exist"))
+                        }
+                        other => other,
+                    })?;
+            return parse_area(&geometry, "within").map_err(ApiError::from);
+        }
+        parse_area(text, "within").map_err(|e| ApiError::bad_field("within", e.message))
+    }
+}
+
+/// `GET /accounts`
+pub async fn list(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> Result<Json<Page<Account>>, ApiError> {
+    let limit = params.limit.unwrap_or(DEFAULT_PAGE_SIZE);
+    if limit == 0 || limit > MAX_PAGE_SIZE {
+        return Err(ApiError::bad_field(
+            "limit",
+            format!("must be between 1 and {MAX_PAGE_SIZE}"),
+        ));
+    }
+    let ids = match &params.within {
+        Some(within) => {
+            let region = state.area(within).await?;
+            let mut ids: Vec<i64> = state
+                .index
+                .read(|index| {
+                    index
+                        .in_polygon(&region)
+                        .into_iter()
+                        .map(|p| p.id)
+                        .collect()
+                })
+                .unwrap_or_default();
+            ids.sort_unstable();
+            Some(ids)
+        }
+        None => None,
+    };
+    let query = AccountQuery {
+        kind: parse_enum("kind", params.kind.as_deref())?,
+        status: parse_enum("status", params.status.as_deref())?,
+        owner_id: params.owner_id,
+        territory_id: params.territory_id,
+        segment: params.segment,
+        tag: params.tag,
+        name_contains: params.q.filter(|q| !q.trim().is_empty()),
+        ids,
+        sort: params
+            .sort
+            .as_deref()
+            .map(AccountSort::parse)
+            .transpose()?
+            .unwrap_or_default(),
+        limit,
+        offset: params.offset.unwrap_or(0),
+    };
+    Ok(Json(state.store.list_accounts(&query).await?))
+}
+
+/// `GET /accounts/{id}`
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Account>, ApiError> {
+    Ok(Json(state.store.get_account(id).await?))
+}
+
+/// `POST /accounts` → 201 with the stored account and its `Location`.
+pub async fn create(
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<AccountInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let valid = input.validate()?;
+    let _writing = state.index.lock_writes().await;
+    let account = state.store.create_account(&valid).await?;
+    state
+        .index
+        .upsert(&account)
+        .map_err(|e| ApiError::Store(wilayah_app::store::StoreError::Database(e.into())))?;
+    let location = format!("/api/v1/accounts/{}", account.id);
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(account),
+    ))
+}
+
+/// `PATCH /accounts/{id}`: the body carries the `version` the client last read; a stale version
+/// gets 409 with the current one, never a silent overwrite.
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(patch): ApiJson<AccountPatch>,
+) -> Result<Json<Account>, ApiError> {
+    let _writing = state.index.lock_writes().await;
+    let current = state.store.get_account(id).await?;
+    if current.version != patch.version {
+        return Err(ApiError::Conflict {
+            current_version: current.version,
+        });
+    }
+    let expected = patch.version;
+    let valid = current.patched(patch)?;
+    let account = state.store.update_account(id, expected, &valid).await?;
+    state
+        .index
+        .upsert(&account)
+        .map_err(|e| ApiError::Store(wilayah_app::store::StoreError::Database(e.into())))?;
+    Ok(Json(account))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteParams {
+    version: Option<i64>,
+}
+
+/// `DELETE /accounts/{id}[?version=N]` (or `If-Match: "N"`): with a version, refuses with 409 if
+/// the account changed since.
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    ApiQuery(params): ApiQuery<DeleteParams>,
+) -> Result<StatusCode, ApiError> {
+    let if_match = headers
+        .get(header::IF_MATCH)
+        .map(|v| {
+            v.to_str()
+                .ok()
+                .and_then(|s| s.trim().trim_matches('"').parse::<i64>().ok())
+                .ok_or_else(|| {
+                    ApiError::bad_field("If-Match", "expected the account's version, e.g. \"3\"")
+                })
+        })
+        .transpose()?;
+    let _writing = state.index.lock_writes().await;
+    state
+        .store
+        .delete_account(id, params.version.or(if_match))
+        .await?;
+    state.index.remove(id);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NearbyParams {
+    lon: f64,
+    lat: f64,
+    /// All within this many metres (sorted by distance) ...
+    radius_m: Option<f64>,
+    /// ... or the k nearest (default 10 when no radius is given).
+    k: Option<usize>,
+    kind: Option<String>,
+    status: Option<String>,
+    owner_id: Option<i64>,
+    /// Leave out accounts owned by someone other than this rep ("nobody's or mine").
+    unowned_or_owner: Option<i64>,
+    /// Leave out this account (the one the user clicked).
+    exclude_id: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NearbyAccount {
+    pub distance_m: f64,
+    pub account: Account,
+}
+
+/// `GET /accounts/nearby?lon&lat&(radius_m|k)&kind=prospect`: nearest first, great-circle metres.
+pub async fn nearby(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<NearbyParams>,
+) -> Result<Json<Vec<NearbyAccount>>, ApiError> {
+    let centre = LonLat::new(params.lon, params.lat)
+        .map_err(|e| ApiError::bad_field(e.field(), e.to_string()))?;
+    let owner = match (params.owner_id, params.unowned_or_owner) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_field(
+                "owner_id",
+                "give owner_id or unowned_or_owner, not both",
+            ));
+        }
+        (Some(id), None) => OwnerFilter::OwnedBy(id),
+        (None, Some(id)) => OwnerFilter::UnownedOrOwnedBy(id),
+        (None, None) => OwnerFilter::Any,
+    };
+    let filter = Filter {
+        kind: parse_enum::<AccountKind>("kind", params.kind.as_deref())?,
+        statuses: parse_enum::<AccountStatus>("status", params.status.as_deref())?
+            .into_iter()
+            .collect(),
+        owner,
+        visited: None,
+    };
+    let exclude = params.exclude_id;
+    let matches =
+        |p: &wilayah_shared::spatial::IndexedPoint| Some(p.id) != exclude && filter.matches(p);
+    let hits = match (params.radius_m, params.k) {
+        (Some(_), Some(_)) => return Err(ApiError::bad_field("k", "give radius_m or k, not both")),
+        (Some(radius_m), None) => {
+            if !(radius_m > 0.0 && radius_m <= MAX_RADIUS_M) {
+                return Err(ApiError::bad_field(
+                    "radius_m",
+                    format!("must be above 0 and at most {MAX_RADIUS_M} m"),
+                ));
+            }
+            let mut hits = state
+                .index
+                .read(|index| index.within_radius_where(centre, radius_m, matches))
+                .unwrap_or(Ok(Vec::new()))
+                .map_err(|e| ApiError::bad_field("radius_m", e.to_string()))?;
+            hits.truncate(MAX_NEARBY);
+            hits
+        }
+        (None, k) => {
+            let k = k.unwrap_or(10);
+            if k == 0 || k > MAX_NEARBY {
+                return Err(ApiError::bad_field(
+                    "k",
+                    format!("must be between 1 and {MAX_NEARBY}"),
+                ));
+            }
+            state
+                .index
+                .read(|index| index.nearest(centre, k, matches))
+                .unwrap_or_default()
+        }
+    };
+    let ids: Vec<i64> = hits.iter().map(|h| h.point.id).collect();
+    let accounts = state.store.accounts_by_ids(&ids).await?;
+    let mut by_id: std::collections::HashMap<i64, Account> =
+        accounts.into_iter().map(|a| (a.id, a)).collect();
+    // An account deleted between the index read and the database read is simply left out.
+    let nearby = hits
+        .into_iter()
+        .filter_map(|h| {
+            by_id.remove(&h.point.id).map(|account| NearbyAccount {
+                distance_m: h.distance_m,
+                account,
+            })
+        })
+        .collect();
+    Ok(Json(nearby))
+}

@@ -1,0 +1,557 @@
+//! Accounts (customers and prospects): the record, what clients send to create or change one,
+//! and the validation both the API and imports run. Pure: no database, no clock.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::LonLat;
+use crate::domain::{AccountKind, AccountStatus};
+
+/// A rule an input broke, naming the field as the API spells it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct ValidationError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl ValidationError {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+pub const MAX_NAME_CHARS: usize = 200;
+pub const MAX_TEXT_CHARS: usize = 500;
+pub const MAX_TAGS: usize = 20;
+pub const MAX_TAG_CHARS: usize = 50;
+pub const DEFAULT_CURRENCY: &str = "IDR";
+
+/// An account as stored, with its concurrency `version`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: i64,
+    pub external_id: Option<String>,
+    pub name: String,
+    pub kind: AccountKind,
+    pub status: AccountStatus,
+    pub segment: Option<String>,
+    pub address: Option<String>,
+    pub lon: f64,
+    pub lat: f64,
+    pub owner_id: Option<i64>,
+    pub territory_id: Option<i64>,
+    /// Money in minor units of `currency` (rupiah for IDR, which has no minor unit in use).
+    pub revenue_minor: i64,
+    pub cost_to_serve_minor: i64,
+    pub currency: String,
+    pub acquired_on: Option<NaiveDate>,
+    pub tags: Vec<String>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What a client sends to create an account. Optional fields take sensible defaults.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountInput {
+    pub external_id: Option<String>,
+    pub name: String,
+    pub kind: Option<AccountKind>,
+    /// Defaults to `active` for customers and `new` for prospects.
+    pub status: Option<AccountStatus>,
+    pub segment: Option<String>,
+    pub address: Option<String>,
+    pub lon: f64,
+    pub lat: f64,
+    pub owner_id: Option<i64>,
+    pub territory_id: Option<i64>,
+    pub revenue_minor: Option<i64>,
+    pub cost_to_serve_minor: Option<i64>,
+    pub currency: Option<String>,
+    pub acquired_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// A partial change. `version` is the version the client last saw; a nullable field distinguishes
+/// "absent" (leave as is: `None`) from `null` (clear it: `Some(None)`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountPatch {
+    pub version: i64,
+    #[serde(default, deserialize_with = "present")]
+    pub external_id: Option<Option<String>>,
+    pub name: Option<String>,
+    pub kind: Option<AccountKind>,
+    pub status: Option<AccountStatus>,
+    #[serde(default, deserialize_with = "present")]
+    pub segment: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub address: Option<Option<String>>,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    #[serde(default, deserialize_with = "present")]
+    pub owner_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
+    pub territory_id: Option<Option<i64>>,
+    pub revenue_minor: Option<i64>,
+    pub cost_to_serve_minor: Option<i64>,
+    pub currency: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub acquired_on: Option<Option<NaiveDate>>,
+    pub tags: Option<Vec<String>>,
+}
+
+/// Marks a field that was present in the JSON (even as `null`) as `Some(..)`.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// An account that passed validation: what the store writes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidAccount {
+    pub external_id: Option<String>,
+    pub name: String,
+    pub kind: AccountKind,
+    pub status: AccountStatus,
+    pub segment: Option<String>,
+    pub address: Option<String>,
+    pub position: LonLat,
+    pub owner_id: Option<i64>,
+    pub territory_id: Option<i64>,
+    pub revenue_minor: i64,
+    pub cost_to_serve_minor: i64,
+    pub currency: String,
+    pub acquired_on: Option<NaiveDate>,
+    pub tags: Vec<String>,
+}
+
+/// Which statuses an account of a kind may have.
+pub fn statuses_for(kind: AccountKind) -> &'static [AccountStatus] {
+    use AccountStatus::*;
+    match kind {
+        AccountKind::Customer => &[Active, AtRisk, Churned],
+        AccountKind::Prospect => &[New, Contacted, Qualified, Disqualified],
+    }
+}
+
+fn trimmed(
+    field: &'static str,
+    value: Option<String>,
+    max: usize,
+) -> Result<Option<String>, ValidationError> {
+    match value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
+        Some(v) if v.chars().count() > max => Err(ValidationError::new(
+            field,
+            format!("longer than {max} characters"),
+        )),
+        other => Ok(other),
+    }
+}
+
+fn non_negative(field: &'static str, value: i64) -> Result<i64, ValidationError> {
+    if value < 0 {
+        Err(ValidationError::new(
+            field,
+            format!("must not be negative (got {value})"),
+        ))
+    } else {
+        Ok(value)
+    }
+}
+
+fn positive_id(field: &'static str, value: Option<i64>) -> Result<Option<i64>, ValidationError> {
+    match value {
+        Some(id) if id <= 0 => Err(ValidationError::new(
+            field,
+            format!("{id} is not a valid id"),
+        )),
+        other => Ok(other),
+    }
+}
+
+impl AccountInput {
+    pub fn validate(self) -> Result<ValidAccount, ValidationError> {
+        let name = trimmed("name", Some(self.name), MAX_NAME_CHARS)?
+            .ok_or_else(|| ValidationError::new("name", "must not be empty"))?;
+        let kind = self.kind.unwrap_or(AccountKind::Prospect);
+        let status = self.status.unwrap_or(match kind {
+            AccountKind::Customer => AccountStatus::Active,
+            AccountKind::Prospect => AccountStatus::New,
+        });
+        if !statuses_for(kind).contains(&status) {
+            let allowed: Vec<&str> = statuses_for(kind).iter().map(|s| s.as_str()).collect();
+            return Err(ValidationError::new(
+                "status",
+                format!(
+                    "{status} is not a status of a {kind}; expected one of: {}",
+                    allowed.join(", ")
+                ),
+            ));
+        }
+        let position = LonLat::new(self.lon, self.lat)
+            .map_err(|e| ValidationError::new(e.field(), e.to_string()))?;
+        let currency = self
+            .currency
+            .map(|c| c.trim().to_ascii_uppercase())
+            .unwrap_or_else(|| DEFAULT_CURRENCY.into());
+        if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(ValidationError::new(
+                "currency",
+                format!("{currency:?} is not an ISO 4217 code like IDR"),
+            ));
+        }
+        if self.tags.len() > MAX_TAGS {
+            return Err(ValidationError::new(
+                "tags",
+                format!("at most {MAX_TAGS} tags"),
+            ));
+        }
+        let mut tags = Vec::with_capacity(self.tags.len());
+        for tag in self.tags {
+            let tag = trimmed("tags", Some(tag), MAX_TAG_CHARS)?
+                .ok_or_else(|| ValidationError::new("tags", "a tag must not be empty"))?;
+            if !tags.contains(&tag) {
+                tags.push(tag);
+            }
+        }
+        Ok(ValidAccount {
+            external_id: trimmed("external_id", self.external_id, MAX_NAME_CHARS)?,
+            name,
+            kind,
+            status,
+            segment: trimmed("segment", self.segment, MAX_NAME_CHARS)?,
+            address: trimmed("address", self.address, MAX_TEXT_CHARS)?,
+            position,
+            owner_id: positive_id("owner_id", self.owner_id)?,
+            territory_id: positive_id("territory_id", self.territory_id)?,
+            revenue_minor: non_negative("revenue_minor", self.revenue_minor.unwrap_or(0))?,
+            cost_to_serve_minor: non_negative(
+                "cost_to_serve_minor",
+                self.cost_to_serve_minor.unwrap_or(0),
+            )?,
+            currency,
+            acquired_on: self.acquired_on,
+            tags,
+        })
+    }
+}
+
+impl Account {
+    /// The input that would recreate this account (used to apply a patch, and by exports).
+    pub fn to_input(&self) -> AccountInput {
+        AccountInput {
+            external_id: self.external_id.clone(),
+            name: self.name.clone(),
+            kind: Some(self.kind),
+            status: Some(self.status),
+            segment: self.segment.clone(),
+            address: self.address.clone(),
+            lon: self.lon,
+            lat: self.lat,
+            owner_id: self.owner_id,
+            territory_id: self.territory_id,
+            revenue_minor: Some(self.revenue_minor),
+            cost_to_serve_minor: Some(self.cost_to_serve_minor),
+            currency: Some(self.currency.clone()),
+            acquired_on: self.acquired_on,
+            tags: self.tags.clone(),
+        }
+    }
+
+    /// This account with `patch` applied, validated as a whole (a kind change must come with a
+    /// status that fits it, unless the current status already does).
+    pub fn patched(&self, patch: AccountPatch) -> Result<ValidAccount, ValidationError> {
+        let mut input = self.to_input();
+        if let Some(v) = patch.external_id {
+            input.external_id = v;
+        }
+        if let Some(v) = patch.name {
+            input.name = v;
+        }
+        if let Some(v) = patch.kind {
+            input.kind = Some(v);
+            if patch.status.is_none() && !statuses_for(v).contains(&self.status) {
+                input.status = None;
+            }
+        }
+        if let Some(v) = patch.status {
+            input.status = Some(v);
+        }
+        if let Some(v) = patch.segment {
+            input.segment = v;
+        }
+        if let Some(v) = patch.address {
+            input.address = v;
+        }
+        if let Some(v) = patch.lon {
+            input.lon = v;
+        }
+        if let Some(v) = patch.lat {
+            input.lat = v;
+        }
+        if let Some(v) = patch.owner_id {
+            input.owner_id = v;
+        }
+        if let Some(v) = patch.territory_id {
+            input.territory_id = v;
+        }
+        if let Some(v) = patch.revenue_minor {
+            input.revenue_minor = Some(v);
+        }
+        if let Some(v) = patch.cost_to_serve_minor {
+            input.cost_to_serve_minor = Some(v);
+        }
+        if let Some(v) = patch.currency {
+            input.currency = Some(v);
+        }
+        if let Some(v) = patch.acquired_on {
+            input.acquired_on = v;
+        }
+        if let Some(v) = patch.tags {
+            input.tags = v;
+        }
+        input.validate()
+    }
+}
+
+/// The orders an account list can be sorted in (a closed set, so no caller-supplied SQL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AccountSort {
+    #[default]
+    Id,
+    Name,
+    NameDesc,
+    Revenue,
+    RevenueDesc,
+    UpdatedAt,
+    UpdatedAtDesc,
+}
+
+impl AccountSort {
+    pub const KEYS: &'static [&'static str] = &[
+        "id",
+        "name",
+        "-name",
+        "revenue",
+        "-revenue",
+        "updated_at",
+        "-updated_at",
+    ];
+
+    /// Parses `name`, `-revenue` (descending) and the like.
+    pub fn parse(key: &str) -> Result<Self, ValidationError> {
+        Ok(match key {
+            "id" => AccountSort::Id,
+            "name" => AccountSort::Name,
+            "-name" => AccountSort::NameDesc,
+            "revenue" => AccountSort::Revenue,
+            "-revenue" => AccountSort::RevenueDesc,
+            "updated_at" => AccountSort::UpdatedAt,
+            "-updated_at" => AccountSort::UpdatedAtDesc,
+            other => {
+                return Err(ValidationError::new(
+                    "sort",
+                    format!(
+                        "unknown sort {other:?}; expected one of: {}",
+                        Self::KEYS.join(", ")
+                    ),
+                ));
+            }
+        })
+    }
+}
+
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+pub const MAX_PAGE_SIZE: u32 = 1000;
+
+/// Filters, order and page of an account list. `ids` restricts the list to accounts a spatial
+/// query found (e.g. inside a territory).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AccountQuery {
+    pub kind: Option<AccountKind>,
+    pub status: Option<AccountStatus>,
+    pub owner_id: Option<i64>,
+    pub territory_id: Option<i64>,
+    pub segment: Option<String>,
+    pub tag: Option<String>,
+    /// Case-insensitive substring of the name.
+    pub name_contains: Option<String>,
+    pub ids: Option<Vec<i64>>,
+    pub sort: AccountSort,
+    pub limit: u32,
+    pub offset: u64,
+}
+
+/// One page of a list, with the total the filters match.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub limit: u32,
+    pub offset: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> AccountInput {
+        AccountInput {
+            name: "Toko Maju".into(),
+            lon: 106.8,
+            lat: -6.2,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn defaults_make_a_new_prospect_in_rupiah() {
+        let valid = input().validate().unwrap();
+        assert_eq!(
+            (valid.kind, valid.status),
+            (AccountKind::Prospect, AccountStatus::New)
+        );
+        assert_eq!(valid.currency, "IDR");
+        assert_eq!(valid.revenue_minor, 0);
+    }
+
+    #[test]
+    fn each_rule_names_its_field() {
+        let cases: Vec<(AccountInput, &str)> = vec![
+            (
+                AccountInput {
+                    name: "  ".into(),
+                    ..input()
+                },
+                "name",
+            ),
+            (
+                AccountInput {
+                    name: "x".repeat(201),
+                    ..input()
+                },
+                "name",
+            ),
+            (
+                AccountInput {
+                    lon: 181.0,
+                    ..input()
+                },
+                "lon",
+            ),
+            (
+                AccountInput {
+                    lat: f64::NAN,
+                    ..input()
+                },
+                "lat",
+            ),
+            (
+                AccountInput {
+                    revenue_minor: Some(-1),
+                    ..input()
+                },
+                "revenue_minor",
+            ),
+            (
+                AccountInput {
+                    currency: Some("rupiah".into()),
+                    ..input()
+                },
+                "currency",
+            ),
+            (
+                AccountInput {
+                    kind: Some(AccountKind::Customer),
+                    status: Some(AccountStatus::New),
+                    ..input()
+                },
+                "status",
+            ),
+            (
+                AccountInput {
+                    tags: vec!["".into()],
+                    ..input()
+                },
+                "tags",
+            ),
+            (
+                AccountInput {
+                    owner_id: Some(0),
+                    ..input()
+                },
+                "owner_id",
+            ),
+        ];
+        for (bad, field) in cases {
+            assert_eq!(bad.validate().unwrap_err().field, field);
+        }
+    }
+
+    #[test]
+    fn tags_are_trimmed_and_deduplicated() {
+        let valid = AccountInput {
+            tags: vec![" vip ".into(), "vip".into(), "cash".into()],
+            ..input()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(valid.tags, ["vip", "cash"]);
+    }
+
+    #[test]
+    fn patches_tell_absent_from_null() {
+        let patch: AccountPatch =
+            serde_json::from_str(r#"{"version":3,"segment":null,"lon":107.0}"#).unwrap();
+        assert_eq!(patch.segment, Some(None));
+        assert_eq!(patch.address, None);
+        assert_eq!(patch.lon, Some(107.0));
+        assert!(serde_json::from_str::<AccountPatch>(r#"{"version":1,"colour":"red"}"#).is_err());
+    }
+
+    #[test]
+    fn converting_a_prospect_to_a_customer_resets_an_unfitting_status() {
+        let valid = input().validate().unwrap();
+        let account = Account {
+            id: 1,
+            external_id: None,
+            name: valid.name,
+            kind: valid.kind,
+            status: AccountStatus::Qualified,
+            segment: Some("retail".into()),
+            address: None,
+            lon: 106.8,
+            lat: -6.2,
+            owner_id: None,
+            territory_id: None,
+            revenue_minor: 0,
+            cost_to_serve_minor: 0,
+            currency: "IDR".into(),
+            acquired_on: None,
+            tags: vec![],
+            version: 1,
+            created_at: DateTime::UNIX_EPOCH,
+            updated_at: DateTime::UNIX_EPOCH,
+        };
+        let patch = AccountPatch {
+            version: 1,
+            kind: Some(AccountKind::Customer),
+            segment: Some(None),
+            ..Default::default()
+        };
+        let changed = account.patched(patch).unwrap();
+        assert_eq!(
+            (changed.kind, changed.status),
+            (AccountKind::Customer, AccountStatus::Active)
+        );
+        assert_eq!(changed.segment, None);
+    }
+}
