@@ -5,6 +5,8 @@ pub mod account;
 pub mod coord;
 pub mod domain;
 pub mod geojson;
+pub mod resource;
+pub mod resources;
 pub mod routing;
 pub mod spatial;
 

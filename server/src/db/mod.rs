@@ -1,5 +1,6 @@
 //! Database access: picks SQLite or PostgreSQL from the URL, migrates, and hands out the store.
 
+mod generic;
 mod store;
 
 use std::str::FromStr;
@@ -11,6 +12,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Postgres, SqlSafeStr, Sqlite};
 
+pub use generic::{RecordPage, ResourceQuery, ResourceStore, TimelineEntry};
 pub use store::{ServerStore, SqlStore};
 
 #[derive(Debug, thiserror::Error)]

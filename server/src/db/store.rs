@@ -15,7 +15,7 @@ use crate::demo::DemoData;
 
 /// What the server needs from the database beyond what the UI's server functions use.
 #[async_trait]
-pub trait ServerStore: Store {
+pub trait ServerStore: Store + super::generic::ResourceStore {
     /// True when no account exists yet (a fresh database), so demo data may be seeded.
     async fn has_no_accounts(&self) -> Result<bool, StoreError>;
 
@@ -24,7 +24,7 @@ pub trait ServerStore: Store {
 }
 
 pub struct SqlStore<DB: sqlx::Database> {
-    pool: Pool<DB>,
+    pub(super) pool: Pool<DB>,
 }
 
 impl<DB: sqlx::Database> SqlStore<DB> {
@@ -33,7 +33,7 @@ impl<DB: sqlx::Database> SqlStore<DB> {
     }
 }
 
-fn db_error(e: sqlx::Error) -> StoreError {
+pub(super) fn db_error(e: sqlx::Error) -> StoreError {
     if let Some(db) = e.as_database_error()
         && db.kind() == sqlx::error::ErrorKind::UniqueViolation
     {

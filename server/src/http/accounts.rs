@@ -177,6 +177,27 @@ pub async fn update(
     Ok(Json(account))
 }
 
+/// The version a delete is guarded by: `?version=N` or `If-Match: "N"` (none: unguarded).
+pub fn expected_version(headers: &HeaderMap, query: Option<&str>) -> Result<Option<i64>, ApiError> {
+    if let Some(text) = query {
+        return text
+            .parse()
+            .map(Some)
+            .map_err(|_| ApiError::bad_field("version", "must be a whole number"));
+    }
+    headers
+        .get(header::IF_MATCH)
+        .map(|v| {
+            v.to_str()
+                .ok()
+                .and_then(|s| s.trim().trim_matches('"').parse::<i64>().ok())
+                .ok_or_else(|| {
+                    ApiError::bad_field("If-Match", "expected the record's version, e.g. \"3\"")
+                })
+        })
+        .transpose()
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteParams {
@@ -191,22 +212,9 @@ pub async fn delete(
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<DeleteParams>,
 ) -> Result<StatusCode, ApiError> {
-    let if_match = headers
-        .get(header::IF_MATCH)
-        .map(|v| {
-            v.to_str()
-                .ok()
-                .and_then(|s| s.trim().trim_matches('"').parse::<i64>().ok())
-                .ok_or_else(|| {
-                    ApiError::bad_field("If-Match", "expected the account's version, e.g. \"3\"")
-                })
-        })
-        .transpose()?;
+    let version = expected_version(&headers, params.version.map(|v| v.to_string()).as_deref())?;
     let _writing = state.index.lock_writes().await;
-    state
-        .store
-        .delete_account(id, params.version.or(if_match))
-        .await?;
+    state.store.delete_account(id, version).await?;
     state.index.remove(id);
     Ok(StatusCode::NO_CONTENT)
 }

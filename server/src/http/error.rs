@@ -25,6 +25,8 @@ pub enum ApiError {
     Conflict { current_version: i64 },
     #[error("{field} is already used by another record")]
     Duplicate { field: &'static str },
+    #[error("{0}")]
+    MethodNotAllowed(String),
     #[error("request body too large")]
     PayloadTooLarge,
     #[error("{0}")]
@@ -79,6 +81,7 @@ impl IntoResponse for ApiError {
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } | ApiError::Duplicate { .. } => StatusCode::CONFLICT,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -5,6 +5,7 @@ pub mod error;
 mod extract;
 mod health;
 mod map;
+mod resources;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -20,7 +21,12 @@ use crate::AppState;
 const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 fn api_router() -> Router<AppState> {
-    Router::new()
+    let generic = wilayah_shared::resources::ALL
+        .iter()
+        .fold(Router::new(), |router, spec| {
+            router.merge(resources::router(spec))
+        });
+    generic
         .route("/map/accounts.geojson", get(map::accounts_geojson))
         .route("/accounts", get(accounts::list).post(accounts::create))
         .route("/accounts/nearby", get(accounts::nearby))
@@ -30,6 +36,7 @@ fn api_router() -> Router<AppState> {
                 .patch(accounts::update)
                 .delete(accounts::delete),
         )
+        .route("/accounts/{id}/history", get(resources::account_history))
         .fallback(|| async { error::ApiError::NotFound })
 }
 

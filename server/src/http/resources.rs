@@ -1,0 +1,210 @@
+//! Generic REST handlers for the declarative resources (`/api/v1/contacts`, `/staff`,
+//! `/territories`, `/opportunities`, `/activities`, `/cases`, `/visits`) and the account history.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use serde_json::{Map, Value};
+use wilayah_shared::account::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ValidationError};
+use wilayah_shared::resource::{ResourceSpec, parse_filter};
+
+use super::error::ApiError;
+use super::extract::{ApiJson, ApiQuery};
+use crate::AppState;
+use crate::db::{RecordPage, ResourceQuery, TimelineEntry};
+
+/// Routes for one resource: list and create on the collection, read, patch and delete on items.
+pub fn router(spec: &'static ResourceSpec) -> Router<AppState> {
+    Router::new()
+        .route(
+            &format!("/{}", spec.name),
+            get(move |state, query| list(state, spec, query))
+                .post(move |state, body| create(state, spec, body)),
+        )
+        .route(
+            &format!("/{}/{{id}}", spec.name),
+            get(move |state, id| read(state, spec, id))
+                .patch(move |state, id, body| update(state, spec, id, body))
+                .delete(move |state, id, headers, query| delete(state, spec, id, headers, query)),
+        )
+}
+
+fn page_bounds(params: &mut HashMap<String, String>) -> Result<(u32, u64), ApiError> {
+    let limit = match params.remove("limit") {
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE_SIZE).contains(n)),
+        None => Some(DEFAULT_PAGE_SIZE),
+    }
+    .ok_or_else(|| {
+        ApiError::bad_field(
+            "limit",
+            format!("must be a whole number between 1 and {MAX_PAGE_SIZE}"),
+        )
+    })?;
+    let offset = match params.remove("offset") {
+        Some(text) => text
+            .parse::<u64>()
+            .map_err(|_| ApiError::bad_field("offset", "must be a whole number"))?,
+        None => 0,
+    };
+    Ok((limit, offset))
+}
+
+/// `?sort=name` or `?sort=-created_at`: sortable fields, `id` and `created_at`.
+fn sort_key(spec: &'static ResourceSpec, key: &str) -> Result<(&'static str, bool), ApiError> {
+    let (name, descending) = key.strip_prefix('-').map_or((key, false), |k| (k, true));
+    let column = match name {
+        "id" => "id",
+        "created_at" => "created_at",
+        other => spec
+            .field(other)
+            .filter(|f| f.sort)
+            .map(|f| f.name)
+            .ok_or_else(|| {
+                let mut keys = vec!["id", "created_at"];
+                keys.extend(spec.fields.iter().filter(|f| f.sort).map(|f| f.name));
+                ApiError::bad_field(
+                    "sort",
+                    format!(
+                        "cannot sort {} by {other:?}; sortable: {}",
+                        spec.name,
+                        keys.join(", ")
+                    ),
+                )
+            })?,
+    };
+    Ok((column, descending))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    spec: &'static ResourceSpec,
+    ApiQuery(mut params): ApiQuery<HashMap<String, String>>,
+) -> Result<Json<RecordPage>, ApiError> {
+    let (limit, offset) = page_bounds(&mut params)?;
+    let sort = sort_key(
+        spec,
+        params
+            .remove("sort")
+            .as_deref()
+            .unwrap_or(spec.default_sort),
+    )?;
+    let mut names: Vec<&String> = params.keys().collect();
+    names.sort();
+    let mut filters = Vec::new();
+    for name in names {
+        let field = spec.field(name).filter(|f| f.filter).ok_or_else(|| {
+            let allowed: Vec<&str> = spec.fields.iter().filter(|f| f.filter).map(|f| f.name).collect();
+            ApiError::BadRequest {
+                message: format!(
+                    "unknown parameter {name:?}; {} can be filtered by: {} (and limit, offset, sort)",
+                    spec.name,
+                    allowed.join(", ")
+                ),
+                field: None,
+            }
+        })?;
+        let value = parse_filter(field, &params[name])
+            .map_err(|e| ApiError::bad_field(e.field, e.message))?;
+        filters.push((field, value));
+    }
+    let query = ResourceQuery {
+        filters,
+        sort,
+        limit,
+        offset,
+    };
+    Ok(Json(state.store.list_records(spec, &query).await?))
+}
+
+async fn read(
+    State(state): State<AppState>,
+    spec: &'static ResourceSpec,
+    Path(id): Path<i64>,
+) -> Result<Json<Map<String, Value>>, ApiError> {
+    Ok(Json(state.store.get_record(spec, id).await?))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    spec: &'static ResourceSpec,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<impl IntoResponse, ApiError> {
+    let valid = spec.validate_create(&body)?;
+    let record = state.store.create_record(spec, &valid).await?;
+    let location = format!("/api/v1/{}/{}", spec.name, record["id"]);
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(record),
+    ))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    spec: &'static ResourceSpec,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<Json<Map<String, Value>>, ApiError> {
+    if !spec.versioned {
+        return Err(ApiError::MethodNotAllowed(format!(
+            "{} are append-only: add a new one instead",
+            spec.name
+        )));
+    }
+    let expected = body
+        .get("version")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| ValidationError::new("version", "is required: the version you last read"))?;
+    let current = state.store.get_record(spec, id).await?;
+    if current.get("version").and_then(Value::as_i64) != Some(expected) {
+        let current_version = current["version"].as_i64().unwrap_or_default();
+        return Err(ApiError::Conflict { current_version });
+    }
+    let valid = spec.validate_patch(&current, &body)?;
+    Ok(Json(
+        state
+            .store
+            .update_record(spec, id, expected, &current, &valid)
+            .await?,
+    ))
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    spec: &'static ResourceSpec,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    ApiQuery(params): ApiQuery<HashMap<String, String>>,
+) -> Result<StatusCode, ApiError> {
+    let version =
+        super::accounts::expected_version(&headers, params.get("version").map(String::as_str))?;
+    state.store.delete_record(spec, id, version).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /accounts/{id}/history`: one timeline of activities (including pipeline, case and visit
+/// status changes), visits, cases and deals, newest first: what sales, service and marketing
+/// each did with the customer, in one place.
+pub async fn account_history(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    ApiQuery(mut params): ApiQuery<HashMap<String, String>>,
+) -> Result<Json<Vec<TimelineEntry>>, ApiError> {
+    let (limit, offset) = page_bounds(&mut params)?;
+    if let Some(name) = params.keys().next() {
+        return Err(ApiError::BadRequest {
+            message: format!("unknown parameter {name:?}; use limit, offset"),
+            field: None,
+        });
+    }
+    state.store.get_account(id).await?;
+    Ok(Json(state.store.account_history(id, limit, offset).await?))
+}
