@@ -221,3 +221,81 @@ async fn the_suite_runs_on_the_backend_it_was_asked_for() {
     };
     assert!(db.url.starts_with(expected), "{}", db.url);
 }
+
+/// Every `$ref` in the document points at a schema it defines.
+fn collect_refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if k == "$ref" {
+                    out.push(v.as_str().unwrap().to_owned());
+                } else {
+                    collect_refs(v, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_resource_consistently() {
+    let app = TestApp::start().await;
+    let (status, doc) = app.get_json("/api/v1/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    for resource in [
+        "accounts",
+        "contacts",
+        "staff",
+        "territories",
+        "opportunities",
+        "activities",
+        "cases",
+        "visits",
+    ] {
+        assert!(
+            paths.contains_key(&format!("/api/v1/{resource}")),
+            "{resource}"
+        );
+        assert!(
+            paths.contains_key(&format!("/api/v1/{resource}/{{id}}")),
+            "{resource}"
+        );
+    }
+    for extra in [
+        "/api/v1/accounts/nearby",
+        "/api/v1/accounts/{id}/history",
+        "/api/v1/map/accounts.geojson",
+    ] {
+        assert!(paths.contains_key(extra), "{extra}");
+    }
+    let mut refs = Vec::new();
+    collect_refs(&doc, &mut refs);
+    assert!(refs.len() > 30);
+    for r in refs {
+        let name = r.strip_prefix("#/components/schemas/").unwrap();
+        assert!(
+            doc["components"]["schemas"].get(name).is_some(),
+            "dangling {r}"
+        );
+    }
+    let input = &doc["components"]["schemas"]["AccountInput"];
+    let mut required: Vec<&str> = input["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    required.sort_unstable();
+    assert_eq!(required, ["lat", "lon", "name"]);
+    assert_eq!(
+        doc["components"]["schemas"]["VisitPatch"]["required"],
+        serde_json::json!(["version"])
+    );
+    // Append-only history has no PATCH.
+    assert!(paths["/api/v1/activities/{id}"].get("patch").is_none());
+    assert!(paths["/api/v1/visits/{id}"].get("patch").is_some());
+}

@@ -555,3 +555,82 @@ mod tests {
         assert_eq!(changed.segment, None);
     }
 }
+
+/// Accounts described field by field for the API documentation (the OpenAPI document). A test
+/// checks these names against [`AccountInput`], so the two cannot drift apart.
+pub static ACCOUNT_FIELDS: [crate::resource::Field; 15] = {
+    use crate::resource::{Field, FieldType::*};
+    [
+        Field::new(
+            "external_id",
+            Text,
+            "Id in another system (ERP, import); unique",
+        )
+        .max_chars(MAX_NAME_CHARS),
+        Field::new("name", Text, "Business name")
+            .required()
+            .max_chars(MAX_NAME_CHARS)
+            .sort(),
+        Field::new("kind", Text, "customer or prospect (default prospect)")
+            .one_of(&["customer", "prospect"])
+            .filter(),
+        Field::new(
+            "status",
+            Text,
+            "customer: active, at_risk, churned; prospect: new, contacted, qualified, disqualified",
+        )
+        .one_of(&[
+            "active",
+            "at_risk",
+            "churned",
+            "new",
+            "contacted",
+            "qualified",
+            "disqualified",
+        ])
+        .filter(),
+        Field::new("segment", Text, "Market segment")
+            .max_chars(MAX_NAME_CHARS)
+            .filter(),
+        Field::new("address", Text, "Postal address").max_chars(MAX_TEXT_CHARS),
+        Field::new("lon", Float, "Longitude, WGS84")
+            .required()
+            .range(-180.0, 180.0),
+        Field::new("lat", Float, "Latitude, WGS84")
+            .required()
+            .range(-90.0, 90.0),
+        Field::new("owner_id", Int, "Owning rep")
+            .references("staff")
+            .filter(),
+        Field::new("territory_id", Int, "Territory")
+            .references("territories")
+            .filter(),
+        Field::new("revenue_minor", Int, "Revenue to date, minor units")
+            .range(0.0, 9.0e15)
+            .sort(),
+        Field::new("cost_to_serve_minor", Int, "Cost to serve, minor units").range(0.0, 9.0e15),
+        Field::new("currency", Text, "ISO 4217 code (default IDR)"),
+        Field::new("acquired_on", Date, "When the customer was won"),
+        Field::new("tags", Json, "Labels (list of text)"),
+    ]
+};
+
+#[cfg(test)]
+mod documentation_tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_fields_are_exactly_the_input_fields() {
+        let input = serde_json::to_value(AccountInput::default()).unwrap();
+        let mut actual: Vec<&str> = input
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut documented: Vec<&str> = ACCOUNT_FIELDS.iter().map(|f| f.name).collect();
+        actual.sort_unstable();
+        documented.sort_unstable();
+        assert_eq!(actual, documented);
+    }
+}

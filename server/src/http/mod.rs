@@ -5,6 +5,7 @@ pub mod error;
 mod extract;
 mod health;
 mod map;
+mod openapi;
 mod resources;
 
 use axum::Router;
@@ -27,6 +28,7 @@ fn api_router() -> Router<AppState> {
             router.merge(resources::router(spec))
         });
     generic
+        .route("/openapi.json", get(openapi::openapi_json))
         .route("/map/accounts.geojson", get(map::accounts_geojson))
         .route("/accounts", get(accounts::list).post(accounts::create))
         .route("/accounts/nearby", get(accounts::nearby))

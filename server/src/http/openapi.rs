@@ -1,0 +1,321 @@
+//! The OpenAPI 3.1 document of `/api/v1`, generated from the same field descriptions the
+//! validation uses (`wilayah_shared::resource` specs and the account fields), so it cannot
+//! describe fields the server does not accept.
+
+use axum::Json;
+use serde_json::{Map, Value, json};
+use wilayah_shared::account::{ACCOUNT_FIELDS, AccountSort, MAX_PAGE_SIZE};
+use wilayah_shared::resource::{Field, FieldType, ResourceSpec};
+use wilayah_shared::resources::ALL;
+
+fn field_schema(field: &Field) -> Value {
+    let mut schema = match field.ty {
+        FieldType::Text => json!({ "type": "string" }),
+        FieldType::Int => json!({ "type": "integer", "format": "int64" }),
+        FieldType::Float => json!({ "type": "number", "format": "double" }),
+        FieldType::Json => json!({}),
+        FieldType::Timestamp => json!({ "type": "string", "format": "date-time" }),
+        FieldType::Date => json!({ "type": "string", "format": "date" }),
+    };
+    let object = schema.as_object_mut().expect("a schema object");
+    object.insert("description".into(), field.doc.into());
+    if let Some(values) = field.one_of {
+        object.insert("enum".into(), json!(values));
+    }
+    if let Some((min, max)) = field.range {
+        object.insert("minimum".into(), json!(min));
+        object.insert("maximum".into(), json!(max));
+    }
+    if let Some(max) = field.max_chars {
+        object.insert("maxLength".into(), json!(max));
+    }
+    if let Some(default) = field.default {
+        object.insert(
+            "default".into(),
+            serde_json::from_str(default).unwrap_or(Value::Null),
+        );
+    }
+    if field.nullable && field.ty != FieldType::Json {
+        let ty = object.remove("type").unwrap_or(Value::Null);
+        object.insert("type".into(), json!([ty, "null"]));
+    }
+    schema
+}
+
+fn properties(fields: &[Field]) -> Map<String, Value> {
+    fields
+        .iter()
+        .map(|f| (f.name.to_owned(), field_schema(f)))
+        .collect()
+}
+
+fn required(fields: &[Field]) -> Vec<&'static str> {
+    fields
+        .iter()
+        .filter(|f| f.required)
+        .map(|f| f.name)
+        .collect()
+}
+
+fn pascal(name: &str) -> String {
+    name.split([' ', '_'])
+        .map(|w| w[..1].to_uppercase() + &w[1..])
+        .collect()
+}
+
+fn schema_ref(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn json_content(schema: Value) -> Value {
+    json!({ "content": { "application/json": { "schema": schema } } })
+}
+
+fn error_response(description: &str) -> Value {
+    let mut response = json_content(schema_ref("Error"));
+    response["description"] = description.into();
+    response
+}
+
+fn ok(description: &str, schema: Value) -> Value {
+    let mut response = json_content(schema);
+    response["description"] = description.into();
+    response
+}
+
+fn query_param(name: &str, schema: Value, description: &str) -> Value {
+    json!({ "name": name, "in": "query", "required": false, "schema": schema, "description": description })
+}
+
+fn id_param() -> Value {
+    json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "format": "int64" } })
+}
+
+fn page_params() -> Vec<Value> {
+    vec![
+        query_param(
+            "limit",
+            json!({ "type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE }),
+            "Page size (default 50)",
+        ),
+        query_param(
+            "offset",
+            json!({ "type": "integer", "minimum": 0 }),
+            "Records to skip",
+        ),
+    ]
+}
+
+fn filter_params(fields: &[Field]) -> Vec<Value> {
+    fields
+        .iter()
+        .filter(|f| f.filter)
+        .map(|f| query_param(f.name, field_schema(f), f.doc))
+        .collect()
+}
+
+/// Schemas and paths of one record type: record, create input, patch; list/create, read/patch/delete.
+fn describe(
+    schemas: &mut Map<String, Value>,
+    paths: &mut Map<String, Value>,
+    collection: &str,
+    singular: &str,
+    fields: &[Field],
+    versioned: bool,
+    sort_keys: Vec<String>,
+) {
+    let type_name = pascal(singular);
+    let mut record_props = properties(fields);
+    record_props.insert("id".into(), json!({ "type": "integer", "format": "int64" }));
+    record_props.insert(
+        "created_at".into(),
+        json!({ "type": "string", "format": "date-time" }),
+    );
+    if versioned {
+        record_props.insert(
+            "version".into(),
+            json!({ "type": "integer", "description": "Send it back with a change" }),
+        );
+        record_props.insert(
+            "updated_at".into(),
+            json!({ "type": "string", "format": "date-time" }),
+        );
+    }
+    schemas.insert(
+        type_name.clone(),
+        json!({ "type": "object", "properties": record_props }),
+    );
+    schemas.insert(
+        format!("{type_name}Input"),
+        json!({ "type": "object", "properties": properties(fields), "required": required(fields), "additionalProperties": false }),
+    );
+    let mut list_params = page_params();
+    list_params.push(query_param(
+        "sort",
+        json!({ "type": "string", "enum": sort_keys }),
+        "Order; `-` for descending",
+    ));
+    list_params.extend(filter_params(fields));
+    let page_schema = json!({
+        "type": "object",
+        "properties": {
+            "items": { "type": "array", "items": schema_ref(&type_name) },
+            "total": { "type": "integer" }, "limit": { "type": "integer" }, "offset": { "type": "integer" },
+        },
+    });
+    paths.insert(
+        format!("/api/v1/{collection}"),
+        json!({
+            "get": { "summary": format!("List {collection}"), "parameters": list_params,
+                     "responses": { "200": ok("One page", page_schema), "400": error_response("Bad parameter") } },
+            "post": { "summary": format!("Create a {singular}"),
+                      "requestBody": json_content(schema_ref(&format!("{type_name}Input"))),
+                      "responses": { "201": ok("Created", schema_ref(&type_name)), "400": error_response("Malformed body"),
+                                     "409": error_response("A unique value is taken"), "422": error_response("A field breaks a rule") } },
+        }),
+    );
+    let mut item = json!({
+        "parameters": [id_param()],
+        "get": { "summary": format!("Read a {singular}"),
+                 "responses": { "200": ok("Found", schema_ref(&type_name)), "404": error_response("No such record") } },
+        "delete": { "summary": format!("Delete a {singular}"),
+                    "parameters": [query_param("version", json!({ "type": "integer" }), "Refuse with 409 if the record changed since this version")],
+                    "responses": { "204": { "description": "Deleted" }, "404": error_response("No such record"), "409": error_response("Changed since") } },
+    });
+    if versioned {
+        let mut patch_props = properties(fields);
+        patch_props.insert(
+            "version".into(),
+            json!({ "type": "integer", "description": "The version you last read" }),
+        );
+        schemas.insert(
+            format!("{type_name}Patch"),
+            json!({ "type": "object", "properties": patch_props, "required": ["version"], "additionalProperties": false }),
+        );
+        item["patch"] = json!({
+            "summary": format!("Change a {singular}: only the fields given; null clears a field"),
+            "requestBody": json_content(schema_ref(&format!("{type_name}Patch"))),
+            "responses": { "200": ok("Changed", schema_ref(&type_name)), "404": error_response("No such record"),
+                           "409": error_response("Changed by someone else: `current_version` says to what"),
+                           "422": error_response("A field breaks a rule") },
+        });
+    }
+    paths.insert(format!("/api/v1/{collection}/{{id}}"), item);
+}
+
+fn spec_sort_keys(spec: &ResourceSpec) -> Vec<String> {
+    let mut keys = vec!["id".to_owned(), "created_at".to_owned()];
+    keys.extend(
+        spec.fields
+            .iter()
+            .filter(|f| f.sort)
+            .map(|f| f.name.to_owned()),
+    );
+    keys.iter()
+        .flat_map(|k| [k.clone(), format!("-{k}")])
+        .collect()
+}
+
+pub fn document() -> Value {
+    let mut schemas = Map::new();
+    let mut paths = Map::new();
+    schemas.insert(
+        "Error".into(),
+        json!({ "type": "object", "required": ["error"], "properties": {
+            "error": { "type": "string" }, "field": { "type": "string" }, "row": { "type": "integer" },
+            "current_version": { "type": "integer" } } }),
+    );
+    let account_sorts = AccountSort::KEYS.iter().map(|k| k.to_string()).collect();
+    describe(
+        &mut schemas,
+        &mut paths,
+        "accounts",
+        "account",
+        &ACCOUNT_FIELDS,
+        true,
+        account_sorts,
+    );
+    if let Some(list) = paths
+        .get_mut("/api/v1/accounts")
+        .and_then(|p| p["get"]["parameters"].as_array_mut())
+    {
+        list.push(query_param(
+            "q",
+            json!({ "type": "string" }),
+            "Name contains (case-insensitive)",
+        ));
+        list.push(query_param(
+            "tag",
+            json!({ "type": "string" }),
+            "Has this tag",
+        ));
+        list.push(query_param(
+            "within",
+            json!({ "type": "string" }),
+            "A territory id, or a GeoJSON Polygon/MultiPolygon/Feature: only accounts inside it",
+        ));
+    }
+    for spec in ALL {
+        describe(
+            &mut schemas,
+            &mut paths,
+            spec.name,
+            spec.singular,
+            spec.fields,
+            spec.versioned,
+            spec_sort_keys(spec),
+        );
+    }
+    paths.insert(
+        "/api/v1/accounts/nearby".into(),
+        json!({ "get": {
+            "summary": "Accounts nearest a point, great-circle metres, nearest first",
+            "parameters": [
+                { "name": "lon", "in": "query", "required": true, "schema": { "type": "number" } },
+                { "name": "lat", "in": "query", "required": true, "schema": { "type": "number" } },
+                query_param("radius_m", json!({ "type": "number" }), "All within this distance (max 500 km)"),
+                query_param("k", json!({ "type": "integer" }), "The k nearest (default 10, max 500)"),
+                query_param("kind", json!({ "type": "string", "enum": ["customer", "prospect"] }), ""),
+                query_param("status", json!({ "type": "string" }), ""),
+                query_param("owner_id", json!({ "type": "integer" }), "Owned by this rep"),
+                query_param("unowned_or_owner", json!({ "type": "integer" }), "Owned by nobody or by this rep"),
+                query_param("exclude_id", json!({ "type": "integer" }), "Leave this account out"),
+            ],
+            "responses": { "200": ok("Nearest first", json!({ "type": "array", "items": { "type": "object", "properties": {
+                "distance_m": { "type": "number" }, "account": schema_ref("Account") } } })),
+                "400": error_response("Bad parameter") },
+        } }),
+    );
+    paths.insert(
+        "/api/v1/accounts/{id}/history".into(),
+        json!({ "get": {
+            "summary": "The account's timeline: activities, visits, cases, deals and their status changes, newest first",
+            "parameters": [id_param(), page_params()[0], page_params()[1]],
+            "responses": { "200": ok("Newest first", json!({ "type": "array", "items": { "type": "object", "properties": {
+                "type": { "type": "string", "enum": ["activity", "visit", "case", "opportunity"] },
+                "id": { "type": "integer" }, "at": { "type": "string", "format": "date-time" },
+                "label": { "type": "string" }, "title": { "type": "string" }, "detail": { "type": ["string", "null"] } } } })),
+                "404": error_response("No such account") },
+        } }),
+    );
+    paths.insert(
+        "/api/v1/map/accounts.geojson".into(),
+        json!({ "get": {
+            "summary": "Accounts as a GeoJSON FeatureCollection of points, for maps",
+            "parameters": [query_param("kind", json!({ "type": "string", "enum": ["customer", "prospect"] }), "")],
+            "responses": { "200": { "description": "FeatureCollection", "content": { "application/geo+json": {} } } },
+        } }),
+    );
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "Wilayah API", "version": env!("CARGO_PKG_VERSION"),
+                  "description": "Map-first CRM. Money is integer minor units; coordinates are WGS84; errors are {error, field?, row?}." },
+        "paths": paths,
+        "components": { "schemas": schemas },
+    })
+}
+
+/// `GET /api/v1/openapi.json`
+pub async fn openapi_json() -> Json<Value> {
+    Json(document())
+}
