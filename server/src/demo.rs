@@ -17,6 +17,40 @@ pub struct DemoData {
     pub accounts: Vec<DemoAccount>,
     pub contacts: Vec<DemoContact>,
     pub visits: Vec<DemoVisit>,
+    pub activities: Vec<DemoActivity>,
+    pub opportunities: Vec<DemoOpportunity>,
+    pub cases: Vec<DemoCase>,
+}
+
+/// A past contact with an account (the contact history).
+pub struct DemoActivity {
+    pub account: usize,
+    pub staff: usize,
+    pub kind: &'static str,
+    pub channel: &'static str,
+    pub subject: &'static str,
+    pub outcome: Option<&'static str>,
+    pub occurred_at: DateTime<Utc>,
+}
+
+pub struct DemoOpportunity {
+    pub account: usize,
+    pub owner: usize,
+    pub title: String,
+    pub stage: &'static str,
+    pub value_minor: i64,
+    pub expected_close: NaiveDate,
+    pub lost_reason: Option<&'static str>,
+}
+
+pub struct DemoCase {
+    pub account: usize,
+    pub opened_by: usize,
+    pub subject: &'static str,
+    pub priority: &'static str,
+    pub status: &'static str,
+    pub sla_due_at: DateTime<Utc>,
+    pub resolution: Option<&'static str>,
 }
 
 pub struct DemoStaff {
@@ -482,13 +516,107 @@ pub fn generate(seed: u64, today: NaiveDate) -> DemoData {
         }
     }
 
+    let (activities, opportunities, cases) = crm_history(&mut rng, &accounts, today);
     DemoData {
         staff,
         territories,
         accounts,
         contacts,
         visits,
+        activities,
+        opportunities,
+        cases,
     }
+}
+
+/// Contact history, deals and complaints for the accounts: a few touches each over the last
+/// quarter, deals mostly on prospects, and complaints on some customers.
+fn crm_history(
+    rng: &mut SplitMix64,
+    accounts: &[DemoAccount],
+    today: NaiveDate,
+) -> (Vec<DemoActivity>, Vec<DemoOpportunity>, Vec<DemoCase>) {
+    const TOUCHES: &[(&str, &str, &str, Option<&str>)] = &[
+        (
+            "call",
+            "phone",
+            "Follow-up call",
+            Some("Interested, call back next month"),
+        ),
+        ("email", "email", "Sent the price list", None),
+        (
+            "meeting",
+            "in_person",
+            "Product demo at the outlet",
+            Some("Wants a quote"),
+        ),
+        ("visit", "in_person", "Courtesy visit", Some("Stock is low")),
+        ("note", "whatsapp", "Asked about delivery days", None),
+    ];
+    const PRODUCTS: &[&str] = &[
+        "Chest freezer",
+        "Display chiller",
+        "Cold room",
+        "Ice maker",
+        "Service contract",
+    ];
+    const COMPLAINTS: &[(&str, &str)] = &[
+        ("Late delivery", "normal"),
+        ("Chiller not cooling", "high"),
+        ("Invoice amount wrong", "low"),
+    ];
+    let midnight = Utc.from_utc_datetime(&today.and_hms_opt(0, 0, 0).expect("midnight exists"));
+    let (mut activities, mut opportunities, mut cases) = (Vec::new(), Vec::new(), Vec::new());
+    for (index, account) in accounts.iter().enumerate() {
+        for _ in 0..rng.below(4) {
+            let &(kind, channel, subject, outcome) = rng.pick(TOUCHES);
+            let ago = Duration::minutes(60 * 24 + rng.below(90 * 24 * 60) as i64);
+            activities.push(DemoActivity {
+                account: index,
+                staff: account.owner,
+                kind,
+                channel,
+                subject,
+                outcome,
+                occurred_at: midnight - ago,
+            });
+        }
+        let deal_chance = if account.kind == AccountKind::Prospect {
+            0.5
+        } else {
+            0.25
+        };
+        if rng.unit() < deal_chance {
+            let stage = *rng.pick(if account.kind == AccountKind::Prospect {
+                &["lead", "qualified", "proposal", "negotiation"][..]
+            } else {
+                &["proposal", "negotiation", "won", "lost"][..]
+            });
+            opportunities.push(DemoOpportunity {
+                account: index,
+                owner: account.owner,
+                title: rng.pick(PRODUCTS).to_string(),
+                stage,
+                value_minor: 10_000_000 * (1 + rng.below(50) as i64),
+                expected_close: today + Duration::days(7 + rng.below(120) as i64),
+                lost_reason: (stage == "lost").then_some("Chose a cheaper supplier"),
+            });
+        }
+        if account.kind == AccountKind::Customer && rng.unit() < 0.12 {
+            let &(subject, priority) = rng.pick(COMPLAINTS);
+            let status = *rng.pick(&["new", "in_progress", "resolved"]);
+            cases.push(DemoCase {
+                account: index,
+                opened_by: account.owner,
+                subject,
+                priority,
+                status,
+                sla_due_at: midnight + Duration::days(rng.below(5) as i64 - 1),
+                resolution: (status == "resolved").then_some("Resolved on the phone"),
+            });
+        }
+    }
+    (activities, opportunities, cases)
 }
 
 fn person(name: &str, role: StaffRole, home: (f64, f64), skills: &[&str]) -> DemoStaff {
@@ -519,6 +647,30 @@ mod tests {
 
     fn sample() -> DemoData {
         generate(7, NaiveDate::from_ymd_opt(2026, 11, 23).unwrap())
+    }
+
+    #[test]
+    fn history_deals_and_cases_pass_the_api_rules() {
+        use wilayah_shared::resources::{ACTIVITIES, CASES, OPPORTUNITIES};
+        let data = sample();
+        assert!(
+            data.activities.len() > 200 && data.opportunities.len() > 50 && !data.cases.is_empty()
+        );
+        for a in &data.activities {
+            let body = serde_json::json!({"account_id": 1, "kind": a.kind, "channel": a.channel, "subject": a.subject,
+                "outcome": a.outcome, "occurred_at": a.occurred_at.to_rfc3339()});
+            ACTIVITIES.validate_create(&body).unwrap();
+        }
+        for o in &data.opportunities {
+            let body = serde_json::json!({"account_id": 1, "title": o.title, "stage": o.stage, "value_minor": o.value_minor,
+                "expected_close": o.expected_close.to_string(), "lost_reason": o.lost_reason});
+            OPPORTUNITIES.validate_create(&body).unwrap();
+        }
+        for c in &data.cases {
+            let body = serde_json::json!({"account_id": 1, "subject": c.subject, "priority": c.priority, "status": c.status,
+                "sla_due_at": c.sla_due_at.to_rfc3339(), "resolution": c.resolution});
+            CASES.validate_create(&body).unwrap();
+        }
     }
 
     #[test]

@@ -550,6 +550,62 @@ macro_rules! impl_store {
                     .map_err(db_error)?;
                 }
 
+                for a in &data.activities {
+                    sqlx::query(
+                        "INSERT INTO activities (account_id, staff_id, kind, channel, subject, outcome, occurred_at,
+                            created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+                    )
+                    .bind(account_ids[a.account])
+                    .bind(staff_ids[a.staff])
+                    .bind(a.kind)
+                    .bind(a.channel)
+                    .bind(a.subject)
+                    .bind(a.outcome)
+                    .bind(a.occurred_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                }
+
+                for o in &data.opportunities {
+                    sqlx::query(
+                        "INSERT INTO opportunities (account_id, owner_id, title, stage, value_minor, expected_close,
+                            lost_reason, created_at, updated_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+                    )
+                    .bind(account_ids[o.account])
+                    .bind(staff_ids[o.owner])
+                    .bind(&o.title)
+                    .bind(o.stage)
+                    .bind(o.value_minor)
+                    .bind(o.expected_close)
+                    .bind(o.lost_reason)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                }
+
+                for c in &data.cases {
+                    sqlx::query(
+                        "INSERT INTO cases (account_id, opened_by, subject, priority, status, sla_due_at, resolution,
+                            created_at, updated_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+                    )
+                    .bind(account_ids[c.account])
+                    .bind(staff_ids[c.opened_by])
+                    .bind(c.subject)
+                    .bind(c.priority)
+                    .bind(c.status)
+                    .bind(c.sla_due_at)
+                    .bind(c.resolution)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                }
+
                 tx.commit().await.map_err(db_error)
             }
         }
