@@ -7,5 +7,6 @@ pub mod domain;
 pub mod geojson;
 pub mod routing;
 pub mod spatial;
+pub mod transfer;
 
 pub use coord::{CoordError, LonLat};
