@@ -1,6 +1,7 @@
 //! Database access: picks SQLite or PostgreSQL from the URL, migrates, and hands out the store.
 
 mod store;
+mod transfer;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Postgres, SqlSafeStr, Sqlite};
 
 pub use store::{ServerStore, SqlStore};
+pub use transfer::{ImportError, TransferStore, WriteProgress};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {

@@ -5,6 +5,7 @@ pub mod error;
 mod extract;
 mod health;
 mod map;
+mod transfer;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -30,6 +31,7 @@ fn api_router() -> Router<AppState> {
                 .patch(accounts::update)
                 .delete(accounts::delete),
         )
+        .merge(transfer::router())
         .fallback(|| async { error::ApiError::NotFound })
 }
 
