@@ -87,7 +87,8 @@ pub enum Export {
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
-    s.parse().map_err(|e: wilayah_shared::account::ValidationError| e.message)
+    s.parse()
+        .map_err(|e: wilayah_shared::account::ValidationError| e.message)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -254,7 +255,10 @@ impl ImportRows for wilayah_shared::transfer::TerritoryRow {
         dry_run: bool,
         progress: db::WriteProgress<'_>,
     ) -> Result<usize, ImportError> {
-        Ok(store.import_territories(rows, dry_run, progress).await?.len())
+        Ok(store
+            .import_territories(rows, dry_run, progress)
+            .await?
+            .len())
     }
 }
 
