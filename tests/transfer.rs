@@ -112,29 +112,51 @@ fn near_empty_spot(i: usize) -> (f64, f64) {
     (EMPTY_SPOT.0 + 0.01 * i as f64, EMPTY_SPOT.1)
 }
 
+/// Five accounts near `EMPTY_SPOT`, the third with latitude 95, in CSV and in GeoJSON.
+fn five_with_a_broken_third() -> [(&'static str, String); 2] {
+    let rows: Vec<(String, f64, f64)> = (1..=5)
+        .map(|i| {
+            let (lon, lat) = near_empty_spot(i);
+            (format!("BATCH-{i}"), lon, if i == 3 { 95.0 } else { lat })
+        })
+        .collect();
+    let mut csv = String::from("external_id,name,lon,lat\n");
+    for (ext, lon, lat) in &rows {
+        csv.push_str(&format!("{ext},Toko {ext},{lon},{lat}\n"));
+    }
+    let features: Vec<Value> = rows
+        .iter()
+        .map(|(ext, lon, lat)| {
+            json!({
+                "type": "Feature",
+                "geometry": { "type": "Point", "coordinates": [lon, lat] },
+                "properties": { "external_id": ext, "name": format!("Toko {ext}") },
+            })
+        })
+        .collect();
+    let geojson = json!({ "type": "FeatureCollection", "features": features }).to_string();
+    [(CSV, csv), (GEOJSON, geojson)]
+}
+
 #[tokio::test]
 async fn a_broken_row_in_the_middle_writes_nothing() {
     let app = TestApp::start().await;
     let before = account_count(&app).await;
-    let mut csv = String::from("external_id,name,lon,lat\n");
-    for i in 1..=5 {
-        let (lon, lat) = near_empty_spot(i);
-        let lat = if i == 3 { 95.0 } else { lat };
-        csv.push_str(&format!("BATCH-{i},Toko {i},{lon},{lat}\n"));
+    for (content_type, file) in five_with_a_broken_third() {
+        let (status, body) = import_accounts(&app, content_type, file).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(
+            (body["row"].as_u64(), body["field"].as_str()),
+            (Some(3), Some("lat"))
+        );
+        assert!(
+            body["error"].as_str().unwrap().contains("outside -90..=90"),
+            "{body}"
+        );
+        assert_eq!(places(&body), [(Some(3), "lat".to_owned())]);
+        assert_eq!(account_count(&app).await, before, "nothing written");
+        assert_eq!(indexed_near_empty_spot(&app).await, 0, "index unchanged");
     }
-    let (status, body) = import_accounts(&app, CSV, csv).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert_eq!(
-        (body["row"].as_u64(), body["field"].as_str()),
-        (Some(3), Some("lat"))
-    );
-    assert!(
-        body["error"].as_str().unwrap().contains("outside -90..=90"),
-        "{body}"
-    );
-    assert_eq!(places(&body), [(Some(3), "lat".to_owned())]);
-    assert_eq!(account_count(&app).await, before, "nothing written");
-    assert_eq!(indexed_near_empty_spot(&app).await, 0, "index unchanged");
 }
 
 #[tokio::test]
