@@ -13,7 +13,12 @@ use clap::Parser;
 )]
 pub struct Config {
     /// Database: `sqlite://path/to/file.db` (created on first start) or `postgres://user@host/db`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/wilayah.db")]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/wilayah.db",
+        global = true
+    )]
     pub database_url: String,
 
     /// Address and port to listen on.

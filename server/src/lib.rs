@@ -1,6 +1,7 @@
 //! Wilayah's server: configuration, database, spatial index and HTTP, as a library so tests can
 //! build the whole application in-process. `main.rs` only parses flags and calls [`run`].
 
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;

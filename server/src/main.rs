@@ -1,6 +1,6 @@
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
-use wilayah_server::config::Config;
+use wilayah_server::cli::Cli;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -11,8 +11,7 @@ async fn main() -> std::process::ExitCode {
         .init();
     // A .env file in the working folder sets defaults; real environment variables win.
     let _ = dotenvy::dotenv();
-    let config = Config::parse();
-    match wilayah_server::run(config).await {
+    match wilayah_server::cli::run(Cli::parse()).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("wilayah: {e}");

@@ -9,5 +9,6 @@ pub mod resource;
 pub mod resources;
 pub mod routing;
 pub mod spatial;
+pub mod transfer;
 
 pub use coord::{CoordError, LonLat};

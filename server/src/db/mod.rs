@@ -2,6 +2,7 @@
 
 mod generic;
 mod store;
+mod transfer;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use sqlx::{Postgres, SqlSafeStr, Sqlite};
 
 pub use generic::{RecordPage, ResourceQuery, ResourceStore, TimelineEntry};
 pub use store::{ServerStore, SqlStore};
+pub use transfer::{ImportError, TransferStore, WriteProgress};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {

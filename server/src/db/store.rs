@@ -11,11 +11,12 @@ use wilayah_app::store::{Store, StoreError, UtcRange};
 use wilayah_shared::account::{Account, AccountQuery, AccountSort, Page, ValidAccount};
 use wilayah_shared::domain::{AccountKind, DashboardSummary, MapAccount};
 
+use crate::db::transfer::TransferStore;
 use crate::demo::DemoData;
 
 /// What the server needs from the database beyond what the UI's server functions use.
 #[async_trait]
-pub trait ServerStore: Store + super::generic::ResourceStore {
+pub trait ServerStore: Store + super::generic::ResourceStore + TransferStore {
     /// True when no account exists yet (a fresh database), so demo data may be seeded.
     async fn has_no_accounts(&self) -> Result<bool, StoreError>;
 
@@ -243,6 +244,40 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            /// Inserts one account (references already checked) and returns the stored row.
+            async fn insert_account(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                account: &ValidAccount,
+                now: DateTime<Utc>,
+            ) -> Result<AccountRow, StoreError> {
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO accounts (external_id, name, kind, status, segment, address, lon, lat, owner_id,
+                        territory_id, revenue_minor, cost_to_serve_minor, currency, acquired_on, tags, created_at,
+                        updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)
+                     RETURNING {ACCOUNT_COLUMNS}"
+                )))
+                .bind(&account.external_id)
+                .bind(&account.name)
+                .bind(account.kind.as_str())
+                .bind(account.status.as_str())
+                .bind(&account.segment)
+                .bind(&account.address)
+                .bind(account.position.lon())
+                .bind(account.position.lat())
+                .bind(account.owner_id)
+                .bind(account.territory_id)
+                .bind(account.revenue_minor)
+                .bind(account.cost_to_serve_minor)
+                .bind(&account.currency)
+                .bind(account.acquired_on)
+                .bind(Json(&account.tags))
+                .bind(now)
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(db_error)
+            }
+
             /// After a guarded write touched no row: was the record gone, or at another version?
             async fn missing_or_conflict(&self, id: i64) -> StoreError {
                 match sqlx::query_as::<_, (i64,)>("SELECT version FROM accounts WHERE id = $1")
@@ -339,33 +374,7 @@ macro_rules! impl_store {
             async fn create_account(&self, account: &ValidAccount) -> Result<Account, StoreError> {
                 let mut tx = self.pool.begin().await.map_err(db_error)?;
                 Self::check_account_references(&mut tx, account).await?;
-                let now = Utc::now();
-                let row: AccountRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "INSERT INTO accounts (external_id, name, kind, status, segment, address, lon, lat, owner_id,
-                        territory_id, revenue_minor, cost_to_serve_minor, currency, acquired_on, tags, created_at,
-                        updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)
-                     RETURNING {ACCOUNT_COLUMNS}"
-                )))
-                .bind(&account.external_id)
-                .bind(&account.name)
-                .bind(account.kind.as_str())
-                .bind(account.status.as_str())
-                .bind(&account.segment)
-                .bind(&account.address)
-                .bind(account.position.lon())
-                .bind(account.position.lat())
-                .bind(account.owner_id)
-                .bind(account.territory_id)
-                .bind(account.revenue_minor)
-                .bind(account.cost_to_serve_minor)
-                .bind(&account.currency)
-                .bind(account.acquired_on)
-                .bind(Json(&account.tags))
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                let row = Self::insert_account(&mut tx, account, Utc::now()).await?;
                 tx.commit().await.map_err(db_error)?;
                 row.try_into()
             }
@@ -619,9 +628,11 @@ mod sqlite {
         "EXISTS (SELECT 1 FROM json_each(accounts.tags) WHERE json_each.value = ",
         ")"
     );
+    crate::db::transfer::impl_transfer!(Sqlite);
 }
 
 mod postgres {
     use super::*;
     impl_store!(Postgres, "jsonb_exists(accounts.tags, ", ")");
+    crate::db::transfer::impl_transfer!(Postgres);
 }

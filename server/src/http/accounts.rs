@@ -43,7 +43,7 @@ pub struct ListParams {
     offset: Option<u64>,
 }
 
-fn parse_enum<T: std::str::FromStr<Err = wilayah_shared::domain::UnknownVariant>>(
+pub(super) fn parse_enum<T: std::str::FromStr<Err = wilayah_shared::domain::UnknownVariant>>(
     field: &'static str,
     value: Option<&str>,
 ) -> Result<Option<T>, ApiError> {

@@ -1,11 +1,16 @@
 //! The HTTP layer's one error type, mapped to a status and a JSON body in one place.
 
+use std::borrow::Cow;
+
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use wilayah_app::store::StoreError;
 use wilayah_shared::account::ValidationError;
+use wilayah_shared::transfer::{RowError, RowErrors};
+
+use crate::db::ImportError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -18,6 +23,9 @@ pub enum ApiError {
     /// Well-formed, but a value breaks a rule (422), naming the field.
     #[error("{0}")]
     Invalid(#[from] ValidationError),
+    /// Rows of an imported file break rules (422): every error found, by row and field.
+    #[error("{0}")]
+    Rows(RowErrors),
     #[error("not found")]
     NotFound,
     /// Someone changed the record since the client read it.
@@ -61,24 +69,38 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<ImportError> for ApiError {
+    fn from(e: ImportError) -> Self {
+        match e {
+            ImportError::Rows(rows) => ApiError::Rows(rows),
+            ImportError::Store(e) => e.into(),
+        }
+    }
+}
+
 /// The body of every 4xx/5xx answer: `{"error": "...", "field": "...", "row": 3}`; a conflict
-/// also carries the record's `current_version`.
+/// also carries the record's `current_version`; a refused import lists all its `errors` (the
+/// first of them also at the top) and `more_errors` when some were left out.
 #[derive(Debug, Serialize)]
 pub struct ErrorBody {
     pub error: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<&'static str>,
+    pub field: Option<Cow<'static, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub row: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<RowError>>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub more_errors: bool,
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = match &self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Invalid(_) | ApiError::Rows(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } | ApiError::Duplicate { .. } => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
@@ -87,11 +109,15 @@ impl IntoResponse for ApiError {
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        let field = match &self {
-            ApiError::BadRequest { field, .. } => *field,
-            ApiError::Invalid(e) => Some(e.field),
-            ApiError::Duplicate { field } => Some(*field),
+        let first_row = match &self {
+            ApiError::Rows(rows) => rows.errors.first(),
             _ => None,
+        };
+        let field = match &self {
+            ApiError::BadRequest { field, .. } => field.map(Cow::Borrowed),
+            ApiError::Invalid(e) => Some(Cow::Borrowed(e.field)),
+            ApiError::Duplicate { field } => Some(Cow::Borrowed(*field)),
+            _ => first_row.and_then(|e| e.field.clone()),
         };
         let current_version = match &self {
             ApiError::Conflict { current_version } => Some(*current_version),
@@ -104,15 +130,26 @@ impl IntoResponse for ApiError {
                 "internal error".to_owned()
             }
             ApiError::Invalid(e) => e.message.clone(),
+            ApiError::Rows(rows) => match first_row {
+                Some(first) if rows.errors.len() == 1 => first.message.clone(),
+                Some(first) => format!("{} (and more errors)", first.message),
+                None => "the file was refused".to_owned(),
+            },
             other => other.to_string(),
+        };
+        let (errors, more_errors) = match self {
+            ApiError::Rows(rows) => (Some(rows.errors), rows.more),
+            _ => (None, false),
         };
         (
             status,
             Json(ErrorBody {
                 error,
+                row: errors.as_ref().and_then(|e| e.first()).and_then(|e| e.row),
                 field,
-                row: None,
                 current_version,
+                errors,
+                more_errors,
             }),
         )
             .into_response()

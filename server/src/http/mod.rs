@@ -7,6 +7,7 @@ mod health;
 mod map;
 mod openapi;
 mod resources;
+mod transfer;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -39,6 +40,7 @@ fn api_router() -> Router<AppState> {
                 .delete(accounts::delete),
         )
         .route("/accounts/{id}/history", get(resources::account_history))
+        .merge(transfer::router())
         .fallback(|| async { error::ApiError::NotFound })
 }
 

@@ -1,0 +1,277 @@
+//! The `wilayah` command line: `serve` (also what a bare `wilayah` does), and `import` / `export`
+//! of accounts (CSV or GeoJSON) and territories (GeoJSON) against the database the server uses
+//! (`--database-url` / `DATABASE_URL`). Imports are all or nothing and list every bad row.
+//!
+//! An import writes to the database only: a server already running on it sees the new accounts
+//! in its spatial index after a restart.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use wilayah_app::store::StoreError;
+use wilayah_shared::account::{AccountQuery, MAX_PAGE_SIZE};
+use wilayah_shared::transfer::{
+    Format, RowErrors, read_accounts, territories_from_geojson, territories_to_geojson,
+    write_accounts,
+};
+
+use crate::StartError;
+use crate::config::Config;
+use crate::db::{self, DbError, ImportError, ServerStore};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "wilayah",
+    version,
+    about = "Wilayah, the map-first CRM: web server (the default), import and export"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (what `wilayah` with no subcommand does).
+    Serve,
+    /// Import a file into the database: every row, or nothing when any row is refused.
+    #[command(subcommand)]
+    Import(Import),
+    /// Export from the database to a file (or standard output) that `import` reads back.
+    #[command(subcommand)]
+    Export(Export),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Import {
+    /// Accounts from CSV (a header row of account fields; tags separated by `;`) or GeoJSON
+    /// (a FeatureCollection of Points whose properties are the account fields).
+    Accounts {
+        file: PathBuf,
+        /// `csv` or `geojson`; by default from the file name (.csv, .geojson, .json).
+        #[arg(long, value_parser = parse_format)]
+        format: Option<Format>,
+        /// Check every row against the database, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Territories from a GeoJSON FeatureCollection of Polygons / MultiPolygons with properties
+    /// `name` and `owner_id`.
+    Territories {
+        file: PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Export {
+    /// Every account, by id.
+    Accounts {
+        #[arg(long, default_value = "csv", value_parser = parse_format)]
+        format: Format,
+        /// Write here instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Every territory as GeoJSON.
+    Territories {
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse()
+        .map_err(|e: wilayah_shared::account::ValidationError| e.message)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Serve(#[from] StartError),
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot tell the format of {0}; name it .csv or .geojson, or pass --format")]
+    UnknownFormat(PathBuf),
+    #[error("{path} was refused, nothing was written:\n{errors}")]
+    Refused { path: PathBuf, errors: RowErrors },
+}
+
+/// Runs what the command line asks for.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let url = cli.config.database_url.clone();
+    match cli.command {
+        None | Some(Command::Serve) => Ok(crate::run(cli.config).await?),
+        Some(Command::Import(Import::Accounts {
+            file,
+            format,
+            dry_run,
+        })) => {
+            let format = format
+                .or_else(|| Format::from_file_name(&file.to_string_lossy()))
+                .ok_or_else(|| CliError::UnknownFormat(file.clone()))?;
+            import(&url, &file, dry_run, "accounts", |data, progress| {
+                read_accounts(format, data, progress)
+            })
+            .await
+        }
+        Some(Command::Import(Import::Territories { file, dry_run })) => {
+            import(&url, &file, dry_run, "territories", |data, progress| {
+                territories_from_geojson(data, progress)
+            })
+            .await
+        }
+        Some(Command::Export(Export::Accounts { format, output })) => {
+            let store = db::connect(&url).await?;
+            let query = AccountQuery {
+                limit: MAX_PAGE_SIZE,
+                ..AccountQuery::default()
+            };
+            let accounts = store.export_accounts(&query).await?;
+            write_output(output.as_deref(), &write_accounts(format, &accounts))?;
+            eprintln!("exported {} accounts", accounts.len());
+            Ok(())
+        }
+        Some(Command::Export(Export::Territories { output })) => {
+            let store = db::connect(&url).await?;
+            let territories = store.export_territories().await?;
+            write_output(
+                output.as_deref(),
+                territories_to_geojson(&territories).as_bytes(),
+            )?;
+            eprintln!("exported {} territories", territories.len());
+            Ok(())
+        }
+    }
+}
+
+/// A progress bar on standard error, hidden when that is not a terminal (pipes, CI, tests).
+fn progress_bar(step: &'static str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>10} [{wide_bar}] {percent:>3}%")
+            .expect("the template is valid")
+            .progress_chars("=> "),
+    );
+    bar.set_message(step);
+    bar
+}
+
+fn advance(bar: &ProgressBar, done: u64, total: u64) {
+    bar.set_length(total);
+    bar.set_position(done);
+}
+
+/// Reads, validates and writes rows of one kind (`what`): the rows of a file become items of
+/// the database through [`ImportRows`].
+async fn import<R: ImportRows>(
+    url: &str,
+    path: &Path,
+    dry_run: bool,
+    what: &str,
+    read: impl FnOnce(&[u8], &mut dyn FnMut(u64, u64)) -> Result<Vec<R>, RowErrors>,
+) -> Result<(), CliError> {
+    let refused = |errors| CliError::Refused {
+        path: path.to_owned(),
+        errors,
+    };
+    let data = std::fs::read(path).map_err(|source| CliError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let bar = progress_bar("validating");
+    let rows = read(&data, &mut |done, total| advance(&bar, done, total)).map_err(refused)?;
+    bar.finish_and_clear();
+
+    let store = db::connect(url).await?;
+    let bar = progress_bar(if dry_run { "checking" } else { "writing" });
+    let written = R::write(&store, &rows, dry_run, &|done, total| {
+        advance(&bar, done, total)
+    })
+    .await;
+    bar.finish_and_clear();
+    let count = match written {
+        Ok(count) => count,
+        Err(ImportError::Rows(errors)) => return Err(refused(errors)),
+        Err(ImportError::Store(e)) => return Err(e.into()),
+    };
+    if dry_run {
+        eprintln!(
+            "{}: {count} {what} are valid; nothing was written (dry run)",
+            path.display()
+        );
+    } else {
+        eprintln!("{}: imported {count} {what}", path.display());
+    }
+    Ok(())
+}
+
+/// Rows the store can import; answers how many it wrote.
+trait ImportRows: Sized + Sync {
+    async fn write(
+        store: &Arc<dyn ServerStore>,
+        rows: &[Self],
+        dry_run: bool,
+        progress: db::WriteProgress<'_>,
+    ) -> Result<usize, ImportError>;
+}
+
+impl ImportRows for wilayah_shared::transfer::ImportRow {
+    async fn write(
+        store: &Arc<dyn ServerStore>,
+        rows: &[Self],
+        dry_run: bool,
+        progress: db::WriteProgress<'_>,
+    ) -> Result<usize, ImportError> {
+        Ok(store.import_accounts(rows, dry_run, progress).await?.len())
+    }
+}
+
+impl ImportRows for wilayah_shared::transfer::TerritoryRow {
+    async fn write(
+        store: &Arc<dyn ServerStore>,
+        rows: &[Self],
+        dry_run: bool,
+        progress: db::WriteProgress<'_>,
+    ) -> Result<usize, ImportError> {
+        Ok(store
+            .import_territories(rows, dry_run, progress)
+            .await?
+            .len())
+    }
+}
+
+fn write_output(path: Option<&Path>, data: &[u8]) -> Result<(), CliError> {
+    let written = match path {
+        Some(path) => std::fs::write(path, data),
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(data).and_then(|()| out.flush())
+        }
+    };
+    written.map_err(|source| CliError::Write {
+        path: path.map_or("standard output".to_owned(), |p| p.display().to_string()),
+        source,
+    })
+}

@@ -1,0 +1,153 @@
+//! The `wilayah` binary's import and export subcommands on a temporary SQLite database: a file
+//! goes in, the export gives it back, and a bad file fails with row-numbered errors and a
+//! non-zero exit code, writing nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A folder of its own for one test, removed afterwards.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("wilayah-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn file(&self, name: &str, contents: &str) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn wilayah(dir: &Path, args: &[&str]) -> Output {
+    let url = format!("sqlite://{}", dir.join("crm.db").display());
+    Command::new(env!("CARGO_BIN_EXE_wilayah"))
+        .arg("--database-url")
+        .arg(url)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const ACCOUNTS: &str = "\
+external_id,name,kind,status,segment,address,lon,lat,owner_id,territory_id,revenue_minor,cost_to_serve_minor,currency,acquired_on,tags
+C-1,\"Toko \"\"Maju\"\", Jaya\",customer,at_risk,retail,\"Jl. Sudirman 1
+Jakarta\",106.8272,-6.1754,,,25000000,1250000,IDR,2024-02-29,vip;a\\;b
+P-2,Warung Sari,prospect,new,,,110.3695,-7.7956,,,0,0,IDR,,
+";
+
+#[test]
+fn accounts_go_in_and_come_back_out_unchanged() {
+    let dir = TempDir::new("accounts");
+    let file = dir.file("accounts.csv", ACCOUNTS);
+    let out = wilayah(&dir.0, &["import", "accounts", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("imported 2 accounts"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let exported = dir.0.join("out.csv");
+    let out = wilayah(
+        &dir.0,
+        &["export", "accounts", "--output", exported.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&exported).unwrap(), ACCOUNTS);
+
+    // GeoJSON to standard output, then back in under new external ids.
+    let out = wilayah(&dir.0, &["export", "accounts", "--format", "geojson"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let geojson = text(&out.stdout)
+        .replace("\"C-1\"", "\"C-9\"")
+        .replace("\"P-2\"", "\"P-9\"");
+    let file = dir.file("again.geojson", &geojson);
+    let out = wilayah(&dir.0, &["import", "accounts", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn a_bad_file_fails_with_row_numbers_and_writes_nothing() {
+    let dir = TempDir::new("bad");
+    let bad = dir.file("bad.csv", "name,lon,lat\nA,106,-6\nB,106,-95\nC,,1\n");
+    let out = wilayah(&dir.0, &["import", "accounts", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("row 2, lat: latitude -95 is outside"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("row 3, lon: is required"), "{stderr}");
+
+    let good = dir.file("good.csv", "name,lon,lat\nA,106,-6\n");
+    let out = wilayah(
+        &dir.0,
+        &["import", "accounts", "--dry-run", good.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("1 accounts are valid"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = wilayah(&dir.0, &["export", "accounts"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout).lines().count(),
+        1,
+        "only the header: nothing was written"
+    );
+
+    let unknown = dir.file("accounts.txt", "name,lon,lat\n");
+    let out = wilayah(&dir.0, &["import", "accounts", unknown.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("--format"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn territories_go_in_and_come_back_out() {
+    let dir = TempDir::new("territories");
+    let square = r#"{"type":"Polygon","coordinates":[[[106.0,-7.0],[107.0,-7.0],[107.0,-6.0],[106.0,-6.0],[106.0,-7.0]]]}"#;
+    let collection = format!(
+        r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"name":"Jakarta"}},"geometry":{square}}}]}}"#
+    );
+    let file = dir.file("territories.geojson", &collection);
+    let out = wilayah(&dir.0, &["import", "territories", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = wilayah(&dir.0, &["export", "territories"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let exported: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(exported["features"][0]["properties"]["name"], "Jakarta");
+    let expected: serde_json::Value = serde_json::from_str(square).unwrap();
+    assert_eq!(exported["features"][0]["geometry"], expected);
+
+    // The same name again is refused, naming the feature.
+    let out = wilayah(&dir.0, &["import", "territories", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("row 1, name:"),
+        "{}",
+        text(&out.stderr)
+    );
+}

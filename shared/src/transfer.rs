@@ -1,0 +1,1200 @@
+//! Import and export of accounts (CSV and GeoJSON) and territories (GeoJSON): reading files,
+//! validating every row, and writing files that read back to the same records. Pure: the server
+//! does the database part (references, uniqueness against stored rows, the transaction).
+//!
+//! **Row numbers** are 1-based and count data only. In a CSV file the header is not counted: row 1
+//! is the first record after the header (line 2 of a file without multi-line cells). In GeoJSON,
+//! row N is the Nth feature of the collection. Errors about the file as a whole (unreadable JSON,
+//! a bad header) carry no row.
+//!
+//! A file is read to the end and every broken row is reported (up to [`MAX_ERRORS`]), so a user
+//! can fix them all in one go; one bad row makes the whole file fail.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use crate::account::{Account, AccountInput, MAX_NAME_CHARS, ValidAccount, ValidationError};
+use crate::geojson::parse_area;
+
+/// Most errors one import reports; at the next one it stops reading and says there were more.
+pub const MAX_ERRORS: usize = 100;
+
+/// The columns of an accounts CSV file (and, less `lon`/`lat`, the properties of a GeoJSON
+/// feature), in the order exports write them: the fields of [`AccountInput`].
+pub const ACCOUNT_COLUMNS: [&str; 15] = [
+    "external_id",
+    "name",
+    "kind",
+    "status",
+    "segment",
+    "address",
+    "lon",
+    "lat",
+    "owner_id",
+    "territory_id",
+    "revenue_minor",
+    "cost_to_serve_minor",
+    "currency",
+    "acquired_on",
+    "tags",
+];
+
+/// Columns a CSV file must have; every other column may be left out (its default applies).
+pub const REQUIRED_COLUMNS: [&str; 3] = ["name", "lon", "lat"];
+
+/// Properties of a territory feature.
+pub const TERRITORY_PROPERTIES: [&str; 2] = ["name", "owner_id"];
+
+/// Separates tags inside one CSV cell; a `\` before `;` or `\` keeps it literal.
+pub const TAG_SEPARATOR: char = ';';
+
+/// The file formats accounts travel in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    Csv,
+    GeoJson,
+}
+
+impl Format {
+    pub const KEYS: &'static [&'static str] = &["csv", "geojson"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::GeoJson => "geojson",
+        }
+    }
+
+    /// The media type of an export in this format.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::GeoJson => "application/geo+json",
+        }
+    }
+
+    /// The format a media type names (`text/csv`, `application/geo+json`, `application/json`),
+    /// ignoring parameters such as `charset`.
+    pub fn from_media_type(media_type: &str) -> Option<Format> {
+        let essence = media_type.split(';').next()?.trim().to_ascii_lowercase();
+        match essence.as_str() {
+            "text/csv" => Some(Format::Csv),
+            "application/geo+json" | "application/json" => Some(Format::GeoJson),
+            _ => None,
+        }
+    }
+
+    /// The format a file name suggests (`.csv`, `.geojson`, `.json`).
+    pub fn from_file_name(name: &str) -> Option<Format> {
+        let (_, extension) = name.rsplit_once('.')?;
+        match extension.to_ascii_lowercase().as_str() {
+            "csv" => Some(Format::Csv),
+            "geojson" | "json" => Some(Format::GeoJson),
+            _ => None,
+        }
+    }
+}
+
+impl FromStr for Format {
+    type Err = ValidationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "csv" => Ok(Format::Csv),
+            "geojson" => Ok(Format::GeoJson),
+            other => Err(ValidationError::new(
+                "format",
+                format!(
+                    "unknown format {other:?}; expected one of: {}",
+                    Format::KEYS.join(", ")
+                ),
+            )),
+        }
+    }
+}
+
+/// One problem in an imported file: the row (none for the file as a whole), the field (a column
+/// or property name, when one is at fault) and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<Cow<'static, str>>,
+    #[serde(rename = "error")]
+    pub message: String,
+}
+
+impl RowError {
+    pub fn at(row: usize, field: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
+        Self {
+            row: Some(row),
+            field: Some(field.into()),
+            message: message.into(),
+        }
+    }
+
+    /// A problem with the file as a whole, or its header.
+    pub fn file(field: Option<Cow<'static, str>>, message: impl Into<String>) -> Self {
+        Self {
+            row: None,
+            field,
+            message: message.into(),
+        }
+    }
+
+    fn validation(row: usize, e: ValidationError) -> Self {
+        Self::at(row, e.field, e.message)
+    }
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.row, &self.field) {
+            (Some(row), Some(field)) => write!(f, "row {row}, {field}: {}", self.message),
+            (Some(row), None) => write!(f, "row {row}: {}", self.message),
+            (None, Some(field)) => write!(f, "{field}: {}", self.message),
+            (None, None) => f.write_str(&self.message),
+        }
+    }
+}
+
+/// Every error an import found (at most [`MAX_ERRORS`]; `more` says some were left out).
+/// Never empty when returned as an error.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RowErrors {
+    pub errors: Vec<RowError>,
+    pub more: bool,
+}
+
+impl RowErrors {
+    pub fn single(error: RowError) -> Self {
+        Self {
+            errors: vec![error],
+            more: false,
+        }
+    }
+
+    pub fn push(&mut self, error: RowError) {
+        if self.errors.len() < MAX_ERRORS {
+            self.errors.push(error);
+        } else {
+            self.more = true;
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// `Ok(value)` when nothing was found, the errors otherwise.
+    pub fn or_ok<T>(self, value: T) -> Result<T, RowErrors> {
+        if self.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
+    }
+}
+
+impl std::fmt::Display for RowErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, e) in self.errors.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{e}")?;
+        }
+        if self.more {
+            write!(f, "\n(more errors left out after the first {MAX_ERRORS})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for RowErrors {}
+
+/// A valid account read from row `row` of a file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportRow {
+    pub row: usize,
+    pub account: ValidAccount,
+}
+
+/// Reports how far reading has come: `(done, total)` in the unit the reader counts (bytes of a
+/// CSV file, features of a GeoJSON file).
+pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
+
+/// One cell or property as the file holds it.
+#[derive(Clone, Copy)]
+enum Raw<'a> {
+    Missing,
+    Text(&'a str),
+    Json(&'a Value),
+}
+
+impl Raw<'_> {
+    /// The cell as text; empty and `null` are absent.
+    fn string(self) -> Result<Option<String>, String> {
+        let text = match self {
+            Raw::Missing | Raw::Json(Value::Null) => return Ok(None),
+            Raw::Text(s) => s.to_owned(),
+            Raw::Json(Value::String(s)) => s.clone(),
+            Raw::Json(Value::Number(n)) => n.to_string(),
+            Raw::Json(other) => return Err(format!("expected text or a number, found {other}")),
+        };
+        Ok(Some(text).filter(|t| !t.trim().is_empty()))
+    }
+
+    /// The cell parsed as a `T` (a number, an enum value, a date); empty is absent.
+    fn parse<T: FromStr>(self, what: &str) -> Result<Option<T>, String>
+    where
+        T::Err: std::fmt::Display,
+    {
+        match self.string()? {
+            None => Ok(None),
+            Some(text) => {
+                let text = text.trim();
+                text.parse()
+                    .map(Some)
+                    .map_err(|e| format!("{text:?} is not {what}: {e}"))
+            }
+        }
+    }
+
+    fn tags(self) -> Result<Vec<String>, String> {
+        match self {
+            Raw::Missing | Raw::Json(Value::Null) => Ok(Vec::new()),
+            Raw::Text(s) => Ok(split_tags(s)),
+            Raw::Json(Value::Array(items)) => items
+                .iter()
+                .map(|t| match t {
+                    Value::String(s) => Ok(s.clone()),
+                    other => Err(format!("a tag must be text, found {other}")),
+                })
+                .collect(),
+            Raw::Json(other) => Err(format!("expected an array of tags, found {other}")),
+        }
+    }
+}
+
+/// Splits a CSV tags cell at unescaped `;`; `\;` and `\\` stand for `;` and `\`. Blank pieces
+/// (e.g. a trailing `;`) are dropped.
+pub fn split_tags(cell: &str) -> Vec<String> {
+    let mut tags = Vec::new();
+    let mut current = String::new();
+    let mut chars = cell.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => current.push(chars.next().unwrap_or('\\')),
+            TAG_SEPARATOR => tags.push(std::mem::take(&mut current)),
+            c => current.push(c),
+        }
+    }
+    tags.push(current);
+    tags.retain(|t| !t.trim().is_empty());
+    tags
+}
+
+/// The tags cell [`split_tags`] reads back to `tags`.
+pub fn join_tags(tags: &[String]) -> String {
+    let escaped: Vec<String> = tags
+        .iter()
+        .map(|t| t.replace('\\', "\\\\").replace(TAG_SEPARATOR, "\\;"))
+        .collect();
+    escaped.join(";")
+}
+
+/// The fields of one row as they are read: every unreadable field is recorded, so a row with
+/// several mistakes reports them all.
+struct Fields {
+    row: usize,
+    errors: Vec<RowError>,
+}
+
+impl Fields {
+    fn new(row: usize) -> Self {
+        Self {
+            row,
+            errors: Vec::new(),
+        }
+    }
+
+    fn fail(&mut self, field: &'static str, message: impl Into<String>) {
+        self.errors.push(RowError::at(self.row, field, message));
+    }
+
+    /// The value, or its default after recording why it could not be read.
+    fn take<T: Default>(&mut self, field: &'static str, value: Result<T, String>) -> T {
+        value.unwrap_or_else(|message| {
+            self.fail(field, message);
+            T::default()
+        })
+    }
+
+    /// A value the row must have.
+    fn required<T: Default>(&mut self, field: &'static str, value: Result<Option<T>, String>) -> T {
+        match value {
+            Ok(Some(v)) => v,
+            Ok(None) => {
+                self.fail(field, "is required");
+                T::default()
+            }
+            Err(message) => {
+                self.fail(field, message);
+                T::default()
+            }
+        }
+    }
+
+    fn finish<T>(self, value: T) -> Result<T, Vec<RowError>> {
+        if self.errors.is_empty() {
+            Ok(value)
+        } else {
+            Err(self.errors)
+        }
+    }
+}
+
+/// Reads the fields of one account through `get`, collecting every unreadable field of the row
+/// before validating the whole; returns the valid account or the row's errors.
+fn read_account<'a>(
+    row: usize,
+    get: impl Fn(&'static str) -> Raw<'a>,
+) -> Result<ValidAccount, Vec<RowError>> {
+    let mut f = Fields::new(row);
+    let input = AccountInput {
+        external_id: f.take("external_id", get("external_id").string()),
+        name: f.take("name", get("name").string()).unwrap_or_default(),
+        kind: f.take("kind", get("kind").parse("a kind")),
+        status: f.take("status", get("status").parse("a status")),
+        segment: f.take("segment", get("segment").string()),
+        address: f.take("address", get("address").string()),
+        lon: f.required("lon", get("lon").parse("a number")),
+        lat: f.required("lat", get("lat").parse("a number")),
+        owner_id: f.take("owner_id", get("owner_id").parse("an id")),
+        territory_id: f.take("territory_id", get("territory_id").parse("an id")),
+        revenue_minor: f.take(
+            "revenue_minor",
+            get("revenue_minor").parse("a whole number"),
+        ),
+        cost_to_serve_minor: f.take(
+            "cost_to_serve_minor",
+            get("cost_to_serve_minor").parse("a whole number"),
+        ),
+        currency: f.take("currency", get("currency").string()),
+        acquired_on: f.take(
+            "acquired_on",
+            get("acquired_on").parse("a date (YYYY-MM-DD)"),
+        ),
+        tags: f.take("tags", get("tags").tags()),
+    };
+    f.finish(input)?
+        .validate()
+        .map_err(|e| vec![RowError::validation(row, e)])
+}
+
+/// Collects valid rows and errors, and refuses a value that must be unique within the file when
+/// an earlier row already had it, naming both rows.
+struct Collector<T> {
+    rows: Vec<T>,
+    errors: RowErrors,
+    seen: HashMap<String, usize>,
+    unique_field: &'static str,
+}
+
+impl<T> Collector<T> {
+    fn new(unique_field: &'static str) -> Self {
+        Self {
+            rows: Vec::new(),
+            errors: RowErrors::default(),
+            seen: HashMap::new(),
+            unique_field,
+        }
+    }
+
+    fn add(
+        &mut self,
+        row: usize,
+        result: Result<T, Vec<RowError>>,
+        key: impl Fn(&T) -> Option<&str>,
+    ) {
+        match result {
+            Ok(item) => {
+                if let Some(key) = key(&item) {
+                    if let Some(first) = self.seen.get(key) {
+                        self.errors.push(RowError::at(
+                            row,
+                            self.unique_field,
+                            format!(
+                                "{key:?} is also in row {first}; each must be unique in the file"
+                            ),
+                        ));
+                        return;
+                    }
+                    self.seen.insert(key.to_owned(), row);
+                }
+                self.rows.push(item);
+            }
+            Err(errors) => errors.into_iter().for_each(|e| self.errors.push(e)),
+        }
+    }
+
+    fn finish(self) -> Result<Vec<T>, RowErrors> {
+        self.errors.or_ok(self.rows)
+    }
+}
+
+fn account_collector() -> Collector<ImportRow> {
+    Collector::new("external_id")
+}
+
+fn external_id(row: &ImportRow) -> Option<&str> {
+    row.account.external_id.as_deref()
+}
+
+/// The position of each known column in a CSV header, refusing unknown, repeated and missing
+/// required columns (all named).
+fn header_columns(header: &csv::StringRecord) -> Result<Vec<&'static str>, RowErrors> {
+    let mut errors = RowErrors::default();
+    let mut columns = Vec::with_capacity(header.len());
+    let mut unknown = Vec::new();
+    for name in header {
+        let name = name.trim();
+        match ACCOUNT_COLUMNS
+            .iter()
+            .find(|c| c.eq_ignore_ascii_case(name))
+        {
+            Some(column) if columns.contains(column) => errors.push(RowError::file(
+                Some(Cow::Borrowed(column)),
+                format!("column {column:?} appears twice in the header"),
+            )),
+            Some(column) => columns.push(*column),
+            None => {
+                unknown.push(format!("{name:?}"));
+                columns.push("");
+            }
+        }
+    }
+    if !unknown.is_empty() {
+        errors.push(RowError::file(
+            Some(Cow::Owned(unknown.join(", ").replace('"', ""))),
+            format!(
+                "unknown column(s) {}; the columns are: {}",
+                unknown.join(", "),
+                ACCOUNT_COLUMNS.join(", ")
+            ),
+        ));
+    }
+    let missing: Vec<&str> = REQUIRED_COLUMNS
+        .iter()
+        .filter(|c| !columns.contains(c))
+        .copied()
+        .collect();
+    if !missing.is_empty() {
+        errors.push(RowError::file(
+            Some(Cow::Owned(missing.join(", "))),
+            format!("missing required column(s): {}", missing.join(", ")),
+        ));
+    }
+    errors.or_ok(columns)
+}
+
+/// Reads accounts from CSV text with a header row (see the module docs for row numbers).
+pub fn accounts_from_csv(data: &[u8], progress: Progress) -> Result<Vec<ImportRow>, RowErrors> {
+    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    let total = data.len() as u64;
+    let mut reader = csv::ReaderBuilder::new().from_reader(data);
+    let header = reader.headers().map_err(|e| {
+        RowErrors::single(RowError::file(
+            None,
+            format!("cannot read the header row: {e}"),
+        ))
+    })?;
+    if header.iter().all(|h| h.trim().is_empty()) {
+        return Err(RowErrors::single(RowError::file(
+            None,
+            format!(
+                "the file has no header row; expected: {}",
+                ACCOUNT_COLUMNS.join(",")
+            ),
+        )));
+    }
+    let columns = header_columns(header)?;
+    let mut collector = account_collector();
+    let mut record = csv::StringRecord::new();
+    let mut row = 0;
+    while !collector.errors.more {
+        let more = reader.read_record(&mut record);
+        progress(reader.position().byte(), total);
+        match more {
+            Ok(false) => break,
+            Ok(true) => {
+                row += 1;
+                let get = |field: &'static str| {
+                    columns
+                        .iter()
+                        .position(|c| *c == field)
+                        .and_then(|i| record.get(i))
+                        .map_or(Raw::Missing, Raw::Text)
+                };
+                collector.add(
+                    row,
+                    read_account(row, get).map(|account| ImportRow { row, account }),
+                    external_id,
+                );
+            }
+            Err(e) => {
+                row += 1;
+                let io = matches!(e.kind(), csv::ErrorKind::Io(_));
+                collector.errors.push(RowError {
+                    row: Some(row),
+                    field: None,
+                    message: format!("unreadable CSV: {e}"),
+                });
+                if io {
+                    break;
+                }
+            }
+        }
+    }
+    collector.finish()
+}
+
+/// The features of a GeoJSON FeatureCollection, or why the text is not one.
+fn features(data: &[u8]) -> Result<Vec<Value>, RowErrors> {
+    let not_collection = |detail: String| {
+        RowErrors::single(RowError::file(
+            None,
+            format!("not a GeoJSON FeatureCollection: {detail}"),
+        ))
+    };
+    let value: Value = serde_json::from_slice(data).map_err(|e| not_collection(e.to_string()))?;
+    let Value::Object(mut collection) = value else {
+        return Err(not_collection("expected a JSON object".into()));
+    };
+    if collection.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
+        return Err(not_collection(
+            r#"its "type" must be "FeatureCollection""#.into(),
+        ));
+    }
+    match collection.remove("features") {
+        Some(Value::Array(features)) => Ok(features),
+        _ => Err(not_collection(r#"it needs a "features" array"#.into())),
+    }
+}
+
+/// A feature's geometry and properties, refusing properties other than `allowed` (all named).
+fn feature_parts<'a>(
+    row: usize,
+    feature: &'a Value,
+    allowed: &[&str],
+) -> Result<(&'a Value, &'a Map<String, Value>), Vec<RowError>> {
+    static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+    let fail = |field: &'static str, message: String| Err(vec![RowError::at(row, field, message)]);
+    if feature.get("type").and_then(Value::as_str) != Some("Feature") {
+        return fail(
+            "type",
+            r#"each item of "features" must be a "Feature""#.into(),
+        );
+    }
+    let Some(geometry) = feature.get("geometry").filter(|g| !g.is_null()) else {
+        return fail("geometry", "the feature has no geometry".into());
+    };
+    let properties = match feature.get("properties") {
+        None | Some(Value::Null) => EMPTY.get_or_init(Map::new),
+        Some(Value::Object(p)) => p,
+        Some(_) => return fail("properties", "properties must be an object".into()),
+    };
+    let unknown: Vec<&str> = properties
+        .keys()
+        .filter(|k| !allowed.contains(&k.as_str()))
+        .map(String::as_str)
+        .collect();
+    if !unknown.is_empty() {
+        return Err(vec![RowError::at(
+            row,
+            unknown.join(", "),
+            format!(
+                "unknown propert{} {}; the properties are: {}",
+                if unknown.len() == 1 { "y" } else { "ies" },
+                unknown.join(", "),
+                allowed.join(", ")
+            ),
+        )]);
+    }
+    Ok((geometry, properties))
+}
+
+/// The longitude and latitude of a Point geometry.
+fn point(row: usize, geometry: &Value) -> Result<[&Value; 2], Vec<RowError>> {
+    let fail = |message: &str| Err(vec![RowError::at(row, "geometry", message.to_owned())]);
+    if geometry.get("type").and_then(Value::as_str) != Some("Point") {
+        return fail("an account's geometry must be a Point");
+    }
+    match geometry
+        .get("coordinates")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+    {
+        Some([lon, lat, ..]) => Ok([lon, lat]),
+        _ => fail("a Point needs coordinates [longitude, latitude]"),
+    }
+}
+
+/// Account properties: the CSV columns less `lon` and `lat` (they come from the geometry).
+fn account_properties() -> Vec<&'static str> {
+    ACCOUNT_COLUMNS
+        .into_iter()
+        .filter(|c| !matches!(*c, "lon" | "lat"))
+        .collect()
+}
+
+/// Reads accounts from a GeoJSON FeatureCollection of Point features whose properties are the
+/// account fields (row N = feature N, 1-based).
+pub fn accounts_from_geojson(data: &[u8], progress: Progress) -> Result<Vec<ImportRow>, RowErrors> {
+    let features = features(data)?;
+    let allowed = account_properties();
+    let total = features.len() as u64;
+    let mut collector = account_collector();
+    for (i, feature) in features.iter().enumerate() {
+        if collector.errors.more {
+            break;
+        }
+        let row = i + 1;
+        let account = feature_parts(row, feature, &allowed).and_then(|(geometry, properties)| {
+            let [lon, lat] = point(row, geometry)?;
+            read_account(row, |field| match field {
+                "lon" => Raw::Json(lon),
+                "lat" => Raw::Json(lat),
+                other => properties.get(other).map_or(Raw::Missing, Raw::Json),
+            })
+        });
+        collector.add(
+            row,
+            account.map(|account| ImportRow { row, account }),
+            external_id,
+        );
+        progress(row as u64, total);
+    }
+    collector.finish()
+}
+
+/// Reads accounts in `format`.
+pub fn read_accounts(
+    format: Format,
+    data: &[u8],
+    progress: Progress,
+) -> Result<Vec<ImportRow>, RowErrors> {
+    match format {
+        Format::Csv => accounts_from_csv(data, progress),
+        Format::GeoJson => accounts_from_geojson(data, progress),
+    }
+}
+
+fn optional<T: ToString>(value: Option<T>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// Accounts as CSV with a header row of [`ACCOUNT_COLUMNS`]; [`accounts_from_csv`] reads it back
+/// to the same accounts (less ids, versions and timestamps).
+pub fn accounts_to_csv(accounts: &[Account]) -> Vec<u8> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let write = |writer: &mut csv::Writer<Vec<u8>>, record: &[String]| {
+        writer
+            .write_record(record)
+            .expect("writing CSV into memory cannot fail");
+    };
+    write(&mut writer, &ACCOUNT_COLUMNS.map(str::to_owned));
+    for a in accounts {
+        write(
+            &mut writer,
+            &[
+                optional(a.external_id.as_ref()),
+                a.name.clone(),
+                a.kind.to_string(),
+                a.status.to_string(),
+                optional(a.segment.as_ref()),
+                optional(a.address.as_ref()),
+                a.lon.to_string(),
+                a.lat.to_string(),
+                optional(a.owner_id),
+                optional(a.territory_id),
+                a.revenue_minor.to_string(),
+                a.cost_to_serve_minor.to_string(),
+                a.currency.clone(),
+                optional(a.acquired_on),
+                join_tags(&a.tags),
+            ],
+        );
+    }
+    writer
+        .into_inner()
+        .expect("flushing CSV into memory cannot fail")
+}
+
+fn feature_collection(features: Vec<Value>) -> String {
+    json!({ "type": "FeatureCollection", "features": features }).to_string()
+}
+
+/// Accounts as a GeoJSON FeatureCollection of Points (the feature `id` is the account id, which
+/// an import ignores); [`accounts_from_geojson`] reads it back to the same accounts.
+pub fn accounts_to_geojson(accounts: &[Account]) -> String {
+    feature_collection(
+        accounts
+            .iter()
+            .map(|a| {
+                json!({
+                    "type": "Feature",
+                    "id": a.id,
+                    "geometry": { "type": "Point", "coordinates": [a.lon, a.lat] },
+                    "properties": {
+                        "external_id": a.external_id,
+                        "name": a.name,
+                        "kind": a.kind,
+                        "status": a.status,
+                        "segment": a.segment,
+                        "address": a.address,
+                        "owner_id": a.owner_id,
+                        "territory_id": a.territory_id,
+                        "revenue_minor": a.revenue_minor,
+                        "cost_to_serve_minor": a.cost_to_serve_minor,
+                        "currency": a.currency,
+                        "acquired_on": a.acquired_on,
+                        "tags": a.tags,
+                    },
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Writes accounts in `format`.
+pub fn write_accounts(format: Format, accounts: &[Account]) -> Vec<u8> {
+    match format {
+        Format::Csv => accounts_to_csv(accounts),
+        Format::GeoJson => accounts_to_geojson(accounts).into_bytes(),
+    }
+}
+
+/// A territory as stored: its geometry is a GeoJSON Polygon or MultiPolygon.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Territory {
+    pub id: i64,
+    pub name: String,
+    pub owner_id: Option<i64>,
+    pub geometry: Value,
+    pub version: i64,
+}
+
+/// A valid territory read from feature `row` of a file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TerritoryRow {
+    pub row: usize,
+    pub name: String,
+    pub owner_id: Option<i64>,
+    /// The feature's geometry as given (a Polygon or MultiPolygon that passed validation).
+    pub geometry: Value,
+}
+
+fn read_territory(row: usize, feature: &Value) -> Result<TerritoryRow, Vec<RowError>> {
+    let (geometry, properties) = feature_parts(row, feature, &TERRITORY_PROPERTIES)?;
+    let get = |field: &str| properties.get(field).map_or(Raw::Missing, Raw::Json);
+    let mut f = Fields::new(row);
+    let name: String = f.required("name", get("name").string());
+    let name = name.trim().to_owned();
+    if name.chars().count() > MAX_NAME_CHARS {
+        f.fail("name", format!("longer than {MAX_NAME_CHARS} characters"));
+    }
+    let owner_id: Option<i64> = f.take("owner_id", get("owner_id").parse("an id"));
+    if let Some(id) = owner_id.filter(|id| *id <= 0) {
+        f.fail("owner_id", format!("{id} is not a valid id"));
+    }
+    let is_area = matches!(
+        geometry.get("type").and_then(Value::as_str),
+        Some("Polygon" | "MultiPolygon")
+    );
+    if !is_area {
+        f.fail(
+            "geometry",
+            "a territory's geometry must be a Polygon or MultiPolygon",
+        );
+    } else if let Err(e) = parse_area(&geometry.to_string(), "geometry") {
+        f.fail("geometry", e.message);
+    }
+    f.finish(TerritoryRow {
+        row,
+        name,
+        owner_id,
+        geometry: geometry.clone(),
+    })
+}
+
+/// Reads territories from a GeoJSON FeatureCollection of Polygon / MultiPolygon features with
+/// properties `name` (required, unique in the file) and `owner_id` (optional).
+pub fn territories_from_geojson(
+    data: &[u8],
+    progress: Progress,
+) -> Result<Vec<TerritoryRow>, RowErrors> {
+    let features = features(data)?;
+    let total = features.len() as u64;
+    let mut collector = Collector::new("name");
+    for (i, feature) in features.iter().enumerate() {
+        if collector.errors.more {
+            break;
+        }
+        let row = i + 1;
+        collector.add(row, read_territory(row, feature), |t: &TerritoryRow| {
+            Some(t.name.as_str())
+        });
+        progress(row as u64, total);
+    }
+    collector.finish()
+}
+
+/// Territories as a GeoJSON FeatureCollection (feature `id` = territory id, ignored by imports);
+/// [`territories_from_geojson`] reads it back.
+pub fn territories_to_geojson(territories: &[Territory]) -> String {
+    feature_collection(
+        territories
+            .iter()
+            .map(|t| {
+                json!({
+                    "type": "Feature",
+                    "id": t.id,
+                    "geometry": t.geometry,
+                    "properties": { "name": t.name, "owner_id": t.owner_id },
+                })
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, NaiveDate};
+
+    use super::*;
+    use crate::domain::{AccountKind, AccountStatus};
+
+    fn csv(text: &str) -> Result<Vec<ImportRow>, RowErrors> {
+        accounts_from_csv(text.as_bytes(), &mut |_, _| {})
+    }
+
+    fn geojson(value: Value) -> Result<Vec<ImportRow>, RowErrors> {
+        accounts_from_geojson(value.to_string().as_bytes(), &mut |_, _| {})
+    }
+
+    fn territories(value: Value) -> Result<Vec<TerritoryRow>, RowErrors> {
+        territories_from_geojson(value.to_string().as_bytes(), &mut |_, _| {})
+    }
+
+    /// (row, field) of each error.
+    fn places(errors: &RowErrors) -> Vec<(Option<usize>, Option<&str>)> {
+        errors
+            .errors
+            .iter()
+            .map(|e| (e.row, e.field.as_deref()))
+            .collect()
+    }
+
+    fn account(id: i64, tags: &[&str]) -> Account {
+        Account {
+            id,
+            external_id: Some(format!("EXT-{id}")),
+            name: format!("Toko \"Maju\", cabang {id}"),
+            kind: AccountKind::Customer,
+            status: AccountStatus::AtRisk,
+            segment: Some("retail".into()),
+            address: Some("Jl. Sudirman 1\nJakarta".into()),
+            lon: 106.827_153_1,
+            lat: -6.175_392_2,
+            owner_id: Some(3),
+            territory_id: None,
+            revenue_minor: 25_000_000,
+            cost_to_serve_minor: 1_250_000,
+            currency: "IDR".into(),
+            acquired_on: NaiveDate::from_ymd_opt(2024, 2, 29),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            version: 4,
+            created_at: DateTime::UNIX_EPOCH,
+            updated_at: DateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn valid(a: &Account) -> ValidAccount {
+        a.to_input().validate().unwrap()
+    }
+
+    #[test]
+    fn csv_reads_rows_with_defaults_and_only_the_required_columns() {
+        let rows = csv("name,lon,lat\nToko A,106.8,-6.2\n\"Toko, B\",107,-6.9\n").unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            (rows[0].row, rows[1].row),
+            (1, 2),
+            "the header is not counted"
+        );
+        assert_eq!(rows[1].account.name, "Toko, B");
+        assert_eq!(rows[0].account.kind, AccountKind::Prospect);
+        assert_eq!(rows[0].account.currency, "IDR");
+    }
+
+    #[test]
+    fn csv_header_names_unknown_and_missing_columns() {
+        let err = csv("name,colour,size,lon\nA,red,3,1\n").unwrap_err();
+        assert_eq!(
+            places(&err),
+            [(None, Some("colour, size")), (None, Some("lat"))]
+        );
+        assert!(
+            err.errors[0].message.contains("\"colour\", \"size\""),
+            "{err}"
+        );
+        let err = csv("name,lon,lat,name\n").unwrap_err();
+        assert_eq!(places(&err), [(None, Some("name"))]);
+        assert!(csv("").is_err());
+        // A spreadsheet's byte-order mark and upper-case header are fine.
+        assert_eq!(csv("\u{feff}Name,LON,Lat\nA,1,2\n").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn every_broken_row_is_reported_with_its_field() {
+        let text = "name,kind,status,lon,lat,revenue_minor,acquired_on\n\
+                    Good,customer,active,106,-6,1,2024-01-01\n\
+                    Bad kind,vip,,106,-6,,\n\
+                    Bad coords,,,200,-6,,\n\
+                    ,,,106,-6,,\n\
+                    Two faults,,,x,-6,1.5,\n\
+                    Bad date,,,106,-6,,31/12/2024\n\
+                    Status,customer,new,106,-6,,\n\
+                    No lat,,,106,,,\n";
+        let err = csv(text).unwrap_err();
+        assert_eq!(
+            places(&err),
+            [
+                (Some(2), Some("kind")),
+                (Some(3), Some("lon")),
+                (Some(4), Some("name")),
+                (Some(5), Some("lon")),
+                (Some(5), Some("revenue_minor")),
+                (Some(6), Some("acquired_on")),
+                (Some(7), Some("status")),
+                (Some(8), Some("lat")),
+            ]
+        );
+        assert!(
+            err.errors[0]
+                .message
+                .contains("expected one of: customer, prospect"),
+            "{err}"
+        );
+        assert!(
+            err.errors[1].message.contains("outside -180..=180"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn errors_stop_at_the_cap() {
+        let mut text = String::from("name,lon,lat\n");
+        for _ in 0..MAX_ERRORS + 50 {
+            text.push_str("x,999,0\n");
+        }
+        let err = csv(&text).unwrap_err();
+        assert_eq!(err.errors.len(), MAX_ERRORS);
+        assert!(err.more);
+        assert!(err.to_string().contains("more errors"));
+    }
+
+    #[test]
+    fn a_ragged_row_is_an_error_of_that_row() {
+        let err = csv("name,lon,lat\nA,1,2\nB,1\nC,1,2\n").unwrap_err();
+        assert_eq!(places(&err), [(Some(2), None)]);
+    }
+
+    #[test]
+    fn duplicate_external_ids_name_both_rows() {
+        let err = csv("external_id,name,lon,lat\nX1,A,1,2\nX2,B,1,2\n X1 ,C,1,2\n").unwrap_err();
+        assert_eq!(places(&err), [(Some(3), Some("external_id"))]);
+        assert!(err.errors[0].message.contains("also in row 1"), "{err}");
+    }
+
+    #[test]
+    fn tags_split_at_unescaped_semicolons() {
+        assert_eq!(split_tags("vip; cash ;;"), ["vip", " cash "]);
+        assert_eq!(split_tags(r"a\;b;c\\"), ["a;b", "c\\"]);
+        assert!(split_tags("").is_empty());
+        let tags = vec!["a;b".to_owned(), "c\\d".to_owned(), "e".to_owned()];
+        assert_eq!(split_tags(&join_tags(&tags)), tags);
+    }
+
+    #[test]
+    fn csv_export_reads_back_to_the_same_accounts() {
+        let accounts = [account(1, &["vip", "a;b", "back\\slash"]), {
+            let mut a = account(2, &[]);
+            a.external_id = None;
+            a.segment = None;
+            a.acquired_on = None;
+            a.kind = AccountKind::Prospect;
+            a.status = AccountStatus::Qualified;
+            a
+        }];
+        let text = accounts_to_csv(&accounts);
+        let header = String::from_utf8_lossy(&text)
+            .lines()
+            .next()
+            .unwrap()
+            .to_owned();
+        assert_eq!(header, ACCOUNT_COLUMNS.join(","));
+        let rows = accounts_from_csv(&text, &mut |_, _| {}).unwrap();
+        let read: Vec<ValidAccount> = rows.into_iter().map(|r| r.account).collect();
+        assert_eq!(read, accounts.iter().map(valid).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn geojson_export_reads_back_to_the_same_accounts() {
+        let accounts = [account(7, &["x"]), account(8, &[])];
+        let text = accounts_to_geojson(&accounts);
+        let rows = accounts_from_geojson(text.as_bytes(), &mut |_, _| {}).unwrap();
+        let read: Vec<ValidAccount> = rows.into_iter().map(|r| r.account).collect();
+        assert_eq!(read, accounts.iter().map(valid).collect::<Vec<_>>());
+    }
+
+    fn point_feature(properties: Value, coordinates: Value) -> Value {
+        json!({ "type": "Feature", "geometry": { "type": "Point", "coordinates": coordinates }, "properties": properties })
+    }
+
+    #[test]
+    fn geojson_rows_are_features_and_errors_name_them() {
+        let features = json!({ "type": "FeatureCollection", "features": [
+            point_feature(json!({ "name": "ok", "tags": ["a"] }), json!([106.8, -6.2])),
+            point_feature(json!({ "name": "lat", "kind": "vip" }), json!([106.8, -91])),
+            point_feature(json!({ "name": "colour", "colour": "red", "lon": 1 }), json!([1, 2])),
+            json!({ "type": "Feature", "geometry": { "type": "LineString", "coordinates": [[1, 2], [3, 4]] } }),
+            point_feature(json!({ "name": "short" }), json!([1])),
+            point_feature(json!({ "name": "tags", "tags": "a;b" }), json!([1, 2])),
+            json!({ "type": "Point", "coordinates": [1, 2] }),
+        ]});
+        let err = geojson(features).unwrap_err();
+        assert_eq!(
+            places(&err),
+            [
+                (Some(2), Some("kind")),
+                (Some(3), Some("colour, lon")),
+                (Some(4), Some("geometry")),
+                (Some(5), Some("geometry")),
+                (Some(6), Some("tags")),
+                (Some(7), Some("type")),
+            ]
+        );
+    }
+
+    #[test]
+    fn geojson_that_is_not_a_feature_collection_is_refused() {
+        for bad in [
+            "nope".to_owned(),
+            json!([1, 2]).to_string(),
+            json!({ "type": "Feature" }).to_string(),
+            json!({ "type": "FeatureCollection" }).to_string(),
+        ] {
+            let err = accounts_from_geojson(bad.as_bytes(), &mut |_, _| {}).unwrap_err();
+            assert_eq!(places(&err), [(None, None)], "{bad}");
+        }
+    }
+
+    #[test]
+    fn progress_reaches_the_total() {
+        let mut last = (0, 0);
+        accounts_from_csv(b"name,lon,lat\nA,1,2\nB,3,4\n", &mut |done, total| {
+            last = (done, total)
+        })
+        .unwrap();
+        assert_eq!(last.0, last.1);
+    }
+
+    fn square(x: f64) -> Value {
+        json!({ "type": "Polygon", "coordinates": [[[x, 0], [x + 1.0, 0], [x + 1.0, 1], [x, 1], [x, 0]]] })
+    }
+
+    fn territory(properties: Value, geometry: Value) -> Value {
+        json!({ "type": "Feature", "properties": properties, "geometry": geometry })
+    }
+
+    #[test]
+    fn territories_read_back_and_refuse_bad_features() {
+        let stored = vec![
+            Territory {
+                id: 4,
+                name: "North".into(),
+                owner_id: Some(2),
+                geometry: square(0.0),
+                version: 3,
+            },
+            Territory {
+                id: 5,
+                name: "South".into(),
+                owner_id: None,
+                geometry: square(5.0),
+                version: 1,
+            },
+        ];
+        let rows =
+            territories_from_geojson(territories_to_geojson(&stored).as_bytes(), &mut |_, _| {})
+                .unwrap();
+        let read: Vec<_> = rows
+            .iter()
+            .map(|r| (r.name.clone(), r.owner_id, r.geometry.clone()))
+            .collect();
+        let expected: Vec<_> = stored
+            .iter()
+            .map(|t| (t.name.clone(), t.owner_id, t.geometry.clone()))
+            .collect();
+        assert_eq!(read, expected);
+
+        let bowtie =
+            json!({ "type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]] });
+        let err = territories(json!({ "type": "FeatureCollection", "features": [
+            territory(json!({ "name": "ok" }), square(0.0)),
+            territory(json!({ "name": "bowtie" }), bowtie),
+            territory(json!({ "name": "point" }), json!({ "type": "Point", "coordinates": [1, 2] })),
+            territory(json!({ "owner_id": 0 }), square(1.0)),
+            territory(json!({ "name": " ok " }), square(2.0)),
+            territory(json!({ "name": "x", "colour": "red" }), square(3.0)),
+        ]}))
+        .unwrap_err();
+        assert_eq!(
+            places(&err),
+            [
+                (Some(2), Some("geometry")),
+                (Some(3), Some("geometry")),
+                (Some(4), Some("name")),
+                (Some(4), Some("owner_id")),
+                (Some(5), Some("name")),
+                (Some(6), Some("colour")),
+            ]
+        );
+        assert!(err.errors[0].message.contains("crosses"), "{err}");
+        assert!(err.errors[4].message.contains("also in row 1"), "{err}");
+    }
+
+    #[test]
+    fn formats_come_from_names_media_types_and_file_names() {
+        assert_eq!("csv".parse::<Format>().unwrap(), Format::Csv);
+        assert_eq!("xml".parse::<Format>().unwrap_err().field, "format");
+        assert_eq!(
+            Format::from_media_type("text/csv; charset=utf-8"),
+            Some(Format::Csv)
+        );
+        assert_eq!(
+            Format::from_media_type("application/geo+json"),
+            Some(Format::GeoJson)
+        );
+        assert_eq!(Format::from_media_type("text/plain"), None);
+        assert_eq!(Format::from_file_name("a.GeoJSON"), Some(Format::GeoJson));
+        assert_eq!(Format::from_file_name("accounts"), None);
+    }
+}
