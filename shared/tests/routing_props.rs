@@ -309,7 +309,7 @@ proptest! {
 
     #[test]
     fn team_plans_are_feasible_and_account_for_every_visit(
-        seed in any::<u64>(), n in 1usize..18, nv in 1usize..4, cost in prop_oneof![Just(0.0), Just(500.0)],
+        seed in any::<u64>(), n in 1usize..18, nv in 0usize..4, cost in prop_oneof![Just(0.0), Just(500.0), Just(1e5)],
     ) {
         let (m, p) = team_problem(seed, n, nv);
         let plan = solve_with(&m, &p, seed, cost, 100);

@@ -16,6 +16,8 @@ const T0_FACTOR: f64 = 1.0;
 const TF_FACTOR: f64 = 0.01;
 /// Share of the budget spent removing routes first when vehicles cost something.
 const FLEET_SHARE: f64 = 0.5;
+/// Fleet minimisation runs when a vehicle costs at least this many mean route lengths.
+const FLEET_COST_RATIO: f64 = 5.0;
 
 #[derive(Debug, Default)]
 pub(crate) struct RouteState {
@@ -541,7 +543,10 @@ impl<'a> Lns<'a> {
         budget.start();
         let mut iter = 0u64;
         let mut offset = 0.0;
-        if self.vehicle_cost > 0.0 && !pool.is_empty() {
+        // Fleet minimisation pays when a vehicle outweighs the distance it saves: when it costs
+        // more than a few mean routes. Below that the annealing trades vehicles for distance.
+        let used = cur.routes.iter().filter(|r| !r.nodes.is_empty()).count();
+        if used > 1 && self.vehicle_cost >= FLEET_COST_RATIO * dist / used as f64 {
             let fewer = self.minimise_fleet(&cur, budget, &mut iter);
             if fewer.cost < cur.cost {
                 cur = fewer;
