@@ -355,6 +355,86 @@ proptest! {
     }
 }
 
+/// One-way streets: the asymmetric matrix goes through the general search, which must still find
+/// the brute-force optimum of a small tour.
+#[test]
+fn asymmetric_tours_reach_the_brute_force_optimum() {
+    for seed in 1..=6u64 {
+        let n = 5 + seed as usize % 3;
+        let pts = random_points(seed * 31_337, n + 1);
+        let m = DenseMatrix::from_fn(n + 1, |i, j| {
+            let d = (pts[i].0 - pts[j].0).hypot(pts[i].1 - pts[j].1);
+            let d = if i < j { d } else { d * 1.3 };
+            (d, d)
+        });
+        let stops: Vec<usize> = (1..=n).collect();
+        let mut best = f64::INFINITY;
+        permutations(&mut stops.clone(), 0, &mut |s| {
+            best = best.min(tour_length(&m, 0, Some(0), s))
+        });
+        let tour =
+            optimise_tour(&m, 0, Some(0), &stops, seed, &mut Budget::iterations(300)).unwrap();
+        assert!(
+            (tour.distance - best).abs() < 1e-9,
+            "seed {seed}: {} vs {best}",
+            tour.distance
+        );
+    }
+}
+
+#[test]
+fn the_day_starts_late_enough_not_to_wait_at_the_first_visit() {
+    let m = line(3);
+    let p = Problem {
+        visits: vec![Visit {
+            window: Some(TimeWindow::new(100.0, 120.0)),
+            ..Visit::at(2, 5.0)
+        }],
+        vehicles: vec![Vehicle::at(0, TimeWindow::new(0.0, 500.0))],
+    };
+    let plan = solve_with(&m, &p, 1, 0.0, 10);
+    check_plan(&m, &p, &plan).unwrap();
+    let r = &plan.routes[0];
+    assert_eq!(
+        (r.start_time, r.stops[0].arrival, r.stops[0].start),
+        (80.0, 100.0, 100.0)
+    );
+}
+
+#[test]
+fn nothing_to_do_or_nobody_to_do_it() {
+    let m = line(3);
+    let nobody = Problem {
+        visits: vec![Visit::at(1, 5.0)],
+        vehicles: vec![],
+    };
+    let plan = solve_with(&m, &nobody, 1, 0.0, 1000);
+    check_plan(&m, &nobody, &plan).unwrap();
+    assert_eq!(plan.unassigned.len(), 1);
+    let nothing = Problem {
+        visits: vec![],
+        vehicles: vec![Vehicle::at(0, TimeWindow::new(0.0, 9.0))],
+    };
+    let plan = solve_with(&m, &nothing, 1, 0.0, 1000);
+    assert!(plan.routes.is_empty() && plan.unassigned.is_empty());
+    // Re-planning from routes that name unknown vehicles or visits ignores them.
+    let p = Problem {
+        visits: vec![Visit::at(1, 5.0)],
+        vehicles: vec![Vehicle::at(0, TimeWindow::new(0.0, 99.0))],
+    };
+    let start = vec![(7, vec![0]), (0, vec![5, 0, 0])];
+    let plan = solve_from(
+        &m,
+        &p,
+        &start,
+        &Options::default(),
+        &mut Budget::iterations(0),
+    )
+    .unwrap();
+    check_plan(&m, &p, &plan).unwrap();
+    assert_eq!(plan.routes[0].stops.len(), 1);
+}
+
 fn line(n: usize) -> DenseMatrix {
     DenseMatrix::euclidean(&(0..n).map(|i| (i as f64 * 10.0, 0.0)).collect::<Vec<_>>())
 }
