@@ -169,6 +169,28 @@ fn tour_length(m: &DenseMatrix, start: usize, end: Option<usize>, seq: &[usize])
     d + end.map_or(0.0, |e| m.distance(prev, e))
 }
 
+/// `optimise_tour` from location 0 through `stops` equals the best of all permutations.
+fn assert_tour_is_optimal(
+    m: &DenseMatrix,
+    end: Option<usize>,
+    stops: &[usize],
+    seed: u64,
+    iterations: u64,
+) {
+    let mut best = f64::INFINITY;
+    permutations(&mut stops.to_vec(), 0, &mut |s| {
+        best = best.min(tour_length(m, 0, end, s))
+    });
+    let tour = optimise_tour(m, 0, end, stops, seed, &mut Budget::iterations(iterations)).unwrap();
+    let seq: Vec<usize> = tour.order.iter().map(|&i| stops[i]).collect();
+    assert!((tour_length(m, 0, end, &seq) - tour.distance).abs() < 1e-9);
+    assert!(
+        (tour.distance - best).abs() < 1e-9,
+        "seed {seed} end {end:?}: {} vs {best}",
+        tour.distance
+    );
+}
+
 #[test]
 fn tsp_reaches_the_brute_force_optimum_on_small_instances() {
     for seed in 1..=12u64 {
@@ -177,19 +199,7 @@ fn tsp_reaches_the_brute_force_optimum_on_small_instances() {
         let m = DenseMatrix::euclidean(&pts);
         let stops: Vec<usize> = (1..=n).collect();
         for end in [Some(0), None] {
-            let mut best = f64::INFINITY;
-            permutations(&mut stops.clone(), 0, &mut |s| {
-                best = best.min(tour_length(&m, 0, end, s))
-            });
-            let tour =
-                optimise_tour(&m, 0, end, &stops, seed, &mut Budget::iterations(200)).unwrap();
-            let seq: Vec<usize> = tour.order.iter().map(|&i| stops[i]).collect();
-            assert!((tour_length(&m, 0, end, &seq) - tour.distance).abs() < 1e-9);
-            assert!(
-                (tour.distance - best).abs() < 1e-9,
-                "seed {seed} end {end:?}: {} vs {best}",
-                tour.distance
-            );
+            assert_tour_is_optimal(&m, end, &stops, seed, 200);
         }
     }
 }
@@ -368,17 +378,7 @@ fn asymmetric_tours_reach_the_brute_force_optimum() {
             (d, d)
         });
         let stops: Vec<usize> = (1..=n).collect();
-        let mut best = f64::INFINITY;
-        permutations(&mut stops.clone(), 0, &mut |s| {
-            best = best.min(tour_length(&m, 0, Some(0), s))
-        });
-        let tour =
-            optimise_tour(&m, 0, Some(0), &stops, seed, &mut Budget::iterations(300)).unwrap();
-        assert!(
-            (tour.distance - best).abs() < 1e-9,
-            "seed {seed}: {} vs {best}",
-            tour.distance
-        );
+        assert_tour_is_optimal(&m, Some(0), &stops, seed, 300);
     }
 }
 
