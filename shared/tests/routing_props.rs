@@ -521,7 +521,7 @@ fn unassigned_reasons_distinguish_hours_capacity_and_a_full_fleet() {
         ]
     );
     assert_eq!(reasons.len(), 3);
-    assert_eq!(reasons[2].1, UnassignedReason::NoCapacityLeft);
+    assert_eq!(reasons[2].1, UnassignedReason::FleetFull);
 }
 
 #[test]
