@@ -1,7 +1,9 @@
 //! Route optimiser quality and speed on public benchmarks (TSPLIB, Solomon VRPTW).
 //!
 //! `cargo bench -p wilayah-shared --bench routing -- --tsplib DIR --solomon DIR [--ms-tsp 150]
-//! [--ms-vrp 1800] [--seed 1] [--runs 1] [--hierarchical] [--team] [--only NAME]`. The instance files are not part of the project;
+//! [--ms-vrp 1800] [--seed 1] [--runs 1] [--hierarchical] [--team] [--only NAME]
+//! [--iters N]`; `--iters` stops Solomon runs by iterations instead of time (load-independent). The
+//! instance files are not part of the project;
 //! a missing folder is skipped with a message. See docs/routing.md.
 
 use std::path::{Path, PathBuf};
@@ -19,6 +21,8 @@ struct Args {
     runs: u64,
     only: Option<String>,
     team: bool,
+    /// Solomon runs stop after this many iterations instead of `ms_vrp` (load-independent).
+    iters: Option<u64>,
 }
 
 fn parse_args() -> Args {
@@ -32,6 +36,7 @@ fn parse_args() -> Args {
         runs: 1,
         only: None,
         team: false,
+        iters: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -44,6 +49,7 @@ fn parse_args() -> Args {
             "--seed" => args.seed = value().parse().expect("--seed takes an integer"),
             "--hierarchical" => args.hierarchical = true,
             "--team" => args.team = true,
+            "--iters" => args.iters = Some(value().parse().expect("--iters takes a count")),
             "--only" => args.only = Some(value()),
             "--runs" => args.runs = value().parse().expect("--runs takes a count"),
             _ => {} // cargo passes `--bench`; ignore anything else.
@@ -416,8 +422,11 @@ fn runs(m: &DenseMatrix, problem: &Problem, vehicle_cost: f64, args: &Args) -> S
     for seed in args.seed..args.seed + args.runs {
         let mut c = clock();
         let t = Instant::now();
-        let mut budget = Budget::iterations(u64::MAX)
-            .with_time_limit(Duration::from_millis(args.ms_vrp), &mut c);
+        let mut budget = match args.iters {
+            Some(n) => Budget::iterations(n),
+            None => Budget::iterations(u64::MAX)
+                .with_time_limit(Duration::from_millis(args.ms_vrp), &mut c),
+        };
         let plan = solve(m, problem, &Options { seed, vehicle_cost }, &mut budget).unwrap();
         assert!(plan.unassigned.is_empty(), "{:?}", plan.unassigned);
         stats.add(plan.vehicles_used(), plan.distance, t.elapsed());
