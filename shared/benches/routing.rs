@@ -325,11 +325,18 @@ const SOLOMON: [(&str, usize, f64); 6] = [
 ];
 
 fn solomon(dir: &Path, args: &Args) {
-    let seeds = format!("seeds {}..={}", args.seed, args.seed + args.runs - 1);
+    let per_run = match args.iters {
+        Some(n) => format!("{n} iterations per run"),
+        None => format!("{} ms per run", args.ms_vrp),
+    };
+    let seeds = format!(
+        "{per_run}, seeds {}..={}",
+        args.seed,
+        args.seed + args.runs - 1
+    );
     println!(
         "\n## Solomon VRPTW, distance only, distances truncated to 0.1 (the .sol files' convention), \
-         {} ms per run, {seeds}\n",
-        args.ms_vrp
+         {seeds}\n"
     );
     header(&[
         "instance",
@@ -376,8 +383,7 @@ fn solomon(dir: &Path, args: &Args) {
     }
     println!(
         "\n## Solomon VRPTW, vehicles then distance (vehicle cost 10 000), real-valued Euclidean \
-         distances (the literature convention), {} ms per run, {seeds}\n",
-        args.ms_vrp
+         distances (the literature convention), {seeds}\n"
     );
     header(&[
         "instance",
