@@ -337,32 +337,90 @@ proptest! {
         let found = suggest_insertions(&m, &p, route.vehicle, &seq, &candidates, budget).unwrap();
         prop_assert!(found.windows(2).all(|w| w[0].extra_distance <= w[1].extra_distance));
         for s in &found {
-            prop_assert!(s.extra_distance <= 60.0 + EPS);
-            // Re-plan with the suggestion forced in: a one-vehicle problem whose only feasible
-            // orders contain it; the checker validates the schedule the library reports.
+            let mut with = seq.clone();
+            with.insert(s.position, p.visits.len());
             let mut q = p.clone();
             q.visits.push(candidates[s.candidate].clone());
-            let mut with = seq.clone();
-            with.insert(s.position, q.visits.len() - 1);
             let locs: Vec<usize> = with.iter().map(|&c| q.visits[c].location).collect();
             let v = &p.vehicles[route.vehicle];
             let extra = tour_length(&m, v.start, v.end, &locs) - route.distance;
-            prop_assert!((extra - s.extra_distance).abs() < 1e-6);
+            prop_assert!((extra - s.extra_distance).abs() < 1e-6 && extra <= 60.0 + EPS);
         }
-        // Candidates not suggested: every position either breaks the budget or is infeasible
-        // (the second half is checked by the unit tests below on hand-made cases).
+        // Every position of every candidate against the oracle: a feasible position within
+        // the budget means the candidate is suggested, at a detour no larger than this one.
+        let v = route.vehicle;
         for (i, c) in candidates.iter().enumerate() {
-            if found.iter().any(|s| s.candidate == i) { continue; }
-            let v = &p.vehicles[route.vehicle];
-            let locs: Vec<usize> = seq.iter().map(|&c| p.visits[c].location).collect();
-            let cheapest = (0..=locs.len()).map(|k| {
-                let mut l = locs.clone();
-                l.insert(k, c.location);
-                tour_length(&m, v.start, v.end, &l) - route.distance
-            }).fold(f64::INFINITY, f64::min);
-            prop_assert!(cheapest > -1e-9);
+            let suggested = found.iter().find(|s| s.candidate == i);
+            let mut q = p.clone();
+            q.visits.push(c.clone());
+            for pos in 0..=seq.len() {
+                let mut with = seq.clone();
+                with.insert(pos, q.visits.len() - 1);
+                let locs: Vec<usize> = with.iter().map(|&c| q.visits[c].location).collect();
+                let veh = &p.vehicles[v];
+                let extra = tour_length(&m, veh.start, veh.end, &locs) - route.distance;
+                if (extra - 60.0).abs() < 1e-6 {
+                    continue; // too close to the budget to call
+                }
+                let ok = extra <= 60.0 && day_is_feasible(&m, &q, v, &with);
+                match suggested {
+                    Some(s) if s.position == pos => prop_assert!(ok, "suggested {s:?} fails"),
+                    Some(s) if ok => prop_assert!(s.extra_distance <= extra + 1e-6),
+                    Some(_) => {}
+                    None => prop_assert!(!ok, "candidate {i} fits at {pos} but is not suggested"),
+                }
+            }
         }
     }
+}
+
+/// The model's rules as the docs state them, checked by trying the break on every leg.
+fn day_is_feasible(m: &DenseMatrix, p: &Problem, v: usize, seq: &[usize]) -> bool {
+    let veh = &p.vehicles[v];
+    let load: u64 = seq.iter().map(|&c| u64::from(p.visits[c].demand)).sum();
+    if load > u64::from(veh.capacity.unwrap_or(u32::MAX))
+        || !seq
+            .iter()
+            .all(|&c| p.visits[c].skills.iter().all(|s| veh.skills.contains(s)))
+    {
+        return false;
+    }
+    let legs = seq.len() + 1;
+    let placements: Vec<Option<usize>> = match veh.rest {
+        Some(_) => (0..legs).map(Some).collect(),
+        None => vec![None],
+    };
+    placements.into_iter().any(|on_leg| {
+        let (mut t, mut at) = (veh.shift.start, veh.start);
+        for k in 0..legs {
+            let to = if k < seq.len() {
+                Some(p.visits[seq[k]].location)
+            } else {
+                veh.end
+            };
+            let travel = to.map_or(0.0, |x| m.time(at, x));
+            let mut ready = t + travel;
+            if on_leg == Some(k) {
+                let b = veh.rest.unwrap();
+                if t.max(b.window.start) > b.window.end + EPS {
+                    return false;
+                }
+                // Travel and break one after the other; the break not before its window.
+                ready = (t + travel + b.duration).max(b.window.start + b.duration);
+            }
+            if k == seq.len() {
+                return ready <= veh.shift.end + EPS;
+            }
+            let visit = &p.visits[seq[k]];
+            let start = visit.window.map_or(ready, |w| ready.max(w.start));
+            if visit.window.is_some_and(|w| start > w.end + EPS) {
+                return false;
+            }
+            t = start + visit.service_time;
+            at = visit.location;
+        }
+        unreachable!("the last leg returns")
+    })
 }
 
 /// One-way streets: the asymmetric matrix goes through the general search, which must still find
