@@ -252,7 +252,7 @@ fn main() {
     let mut index = index;
     for (i, &c) in centres.iter().enumerate() {
         index
-            .update_position(i as i64 * 97 + 1, c)
+            .update_position((i * 97 % n) as i64 + 1, c)
             .expect("known id");
     }
     let moves = t.elapsed();
