@@ -374,6 +374,43 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// One technician, up to 6 visits with windows and a break: the plan serves as many visits as
+    /// any order can (by the oracle) and, among those, has the shortest distance.
+    #[test]
+    fn small_days_with_breaks_reach_the_brute_force_optimum(seed in any::<u64>(), n in 1usize..7) {
+        let (m, mut p) = team_problem(seed, n, 1);
+        for v in &mut p.visits {
+            v.skills.clear();
+        }
+        p.vehicles[0].skills.clear();
+        p.vehicles[0].capacity = None;
+        let v = &p.vehicles[0];
+        let (mut best_count, mut best_dist) = (0, 0.0);
+        for mask in 0u32..1 << n {
+            let mut subset: Vec<usize> = (0..n).filter(|&i| mask & 1 << i != 0).collect();
+            if subset.len() < best_count {
+                continue;
+            }
+            permutations(&mut subset, 0, &mut |s| {
+                if day_is_feasible(&m, &p, 0, s) {
+                    let locs: Vec<usize> = s.iter().map(|&c| p.visits[c].location).collect();
+                    let d = if s.is_empty() { 0.0 } else { tour_length(&m, v.start, v.end, &locs) };
+                    if s.len() > best_count || d < best_dist {
+                        (best_count, best_dist) = (s.len(), d);
+                    }
+                }
+            });
+        }
+        let plan = solve_with(&m, &p, seed, 0.0, 300);
+        prop_assert_eq!(check_plan(&m, &p, &plan), Ok(()));
+        prop_assert_eq!(n - plan.unassigned.len(), best_count);
+        prop_assert!((plan.distance - best_dist).abs() < 1e-6, "{} vs {}", plan.distance, best_dist);
+    }
+}
+
 /// The model's rules as the docs state them, checked by trying the break on every leg.
 fn day_is_feasible(m: &DenseMatrix, p: &Problem, v: usize, seq: &[usize]) -> bool {
     let veh = &p.vehicles[v];
