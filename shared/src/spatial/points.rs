@@ -73,6 +73,12 @@ pub struct RouteHit {
 /// A predicate over points; closures `Fn(&IndexedPoint) -> bool` and [`Filter`] implement it.
 pub trait PointFilter {
     fn matches(&self, point: &IndexedPoint) -> bool;
+
+    /// True only if [`PointFilter::matches`] holds for every point; lets queries skip the
+    /// per-candidate test.
+    fn matches_everything(&self) -> bool {
+        false
+    }
 }
 
 impl<F: Fn(&IndexedPoint) -> bool> PointFilter for F {
@@ -103,6 +109,13 @@ pub struct Filter {
 }
 
 impl PointFilter for Filter {
+    fn matches_everything(&self) -> bool {
+        self.kind.is_none()
+            && self.statuses.is_empty()
+            && self.visited.is_none()
+            && self.owner == OwnerFilter::Any
+    }
+
     fn matches(&self, p: &IndexedPoint) -> bool {
         let a = &p.attrs;
         self.kind.is_none_or(|k| k == a.kind)
@@ -472,6 +485,21 @@ fn pages_meeting<'a>(
     }
 }
 
+/// The page whose box is nearest to `q` (one containing it if any), with that squared distance.
+fn nearest_page<'a>(tree: &'a RTree<Page, Params>, q: &[f32; 3]) -> Option<(&'a Page, f32)> {
+    let mut queue: BinaryHeap<Queued> = BinaryHeap::with_capacity(32);
+    let mut children = tree.root().children();
+    loop {
+        for child in children {
+            queue.push(Queued(child_d2(child, q), child));
+        }
+        match queue.pop()? {
+            Queued(_, RTreeNode::Parent(p)) => children = p.children(),
+            Queued(d2, RTreeNode::Leaf(page)) => return Some((page, d2)),
+        }
+    }
+}
+
 /// Every entry whose f32 vector lies in `envelope`.
 fn entries_in(tree: &RTree<Page, Params>, envelope: AABB<[f32; 3]>) -> Vec<&Entry> {
     let mut out = Vec::new();
@@ -605,14 +633,11 @@ impl PointIndex {
     fn insert_entry(&mut self, entry: Entry) {
         self.ids.set(entry.id, entry.cell());
         self.len += 1;
-        let nearest = self
-            .tree
-            .nearest_neighbor_with_distance_2(entry.xyz)
-            .map(|(page, d2)| {
-                let (lo, hi) = (page.envelope.lower(), page.envelope.upper());
-                let extent = (0..3).map(|i| hi[i] - lo[i]).fold(0.0, f32::max);
-                (page.key(), page.entries.len(), d2, extent)
-            });
+        let nearest = nearest_page(&self.tree, &entry.xyz).map(|(page, d2)| {
+            let (lo, hi) = (page.envelope.lower(), page.envelope.upper());
+            let extent = (0..3).map(|i| hi[i] - lo[i]).fold(0.0, f32::max);
+            (page.key(), page.entries.len(), d2, extent)
+        });
         let Some((key, len, d2, extent)) = nearest else {
             self.tree.insert(Page::new(Box::new([entry])));
             return;
@@ -703,10 +728,11 @@ impl PointIndex {
         let mut kth: BinaryHeap<u32> = BinaryHeap::with_capacity(k + 1);
         let mut limit = f32::INFINITY;
         let mut candidates: Vec<(f32, &'a Entry)> = Vec::with_capacity(2 * k + 16);
+        let everything = filter.matches_everything();
         let mut scan = |page: &'a Page, limit: &mut f32| {
             for e in page.entries.iter() {
                 let d2 = e.d2(&q);
-                if d2 > *limit || !filter.matches(&e.point()) {
+                if d2 > *limit || !(everything || filter.matches(&e.point())) {
                     continue;
                 }
                 candidates.push((d2, e));
@@ -963,6 +989,65 @@ mod tests {
     fn entries_and_id_slots_are_compact() {
         assert_eq!(size_of::<Entry>(), 40);
         assert_eq!(size_of::<Slot>(), 12);
+    }
+
+    #[test]
+    fn pages_grow_split_and_shrink_and_queries_stay_exact() {
+        let attrs = PointAttrs {
+            kind: AccountKind::Customer,
+            status: AccountStatus::Active,
+            owner: None,
+            visited: false,
+        };
+        let at = |i: i64| {
+            // A dense cluster, a wider ring around it, and a few far-away points.
+            let (lon, lat) = match i % 3 {
+                0 => (
+                    106.8 + (i % 97) as f64 * 1e-4,
+                    -6.2 + (i % 89) as f64 * 1e-4,
+                ),
+                1 => (
+                    106.8 + (i % 53) as f64 * 0.01,
+                    -6.2 - (i % 47) as f64 * 0.01,
+                ),
+                _ => ((i * 37 % 360) as f64 - 180.0, (i * 17 % 170) as f64 - 85.0),
+            };
+            IndexedPoint::new(i, LonLat::new(lon, lat).unwrap(), attrs)
+        };
+        let mut index = PointIndex::bulk_load((0..100).map(at).collect()).unwrap();
+        for i in 100..3_000 {
+            index.insert(at(i)).unwrap();
+        }
+        for i in (0..3_000).step_by(3) {
+            assert!(index.remove(i).is_some());
+        }
+        for i in (1..3_000).step_by(5).filter(|i| i % 3 != 0) {
+            index
+                .update_position(i, at(i * 7 + 3_000).position)
+                .unwrap();
+        }
+        let all: Vec<IndexedPoint> = index.iter().collect();
+        assert_eq!(all.len(), index.len());
+        assert_eq!(all.len(), 2_000);
+        let pages: Vec<usize> = index.tree.iter().map(|p| p.entries.len()).collect();
+        assert!(pages.iter().all(|&n| (1..=page::PAGE_MAX).contains(&n)));
+        assert!(pages.len() < all.len() / 4, "{} pages", pages.len());
+        for c in [(106.81, -6.19), (106.5, -6.5), (0.0, 0.0), (179.9, 80.0)] {
+            let c = LonLat::new(c.0, c.1).unwrap();
+            for k in [1, 10, 100] {
+                let any = |_: &IndexedPoint| true;
+                assert_eq!(
+                    index.nearest(c, k, any),
+                    crate::spatial::scan::nearest(&all, c, k, any)
+                );
+            }
+            for r in [500.0, 5_000.0, 50_000.0] {
+                assert_eq!(
+                    index.within_radius(c, r).unwrap(),
+                    crate::spatial::scan::within_radius(&all, c, r)
+                );
+            }
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! the tree. Adding a point inside the envelope is done in place too; otherwise the page is taken
 //! out, grown (split in two along its longest axis past [`PAGE_MAX`]) and put back.
 
-use rstar::{AABB, Envelope, PointDistance, RTreeObject, SelectionFunction};
+use rstar::{AABB, Envelope, RTreeObject, SelectionFunction};
 
 use super::Entry;
 
@@ -98,13 +98,6 @@ impl RTreeObject for Page {
     type Envelope = AABB<[f32; 3]>;
     fn envelope(&self) -> Self::Envelope {
         self.envelope
-    }
-}
-
-impl PointDistance for Page {
-    /// The distance to the page's box: a lower bound for every point in it.
-    fn distance_2(&self, p: &[f32; 3]) -> f32 {
-        self.envelope.distance_2(p)
     }
 }
 
