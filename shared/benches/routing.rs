@@ -1,11 +1,14 @@
 //! Route optimiser quality and speed on public benchmarks (TSPLIB, Solomon VRPTW).
 //!
 //! `cargo bench -p wilayah-shared --bench routing -- --tsplib DIR --solomon DIR [--ms-tsp 150]
-//! [--ms-vrp 1800] [--seed 1] [--runs 1] [--hierarchical] [--only NAME]`. The instance files are not part of the project;
+//! [--ms-vrp 1800] [--seed 1] [--runs 1] [--hierarchical] [--team] [--only NAME]
+//! [--iters N]`; `--iters` stops Solomon runs by iterations instead of time (load-independent). The
+//! instance files are not part of the project;
 //! a missing folder is skipped with a message. See docs/routing.md.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use wilayah_shared::LonLat;
 use wilayah_shared::routing::*;
 
 struct Args {
@@ -17,6 +20,9 @@ struct Args {
     hierarchical: bool,
     runs: u64,
     only: Option<String>,
+    team: bool,
+    /// Solomon runs stop after this many iterations instead of `ms_vrp` (load-independent).
+    iters: Option<u64>,
 }
 
 fn parse_args() -> Args {
@@ -29,6 +35,8 @@ fn parse_args() -> Args {
         hierarchical: false,
         runs: 1,
         only: None,
+        team: false,
+        iters: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -40,6 +48,8 @@ fn parse_args() -> Args {
             "--ms-vrp" => args.ms_vrp = value().parse().expect("--ms-vrp takes milliseconds"),
             "--seed" => args.seed = value().parse().expect("--seed takes an integer"),
             "--hierarchical" => args.hierarchical = true,
+            "--team" => args.team = true,
+            "--iters" => args.iters = Some(value().parse().expect("--iters takes a count")),
             "--only" => args.only = Some(value()),
             "--runs" => args.runs = value().parse().expect("--runs takes a count"),
             _ => {} // cargo passes `--bench`; ignore anything else.
@@ -315,11 +325,18 @@ const SOLOMON: [(&str, usize, f64); 6] = [
 ];
 
 fn solomon(dir: &Path, args: &Args) {
-    let seeds = format!("seeds {}..={}", args.seed, args.seed + args.runs - 1);
+    let per_run = match args.iters {
+        Some(n) => format!("{n} iterations per run"),
+        None => format!("{} ms per run", args.ms_vrp),
+    };
+    let seeds = format!(
+        "{per_run}, seeds {}..={}",
+        args.seed,
+        args.seed + args.runs - 1
+    );
     println!(
         "\n## Solomon VRPTW, distance only, distances truncated to 0.1 (the .sol files' convention), \
-         {} ms per run, {seeds}\n",
-        args.ms_vrp
+         {seeds}\n"
     );
     header(&[
         "instance",
@@ -366,8 +383,7 @@ fn solomon(dir: &Path, args: &Args) {
     }
     println!(
         "\n## Solomon VRPTW, vehicles then distance (vehicle cost 10 000), real-valued Euclidean \
-         distances (the literature convention), {} ms per run, {seeds}\n",
-        args.ms_vrp
+         distances (the literature convention), {seeds}\n"
     );
     header(&[
         "instance",
@@ -412,8 +428,11 @@ fn runs(m: &DenseMatrix, problem: &Problem, vehicle_cost: f64, args: &Args) -> S
     for seed in args.seed..args.seed + args.runs {
         let mut c = clock();
         let t = Instant::now();
-        let mut budget = Budget::iterations(u64::MAX)
-            .with_time_limit(Duration::from_millis(args.ms_vrp), &mut c);
+        let mut budget = match args.iters {
+            Some(n) => Budget::iterations(n),
+            None => Budget::iterations(u64::MAX)
+                .with_time_limit(Duration::from_millis(args.ms_vrp), &mut c),
+        };
         let plan = solve(m, problem, &Options { seed, vehicle_cost }, &mut budget).unwrap();
         assert!(plan.unassigned.is_empty(), "{:?}", plan.unassigned);
         stats.add(plan.vehicles_used(), plan.distance, t.elapsed());
@@ -422,8 +441,114 @@ fn runs(m: &DenseMatrix, problem: &Problem, vehicle_cost: f64, args: &Args) -> S
     stats
 }
 
+/// A realistic team day with nothing but this file: 100 visits around Jakarta, 12 technicians
+/// from 3 bases, great-circle distances at 30 km/h, 08:00-17:00 shifts with a 45-minute break
+/// starting 11:30-13:30, two-hour appointment windows on 40 % of visits, two skills.
+fn team_day(args: &Args) {
+    let mut x = 0x2545_f491_4f6c_dd1d_u64;
+    let mut r = move |k: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % k
+    };
+    let (n, techs) = (100, 12);
+    let bases = [(106.80, -6.20), (106.90, -6.25), (106.75, -6.30)];
+    let mut points: Vec<LonLat> = bases
+        .iter()
+        .map(|&(lo, la)| LonLat::new(lo, la).unwrap())
+        .collect();
+    for _ in 0..n {
+        let lon = 106.65 + r(35_000) as f64 / 100_000.0;
+        let lat = -6.40 + r(30_000) as f64 / 100_000.0;
+        points.push(LonLat::new(lon, lat).unwrap());
+    }
+    let m = DenseMatrix::great_circle(&points, 30.0 / 3.6);
+    let hour = 3600.0;
+    let visits: Vec<Visit> = (0..n)
+        .map(|i| Visit {
+            location: 3 + i,
+            service_time: (20 + r(41)) as f64 * 60.0,
+            window: (r(10) < 4).then(|| {
+                let start = 8.0 * hour + r(7) as f64 * hour;
+                TimeWindow::new(start, start + 2.0 * hour)
+            }),
+            demand: 0,
+            skills: match r(10) {
+                0 | 1 => vec!["gas".into()],
+                2 => vec!["electric".into()],
+                _ => vec![],
+            },
+        })
+        .collect();
+    let vehicles: Vec<Vehicle> = (0..techs)
+        .map(|j| Vehicle {
+            rest: Some(Break {
+                window: TimeWindow::new(11.5 * hour, 13.5 * hour),
+                duration: 45.0 * 60.0,
+            }),
+            skills: match j % 4 {
+                0 => vec!["gas".into()],
+                1 => vec!["electric".into(), "gas".into()],
+                _ => vec![],
+            },
+            ..Vehicle::at(j % 3, TimeWindow::new(8.0 * hour, 17.0 * hour))
+        })
+        .collect();
+    let problem = Problem { visits, vehicles };
+    println!(
+        "\n## Synthetic team day: {n} visits, {techs} technicians with breaks and skills, great-circle, \
+         {} ms\n",
+        args.ms_vrp
+    );
+    header(&[
+        "vehicle cost",
+        "technicians",
+        "visits planned",
+        "unassigned",
+        "km",
+        "time ms",
+        "iterations",
+    ]);
+    for vehicle_cost in [0.0, 50_000.0] {
+        let mut c = clock();
+        let t = Instant::now();
+        let mut budget = Budget::iterations(u64::MAX)
+            .with_time_limit(Duration::from_millis(args.ms_vrp), &mut c);
+        let plan = solve(
+            &m,
+            &problem,
+            &Options {
+                seed: args.seed,
+                vehicle_cost,
+            },
+            &mut budget,
+        )
+        .unwrap();
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        let planned: usize = plan.routes.iter().map(|r| r.stops.len()).sum();
+        row(&[
+            format!("{vehicle_cost} m"),
+            plan.vehicles_used().to_string(),
+            planned.to_string(),
+            plan.unassigned.len().to_string(),
+            format!("{:.1}", plan.distance / 1000.0),
+            format!("{ms:.0}"),
+            plan.iterations.to_string(),
+        ]);
+    }
+}
+
 fn main() {
     let args = parse_args();
+    if args.team
+        || args
+            .only
+            .as_deref()
+            .is_some_and(|o| o.eq_ignore_ascii_case("team"))
+    {
+        team_day(&args);
+    }
     match &args.tsplib {
         Some(dir) if dir.is_dir() => tsplib(dir, &args),
         Some(dir) => println!("TSPLIB folder {} not found, skipped", dir.display()),

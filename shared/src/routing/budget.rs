@@ -16,7 +16,8 @@ pub struct Budget<'a> {
 }
 
 impl<'a> Budget<'a> {
-    /// Stop after `max_iterations` improvement iterations.
+    /// Stop after `max_iterations` improvement iterations. `u64::MAX` without a time limit never
+    /// stops on a problem the search can work on.
     pub fn iterations(max_iterations: u64) -> Self {
         Self {
             max_iterations,

@@ -349,14 +349,24 @@ impl Inst {
         None
     }
 
-    /// The schedule of a feasible `seq`, placing the break where the day ends earliest.
+    /// The schedule of a feasible `seq`, placing the break where the day ends earliest, and
+    /// leaving the start as late as possible without delaying the first visit (no waiting there).
     pub(crate) fn schedule(&self, v: usize, seq: &[usize]) -> Option<Route> {
-        if self.veh[v].brk.is_none() {
-            return self.simulate(v, seq, None);
+        let mut route = if self.veh[v].brk.is_none() {
+            self.simulate(v, seq, None)
+        } else {
+            (0..=seq.len())
+                .filter_map(|k| self.simulate(v, seq, Some(k)))
+                .min_by(|a, b| a.end_time.total_cmp(&b.end_time))
+        }?;
+        if let Some(first) = route.stops.first_mut()
+            && route.rest.is_none_or(|b| b.after_stops > 0)
+        {
+            let travel = self.t(self.veh[v].start, self.loc[first.visit]);
+            route.start_time = route.start_time.max(first.start - travel);
+            first.arrival = route.start_time + travel;
         }
-        (0..=seq.len())
-            .filter_map(|k| self.simulate(v, seq, Some(k)))
-            .min_by(|a, b| a.end_time.total_cmp(&b.end_time))
+        Some(route)
     }
 
     /// Why visit `c` cannot be in any route, if that is decided by the visit alone.

@@ -16,6 +16,8 @@ const T0_FACTOR: f64 = 1.0;
 const TF_FACTOR: f64 = 0.01;
 /// Share of the budget spent removing routes first when vehicles cost something.
 const FLEET_SHARE: f64 = 0.5;
+/// Fleet minimisation runs when a vehicle costs at least this many mean route lengths.
+const FLEET_COST_RATIO: f64 = 5.0;
 
 #[derive(Debug, Default)]
 pub(crate) struct RouteState {
@@ -28,6 +30,12 @@ pub(crate) struct RouteState {
     /// Latest service start at each node keeping the rest feasible; the last entry is the latest
     /// arrival at the end location.
     bwd: Vec<f64>,
+    /// With a break: earliest service start at each node once the break has been taken before it
+    /// (infinite when impossible).
+    fwd_b: Vec<f64>,
+    /// With a break: latest service start at each node with the break still to be taken after it
+    /// (minus infinity when impossible).
+    bwd_b: Vec<f64>,
 }
 
 impl Clone for RouteState {
@@ -44,6 +52,8 @@ impl Clone for RouteState {
         self.dist = o.dist;
         self.fwd.clone_from(&o.fwd);
         self.bwd.clone_from(&o.bwd);
+        self.fwd_b.clone_from(&o.fwd_b);
+        self.bwd_b.clone_from(&o.bwd_b);
     }
 }
 
@@ -73,6 +83,98 @@ impl RouteState {
             }
             next = inst.loc[c];
         }
+        self.fwd_b.clear();
+        self.bwd_b.clear();
+        let Some((be, bl, dur)) = veh.brk else { return };
+        let (mut prev, mut dep_nb, mut dep_b) = (veh.start, veh.t0, f64::INFINITY);
+        for (i, &c) in self.nodes.iter().enumerate() {
+            let t = inst.t(prev, inst.loc[c]);
+            let already = if dep_b.is_finite() {
+                (dep_b + t).max(inst.e[c])
+            } else {
+                f64::INFINITY
+            };
+            let now = if dep_nb.max(be) <= bl + EPS {
+                (dep_nb + t + dur).max(be + dur).max(inst.e[c])
+            } else {
+                f64::INFINITY
+            };
+            let st = already.min(now);
+            let st = if st <= inst.l[c] + EPS {
+                st
+            } else {
+                f64::INFINITY
+            };
+            self.fwd_b.push(st);
+            dep_nb = self.fwd[i] + inst.s[c];
+            dep_b = st + inst.s[c];
+            prev = inst.loc[c];
+        }
+        self.bwd_b.resize(n + 1, f64::NEG_INFINITY);
+        let mut next = veh.end;
+        for i in (0..n).rev() {
+            let c = self.nodes[i];
+            let t = inst.t(inst.loc[c], next);
+            let later = self.bwd_b[i + 1] - t - inst.s[c];
+            let on_leg = if be + dur <= self.bwd[i + 1] + EPS {
+                bl.min(self.bwd[i + 1] - t - dur) - inst.s[c]
+            } else {
+                f64::NEG_INFINITY
+            };
+            let z = inst.l[c].min(later.max(on_leg));
+            self.bwd_b[i] = if z >= inst.e[c] - EPS {
+                z
+            } else {
+                f64::NEG_INFINITY
+            };
+            next = inst.loc[c];
+        }
+    }
+
+    /// Whether visit `c` can go before position `p` (skills and capacity aside), in O(1).
+    fn fits(&self, inst: &Inst, c: usize, p: usize) -> bool {
+        let veh = &inst.veh[self.v];
+        let len = self.nodes.len();
+        let (prev, dep) = if p == 0 {
+            (veh.start, veh.t0)
+        } else {
+            let b = self.nodes[p - 1];
+            (inst.loc[b], self.fwd[p - 1] + inst.s[b])
+        };
+        let (next, e_next) = if p < len {
+            (inst.loc[self.nodes[p]], inst.e[self.nodes[p]])
+        } else {
+            (veh.end, f64::NEG_INFINITY)
+        };
+        let cl = inst.loc[c];
+        let (ec, lc, sc) = (inst.e[c], inst.l[c], inst.s[c]);
+        let (tc, tn) = (inst.t(prev, cl), inst.t(cl, next));
+        let z = self.bwd[p];
+        let next_ok = |ready: f64, z: f64| ready.max(e_next) <= z + EPS;
+        let st = (dep + tc).max(ec);
+        let Some((be, bl, dur)) = veh.brk else {
+            return st <= lc + EPS && next_ok(st + sc + tn, z);
+        };
+        // The break before `prev`, on the leg to `c`, on the leg after `c`, or later.
+        let dep_b = if p == 0 {
+            f64::INFINITY
+        } else {
+            self.fwd_b[p - 1] + inst.s[self.nodes[p - 1]]
+        };
+        let before = dep_b.is_finite() && {
+            let st = (dep_b + tc).max(ec);
+            st <= lc + EPS && next_ok(st + sc + tn, z)
+        };
+        let to_c = dep.max(be) <= bl + EPS && {
+            let st = (dep + tc + dur).max(be + dur).max(ec);
+            st <= lc + EPS && next_ok(st + sc + tn, z)
+        };
+        let after_c = st <= lc + EPS && {
+            let dc = st + sc;
+            dc.max(be) <= bl + EPS && next_ok((dc + tn + dur).max(be + dur), z)
+                || p < len && next_ok(dc + tn, self.bwd_b[p])
+        };
+        before || to_c || after_c
     }
 }
 
@@ -92,7 +194,6 @@ pub(crate) struct Lns<'a> {
     penalty: f64,
     adj: Vec<Vec<usize>>,
     rng: Rng,
-    scratch: Vec<usize>,
     z: Vec<f64>,
     removed: Vec<usize>,
     sort_keys: Vec<(f64, usize)>,
@@ -123,7 +224,6 @@ impl<'a> Lns<'a> {
             penalty,
             adj,
             rng: Rng::new(seed),
-            scratch: Vec::new(),
             z: Vec::new(),
             removed: Vec::new(),
             sort_keys: Vec::new(),
@@ -157,31 +257,21 @@ impl<'a> Lns<'a> {
         }
         let mut best: Option<(f64, usize)> = None;
         let (mut prev, mut dep) = (veh.start, veh.t0);
-        let (ec, lc, sc) = (inst.e[c], inst.l[c], inst.s[c]);
         for p in 0..=len {
-            if dep > lc + EPS {
-                break;
+            if dep > inst.l[c] + EPS {
+                break; // departures only get later
             }
-            let (next, e_next) = if p < len {
-                (inst.loc[r.nodes[p]], inst.e[r.nodes[p]])
+            let next = if p < len {
+                inst.loc[r.nodes[p]]
             } else {
-                (veh.end, f64::NEG_INFINITY)
+                veh.end
             };
             let delta = inst.d(prev, cl) + inst.d(cl, next) - inst.d(prev, next);
-            if best.is_none_or(|(b, _)| delta < b) && !(blink && self.rng.unit() < BLINK_RATE) {
-                let ok = if veh.brk.is_some() {
-                    self.scratch.clear();
-                    self.scratch.extend_from_slice(&r.nodes[..p]);
-                    self.scratch.push(c);
-                    self.scratch.extend_from_slice(&r.nodes[p..]);
-                    inst.seq_feasible(r.v, &self.scratch, &mut self.z)
-                } else {
-                    let st = (dep + inst.t(prev, cl)).max(ec);
-                    st <= lc + EPS && (st + sc + inst.t(cl, next)).max(e_next) <= r.bwd[p] + EPS
-                };
-                if ok {
-                    best = Some((delta, p));
-                }
+            if best.is_none_or(|(b, _)| delta < b)
+                && !(blink && self.rng.unit() < BLINK_RATE)
+                && r.fits(inst, c, p)
+            {
+                best = Some((delta, p));
             }
             if p < len {
                 dep = r.fwd[p] + inst.s[r.nodes[p]];
@@ -453,7 +543,10 @@ impl<'a> Lns<'a> {
         budget.start();
         let mut iter = 0u64;
         let mut offset = 0.0;
-        if self.vehicle_cost > 0.0 && !pool.is_empty() {
+        // Fleet minimisation pays when a vehicle outweighs the distance it saves: when it costs
+        // more than a few mean routes. Below that the annealing trades vehicles for distance.
+        let used = cur.routes.iter().filter(|r| !r.nodes.is_empty()).count();
+        if used > 1 && self.vehicle_cost >= FLEET_COST_RATIO * dist / used as f64 {
             let fewer = self.minimise_fleet(&cur, budget, &mut iter);
             if fewer.cost < cur.cost {
                 cur = fewer;
@@ -483,5 +576,88 @@ impl<'a> Lns<'a> {
             }
         }
         (best, iter)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::routing::matrix::DenseMatrix;
+    use crate::routing::model::{Break, Problem, TimeWindow, Vehicle, Visit};
+
+    /// The O(1) insertion test agrees with the O(n) sequence check, breaks included.
+    #[test]
+    fn fits_agrees_with_the_full_check() {
+        let mut rng = Rng::new(99);
+        let (mut checked, mut fitting) = (0, 0);
+        for _ in 0..300 {
+            let n = 2 + rng.below(9);
+            let pts: Vec<(f64, f64)> = (0..=n)
+                .map(|_| (rng.unit() * 50.0, rng.unit() * 50.0))
+                .collect();
+            let m = DenseMatrix::euclidean(&pts);
+            let visits = (1..=n)
+                .map(|l| Visit {
+                    window: (rng.unit() < 0.6).then(|| {
+                        let s = rng.unit() * 200.0;
+                        TimeWindow::new(s, s + 10.0 + rng.unit() * 60.0)
+                    }),
+                    ..Visit::at(l, rng.unit() * 15.0)
+                })
+                .collect();
+            let rest = (rng.unit() < 0.8).then(|| {
+                let s = rng.unit() * 150.0;
+                Break {
+                    window: TimeWindow::new(s, s + rng.unit() * 40.0),
+                    duration: 5.0 + rng.unit() * 30.0,
+                }
+            });
+            let end = (rng.unit() < 0.8).then_some(0);
+            let vehicle = Vehicle {
+                rest,
+                end,
+                ..Vehicle::at(0, TimeWindow::new(0.0, 150.0 + rng.unit() * 200.0))
+            };
+            let inst = Inst::compile(
+                &m,
+                &Problem {
+                    visits,
+                    vehicles: vec![vehicle],
+                },
+            )
+            .unwrap();
+            let mut z = Vec::new();
+            let mut r = RouteState {
+                v: 0,
+                ..RouteState::default()
+            };
+            let mut order: Vec<usize> = (0..n).collect();
+            order.sort_by_key(|_| rng.next_u64());
+            for &c in &order {
+                r.nodes.push(c);
+                if !inst.seq_feasible(0, &r.nodes, &mut z) {
+                    r.nodes.pop();
+                }
+            }
+            r.refresh(&inst);
+            for c in (0..n).filter(|c| !r.nodes.contains(c)) {
+                for p in 0..=r.nodes.len() {
+                    let mut seq = r.nodes.clone();
+                    seq.insert(p, c);
+                    assert_eq!(
+                        r.fits(&inst, c, p),
+                        inst.seq_feasible(0, &seq, &mut z),
+                        "{seq:?} {:?}",
+                        inst.veh[0]
+                    );
+                    checked += 1;
+                    fitting += usize::from(r.fits(&inst, c, p));
+                }
+            }
+        }
+        assert!(
+            checked > 500 && fitting > 100 && checked - fitting > 100,
+            "{checked} {fitting}"
+        );
     }
 }

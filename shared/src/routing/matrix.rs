@@ -43,7 +43,8 @@ impl DenseMatrix {
     }
 
     /// Wraps row-major vectors, e.g. the `distances` and `durations` arrays of an OSRM `table`
-    /// response flattened. Returns `None` when a length is not `n * n`.
+    /// response flattened. Returns `None` when a length is not `n * n`. Entries must be finite
+    /// and non-negative: give pairs the router could not connect (`null`) a large finite value.
     pub fn from_rows(n: usize, distance: Vec<f64>, time: Vec<f64>) -> Option<Self> {
         (distance.len() == n * n && time.len() == n * n).then_some(Self { n, distance, time })
     }

@@ -82,7 +82,7 @@ pub fn solve_from(
             .filter(|&c| !served[c])
             .map(|c| Unassigned {
                 visit: c,
-                reason: reasons[c].unwrap_or(UnassignedReason::NoCapacityLeft),
+                reason: reasons[c].unwrap_or(UnassignedReason::FleetFull),
             })
             .collect();
         Plan {

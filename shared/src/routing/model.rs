@@ -163,7 +163,7 @@ pub enum UnassignedReason {
     /// and get back within the shift (including the break).
     OutsideWorkingHours,
     /// It fits alone, but the fleet is full: no technician's day had room for it.
-    NoCapacityLeft,
+    FleetFull,
 }
 
 /// A visit left out of the plan, with the reason.

@@ -10,15 +10,17 @@
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 
+mod page;
+use page::Page;
+
 use rstar::{
-    AABB, Envelope, PointDistance, RStarInsertionStrategy, RTree, RTreeObject, RTreeParams,
-    SelectionFunction,
+    AABB, ParentNode, RStarInsertionStrategy, RTree, RTreeNode, RTreeParams, SelectionFunction,
 };
 
 use super::SpatialError;
 use super::bbox::LonLatBox;
 use super::region::Region;
-use super::sphere::{Arc, chord_for_distance_m, haversine_m, unit_vector};
+use super::sphere::{Arc, HaversineFrom, chord_for_distance_m, unit_vector};
 use crate::LonLat;
 use crate::domain::{AccountKind, AccountStatus};
 
@@ -71,6 +73,12 @@ pub struct RouteHit {
 /// A predicate over points; closures `Fn(&IndexedPoint) -> bool` and [`Filter`] implement it.
 pub trait PointFilter {
     fn matches(&self, point: &IndexedPoint) -> bool;
+
+    /// True only if [`PointFilter::matches`] holds for every point; lets queries skip the
+    /// per-candidate test.
+    fn matches_everything(&self) -> bool {
+        false
+    }
 }
 
 impl<F: Fn(&IndexedPoint) -> bool> PointFilter for F {
@@ -101,6 +109,13 @@ pub struct Filter {
 }
 
 impl PointFilter for Filter {
+    fn matches_everything(&self) -> bool {
+        self.kind.is_none()
+            && self.statuses.is_empty()
+            && self.visited.is_none()
+            && self.owner == OwnerFilter::Any
+    }
+
     fn matches(&self, p: &IndexedPoint) -> bool {
         let a = &p.attrs;
         self.kind.is_none_or(|k| k == a.kind)
@@ -186,22 +201,17 @@ fn decode(lon_e7: i32, lat_e7: i32) -> LonLat {
     LonLat::new_unchecked(lon_e7 as f64 / E7, lat_e7 as f64 / E7)
 }
 
-impl RTreeObject for Entry {
-    type Envelope = AABB<[f32; 3]>;
-    fn envelope(&self) -> Self::Envelope {
-        AABB::from_point(self.xyz)
-    }
-}
-
-impl PointDistance for Entry {
+impl Entry {
+    /// Squared chord (f32) from `q` to this point's vector.
     #[inline]
-    fn distance_2(&self, p: &[f32; 3]) -> f32 {
-        let d = [self.xyz[0] - p[0], self.xyz[1] - p[1], self.xyz[2] - p[2]];
+    fn d2(&self, q: &[f32; 3]) -> f32 {
+        let d = [self.xyz[0] - q[0], self.xyz[1] - q[1], self.xyz[2] - q[2]];
         d[0] * d[0] + d[1] * d[1] + d[2] * d[2]
     }
 }
 
-/// Wider nodes than rstar's default (6): fewer parent nodes (less memory) and shallower trees.
+/// Wider nodes than rstar's default (6): fewer parent nodes and shallower trees. The tree's
+/// objects are pages of points (see [`page`]), not single points.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Params;
 impl RTreeParams for Params {
@@ -352,7 +362,7 @@ impl IdMap {
     }
 }
 
-/// Descends only into nodes that can hold a point of `cell`, and picks the leaf with `id`.
+/// Descends only into nodes that can hold a point of `cell`, and picks the page with `id`.
 struct ById {
     id: i64,
     envelope: AABB<[f32; 3]>,
@@ -368,33 +378,142 @@ impl ById {
     }
 }
 
-impl SelectionFunction<Entry> for ById {
+impl SelectionFunction<Page> for ById {
     fn should_unpack_parent(&self, envelope: &AABB<[f32; 3]>) -> bool {
-        envelope.intersects(&self.envelope)
+        boxes_meet(envelope, &self.envelope)
     }
-    fn should_unpack_leaf(&self, leaf: &Entry) -> bool {
-        leaf.id == self.id
+    fn should_unpack_leaf(&self, page: &Page) -> bool {
+        boxes_meet(&page.envelope, &self.envelope) && page.entries.iter().any(|e| e.id == self.id)
     }
 }
 
-/// Orders candidates by (distance, id): a total order, so results are deterministic.
-#[derive(Clone, Copy)]
-struct Ranked(f64, i64, Entry);
-impl PartialEq for Ranked {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
+/// Squared distance (f32) from `q` to a box, 0 inside. Written out rather than rstar's
+/// `Envelope::distance_2`, whose generic per-component closures do not fully inline and cost
+/// more than the rest of a query together (callgrind).
+#[inline]
+fn box_d2(env: &AABB<[f32; 3]>, q: &[f32; 3]) -> f32 {
+    let (lo, hi) = (env.lower(), env.upper());
+    let mut d2 = 0.0;
+    for i in 0..3 {
+        let d = (lo[i] - q[i]).max(q[i] - hi[i]).max(0.0);
+        d2 += d * d;
+    }
+    d2
+}
+
+#[inline]
+fn boxes_meet(a: &AABB<[f32; 3]>, b: &AABB<[f32; 3]>) -> bool {
+    let (al, ah, bl, bh) = (a.lower(), a.upper(), b.lower(), b.upper());
+    (0..3).all(|i| al[i] <= bh[i] && bl[i] <= ah[i])
+}
+
+#[inline]
+fn box_holds(env: &AABB<[f32; 3]>, p: &[f32; 3]) -> bool {
+    let (lo, hi) = (env.lower(), env.upper());
+    (0..3).all(|i| lo[i] <= p[i] && p[i] <= hi[i])
+}
+
+#[inline]
+fn child_d2(child: &RTreeNode<Page>, q: &[f32; 3]) -> f32 {
+    match child {
+        RTreeNode::Parent(p) => box_d2(&p.envelope(), q),
+        RTreeNode::Leaf(page) => box_d2(&page.envelope, q),
     }
 }
-impl Eq for Ranked {}
-impl PartialOrd for Ranked {
+
+/// A node or page waiting in the nearest-neighbour queue, nearest first.
+struct Queued<'a>(f32, &'a RTreeNode<Page>);
+impl PartialEq for Queued<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl Eq for Queued<'_> {}
+impl PartialOrd for Queued<'_> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
-impl Ord for Ranked {
+impl Ord for Queued<'_> {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.0.total_cmp(&other.0).then(self.1.cmp(&other.1))
+        other.0.total_cmp(&self.0)
     }
+}
+
+/// Visits every page whose box is within squared chord `r2` of `q`.
+fn pages_within<'a>(
+    node: &'a ParentNode<Page>,
+    q: &[f32; 3],
+    r2: f32,
+    visit: &mut impl FnMut(&'a Page),
+) {
+    for child in node.children() {
+        match child {
+            RTreeNode::Parent(p) => {
+                if box_d2(&p.envelope(), q) <= r2 {
+                    pages_within(p, q, r2, visit);
+                }
+            }
+            RTreeNode::Leaf(page) => {
+                if box_d2(&page.envelope, q) <= r2 {
+                    visit(page);
+                }
+            }
+        }
+    }
+}
+
+/// Visits every page whose box meets `envelope`.
+fn pages_meeting<'a>(
+    node: &'a ParentNode<Page>,
+    envelope: &AABB<[f32; 3]>,
+    visit: &mut impl FnMut(&'a Page),
+) {
+    for child in node.children() {
+        match child {
+            RTreeNode::Parent(p) => {
+                if boxes_meet(&p.envelope(), envelope) {
+                    pages_meeting(p, envelope, visit);
+                }
+            }
+            RTreeNode::Leaf(page) => {
+                if boxes_meet(&page.envelope, envelope) {
+                    visit(page);
+                }
+            }
+        }
+    }
+}
+
+/// The page whose box is nearest to `q` (one containing it if any), with that squared distance.
+fn nearest_page<'a>(tree: &'a RTree<Page, Params>, q: &[f32; 3]) -> Option<(&'a Page, f32)> {
+    let mut queue: BinaryHeap<Queued> = BinaryHeap::with_capacity(32);
+    let mut children = tree.root().children();
+    loop {
+        for child in children {
+            queue.push(Queued(child_d2(child, q), child));
+        }
+        match queue.pop()? {
+            Queued(_, RTreeNode::Parent(p)) => children = p.children(),
+            Queued(d2, RTreeNode::Leaf(page)) => return Some((page, d2)),
+        }
+    }
+}
+
+/// Every entry whose f32 vector lies in `envelope`.
+fn entries_in(tree: &RTree<Page, Params>, envelope: AABB<[f32; 3]>) -> Vec<&Entry> {
+    let mut out = Vec::new();
+    pages_meeting(tree.root(), &envelope, &mut |page| {
+        out.extend(page.entries.iter().filter(|e| box_holds(&envelope, &e.xyz)));
+    });
+    out
+}
+
+/// The squared f32 chord bound for candidates when the k-th smallest squared f32 chord seen so
+/// far is `kth`: any point of the exact k nearest (by haversine) is within it (see `nearest`).
+fn candidate_bound(kth: f32) -> f32 {
+    let c = ((kth as f64).sqrt() + 2.0 * CHORD_SLACK) * (1.0 + CHORD_SLACK);
+    (c * c) as f32
 }
 
 fn by_distance_then_id(a: &Hit, b: &Hit) -> Ordering {
@@ -411,11 +530,16 @@ fn check_distance(d: f64) -> Result<(), SpatialError> {
     }
 }
 
+/// Below this chord (≈ 1.3 km) a point far from every page's box still joins the nearest page
+/// rather than starting a page of its own.
+const JOIN_CHORD: f32 = 2e-4;
+
 /// An in-memory index of points, kept in step with the database by the server.
 #[derive(Clone)]
 pub struct PointIndex {
-    tree: RTree<Entry, Params>,
+    tree: RTree<Page, Params>,
     ids: IdMap,
+    len: usize,
 }
 
 impl Default for PointIndex {
@@ -437,10 +561,12 @@ impl PointIndex {
         Self {
             tree: RTree::new_with_params(),
             ids: IdMap::default(),
+            len: 0,
         }
     }
 
-    /// Builds the index in one pass (OMT bulk loading), much faster than inserting one by one.
+    /// Builds the index in one pass: points sorted along a Hilbert curve and cut into full
+    /// pages, which rstar then bulk loads (OMT). Much faster than inserting one by one.
     pub fn bulk_load(points: Vec<IndexedPoint>) -> Result<Self, SpatialError> {
         let entries: Vec<Entry> = points.iter().map(Entry::new).collect();
         drop(points);
@@ -449,18 +575,20 @@ impl PointIndex {
         if let Some(w) = slots.windows(2).find(|w| w[0].id() == w[1].id()) {
             return Err(SpatialError::DuplicatePoint(w[0].id()));
         }
+        let len = entries.len();
         Ok(Self {
-            tree: RTree::bulk_load_with_params(entries),
+            tree: RTree::bulk_load_with_params(page::pack(entries)),
             ids: IdMap::from_sorted(slots),
+            len,
         })
     }
 
     pub fn len(&self) -> usize {
-        self.tree.size()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.len == 0
     }
 
     pub fn contains(&self, id: i64) -> bool {
@@ -471,13 +599,16 @@ impl PointIndex {
         let cell = self.ids.get(id)?;
         self.tree
             .locate_with_selection_function(ById::new(id, cell))
-            .next()
+            .find_map(|page| page.entries.iter().find(|e| e.id == id))
             .map(Entry::point)
     }
 
     /// Every point, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = IndexedPoint> + '_ {
-        self.tree.iter().map(Entry::point)
+        self.tree
+            .iter()
+            .flat_map(|page| page.entries.iter())
+            .map(Entry::point)
     }
 
     /// Adds a point; an id already present is an error (use [`PointIndex::upsert`] to replace).
@@ -485,28 +616,71 @@ impl PointIndex {
         if self.contains(point.id) {
             return Err(SpatialError::DuplicatePoint(point.id));
         }
-        let entry = Entry::new(&point);
-        self.ids.set(entry.id, entry.cell());
-        self.tree.insert(entry);
+        self.insert_entry(Entry::new(&point));
         Ok(())
     }
 
     /// Adds or replaces the point with this id; returns the replaced point.
     pub fn upsert(&mut self, point: IndexedPoint) -> Option<IndexedPoint> {
         let old = self.remove(point.id);
-        let entry = Entry::new(&point);
-        self.ids.set(entry.id, entry.cell());
-        self.tree.insert(entry);
+        self.insert_entry(Entry::new(&point));
         old
+    }
+
+    /// Puts a new entry into the page nearest to it: in place when it falls inside that page's
+    /// box, else by taking the page out and putting it back grown (or split); a point far from
+    /// every page starts a page of its own.
+    fn insert_entry(&mut self, entry: Entry) {
+        self.ids.set(entry.id, entry.cell());
+        self.len += 1;
+        let nearest = nearest_page(&self.tree, &entry.xyz).map(|(page, d2)| {
+            let (lo, hi) = (page.envelope.lower(), page.envelope.upper());
+            let extent = (0..3).map(|i| hi[i] - lo[i]).fold(0.0, f32::max);
+            (page.key(), page.entries.len(), d2, extent)
+        });
+        let Some((key, len, d2, extent)) = nearest else {
+            self.tree.insert(Page::new(Box::new([entry])));
+            return;
+        };
+        if d2 == 0.0
+            && len < page::PAGE_MAX
+            && let Some(page) = self.tree.locate_with_selection_function_mut(key).next()
+        {
+            page.push_inside(entry);
+            return;
+        }
+        if d2.sqrt() > extent.max(JOIN_CHORD) {
+            self.tree.insert(Page::new(Box::new([entry])));
+            return;
+        }
+        let page = self
+            .tree
+            .remove_with_selection_function(key)
+            .expect("the nearest page is in the tree");
+        let (a, b) = page.with(entry);
+        self.tree.insert(a);
+        if let Some(b) = b {
+            self.tree.insert(b);
+        }
     }
 
     /// Removes a point; returns it, or `None` if the id is unknown.
     pub fn remove(&mut self, id: i64) -> Option<IndexedPoint> {
         let cell = self.ids.get(id)?;
-        let entry = self
+        let page = self
             .tree
-            .remove_with_selection_function(ById::new(id, cell))?;
+            .locate_with_selection_function_mut(ById::new(id, cell))
+            .next()?;
+        let entry = if page.entries.len() > 1 {
+            let i = page.entries.iter().position(|e| e.id == id)?;
+            page.remove_at(i)
+        } else {
+            self.tree
+                .remove_with_selection_function(ById::new(id, cell))?
+                .entries[0]
+        };
         self.ids.remove(id);
+        self.len -= 1;
         Some(entry.point())
     }
 
@@ -514,9 +688,7 @@ impl PointIndex {
     pub fn update_position(&mut self, id: i64, position: LonLat) -> Result<(), SpatialError> {
         let mut point = self.remove(id).ok_or(SpatialError::UnknownPoint(id))?;
         point.position = position;
-        let entry = Entry::new(&point);
-        self.ids.set(id, entry.cell());
-        self.tree.insert(entry);
+        self.insert_entry(Entry::new(&point));
         Ok(())
     }
 
@@ -526,7 +698,7 @@ impl PointIndex {
         let leaf = self
             .tree
             .locate_with_selection_function_mut(ById::new(id, cell))
-            .next()
+            .find_map(|page| page.entries.iter_mut().find(|e| e.id == id))
             .ok_or(SpatialError::UnknownPoint(id))?;
         let updated = Entry::new(&IndexedPoint {
             id,
@@ -541,43 +713,108 @@ impl PointIndex {
     }
 
     /// The `k` points nearest to `centre` that match `filter`, nearest first (ties by id).
-    pub fn nearest(&self, centre: LonLat, k: usize, filter: impl PointFilter) -> Vec<Hit> {
-        if k == 0 {
+    ///
+    /// Best-first over the tree's nodes, scanning pages by f32 chord. Every f32 chord is within
+    /// [`CHORD_SLACK`] of the exact one, so if the k-th smallest f32 chord among matching points
+    /// seen so far is `c`, every point of the exact answer has an f32 chord ≤ `c + 2·slack`: the
+    /// search keeps those candidates, stops at nodes farther than that, and ranks the
+    /// candidates by haversine metres.
+    pub fn nearest<'a>(&'a self, centre: LonLat, k: usize, filter: impl PointFilter) -> Vec<Hit> {
+        if k == 0 || self.len == 0 {
             return Vec::new();
         }
         let q = query_vector(centre);
-        let mut best: BinaryHeap<Ranked> = BinaryHeap::with_capacity(k + 1);
-        let mut bound = f64::INFINITY;
-        for (entry, d2) in self.tree.nearest_neighbor_iter_with_distance_2(q) {
-            if (d2 as f64).sqrt() > bound {
-                break;
+        // The k smallest squared f32 chords so far, as bits (same order for non-negative f32).
+        let mut kth: BinaryHeap<u32> = BinaryHeap::with_capacity(k + 1);
+        let mut limit = f32::INFINITY;
+        let mut candidates: Vec<(f32, &'a Entry)> = Vec::with_capacity(2 * k + 16);
+        let everything = filter.matches_everything();
+        let mut scan = |page: &'a Page, limit: &mut f32| {
+            for e in page.entries.iter() {
+                let d2 = e.d2(&q);
+                if d2 > *limit || !(everything || filter.matches(&e.point())) {
+                    continue;
+                }
+                candidates.push((d2, e));
+                if kth.len() < k {
+                    kth.push(d2.to_bits());
+                } else if d2.to_bits() < *kth.peek().expect("k > 0 chords") {
+                    kth.pop();
+                    kth.push(d2.to_bits());
+                } else {
+                    continue;
+                }
+                if kth.len() == k {
+                    *limit = candidate_bound(f32::from_bits(*kth.peek().expect("k > 0 chords")));
+                }
             }
-            let point = entry.point();
-            if !filter.matches(&point) {
-                continue;
+        };
+        // Seed the bound from the page reached by always taking the nearest child, so the
+        // best-first search below queues few nodes.
+        let mut seed: Option<&Page> = None;
+        let mut node = self.tree.root();
+        loop {
+            let mut nearest = None;
+            let mut best = f32::INFINITY;
+            for child in node.children() {
+                let d2 = child_d2(child, &q);
+                if d2 < best || nearest.is_none() {
+                    best = d2;
+                    nearest = Some(child);
+                }
             }
-            let r = Ranked(haversine_m(centre, point.position), entry.id, *entry);
-            if best.len() < k {
-                best.push(r);
-            } else if r < *best.peek().expect("heap holds k > 0 items") {
-                best.pop();
-                best.push(r);
-            } else {
-                continue;
-            }
-            if best.len() == k {
-                let worst = best.peek().expect("heap holds k > 0 items").0;
-                bound = (chord_for_distance_m(worst) + CHORD_SLACK) * (1.0 + CHORD_SLACK);
+            match nearest {
+                Some(RTreeNode::Parent(p)) => node = p,
+                Some(RTreeNode::Leaf(page)) => {
+                    scan(page, &mut limit);
+                    seed = Some(page);
+                    break;
+                }
+                None => break,
             }
         }
-        let mut hits: Vec<Hit> = best
+        let mut queue: BinaryHeap<Queued> = BinaryHeap::with_capacity(32);
+        let mut children = self.tree.root().children();
+        loop {
+            for child in children {
+                if let RTreeNode::Leaf(page) = child
+                    && seed.is_some_and(|s| std::ptr::eq(s, page))
+                {
+                    continue;
+                }
+                let d2 = child_d2(child, &q);
+                if d2 <= limit {
+                    queue.push(Queued(d2, child));
+                }
+            }
+            let Some(Queued(d2, node)) = queue.pop() else {
+                break;
+            };
+            if d2 > limit {
+                break;
+            }
+            match node {
+                RTreeNode::Parent(p) => children = p.children(),
+                RTreeNode::Leaf(page) => {
+                    children = &[];
+                    scan(page, &mut limit);
+                }
+            }
+        }
+        let from = HaversineFrom::new(centre);
+        let mut hits: Vec<Hit> = candidates
             .into_iter()
-            .map(|r| Hit {
-                point: r.2.point(),
-                distance_m: r.0,
+            .filter(|c| c.0 <= limit)
+            .map(|(_, e)| {
+                let point = e.point();
+                Hit {
+                    point,
+                    distance_m: from.to(point.position),
+                }
             })
             .collect();
-        hits.sort_by(by_distance_then_id);
+        hits.sort_unstable_by(by_distance_then_id);
+        hits.truncate(k);
         hits
     }
 
@@ -596,27 +833,33 @@ impl PointIndex {
         check_distance(radius_m)?;
         let q = query_vector(centre);
         let chord = (chord_for_distance_m(radius_m) + CHORD_SLACK) * (1.0 + CHORD_SLACK);
+        let r2 = (chord * chord) as f32;
+        let from = HaversineFrom::new(centre);
         let mut hits = Vec::new();
-        for entry in self.tree.locate_within_distance(q, (chord * chord) as f32) {
-            let point = entry.point();
-            let d = haversine_m(centre, point.position);
-            if d <= radius_m && filter.matches(&point) {
-                hits.push(Hit {
-                    point,
-                    distance_m: d,
-                });
+        pages_within(self.tree.root(), &q, r2, &mut |page| {
+            for e in page.entries.iter() {
+                if e.d2(&q) > r2 {
+                    continue;
+                }
+                let point = e.point();
+                let d = from.to(point.position);
+                if d <= radius_m && filter.matches(&point) {
+                    hits.push(Hit {
+                        point,
+                        distance_m: d,
+                    });
+                }
             }
-        }
-        hits.sort_by(by_distance_then_id);
+        });
+        hits.sort_unstable_by(by_distance_then_id);
         Ok(hits)
     }
 
     /// Every point in the lon/lat box (edges included), by id.
     pub fn in_bbox(&self, bbox: &LonLatBox) -> Vec<IndexedPoint> {
         let (lo, hi) = bbox.unit_sphere_aabb();
-        let mut out: Vec<IndexedPoint> = self
-            .tree
-            .locate_in_envelope(f32_box(lo, hi, CHORD_SLACK))
+        let mut out: Vec<IndexedPoint> = entries_in(&self.tree, f32_box(lo, hi, CHORD_SLACK))
+            .into_iter()
             .map(Entry::point)
             .filter(|p| bbox.contains(p.position))
             .collect();
@@ -639,8 +882,8 @@ impl PointIndex {
             };
             let (lo, hi) = bbox.unit_sphere_aabb();
             out.extend(
-                self.tree
-                    .locate_in_envelope(f32_box(lo, hi, CHORD_SLACK))
+                entries_in(&self.tree, f32_box(lo, hi, CHORD_SLACK))
+                    .into_iter()
                     .map(Entry::point)
                     .filter(|p| part.contains(p.position)),
             );
@@ -665,7 +908,7 @@ impl PointIndex {
         let mut found: Vec<RouteHit> = Vec::new();
         for (leg, arc) in arcs.iter().enumerate() {
             let (lo, hi) = arc.bounding_box();
-            for entry in self.tree.locate_in_envelope(f32_box(lo, hi, pad)) {
+            for entry in entries_in(&self.tree, f32_box(lo, hi, pad)) {
                 let d = arc.distance_m(entry.position());
                 if d <= max_distance_m {
                     let point = entry.point();
@@ -682,18 +925,18 @@ impl PointIndex {
         Ok(nearest_leg_per_point(found))
     }
 
-    /// Heap bytes held by the index: the tree's node vectors (counted from the tree's shape)
-    /// plus the id map. The benchmark confirms it with a counting allocator.
+    /// Heap bytes held by the index: the tree's node vectors and pages (counted from the
+    /// tree's shape) plus the id map. The benchmark confirms it with a counting allocator.
     pub fn heap_bytes(&self) -> usize {
-        fn walk(node: &rstar::ParentNode<Entry>) -> usize {
+        fn walk(node: &ParentNode<Page>) -> usize {
             let children = node.children();
             // Capacity is not exposed; bulk loading and splits leave vectors close to full.
             std::mem::size_of_val(children)
                 + children
                     .iter()
                     .map(|c| match c {
-                        rstar::RTreeNode::Parent(p) => walk(p),
-                        rstar::RTreeNode::Leaf(_) => 0,
+                        RTreeNode::Parent(p) => walk(p),
+                        RTreeNode::Leaf(page) => std::mem::size_of_val(&*page.entries),
                     })
                     .sum::<usize>()
         }
@@ -743,10 +986,68 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_leaf_fits_in_the_node_rstar_allocates_anyway() {
+    fn entries_and_id_slots_are_compact() {
         assert_eq!(size_of::<Entry>(), 40);
-        assert_eq!(size_of::<rstar::RTreeNode<Entry>>(), 48);
         assert_eq!(size_of::<Slot>(), 12);
+    }
+
+    #[test]
+    fn pages_grow_split_and_shrink_and_queries_stay_exact() {
+        let attrs = PointAttrs {
+            kind: AccountKind::Customer,
+            status: AccountStatus::Active,
+            owner: None,
+            visited: false,
+        };
+        let at = |i: i64| {
+            // A dense cluster, a wider ring around it, and a few far-away points.
+            let (lon, lat) = match i % 3 {
+                0 => (
+                    106.8 + (i % 97) as f64 * 1e-4,
+                    -6.2 + (i % 89) as f64 * 1e-4,
+                ),
+                1 => (
+                    106.8 + (i % 53) as f64 * 0.01,
+                    -6.2 - (i % 47) as f64 * 0.01,
+                ),
+                _ => ((i * 37 % 360) as f64 - 180.0, (i * 17 % 170) as f64 - 85.0),
+            };
+            IndexedPoint::new(i, LonLat::new(lon, lat).unwrap(), attrs)
+        };
+        let mut index = PointIndex::bulk_load((0..100).map(at).collect()).unwrap();
+        for i in 100..3_000 {
+            index.insert(at(i)).unwrap();
+        }
+        for i in (0..3_000).step_by(3) {
+            assert!(index.remove(i).is_some());
+        }
+        for i in (1..3_000).step_by(5).filter(|i| i % 3 != 0) {
+            index
+                .update_position(i, at(i * 7 + 3_000).position)
+                .unwrap();
+        }
+        let all: Vec<IndexedPoint> = index.iter().collect();
+        assert_eq!(all.len(), index.len());
+        assert_eq!(all.len(), 2_000);
+        let pages: Vec<usize> = index.tree.iter().map(|p| p.entries.len()).collect();
+        assert!(pages.iter().all(|&n| (1..=page::PAGE_MAX).contains(&n)));
+        assert!(pages.len() < all.len() / 4, "{} pages", pages.len());
+        for c in [(106.81, -6.19), (106.5, -6.5), (0.0, 0.0), (179.9, 80.0)] {
+            let c = LonLat::new(c.0, c.1).unwrap();
+            for k in [1, 10, 100] {
+                let any = |_: &IndexedPoint| true;
+                assert_eq!(
+                    index.nearest(c, k, any),
+                    crate::spatial::scan::nearest(&all, c, k, any)
+                );
+            }
+            for r in [500.0, 5_000.0, 50_000.0] {
+                assert_eq!(
+                    index.within_radius(c, r).unwrap(),
+                    crate::spatial::scan::within_radius(&all, c, r)
+                );
+            }
+        }
     }
 
     #[test]

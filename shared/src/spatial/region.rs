@@ -53,6 +53,11 @@ impl PreparedPolygon {
         }
     }
 
+    /// The closed rings, exterior first, in the (possibly shifted) plane.
+    pub(crate) fn rings(&self) -> &[Vec<Coord<f64>>] {
+        &self.rings
+    }
+
     #[inline]
     pub(crate) fn contains(&self, p: LonLat) -> bool {
         let p = Coord {
@@ -79,22 +84,28 @@ impl PreparedPolygon {
 fn ring_crossings_odd(ring: &[Coord<f64>], p: Coord<f64>) -> bool {
     let mut odd = false;
     for w in ring.windows(2) {
-        let (a, b) = (w[0], w[1]);
-        if (a.y <= p.y) == (b.y <= p.y) {
-            continue;
-        }
-        if p.x < a.x && p.x < b.x {
-            odd = !odd;
-        } else if p.x > a.x && p.x > b.x {
-            continue;
-        } else {
-            let (lo, hi) = if a.y <= b.y { (a, b) } else { (b, a) };
-            if RobustKernel::orient2d(lo, hi, p) == Orientation::CounterClockwise {
-                odd = !odd;
-            }
-        }
+        odd ^= edge_crosses(w[0], w[1], p);
     }
     odd
+}
+
+/// Whether the edge `a`–`b` counts as a crossing of the ray going east from `p` under the
+/// half-open rule above. The crossing parity of a ring is the XOR of this over its edges, so
+/// any subset of edges that holds every edge whose y-range contains `p.y` gives the same parity
+/// (what the territory index's edge bands rely on).
+#[inline]
+pub(crate) fn edge_crosses(a: Coord<f64>, b: Coord<f64>, p: Coord<f64>) -> bool {
+    if (a.y <= p.y) == (b.y <= p.y) {
+        return false;
+    }
+    if p.x < a.x && p.x < b.x {
+        true
+    } else if p.x > a.x && p.x > b.x {
+        false
+    } else {
+        let (lo, hi) = if a.y <= b.y { (a, b) } else { (b, a) };
+        RobustKernel::orient2d(lo, hi, p) == Orientation::CounterClockwise
+    }
 }
 
 impl Region {

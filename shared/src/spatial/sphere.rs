@@ -17,12 +17,37 @@ pub const MAX_DISTANCE_M: f64 = EARTH_RADIUS_M * std::f64::consts::PI;
 /// intermediate value clamped so rounding can never produce NaN for near-antipodal points).
 #[inline]
 pub fn haversine_m(a: LonLat, b: LonLat) -> f64 {
-    let phi1 = a.lat().to_radians();
-    let phi2 = b.lat().to_radians();
-    let d_phi = (b.lat() - a.lat()).to_radians();
-    let d_lambda = (b.lon() - a.lon()).to_radians();
-    let h = (d_phi / 2.0).sin().powi(2) + phi1.cos() * phi2.cos() * (d_lambda / 2.0).sin().powi(2);
-    2.0 * EARTH_RADIUS_M * h.clamp(0.0, 1.0).sqrt().asin()
+    HaversineFrom::new(a).to(b)
+}
+
+/// [`haversine_m`] from one fixed position, with its cosine computed once: the same operations
+/// in the same order, so the results are bit-for-bit those of `haversine_m(from, b)`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HaversineFrom {
+    lon: f64,
+    lat: f64,
+    cos_phi1: f64,
+}
+
+impl HaversineFrom {
+    #[inline]
+    pub(crate) fn new(a: LonLat) -> Self {
+        Self {
+            lon: a.lon(),
+            lat: a.lat(),
+            cos_phi1: a.lat().to_radians().cos(),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn to(&self, b: LonLat) -> f64 {
+        let phi2 = b.lat().to_radians();
+        let d_phi = (b.lat() - self.lat).to_radians();
+        let d_lambda = (b.lon() - self.lon).to_radians();
+        let h = (d_phi / 2.0).sin().powi(2)
+            + self.cos_phi1 * phi2.cos() * (d_lambda / 2.0).sin().powi(2);
+        2.0 * EARTH_RADIUS_M * h.clamp(0.0, 1.0).sqrt().asin()
+    }
 }
 
 /// The unit vector of a position: x towards (0°, 0°), y towards (90°E, 0°), z towards the north pole.

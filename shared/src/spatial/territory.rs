@@ -2,8 +2,8 @@
 
 use std::collections::HashSet;
 
-use rstar::RTree;
-use rstar::primitives::{GeomWithData, Rectangle};
+mod lookup;
+use lookup::{Bands, Grid};
 
 use super::SpatialError;
 use super::points::PointIndex;
@@ -70,41 +70,47 @@ pub struct Overlap {
     pub territories: Vec<i64>,
 }
 
-/// Index entry: the envelope of one polygon of one territory, as (territory index, polygon index).
-type PartBox = GeomWithData<Rectangle<[f64; 2]>, (u32, u32)>;
-
-/// Territories behind an R-tree of their polygons' envelopes; lookups confirm with the exact
-/// point-in-polygon test of [`Region`].
+/// Territories behind a grid over their polygons' envelopes; lookups confirm with the exact
+/// point-in-polygon test of [`Region`], run over the polygon's edges near the point's latitude
+/// (see `lookup`).
 #[derive(Debug, Clone)]
 pub struct TerritoryIndex {
     territories: Vec<Territory>,
-    tree: RTree<PartBox>,
-    any_wraps: bool,
+    /// Territory index of each polygon (all polygons of all territories, in order).
+    owner_of: Vec<u32>,
+    bands: Vec<Bands>,
+    grid: Grid,
+    /// Polygons across the antimeridian: not in the grid, tested for every point.
+    wrapping: Vec<u32>,
 }
 
 impl TerritoryIndex {
     /// Indexes the territories; two with one id is an error.
     pub fn new(territories: Vec<Territory>) -> Result<Self, SpatialError> {
         let mut seen = HashSet::with_capacity(territories.len());
-        let mut boxes = Vec::new();
-        let mut any_wraps = false;
+        let mut owner_of = Vec::new();
+        let mut parts = Vec::new();
         for (ti, t) in territories.iter().enumerate() {
             if !seen.insert(t.id) {
                 return Err(SpatialError::DuplicateTerritory(t.id));
             }
-            for (pi, part) in t.region.parts.iter().enumerate() {
-                let [x0, y0, x1, y1] = part.bbox;
-                any_wraps |= part.wraps;
-                boxes.push(PartBox::new(
-                    Rectangle::from_corners([x0, y0], [x1, y1]),
-                    (ti as u32, pi as u32),
-                ));
+            for part in &t.region.parts {
+                owner_of.push(ti as u32);
+                parts.push(part);
             }
         }
+        let bands: Vec<Bands> = parts.iter().map(|p| Bands::new(p)).collect();
+        let in_grid: Vec<bool> = parts.iter().map(|p| !p.wraps).collect();
+        let grid = Grid::new(&parts, &bands, &in_grid);
+        let wrapping = (0..parts.len() as u32)
+            .filter(|&i| !in_grid[i as usize])
+            .collect();
         Ok(Self {
             territories,
-            tree: RTree::bulk_load(boxes),
-            any_wraps,
+            owner_of,
+            bands,
+            grid,
+            wrapping,
         })
     }
 
@@ -120,21 +126,24 @@ impl TerritoryIndex {
         &self.territories
     }
 
+    /// Heap bytes of the lookup structures (grid and edge bands), not of the territories.
+    pub fn lookup_heap_bytes(&self) -> usize {
+        self.grid.heap_bytes()
+            + self.bands.iter().map(Bands::heap_bytes).sum::<usize>()
+            + (self.owner_of.capacity() + self.wrapping.capacity()) * 4
+    }
+
     /// Indexes (into [`TerritoryIndex::territories`]) of the territories containing `p`,
     /// appended to `out` in ascending order.
     fn indexes_at(&self, p: LonLat, out: &mut Vec<u32>) {
         let start = out.len();
-        let mut probe = |x: f64| {
-            for b in self.tree.locate_all_at_point([x, p.lat()]) {
-                let (ti, pi) = b.data;
-                if self.territories[ti as usize].region.parts[pi as usize].contains(p) {
-                    out.push(ti);
-                }
+        self.grid.visit(p, &self.bands, |part| {
+            out.push(self.owner_of[part as usize])
+        });
+        for &part in &self.wrapping {
+            if self.bands[part as usize].contains(p) {
+                out.push(self.owner_of[part as usize]);
             }
-        };
-        probe(p.lon());
-        if self.any_wraps && p.lon() < 0.0 {
-            probe(p.lon() + 360.0);
         }
         if out.len() - start > 1 {
             out[start..].sort_unstable();
@@ -234,6 +243,62 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec![Some(1), Some(2)]
         );
+    }
+
+    #[test]
+    fn grid_and_band_lookup_equals_the_plain_containment_test() {
+        // A tiling of unit squares, a star with a hole, a spiky polygon and one across 180°,
+        // probed on a lattice that hits vertices and edges exactly (the boundary rule).
+        let mut territories = Vec::new();
+        for i in 0..6 {
+            for j in 0..4 {
+                let (x, y) = (i as f64, j as f64);
+                territories.push(
+                    Territory::from_coords(i * 10 + j, None, &square(x, y, x + 1.0, y + 1.0))
+                        .unwrap(),
+                );
+            }
+        }
+        let star: Vec<[f64; 2]> = (0..=24)
+            .map(|k| {
+                let a = (k % 24) as f64 * std::f64::consts::TAU / 24.0;
+                let r = if k % 2 == 0 { 2.5 } else { 1.25 };
+                [3.0 + r * a.cos(), 2.0 + r * a.sin()]
+            })
+            .collect();
+        let hole = vec![[2.5, 1.5], [2.5, 2.5], [3.5, 2.5], [3.5, 1.5], [2.5, 1.5]];
+        territories.push(Territory::from_coords(100, None, &[vec![star, hole]]).unwrap());
+        let comb: Vec<[f64; 2]> = (0..=8)
+            .flat_map(|k| [[k as f64 * 0.75, 4.5], [k as f64 * 0.75 + 0.375, 5.5]])
+            .chain([[6.375, 3.25], [0.0, 3.25], [0.0, 4.5]])
+            .collect();
+        territories.push(Territory::from_coords(101, None, &[vec![comb]]).unwrap());
+        territories
+            .push(Territory::from_coords(102, None, &square(178.0, -1.0, -178.5, 1.5)).unwrap());
+        let plain = territories.clone();
+        let index = TerritoryIndex::new(territories).unwrap();
+        let mut checked = 0;
+        for i in -8..=60 {
+            for j in -8..=48 {
+                for (x, y) in [
+                    (i as f64 * 0.125, j as f64 * 0.125),
+                    (178.0 + i as f64 * 0.0625, j as f64 * 0.0625 - 1.0),
+                ] {
+                    let x = if x > 180.0 { x - 360.0 } else { x };
+                    let p = LonLat::new(x, y).unwrap();
+                    let expected: Vec<i64> = plain
+                        .iter()
+                        .filter(|t| t.region.contains(p))
+                        .map(|t| t.id)
+                        .collect();
+                    let mut got: Vec<i64> = index.territories_at(p).iter().map(|t| t.id).collect();
+                    got.sort_unstable();
+                    assert_eq!(got, expected, "{x}, {y}");
+                    checked += usize::from(!expected.is_empty());
+                }
+            }
+        }
+        assert!(checked > 2_000, "{checked}");
     }
 
     #[test]
