@@ -374,3 +374,46 @@ async fn deleting_an_account_removes_what_hangs_off_it() {
         .await;
     assert_eq!(visits["total"], 0);
 }
+
+#[tokio::test]
+async fn deleting_a_rep_unassigns_their_accounts_in_the_database_and_the_index() {
+    let app = TestApp::start().await;
+    let (_, reps) = app.get_json("/api/v1/staff?role=sales_rep&limit=1").await;
+    let rep = reps["items"][0]["id"].as_i64().unwrap();
+    let (_, owned) = app
+        .get_json(&format!("/api/v1/accounts?owner_id={rep}&limit=1000"))
+        .await;
+    let owned = owned["items"].as_array().unwrap().clone();
+    assert!(!owned.is_empty());
+    let (lon, lat) = (
+        owned[0]["lon"].as_f64().unwrap(),
+        owned[0]["lat"].as_f64().unwrap(),
+    );
+    let nearby_owned = format!("/api/v1/accounts/nearby?lon={lon}&lat={lat}&k=500&owner_id={rep}");
+    assert!(
+        !app.get_json(&nearby_owned)
+            .await
+            .1
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    let (status, _) = app
+        .request_json(
+            Request::delete(format!("/api/v1/staff/{rep}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, account) = app
+        .get_json(&format!("/api/v1/accounts/{}", owned[0]["id"]))
+        .await;
+    assert_eq!(account["owner_id"], Value::Null);
+    assert_eq!(
+        app.get_json(&nearby_owned).await.1,
+        json!([]),
+        "the index still thinks the rep owns accounts"
+    );
+}

@@ -110,6 +110,30 @@ impl AccountIndex {
         Ok(())
     }
 
+    /// A member of staff was deleted: the database cleared the owner of their accounts
+    /// (ON DELETE SET NULL), so the index does the same.
+    pub fn clear_owner(&self, staff_id: i64) {
+        if let Some(index) = self
+            .points
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+        {
+            let owned: Vec<IndexedPoint> = index
+                .iter()
+                .filter(|p| p.attrs.owner == Some(staff_id))
+                .collect();
+            for point in owned {
+                let attrs = PointAttrs {
+                    owner: None,
+                    ..point.attrs
+                };
+                // The id came from the index itself, so it is known.
+                let _ = index.update_attrs(point.id, attrs);
+            }
+        }
+    }
+
     pub fn remove(&self, id: i64) {
         if let Some(index) = self
             .points

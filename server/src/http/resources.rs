@@ -12,6 +12,7 @@ use axum::routing::get;
 use serde_json::{Map, Value};
 use wilayah_shared::account::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ValidationError};
 use wilayah_shared::resource::{ResourceSpec, parse_filter};
+use wilayah_shared::resources::STAFF;
 
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
@@ -186,7 +187,14 @@ async fn delete(
 ) -> Result<StatusCode, ApiError> {
     let version =
         super::accounts::expected_version(&headers, params.get("version").map(String::as_str))?;
-    state.store.delete_record(spec, id, version).await?;
+    if spec.name == STAFF.name {
+        // Their accounts lose their owner in the database; the index must follow in step.
+        let _writing = state.index.lock_writes().await;
+        state.store.delete_record(spec, id, version).await?;
+        state.index.clear_owner(id);
+    } else {
+        state.store.delete_record(spec, id, version).await?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
