@@ -298,6 +298,44 @@ pub fn document() -> Value {
                 "404": error_response("No such account") },
         } }),
     );
+    let import_responses = json!({
+        "201": ok("All rows written", json!({ "type": "object", "properties": {
+            "imported": { "type": "integer" }, "ids": { "type": "array", "items": { "type": "integer" } } } })),
+        "200": ok("Dry run: every row is valid, nothing written", json!({ "type": "object" })),
+        "415": error_response("Unknown Content-Type"),
+        "422": error_response("Rows refused (see `errors`: row and field of each); nothing written"),
+    });
+    paths.insert(
+        "/api/v1/accounts/import".into(),
+        json!({ "post": {
+            "summary": "Import accounts, all or nothing: CSV (text/csv, header row with the account fields, tags separated by ;) or a GeoJSON FeatureCollection of points",
+            "parameters": [query_param("dry_run", json!({ "type": "boolean" }), "Check every row, write nothing")],
+            "requestBody": { "content": { "text/csv": {}, "application/geo+json": {} } },
+            "responses": import_responses.clone(),
+        } }),
+    );
+    paths.insert(
+        "/api/v1/accounts/export".into(),
+        json!({ "get": {
+            "summary": "Export accounts as CSV or GeoJSON (re-importable as is)",
+            "parameters": [query_param("format", json!({ "type": "string", "enum": ["csv", "geojson"] }), "Default csv")],
+            "responses": { "200": { "description": "The file", "content": { "text/csv": {}, "application/geo+json": {} } } },
+        } }),
+    );
+    paths.insert(
+        "/api/v1/territories/import".into(),
+        json!({ "post": {
+            "summary": "Import territories from a GeoJSON FeatureCollection of (Multi)Polygons with properties name and owner_id",
+            "parameters": [query_param("dry_run", json!({ "type": "boolean" }), "Check every feature, write nothing")],
+            "requestBody": { "content": { "application/geo+json": {} } },
+            "responses": import_responses,
+        } }),
+    );
+    paths.insert(
+        "/api/v1/territories/export".into(),
+        json!({ "get": { "summary": "Export territories as GeoJSON",
+            "responses": { "200": { "description": "FeatureCollection", "content": { "application/geo+json": {} } } } } }),
+    );
     paths.insert(
         "/api/v1/map/accounts.geojson".into(),
         json!({ "get": {
