@@ -7,9 +7,13 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
+use wilayah_shared::LonLat;
 use wilayah_shared::domain::AccountKind;
+use wilayah_shared::domain::MapAccount;
+use wilayah_shared::spatial::haversine_m;
 use wilayah_tests::{TestApp, project_root};
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -118,6 +122,41 @@ async fn text_of(client: &Client, test_id: &str) -> String {
         .expect("text")
 }
 
+/// A customer far enough from every other account that a click at its position can only hit it,
+/// among those with some history; with the number of history lines its panel shows.
+async fn isolated_account_with_history(app: &TestApp) -> (MapAccount, usize) {
+    let all = app.state.store.map_accounts(None).await.expect("accounts");
+    let position = |a: &MapAccount| LonLat::new(a.lon, a.lat).unwrap();
+    let mut best: Option<(f64, MapAccount, usize)> = None;
+    for a in all.iter().filter(|a| a.kind == AccountKind::Customer) {
+        let gap = all
+            .iter()
+            .filter(|b| b.id != a.id)
+            .map(|b| haversine_m(position(a), position(b)))
+            .fold(f64::INFINITY, f64::min);
+        if best.as_ref().is_some_and(|(g, _, _)| *g >= gap) {
+            continue;
+        }
+        let history = app
+            .state
+            .store
+            .account_panel(a.id)
+            .await
+            .expect("panel")
+            .history
+            .len();
+        if history > 0 {
+            best = Some((gap, a.clone(), history));
+        }
+    }
+    let (gap, account, history) = best.expect("a customer with history");
+    assert!(
+        gap > 150.0,
+        "the most isolated customer is only {gap:.0} m from another account"
+    );
+    (account, history)
+}
+
 #[tokio::test]
 async fn home_page_hydrates_and_draws_the_seeded_accounts_on_the_map() {
     let site = project_root().join("target/site");
@@ -207,7 +246,122 @@ async fn home_page_hydrates_and_draws_the_seeded_accounts_on_the_map() {
     std::fs::write(project_root().join("target/screenshots/home.png"), png)
         .expect("write screenshot");
 
-    // 4. A layer toggle hides the prospects on the map.
+    // 4. Territories and today's visits are drawn from the database.
+    let overlays = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const map = window.wilayahMap;
+             Promise.all(['territories', 'visits'].map(id => map.getSource(id).getData()))
+               .then(([t, v]) => done([t.features.length, v.features.length]))
+               .catch(e => done(String(e)));",
+            vec![],
+        )
+        .await
+        .expect("read the overlay sources");
+    let today = (app.state.app_context.today)();
+    let visits_today = app
+        .state
+        .store
+        .map_visits(&today)
+        .await
+        .expect("visits")
+        .len();
+    let summary = app
+        .state
+        .store
+        .dashboard_summary(&today)
+        .await
+        .expect("summary");
+    assert_eq!(
+        overlays,
+        json!([summary.territories, visits_today]),
+        "territories and visits on the map"
+    );
+
+    // 5. Clicking an account on the map opens its panel with its whole history.
+    let (account, history_len) = isolated_account_with_history(&app).await;
+    client
+        .execute(
+            "document.getElementById('map').removeAttribute('data-map-idle');
+             window.wilayahMap.jumpTo({center: [arguments[0], arguments[1]], zoom: 15});",
+            vec![json!(account.lon), json!(account.lat)],
+        )
+        .await
+        .expect("zoom to the account");
+    wait_for_js(
+        &client,
+        "the map's idle event after zooming",
+        "return document.querySelector('#map[data-map-idle=true]') !== null",
+    )
+    .await;
+    let at = client
+        .execute(
+            "const map = window.wilayahMap;
+             const rect = map.getCanvas().getBoundingClientRect();
+             const p = map.project([arguments[0], arguments[1]]);
+             return [rect.left + p.x, rect.top + p.y];",
+            vec![json!(account.lon), json!(account.lat)],
+        )
+        .await
+        .expect("project the account");
+    let (x, y) = (at[0].as_f64().unwrap(), at[1].as_f64().unwrap());
+    let click = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveTo {
+            duration: None,
+            x,
+            y,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    client
+        .perform_actions(click)
+        .await
+        .expect("click the account");
+    let name = wait_for_js(
+        &client,
+        "the customer panel",
+        "const h = document.querySelector('[data-testid=panel-name]'); return h && h.textContent;",
+    )
+    .await;
+    assert_eq!(
+        name,
+        json!(account.name),
+        "the panel shows the clicked account"
+    );
+    let entries = client
+        .find_all(Locator::Css("[data-testid=history-entry]"))
+        .await
+        .expect("history entries");
+    assert_eq!(
+        entries.len(),
+        history_len,
+        "the panel lists the account's whole (recent) history"
+    );
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(
+        project_root().join("target/screenshots/customer-panel.png"),
+        png,
+    )
+    .expect("write screenshot");
+    client
+        .find(Locator::Css("[data-testid='panel-close']"))
+        .await
+        .expect("close")
+        .click()
+        .await
+        .expect("click");
+    wait_for_js(
+        &client,
+        "the panel to close",
+        "return document.querySelector('[data-testid=customer-panel]') === null",
+    )
+    .await;
+
+    // 6. A layer toggle hides the prospects on the map.
     client
         .find(Locator::Css("[data-testid='toggle-prospect']"))
         .await

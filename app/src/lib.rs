@@ -14,7 +14,8 @@ use leptos_router::path;
 use wilayah_shared::domain::{AccountKind, DashboardSummary};
 
 use crate::i18n::{Msg, initial_locale, remember_locale, tr};
-use crate::map::{MapSettings, kind_colour};
+use crate::map::{MapSettings, Overlay, kind_colour};
+use wilayah_shared::account::AccountPanel;
 
 /// The HTML document around the app. MapLibre's UMD script is a classic script, so it has run
 /// before the hydration module starts and the global `maplibregl` is there for [`map`].
@@ -54,10 +55,39 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// Which overlays are shown; shared by the toggles (which double as the legend) and the map.
+#[derive(Clone, Copy)]
+struct Overlays {
+    customers: RwSignal<bool>,
+    prospects: RwSignal<bool>,
+    territories: RwSignal<bool>,
+    visits: RwSignal<bool>,
+}
+
+impl Overlays {
+    fn new() -> Self {
+        Overlays {
+            customers: RwSignal::new(true),
+            prospects: RwSignal::new(true),
+            territories: RwSignal::new(true),
+            visits: RwSignal::new(true),
+        }
+    }
+
+    fn signal(self, overlay: Overlay) -> RwSignal<bool> {
+        match overlay {
+            Overlay::Customers => self.customers,
+            Overlay::Prospects => self.prospects,
+            Overlay::Territories => self.territories,
+            Overlay::Visits => self.visits,
+        }
+    }
+}
+
 #[component]
 fn HomePage() -> impl IntoView {
-    let show_customers = RwSignal::new(true);
-    let show_prospects = RwSignal::new(true);
+    let overlays = Overlays::new();
+    let selected = RwSignal::new(None::<i64>);
     let settings = Resource::new(|| (), |_| api::get_map_settings());
 
     view! {
@@ -65,17 +95,20 @@ fn HomePage() -> impl IntoView {
             <Header />
             <aside class="sidebar">
                 <SummaryPanel />
-                <LayerToggles show_customers show_prospects />
+                <LayerToggles overlays />
             </aside>
             <main class="map-area">
                 <Suspense fallback=|| view! { <div class="map map-loading">{tr(Msg::Loading)}</div> }>
                     {move || Suspend::new(async move {
                         match settings.await {
-                            Ok(settings) => view! { <MapView settings show_customers show_prospects /> }.into_any(),
+                            Ok(settings) => view! { <MapView settings overlays selected /> }.into_any(),
                             Err(_) => view! { <p class="error">{tr(Msg::LoadFailed)}</p> }.into_any(),
                         }
                     })}
                 </Suspense>
+                <Show when=move || selected.get().is_some()>
+                    <CustomerPanel selected />
+                </Show>
             </main>
         </div>
     }
@@ -148,29 +181,33 @@ fn SummaryFigures(summary: DashboardSummary) -> impl IntoView {
     }
 }
 
-/// Layer switches double as the legend: each names a kind in its map colour.
+/// Layer switches double as the legend: each names an overlay in its map colour.
 #[component]
-fn LayerToggles(show_customers: RwSignal<bool>, show_prospects: RwSignal<bool>) -> impl IntoView {
-    let toggle = |kind: AccountKind, label: Msg, signal: RwSignal<bool>| {
+fn LayerToggles(overlays: Overlays) -> impl IntoView {
+    let toggle = |overlay: Overlay, label: Msg, key: &'static str, swatch: String| {
+        let signal = overlays.signal(overlay);
         view! {
             <label class="layer-toggle">
                 <input
                     type="checkbox"
-                    data-testid=format!("toggle-{}", kind.as_str())
+                    data-testid=format!("toggle-{key}")
                     checked=signal.get_untracked()
                     prop:checked=move || signal.get()
                     on:change=move |ev| signal.set(event_target_checked(&ev))
                 />
-                <span class="swatch" style=format!("background:{}", kind_colour(kind))></span>
+                <span class=format!("swatch swatch-{key}") style=swatch></span>
                 <span>{tr(label)}</span>
             </label>
         }
     };
+    let kind_swatch = |kind| format!("background:{}", kind_colour(kind));
     view! {
         <section class="panel layers">
             <h2>{tr(Msg::Layers)}</h2>
-            {toggle(AccountKind::Customer, Msg::Customers, show_customers)}
-            {toggle(AccountKind::Prospect, Msg::Prospects, show_prospects)}
+            {toggle(Overlay::Customers, Msg::Customers, "customer", kind_swatch(AccountKind::Customer))}
+            {toggle(Overlay::Prospects, Msg::Prospects, "prospect", kind_swatch(AccountKind::Prospect))}
+            {toggle(Overlay::Territories, Msg::Territories, "territories", "background:rgba(43,138,62,0.25);border-radius:3px".into())}
+            {toggle(Overlay::Visits, Msg::VisitsToday, "visits", "background:transparent;border:3px solid #495057".into())}
         </section>
     }
 }
@@ -178,8 +215,8 @@ fn LayerToggles(show_customers: RwSignal<bool>, show_prospects: RwSignal<bool>) 
 #[component]
 fn MapView(
     settings: MapSettings,
-    show_customers: RwSignal<bool>,
-    show_prospects: RwSignal<bool>,
+    overlays: Overlays,
+    selected: RwSignal<Option<i64>>,
 ) -> impl IntoView {
     let container = NodeRef::<leptos::html::Div>::new();
     let locale = i18n::use_locale();
@@ -187,10 +224,6 @@ fn MapView(
     #[cfg(feature = "hydrate")]
     {
         let handle = StoredValue::new_local(None::<map::MapHandle>);
-        let visible = move |kind: AccountKind| match kind {
-            AccountKind::Customer => show_customers.get_untracked(),
-            AccountKind::Prospect => show_prospects.get_untracked(),
-        };
         Effect::new(move |_| {
             let Some(element) = container.get() else {
                 return;
@@ -199,21 +232,24 @@ fn MapView(
                 return;
             }
             let attribution = Msg::BasemapAttribution.text(locale.get_untracked());
-            let created = map::MapHandle::create(&element, &settings, attribution, visible);
+            let visible = move |overlay: Overlay| overlays.signal(overlay).get_untracked();
+            let select = move |id: i64| selected.set(Some(id));
+            let created = map::MapHandle::create(&element, &settings, attribution, visible, select);
             handle.set_value(Some(created));
         });
-        Effect::new(move |_| {
-            let (customers, prospects) = (show_customers.get(), show_prospects.get());
-            handle.with_value(|h| {
-                if let Some(h) = h {
-                    h.set_visible(AccountKind::Customer, customers);
-                    h.set_visible(AccountKind::Prospect, prospects);
-                }
+        for overlay in Overlay::ALL {
+            Effect::new(move |_| {
+                let shown = overlays.signal(overlay).get();
+                handle.with_value(|h| {
+                    if let Some(h) = h {
+                        h.set_visible(overlay, shown);
+                    }
+                });
             });
-        });
+        }
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (settings, show_customers, show_prospects);
+    let _ = (settings, overlays, selected);
 
     view! {
         <div
@@ -226,12 +262,153 @@ fn MapView(
     }
 }
 
+/// Rupiah with Indonesian digit grouping: `Rp 12.345.678`.
+pub fn format_money(minor: i64, currency: &str) -> String {
+    let digits = minor.unsigned_abs().to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push('.');
+        }
+        grouped.push(c);
+    }
+    let sign = if minor < 0 { "-" } else { "" };
+    match currency {
+        "IDR" => format!("{sign}Rp {grouped}"),
+        other => format!("{sign}{other} {grouped}"),
+    }
+}
+
+/// The selected account: who it is, who owns it, what is open with it, and its history.
+#[component]
+fn CustomerPanel(selected: RwSignal<Option<i64>>) -> impl IntoView {
+    let panel = Resource::new(
+        move || selected.get(),
+        |id| async move {
+            match id {
+                Some(id) => api::get_account_panel(id).await,
+                None => Ok(None),
+            }
+        },
+    );
+    view! {
+        <aside class="customer-panel" data-testid="customer-panel">
+            <button class="panel-close" data-testid="panel-close" on:click=move |_| selected.set(None)>
+                {tr(Msg::Close)}
+            </button>
+            <Suspense fallback=|| view! { <p>{tr(Msg::Loading)}</p> }>
+                {move || Suspend::new(async move {
+                    match panel.await {
+                        Ok(Some(p)) => view! { <PanelBody panel=p /> }.into_any(),
+                        Ok(None) => view! { <p>{tr(Msg::AccountMissing)}</p> }.into_any(),
+                        Err(_) => view! { <p class="error">{tr(Msg::LoadFailed)}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </aside>
+    }
+}
+
+fn or_nothing(items: Vec<AnyView>) -> AnyView {
+    if items.is_empty() {
+        view! { <li class="muted">{tr(Msg::Nothing)}</li> }.into_any()
+    } else {
+        items.into_any()
+    }
+}
+
+#[component]
+fn PanelBody(panel: AccountPanel) -> impl IntoView {
+    let a = panel.account;
+    let kind = if a.kind == AccountKind::Customer {
+        Msg::Customer
+    } else {
+        Msg::Prospect
+    };
+    let contacts = panel
+        .contacts
+        .into_iter()
+        .map(|c| {
+            let detail = [c.title, c.phone, c.email]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · ");
+            view! { <li><strong>{c.name}</strong> " " <span class="muted">{detail}</span></li> }
+                .into_any()
+        })
+        .collect();
+    let deals = panel
+        .open_deals
+        .into_iter()
+        .map(|d| view! { <li>{d.title} " · " {d.stage} " · " {format_money(d.value_minor, &d.currency)}</li> }.into_any())
+        .collect();
+    let cases = panel
+        .open_cases
+        .into_iter()
+        .map(|c| view! { <li>{c.subject} " · " {c.status} " · " {c.priority}</li> }.into_any())
+        .collect();
+    let last_visit = panel
+        .last_visit
+        .map(|v| format!("{} · {}", v.window_start.format("%Y-%m-%d"), v.status));
+    let history = panel
+        .history
+        .into_iter()
+        .map(|e| {
+            view! {
+                <li class="timeline-entry" data-testid="history-entry">
+                    <span class="when">{e.at.format("%Y-%m-%d").to_string()}</span>
+                    <span class=format!("tag tag-{}", e.kind)>{e.label}</span>
+                    <span>{e.title}</span>
+                </li>
+            }
+            .into_any()
+        })
+        .collect();
+    view! {
+        <header class="panel-head">
+            <h2 data-testid="panel-name">{a.name}</h2>
+            <p class="muted">{tr(kind)} " · " {a.status.as_str()} {a.segment.map(|s| format!(" · {s}"))}</p>
+            <p>{a.address}</p>
+        </header>
+        <dl class="facts">
+            <dt>{tr(Msg::Owner)}</dt>
+            <dd>{panel.owner_name.unwrap_or_else(|| "—".into())}</dd>
+            <dt>{tr(Msg::Territories)}</dt>
+            <dd>{panel.territory_name.unwrap_or_else(|| "—".into())}</dd>
+            <dt>{tr(Msg::Revenue)}</dt>
+            <dd>{format_money(a.revenue_minor, &a.currency)}</dd>
+            <dt>{tr(Msg::CostToServe)}</dt>
+            <dd>{format_money(a.cost_to_serve_minor, &a.currency)}</dd>
+            <dt>{tr(Msg::LastVisit)}</dt>
+            <dd>{last_visit.unwrap_or_else(|| "—".into())}</dd>
+        </dl>
+        <h3>{tr(Msg::Contacts)}</h3>
+        <ul>{or_nothing(contacts)}</ul>
+        <h3>{tr(Msg::OpenDeals)}</h3>
+        <ul>{or_nothing(deals)}</ul>
+        <h3>{tr(Msg::OpenCases)}</h3>
+        <ul>{or_nothing(cases)}</ul>
+        <h3>{tr(Msg::History)}</h3>
+        <ul class="timeline" data-testid="history">{or_nothing(history)}</ul>
+    }
+}
+
 /// Keeps `Locale` reachable for tests and other crates without going through the module path.
 pub use i18n::Locale as UiLocale;
 
 #[cfg(test)]
 mod tests {
     use crate::i18n::Locale;
+
+    #[test]
+    fn money_is_grouped_the_indonesian_way() {
+        assert_eq!(super::format_money(0, "IDR"), "Rp 0");
+        assert_eq!(super::format_money(999, "IDR"), "Rp 999");
+        assert_eq!(super::format_money(1_000, "IDR"), "Rp 1.000");
+        assert_eq!(super::format_money(12_345_678, "IDR"), "Rp 12.345.678");
+        assert_eq!(super::format_money(-5_000, "USD"), "-USD 5.000");
+    }
 
     #[test]
     fn locale_switch_alternates() {

@@ -28,6 +28,32 @@ pub fn kind_colour(kind: AccountKind) -> &'static str {
     }
 }
 
+/// Distinct colours for reps' territories, picked by rep id so a rep keeps their colour.
+const REP_PALETTE: [&str; 10] = [
+    "#2b8a3e", "#5f3dc4", "#c2255c", "#1971c2", "#e67700", "#0c8599", "#862e9c", "#5c940d",
+    "#a61e4d", "#364fc7",
+];
+
+/// The colour of a rep's territory; grey for territories nobody owns.
+pub fn rep_colour(owner_id: Option<i64>) -> &'static str {
+    match owner_id {
+        Some(id) => REP_PALETTE[id.rem_euclid(REP_PALETTE.len() as i64) as usize],
+        None => "#868e96",
+    }
+}
+
+/// Visit marker colours by status.
+pub const VISIT_STATUS_COLOURS: [(&str, &str); 5] = [
+    ("scheduled", "#495057"),
+    ("en_route", "#f59f00"),
+    ("on_site", "#1c7ed6"),
+    ("done", "#2f9e44"),
+    ("missed", "#e03131"),
+];
+
+pub const TERRITORIES_URL: &str = "/api/v1/map/territories.geojson";
+pub const VISITS_URL: &str = "/api/v1/map/visits.geojson";
+
 pub const BASEMAP_URL: &str = "/basemap/countries.geojson";
 
 /// The GeoJSON endpoint of one account kind (see the server's map API).
@@ -91,7 +117,7 @@ pub fn accounts_source(kind: AccountKind) -> Value {
 /// Two layers per kind: clusters sized by how many accounts they hold, and single points.
 pub fn accounts_layers(kind: AccountKind, visible: bool) -> [Value; 2] {
     let colour = kind_colour(kind);
-    let visibility = if visible { "visible" } else { "none" };
+    let visibility = visibility(visible);
     [
         json!({
             "id": cluster_layer_id(kind), "type": "circle", "source": source_id(kind),
@@ -115,6 +141,78 @@ pub fn accounts_layers(kind: AccountKind, visible: bool) -> [Value; 2] {
     ]
 }
 
+/// The layer groups a user can switch on and off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlay {
+    Customers,
+    Prospects,
+    Territories,
+    Visits,
+}
+
+impl Overlay {
+    pub const ALL: [Overlay; 4] = [
+        Overlay::Territories,
+        Overlay::Customers,
+        Overlay::Prospects,
+        Overlay::Visits,
+    ];
+
+    /// The MapLibre layers that make up this overlay.
+    pub fn layer_ids(self) -> Vec<String> {
+        match self {
+            Overlay::Customers => vec![
+                cluster_layer_id(AccountKind::Customer),
+                point_layer_id(AccountKind::Customer),
+            ],
+            Overlay::Prospects => vec![
+                cluster_layer_id(AccountKind::Prospect),
+                point_layer_id(AccountKind::Prospect),
+            ],
+            Overlay::Territories => vec!["territories-fill".into(), "territories-outline".into()],
+            Overlay::Visits => vec!["visits".into()],
+        }
+    }
+}
+
+fn visibility(visible: bool) -> &'static str {
+    if visible { "visible" } else { "none" }
+}
+
+/// Territories filled in their rep's colour, with a stronger outline.
+pub fn territory_layers(visible: bool) -> [Value; 2] {
+    [
+        json!({
+            "id": "territories-fill", "type": "fill", "source": "territories",
+            "layout": { "visibility": visibility(visible) },
+            "paint": { "fill-color": ["get", "colour"], "fill-opacity": 0.16 },
+        }),
+        json!({
+            "id": "territories-outline", "type": "line", "source": "territories",
+            "layout": { "visibility": visibility(visible) },
+            "paint": { "line-color": ["get", "colour"], "line-width": 1.5, "line-opacity": 0.8 },
+        }),
+    ]
+}
+
+/// Today's visits: a ring around the account, coloured by the visit's status.
+pub fn visit_layer(visible: bool) -> Value {
+    let mut colour = vec![json!("match"), json!(["get", "status"])];
+    for (status, hex) in VISIT_STATUS_COLOURS {
+        colour.push(json!(status));
+        colour.push(json!(hex));
+    }
+    colour.push(json!("#495057"));
+    json!({
+        "id": "visits", "type": "circle", "source": "visits",
+        "layout": { "visibility": visibility(visible) },
+        "paint": {
+            "circle-radius": 10, "circle-color": "rgba(0,0,0,0)",
+            "circle-stroke-width": 3, "circle-stroke-color": colour,
+        },
+    })
+}
+
 #[cfg(feature = "hydrate")]
 pub use browser::MapHandle;
 
@@ -135,6 +233,10 @@ mod browser {
         #[wasm_bindgen(method)]
         fn on(this: &JsMap, event: &str, listener: &js_sys::Function);
 
+        /// A listener for events on one layer's features.
+        #[wasm_bindgen(method, js_name = on)]
+        fn on_layer(this: &JsMap, event: &str, layer: &str, listener: &js_sys::Function);
+
         #[wasm_bindgen(method, js_name = addSource)]
         fn add_source(this: &JsMap, id: &str, source: &JsValue);
 
@@ -146,10 +248,29 @@ mod browser {
 
         #[wasm_bindgen(method, js_name = setLayoutProperty)]
         fn set_layout_property(this: &JsMap, layer: &str, name: &str, value: &JsValue);
+
+        #[wasm_bindgen(method, js_name = getZoom)]
+        fn get_zoom(this: &JsMap) -> f64;
+
+        #[wasm_bindgen(method, js_name = easeTo)]
+        fn ease_to(this: &JsMap, options: &JsValue);
+
+        #[wasm_bindgen(method, js_name = getCanvas)]
+        fn get_canvas(this: &JsMap) -> web_sys::HtmlElement;
     }
 
     fn to_js(value: &Value) -> JsValue {
         js_sys::JSON::parse(&value.to_string()).expect("serde_json output is valid JSON")
+    }
+
+    /// `event.features[0].properties[name]` of a layer event, if it is a number.
+    fn feature_number(event: &JsValue, name: &str) -> Option<f64> {
+        let features = js_sys::Reflect::get(event, &"features".into()).ok()?;
+        let first = js_sys::Reflect::get(&features, &0.into()).ok()?;
+        let properties = js_sys::Reflect::get(&first, &"properties".into()).ok()?;
+        js_sys::Reflect::get(&properties, &name.into())
+            .ok()?
+            .as_f64()
     }
 
     /// A live map on the page. It lives as long as the page, so its event closures are leaked
@@ -160,13 +281,15 @@ mod browser {
     }
 
     impl MapHandle {
-        /// Creates the map in `container`. `layer_visible` is asked, once the style has loaded,
-        /// whether each kind's layers start visible (the user may have toggled them meanwhile).
+        /// Creates the map in `container`. Once the style has loaded, `visible` is asked which
+        /// overlays start shown (the user may have toggled them meanwhile); `on_select` gets the
+        /// id of an account the user clicks.
         pub fn create(
             container: &web_sys::HtmlElement,
             settings: &MapSettings,
             basemap_attribution: &str,
-            layer_visible: impl Fn(AccountKind) -> bool + 'static,
+            visible: impl Fn(Overlay) -> bool + 'static,
+            on_select: impl Fn(i64) + 'static,
         ) -> Self {
             let options = json!({
                 "style": base_style(settings, basemap_attribution),
@@ -182,16 +305,82 @@ mod browser {
             let on_load = {
                 let map = map.clone();
                 Closure::<dyn FnMut()>::new(move || {
+                    map.add_source(
+                        "territories",
+                        &to_js(&json!({ "type": "geojson", "data": TERRITORIES_URL })),
+                    );
+                    for layer in territory_layers(visible(Overlay::Territories)) {
+                        map.add_layer(&to_js(&layer));
+                    }
                     for kind in AccountKind::ALL.iter().copied() {
+                        let overlay = if kind == AccountKind::Customer {
+                            Overlay::Customers
+                        } else {
+                            Overlay::Prospects
+                        };
                         map.add_source(source_id(kind), &to_js(&accounts_source(kind)));
-                        for layer in accounts_layers(kind, layer_visible(kind)) {
+                        for layer in accounts_layers(kind, visible(overlay)) {
                             map.add_layer(&to_js(&layer));
                         }
                     }
+                    map.add_source(
+                        "visits",
+                        &to_js(&json!({ "type": "geojson", "data": VISITS_URL })),
+                    );
+                    map.add_layer(&to_js(&visit_layer(visible(Overlay::Visits))));
                 })
             };
             map.on("load", on_load.as_ref().unchecked_ref());
             on_load.forget();
+
+            let on_select = std::rc::Rc::new(on_select);
+            for kind in AccountKind::ALL.iter().copied() {
+                let select = on_select.clone();
+                let on_point = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+                    if let Some(id) = feature_number(&event, "id") {
+                        select(id as i64);
+                    }
+                });
+                map.on_layer(
+                    "click",
+                    &point_layer_id(kind),
+                    on_point.as_ref().unchecked_ref(),
+                );
+                on_point.forget();
+
+                // A click on a cluster zooms in towards it.
+                let zoom_map = map.clone();
+                let on_cluster = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+                    let Ok(centre) = js_sys::Reflect::get(&event, &"lngLat".into()) else {
+                        return;
+                    };
+                    let options =
+                        to_js(&json!({ "zoom": zoom_map.get_zoom() + 2.0, "duration": 400 }));
+                    let _ = js_sys::Reflect::set(&options, &"center".into(), &centre);
+                    zoom_map.ease_to(&options);
+                });
+                map.on_layer(
+                    "click",
+                    &cluster_layer_id(kind),
+                    on_cluster.as_ref().unchecked_ref(),
+                );
+                on_cluster.forget();
+
+                // A pointer cursor over what can be clicked.
+                for layer in [point_layer_id(kind), cluster_layer_id(kind)] {
+                    for (event, cursor) in [("mouseenter", "pointer"), ("mouseleave", "")] {
+                        let canvas_map = map.clone();
+                        let set_cursor = Closure::<dyn FnMut()>::new(move || {
+                            let _ = canvas_map
+                                .get_canvas()
+                                .style()
+                                .set_property("cursor", cursor);
+                        });
+                        map.on_layer(event, &layer, set_cursor.as_ref().unchecked_ref());
+                        set_cursor.forget();
+                    }
+                }
+            }
 
             // Tests and humans can tell the map has drawn everything: MapLibre's `idle` event.
             let on_idle = {
@@ -210,11 +399,11 @@ mod browser {
             Self { map }
         }
 
-        /// Shows or hides one kind's layers; a no-op until the layers exist (they are created
-        /// with the then-current visibility on load).
-        pub fn set_visible(&self, kind: AccountKind, visible: bool) {
-            let value = JsValue::from_str(if visible { "visible" } else { "none" });
-            for layer in [cluster_layer_id(kind), point_layer_id(kind)] {
+        /// Shows or hides an overlay; a no-op until its layers exist (they are created with the
+        /// then-current visibility on load).
+        pub fn set_visible(&self, overlay: Overlay, visible: bool) {
+            let value = JsValue::from_str(visibility(visible));
+            for layer in overlay.layer_ids() {
                 if !self.map.get_layer(&layer).is_undefined() {
                     self.map.set_layout_property(&layer, "visibility", &value);
                 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use wilayah_shared::account::{Account, AccountQuery, Page, ValidAccount};
+use wilayah_shared::account::{Account, AccountPanel, AccountQuery, MapVisit, Page, ValidAccount};
 use wilayah_shared::domain::{AccountKind, DashboardSummary, MapAccount};
 
 use crate::map::MapSettings;
@@ -67,6 +67,13 @@ pub trait Store: Send + Sync + 'static {
         id: i64,
         expected_version: Option<i64>,
     ) -> Result<(), StoreError>;
+
+    /// The customer panel: the account with its contacts, open deals and cases, last visit and
+    /// recent history.
+    async fn account_panel(&self, id: i64) -> Result<AccountPanel, StoreError>;
+
+    /// Visits whose window starts in `range`, with their account's position, for the map.
+    async fn map_visits(&self, range: &UtcRange) -> Result<Vec<MapVisit>, StoreError>;
 
     /// A territory's geometry as stored (GeoJSON text).
     async fn territory_geometry(&self, id: i64) -> Result<String, StoreError>;

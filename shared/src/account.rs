@@ -634,3 +634,77 @@ mod documentation_tests {
         assert_eq!(actual, documented);
     }
 }
+
+/// One line of an account's timeline (`GET /accounts/{id}/history`, the customer panel).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    /// `activity`, `visit`, `case` or `opportunity`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// Kind of activity, visit status, case status or deal stage.
+    pub label: String,
+    pub title: String,
+    pub detail: Option<String>,
+}
+
+/// Everything the customer panel shows about one account, in one round trip.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountPanel {
+    pub account: Account,
+    pub owner_name: Option<String>,
+    pub territory_name: Option<String>,
+    pub contacts: Vec<PanelContact>,
+    /// Deals not yet won or lost.
+    pub open_deals: Vec<PanelDeal>,
+    /// Cases not yet resolved or closed.
+    pub open_cases: Vec<PanelCase>,
+    pub last_visit: Option<PanelVisit>,
+    /// Newest first, at most [`PANEL_HISTORY`] lines.
+    pub history: Vec<TimelineEntry>,
+}
+
+pub const PANEL_HISTORY: u32 = 50;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PanelContact {
+    pub name: String,
+    pub title: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PanelDeal {
+    pub title: String,
+    pub stage: String,
+    pub value_minor: i64,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PanelCase {
+    pub subject: String,
+    pub status: String,
+    pub priority: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PanelVisit {
+    pub window_start: DateTime<Utc>,
+    pub status: String,
+}
+
+/// A field visit as the map draws it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapVisit {
+    pub id: i64,
+    pub account_id: i64,
+    pub account_name: String,
+    pub technician_id: Option<i64>,
+    pub lon: f64,
+    pub lat: f64,
+    pub status: String,
+    pub window_start: DateTime<Utc>,
+}

@@ -9,6 +9,11 @@ use serde_json::{Map, Value};
 use sqlx::types::Json;
 use sqlx::{Postgres, QueryBuilder, Row, Sqlite};
 use wilayah_app::store::StoreError;
+use wilayah_app::store::{Store, UtcRange};
+use wilayah_shared::account::{
+    AccountPanel, MapVisit, PANEL_HISTORY, PanelCase, PanelContact, PanelDeal, PanelVisit,
+    TimelineEntry,
+};
 use wilayah_shared::resource::{Field, FieldType, ResourceSpec, SqlValue, Validated};
 
 use super::store::{SqlStore, db_error};
@@ -31,9 +36,9 @@ pub struct RecordPage {
     pub offset: u64,
 }
 
-/// One line of an account's history: what it was, when, and a short description.
+/// One line of an account's history, as the union query returns it.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
-pub struct TimelineEntry {
+struct TimelineRow {
     /// `activity`, `visit`, `case` or `opportunity`.
     pub r#type: String,
     pub id: i64,
@@ -306,13 +311,105 @@ macro_rules! impl_resource_store {
             }
 
             async fn account_history(&self, account_id: i64, limit: u32, offset: u64) -> Result<Vec<TimelineEntry>, StoreError> {
-                sqlx::query_as(HISTORY_SQL)
+                let rows: Vec<TimelineRow> = sqlx::query_as(HISTORY_SQL)
                     .bind(account_id)
                     .bind(i64::from(limit))
                     .bind(i64::try_from(offset).unwrap_or(i64::MAX))
                     .fetch_all(&self.pool)
                     .await
-                    .map_err(db_error)
+                    .map_err(db_error)?;
+                Ok(rows
+                    .into_iter()
+                    .map(|r| TimelineEntry { kind: r.r#type, id: r.id, at: r.at, label: r.label, title: r.title, detail: r.detail })
+                    .collect())
+            }
+        }
+
+        impl SqlStore<$db> {
+            /// The customer panel, read in one go (see `Store::account_panel`).
+            pub(crate) async fn read_account_panel(&self, id: i64) -> Result<AccountPanel, StoreError> {
+                let account = self.get_account(id).await?;
+                let (owner_name,): (Option<String>,) = sqlx::query_as("SELECT (SELECT name FROM staff WHERE id = $1)")
+                    .bind(account.owner_id)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(db_error)?;
+                let (territory_name,): (Option<String>,) =
+                    sqlx::query_as("SELECT (SELECT name FROM territories WHERE id = $1)")
+                        .bind(account.territory_id)
+                        .fetch_one(&self.pool)
+                        .await
+                        .map_err(db_error)?;
+                let contacts = sqlx::query_as::<_, (String, Option<String>, Option<String>, Option<String>)>(
+                    "SELECT name, title, email, phone FROM contacts WHERE account_id = $1 ORDER BY id",
+                )
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error)?
+                .into_iter()
+                .map(|(name, title, email, phone)| PanelContact { name, title, email, phone })
+                .collect();
+                let open_deals = sqlx::query_as::<_, (String, String, i64, String)>(
+                    "SELECT title, stage, value_minor, currency FROM opportunities
+                     WHERE account_id = $1 AND stage NOT IN ('won', 'lost') ORDER BY value_minor DESC, id",
+                )
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error)?
+                .into_iter()
+                .map(|(title, stage, value_minor, currency)| PanelDeal { title, stage, value_minor, currency })
+                .collect();
+                let open_cases = sqlx::query_as::<_, (String, String, String)>(
+                    "SELECT subject, status, priority FROM cases
+                     WHERE account_id = $1 AND status NOT IN ('resolved', 'closed') ORDER BY id DESC",
+                )
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error)?
+                .into_iter()
+                .map(|(subject, status, priority)| PanelCase { subject, status, priority })
+                .collect();
+                let last_visit = sqlx::query_as::<_, (DateTime<Utc>, String)>(
+                    "SELECT window_start, status FROM visits
+                     WHERE account_id = $1 AND window_start <= $2 ORDER BY window_start DESC LIMIT 1",
+                )
+                .bind(id)
+                .bind(Utc::now())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?
+                .map(|(window_start, status)| PanelVisit { window_start, status });
+                let history = self.account_history(id, PANEL_HISTORY, 0).await?;
+                Ok(AccountPanel { account, owner_name, territory_name, contacts, open_deals, open_cases, last_visit, history })
+            }
+
+            pub(crate) async fn read_map_visits(&self, range: &UtcRange) -> Result<Vec<MapVisit>, StoreError> {
+                let rows = sqlx::query_as::<_, (i64, i64, String, Option<i64>, f64, f64, String, DateTime<Utc>)>(
+                    "SELECT v.id, v.account_id, a.name, v.technician_id, a.lon, a.lat, v.status, v.window_start
+                     FROM visits v JOIN accounts a ON a.id = v.account_id
+                     WHERE v.window_start >= $1 AND v.window_start < $2 ORDER BY v.window_start, v.id",
+                )
+                .bind(range.from)
+                .bind(range.to)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error)?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, account_id, account_name, technician_id, lon, lat, status, window_start)| MapVisit {
+                        id,
+                        account_id,
+                        account_name,
+                        technician_id,
+                        lon,
+                        lat,
+                        status,
+                        window_start,
+                    })
+                    .collect())
             }
         }
     };

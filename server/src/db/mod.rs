@@ -13,7 +13,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Postgres, SqlSafeStr, Sqlite};
 
-pub use generic::{RecordPage, ResourceQuery, ResourceStore, TimelineEntry};
+pub use generic::{RecordPage, ResourceQuery, ResourceStore};
 pub use store::{ServerStore, SqlStore};
 pub use transfer::{ImportError, TransferStore, WriteProgress};
 

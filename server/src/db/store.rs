@@ -8,7 +8,9 @@ use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 use sqlx::{Pool, Postgres, QueryBuilder, Sqlite};
 use wilayah_app::store::{Store, StoreError, UtcRange};
-use wilayah_shared::account::{Account, AccountQuery, AccountSort, Page, ValidAccount};
+use wilayah_shared::account::{
+    Account, AccountPanel, AccountQuery, AccountSort, MapVisit, Page, ValidAccount,
+};
 use wilayah_shared::domain::{AccountKind, DashboardSummary, MapAccount};
 
 use crate::db::transfer::TransferStore;
@@ -426,6 +428,14 @@ macro_rules! impl_store {
                         Err(self.missing_or_conflict(id).await)
                     }
                 }
+            }
+
+            async fn account_panel(&self, id: i64) -> Result<AccountPanel, StoreError> {
+                self.read_account_panel(id).await
+            }
+
+            async fn map_visits(&self, range: &UtcRange) -> Result<Vec<MapVisit>, StoreError> {
+                self.read_map_visits(range).await
             }
 
             async fn territory_geometry(&self, id: i64) -> Result<String, StoreError> {

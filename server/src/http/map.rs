@@ -6,8 +6,18 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use wilayah_shared::domain::{AccountKind, MapAccount};
 
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use wilayah_app::map::rep_colour;
+use wilayah_app::store::UtcRange;
+use wilayah_shared::account::MAX_PAGE_SIZE;
+use wilayah_shared::resources::{STAFF, TERRITORIES};
+
 use super::error::ApiError;
+use super::extract::ApiQuery;
 use crate::AppState;
+use crate::db::ResourceQuery;
 
 #[derive(Debug, Deserialize)]
 pub struct AccountsQuery {
@@ -46,4 +56,87 @@ fn feature_collection(accounts: &[MapAccount]) -> Value {
         })
         .collect();
     json!({ "type": "FeatureCollection", "features": features })
+}
+
+/// `GET /api/v1/map/territories.geojson`: territories as filled areas, each with its rep's name
+/// and the colour the map and legend use for that rep.
+pub async fn territories_geojson(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let all = || ResourceQuery {
+        filters: vec![],
+        sort: ("id", false),
+        limit: MAX_PAGE_SIZE,
+        offset: 0,
+    };
+    let territories = state.store.list_records(&TERRITORIES, &all()).await?;
+    let staff = state.store.list_records(&STAFF, &all()).await?;
+    let names: HashMap<i64, &str> = staff
+        .items
+        .iter()
+        .filter_map(|s| Some((s.get("id")?.as_i64()?, s.get("name")?.as_str()?)))
+        .collect();
+    let features: Vec<Value> = territories
+        .items
+        .iter()
+        .map(|t| {
+            let owner = t.get("owner_id").and_then(Value::as_i64);
+            json!({
+                "type": "Feature",
+                "id": t["id"],
+                "geometry": t["geometry"],
+                "properties": {
+                    "id": t["id"], "name": t["name"], "owner_id": owner,
+                    "owner_name": owner.and_then(|o| names.get(&o).copied()),
+                    "colour": rep_colour(owner),
+                },
+            })
+        })
+        .collect();
+    Ok(Json(
+        json!({ "type": "FeatureCollection", "features": features }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VisitsQuery {
+    /// Calendar day (UTC), default today.
+    date: Option<String>,
+}
+
+/// `GET /api/v1/map/visits.geojson[?date=YYYY-MM-DD]`: the day's field visits at their accounts.
+pub async fn visits_geojson(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<VisitsQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let range = match query.date.as_deref() {
+        None => (state.app_context.today)(),
+        Some(text) => {
+            let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+                ApiError::bad_field("date", format!("{text:?} is not a date like 2026-11-23"))
+            })?;
+            let from = day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
+            UtcRange {
+                from,
+                to: from + chrono::Duration::days(1),
+            }
+        }
+    };
+    let visits = state.store.map_visits(&range).await?;
+    let features: Vec<Value> = visits
+        .iter()
+        .map(|v| {
+            json!({
+                "type": "Feature",
+                "id": v.id,
+                "geometry": { "type": "Point", "coordinates": [v.lon, v.lat] },
+                "properties": {
+                    "id": v.id, "account_id": v.account_id, "account_name": v.account_name,
+                    "technician_id": v.technician_id, "status": v.status, "window_start": v.window_start,
+                },
+            })
+        })
+        .collect();
+    Ok(Json(
+        json!({ "type": "FeatureCollection", "features": features }),
+    ))
 }

@@ -31,6 +31,8 @@ fn api_router() -> Router<AppState> {
     generic
         .route("/openapi.json", get(openapi::openapi_json))
         .route("/map/accounts.geojson", get(map::accounts_geojson))
+        .route("/map/territories.geojson", get(map::territories_geojson))
+        .route("/map/visits.geojson", get(map::visits_geojson))
         .route("/accounts", get(accounts::list).post(accounts::create))
         .route("/accounts/nearby", get(accounts::nearby))
         .route(

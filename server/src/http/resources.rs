@@ -17,7 +17,8 @@ use wilayah_shared::resources::STAFF;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
 use crate::AppState;
-use crate::db::{RecordPage, ResourceQuery, TimelineEntry};
+use crate::db::{RecordPage, ResourceQuery};
+use wilayah_shared::account::TimelineEntry;
 
 /// Routes for one resource: list and create on the collection, read, patch and delete on items.
 pub fn router(spec: &'static ResourceSpec) -> Router<AppState> {
