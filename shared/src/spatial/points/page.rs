@@ -44,6 +44,12 @@ impl Page {
         }
     }
 
+    /// The longest side of the box.
+    pub(super) fn extent(&self) -> f32 {
+        let (lo, hi) = (self.envelope.lower(), self.envelope.upper());
+        (0..3).map(|i| hi[i] - lo[i]).fold(0.0, f32::max)
+    }
+
     /// Removes the entry at `i` in place; the envelope stays (a valid, looser bound).
     pub(super) fn remove_at(&mut self, i: usize) -> Entry {
         let mut v = std::mem::take(&mut self.entries).into_vec();
