@@ -608,10 +608,66 @@ fn candidate_bound(kth: f32) -> f32 {
     (c * c) as f32
 }
 
-fn by_distance_then_id(a: &Hit, b: &Hit) -> Ordering {
-    a.distance_m
-        .total_cmp(&b.distance_m)
-        .then(a.point.id.cmp(&b.point.id))
+/// Sorts hits by (distance, id). Distances are never negative, so their bits sort as the
+/// numbers do (`+ 0.0` turns a −0 into +0); integer keys sort faster than `total_cmp`.
+fn sort_by_distance_then_id(hits: &mut [Hit]) {
+    hits.sort_unstable_by_key(|h| ((h.distance_m + 0.0).to_bits(), h.point.id));
+}
+
+/// The k smallest squared f32 chords offered so far, as bits (the same order for non-negative
+/// f32): a sorted array on the stack for the usual small k, a heap past that.
+enum KBest {
+    Sorted([u32; 32], usize, usize),
+    Heap(BinaryHeap<u32>, usize),
+}
+
+impl KBest {
+    fn new(k: usize) -> Self {
+        debug_assert!(k > 0);
+        if k <= 32 {
+            Self::Sorted([0; 32], 0, k)
+        } else {
+            Self::Heap(BinaryHeap::with_capacity(k + 1), k)
+        }
+    }
+
+    /// Offers a chord; returns the k-th smallest when k have been offered and it has changed.
+    #[inline]
+    fn offer(&mut self, d2: f32) -> Option<f32> {
+        let bits = d2.to_bits();
+        match self {
+            Self::Sorted(v, len, k) => {
+                if *len == *k {
+                    if bits >= v[*k - 1] {
+                        return None;
+                    }
+                } else {
+                    *len += 1;
+                }
+                let mut i = *len - 1;
+                while i > 0 && v[i - 1] > bits {
+                    v[i] = v[i - 1];
+                    i -= 1;
+                }
+                v[i] = bits;
+                (*len == *k).then(|| f32::from_bits(v[*k - 1]))
+            }
+            Self::Heap(h, k) => {
+                if h.len() == *k {
+                    if bits >= *h.peek()? {
+                        return None;
+                    }
+                    h.pop();
+                }
+                h.push(bits);
+                if h.len() == *k {
+                    h.peek().map(|&b| f32::from_bits(b))
+                } else {
+                    None
+                }
+            }
+        }
+    }
 }
 
 fn check_distance(d: f64) -> Result<(), SpatialError> {
@@ -855,11 +911,10 @@ impl PointIndex {
             return Vec::new();
         }
         let q = query_vector(centre);
-        // The k smallest squared f32 chords so far, as bits (same order for non-negative f32).
-        let mut kth: BinaryHeap<u32> = BinaryHeap::with_capacity(k + 1);
+        let mut best = KBest::new(k);
         // No bound yet; `f32::MAX` rather than ∞ so that empty boxes (at ∞) are never queued.
         let mut limit = f32::MAX;
-        let mut candidates: Vec<(f32, &'a Entry)> = Vec::with_capacity(2 * k + 16);
+        let mut candidates: Vec<(f32, &'a Entry)> = Vec::with_capacity(2 * k + 48);
         let everything = filter.matches_everything();
         let mut scan = |page: &'a Page, limit: &mut f32| {
             for e in page.entries.iter() {
@@ -868,16 +923,8 @@ impl PointIndex {
                     continue;
                 }
                 candidates.push((d2, e));
-                if kth.len() < k {
-                    kth.push(d2.to_bits());
-                } else if d2.to_bits() < *kth.peek().expect("k > 0 chords") {
-                    kth.pop();
-                    kth.push(d2.to_bits());
-                } else {
-                    continue;
-                }
-                if kth.len() == k {
-                    *limit = candidate_bound(f32::from_bits(*kth.peek().expect("k > 0 chords")));
+                if let Some(kth) = best.offer(d2) {
+                    *limit = candidate_bound(kth);
                 }
             }
         };
@@ -897,7 +944,7 @@ impl PointIndex {
                 }
             })
             .collect();
-        hits.sort_unstable_by(by_distance_then_id);
+        sort_by_distance_then_id(&mut hits);
         hits.truncate(k);
         hits
     }
@@ -919,7 +966,7 @@ impl PointIndex {
         let chord = (chord_for_distance_m(radius_m) + CHORD_SLACK) * (1.0 + CHORD_SLACK);
         let r2 = (chord * chord) as f32;
         let from = HaversineFrom::new(centre);
-        let mut hits = Vec::new();
+        let mut hits = Vec::with_capacity(64);
         let mut visit = |page: &Page| {
             for e in page.entries.iter() {
                 if e.d2(&q) > r2 {
@@ -937,7 +984,7 @@ impl PointIndex {
         };
         self.packed.pages_within(&q, r2, &mut visit);
         pages_within(self.tree.root(), &q, r2, &mut visit);
-        hits.sort_unstable_by(by_distance_then_id);
+        sort_by_distance_then_id(&mut hits);
         Ok(hits)
     }
 

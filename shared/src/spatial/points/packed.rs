@@ -203,7 +203,7 @@ impl Packed {
             }
             (level, block) = (level - 1, child);
         }
-        let mut queue: BinaryHeap<Reverse<Key>> = BinaryHeap::with_capacity(64);
+        let mut queue: BinaryHeap<Reverse<Key>> = BinaryHeap::with_capacity(256);
         for &(level, block, best, d2) in &path[..steps] {
             for (i, &d) in d2.iter().enumerate() {
                 if i != best && d <= *limit {
