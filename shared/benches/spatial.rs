@@ -114,6 +114,27 @@ fn us(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
 
+// One query per call, never inlined, so `valgrind --tool=callgrind --toggle-collect='*knn_one*'`
+// (or `*knn_filtered_one*`, `*radius_one*`) counts the instructions of the queries alone.
+#[inline(never)]
+fn knn_one(index: &PointIndex, c: LonLat) -> Vec<wilayah_shared::spatial::Hit> {
+    index.nearest(c, 10, Filter::default())
+}
+
+#[inline(never)]
+fn knn_filtered_one(
+    index: &PointIndex,
+    c: LonLat,
+    filter: &Filter,
+) -> Vec<wilayah_shared::spatial::Hit> {
+    index.nearest(c, 10, filter.clone())
+}
+
+#[inline(never)]
+fn radius_one(index: &PointIndex, c: LonLat) -> Vec<wilayah_shared::spatial::Hit> {
+    index.within_radius(c, 5_000.0).expect("valid radius")
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str| {
@@ -192,7 +213,7 @@ fn main() {
     let mut checksum = 0usize;
     for &c in &centres {
         let t = Instant::now();
-        let hits = index.nearest(c, 10, Filter::default());
+        let hits = knn_one(&index, c);
         times.push(t.elapsed());
         checksum += hits.len();
     }
@@ -214,7 +235,7 @@ fn main() {
     times.clear();
     for &c in &centres {
         let t = Instant::now();
-        let hits = index.nearest(c, 10, filter.clone());
+        let hits = knn_filtered_one(&index, c, &filter);
         times.push(t.elapsed());
         checksum += hits.len();
     }
@@ -230,7 +251,7 @@ fn main() {
     let mut counts = Vec::with_capacity(queries);
     for &c in &centres {
         let t = Instant::now();
-        let hits = index.within_radius(c, 5_000.0).expect("valid radius");
+        let hits = radius_one(&index, c);
         times.push(t.elapsed());
         counts.push(hits.len());
     }

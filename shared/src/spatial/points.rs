@@ -10,7 +10,9 @@
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 
+mod packed;
 mod page;
+use packed::Packed;
 use page::Page;
 
 use rstar::{
@@ -500,13 +502,103 @@ fn nearest_page<'a>(tree: &'a RTree<Page, Params>, q: &[f32; 3]) -> Option<(&'a 
     }
 }
 
-/// Every entry whose f32 vector lies in `envelope`.
-fn entries_in(tree: &RTree<Page, Params>, envelope: AABB<[f32; 3]>) -> Vec<&Entry> {
-    let mut out = Vec::new();
-    pages_meeting(tree.root(), &envelope, &mut |page| {
-        out.extend(page.entries.iter().filter(|e| box_holds(&envelope, &e.xyz)));
-    });
-    out
+/// k-nearest search over the dynamic tree, as [`Packed::nearest`]: when no bound is set yet,
+/// it first follows the nearest child down to one page, so the best-first search below queues
+/// few nodes.
+fn tree_nearest<'a>(
+    tree: &'a RTree<Page, Params>,
+    q: &[f32; 3],
+    limit: &mut f32,
+    scan: &mut impl FnMut(&'a Page, &mut f32),
+) {
+    let mut seed: Option<&Page> = None;
+    let mut node = tree.root();
+    while *limit == f32::MAX {
+        let mut nearest = None;
+        let mut best = f32::INFINITY;
+        for child in node.children() {
+            let d2 = child_d2(child, q);
+            if d2 < best || nearest.is_none() {
+                best = d2;
+                nearest = Some(child);
+            }
+        }
+        match nearest {
+            Some(RTreeNode::Parent(p)) => node = p,
+            Some(RTreeNode::Leaf(page)) => {
+                scan(page, limit);
+                seed = Some(page);
+                break;
+            }
+            None => break,
+        }
+    }
+    let mut queue: BinaryHeap<Queued> = BinaryHeap::with_capacity(32);
+    let mut children = tree.root().children();
+    loop {
+        for child in children {
+            if let RTreeNode::Leaf(page) = child
+                && seed.is_some_and(|s| std::ptr::eq(s, page))
+            {
+                continue;
+            }
+            let d2 = child_d2(child, q);
+            if d2 <= *limit {
+                queue.push(Queued(d2, child));
+            }
+        }
+        let Some(Queued(d2, node)) = queue.pop() else {
+            break;
+        };
+        if d2 > *limit {
+            break;
+        }
+        match node {
+            RTreeNode::Parent(p) => children = p.children(),
+            RTreeNode::Leaf(page) => {
+                children = &[];
+                scan(page, limit);
+            }
+        }
+    }
+}
+
+impl PointIndex {
+    /// Visits every page, packed or dynamic, whose box meets `envelope`.
+    fn pages_meeting<'a>(&'a self, envelope: &AABB<[f32; 3]>, visit: &mut impl FnMut(&'a Page)) {
+        self.packed.pages_meeting(envelope, visit);
+        pages_meeting(self.tree.root(), envelope, visit);
+    }
+
+    /// Every entry whose f32 vector lies in `envelope`.
+    fn entries_in(&self, envelope: AABB<[f32; 3]>) -> Vec<&Entry> {
+        let mut out = Vec::new();
+        self.pages_meeting(&envelope, &mut |page| {
+            out.extend(page.entries.iter().filter(|e| box_holds(&envelope, &e.xyz)));
+        });
+        out
+    }
+
+    /// The entry with this id, whose position is in `cell`: where it is, and the entry.
+    fn locate(&self, id: i64, cell: u32) -> Option<(Place, &Entry)> {
+        let by_id = ById::new(id, cell);
+        let holds = |page: &Page| page.entries.iter().any(|e| e.id == id);
+        if let Some(p) = self.packed.find(&by_id.envelope, holds) {
+            let e = self.packed.pages[p].entries.iter().find(|e| e.id == id)?;
+            return Some((Place::Packed(p), e));
+        }
+        self.tree
+            .locate_with_selection_function(by_id)
+            .find_map(|page| page.entries.iter().find(|e| e.id == id))
+            .map(|e| (Place::Dynamic, e))
+    }
+}
+
+/// Where an entry lives: in a packed page (by index) or in the dynamic tree.
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    Packed(usize),
+    Dynamic,
 }
 
 /// The squared f32 chord bound for candidates when the k-th smallest squared f32 chord seen so
@@ -516,10 +608,66 @@ fn candidate_bound(kth: f32) -> f32 {
     (c * c) as f32
 }
 
-fn by_distance_then_id(a: &Hit, b: &Hit) -> Ordering {
-    a.distance_m
-        .total_cmp(&b.distance_m)
-        .then(a.point.id.cmp(&b.point.id))
+/// Sorts hits by (distance, id). Distances are never negative, so their bits sort as the
+/// numbers do (`+ 0.0` turns a −0 into +0); integer keys sort faster than `total_cmp`.
+fn sort_by_distance_then_id(hits: &mut [Hit]) {
+    hits.sort_unstable_by_key(|h| ((h.distance_m + 0.0).to_bits(), h.point.id));
+}
+
+/// The k smallest squared f32 chords offered so far, as bits (the same order for non-negative
+/// f32): a sorted array on the stack for the usual small k, a heap past that.
+enum KBest {
+    Sorted([u32; 32], usize, usize),
+    Heap(BinaryHeap<u32>, usize),
+}
+
+impl KBest {
+    fn new(k: usize) -> Self {
+        debug_assert!(k > 0);
+        if k <= 32 {
+            Self::Sorted([0; 32], 0, k)
+        } else {
+            Self::Heap(BinaryHeap::with_capacity(k + 1), k)
+        }
+    }
+
+    /// Offers a chord; returns the k-th smallest when k have been offered and it has changed.
+    #[inline]
+    fn offer(&mut self, d2: f32) -> Option<f32> {
+        let bits = d2.to_bits();
+        match self {
+            Self::Sorted(v, len, k) => {
+                if *len == *k {
+                    if bits >= v[*k - 1] {
+                        return None;
+                    }
+                } else {
+                    *len += 1;
+                }
+                let mut i = *len - 1;
+                while i > 0 && v[i - 1] > bits {
+                    v[i] = v[i - 1];
+                    i -= 1;
+                }
+                v[i] = bits;
+                (*len == *k).then(|| f32::from_bits(v[*k - 1]))
+            }
+            Self::Heap(h, k) => {
+                if h.len() == *k {
+                    if bits >= *h.peek()? {
+                        return None;
+                    }
+                    h.pop();
+                }
+                h.push(bits);
+                if h.len() == *k {
+                    h.peek().map(|&b| f32::from_bits(b))
+                } else {
+                    None
+                }
+            }
+        }
+    }
 }
 
 fn check_distance(d: f64) -> Result<(), SpatialError> {
@@ -537,6 +685,9 @@ const JOIN_CHORD: f32 = 2e-4;
 /// An in-memory index of points, kept in step with the database by the server.
 #[derive(Clone)]
 pub struct PointIndex {
+    /// The pages of the last bulk load, in a static packed tree (see [`packed`]).
+    packed: Packed,
+    /// Pages made or grown since, in rstar's dynamic tree.
     tree: RTree<Page, Params>,
     ids: IdMap,
     len: usize,
@@ -559,14 +710,15 @@ impl std::fmt::Debug for PointIndex {
 impl PointIndex {
     pub fn new() -> Self {
         Self {
+            packed: Packed::default(),
             tree: RTree::new_with_params(),
             ids: IdMap::default(),
             len: 0,
         }
     }
 
-    /// Builds the index in one pass: points sorted along a Hilbert curve and cut into full
-    /// pages, which rstar then bulk loads (OMT). Much faster than inserting one by one.
+    /// Builds the index in one pass: points sorted along a Hilbert curve, cut into full pages,
+    /// and the pages packed into a static tree. Much faster than inserting one by one.
     pub fn bulk_load(points: Vec<IndexedPoint>) -> Result<Self, SpatialError> {
         let entries: Vec<Entry> = points.iter().map(Entry::new).collect();
         drop(points);
@@ -577,7 +729,8 @@ impl PointIndex {
         }
         let len = entries.len();
         Ok(Self {
-            tree: RTree::bulk_load_with_params(page::pack(entries)),
+            packed: Packed::new(page::pack(entries)),
+            tree: RTree::new_with_params(),
             ids: IdMap::from_sorted(slots),
             len,
         })
@@ -597,16 +750,15 @@ impl PointIndex {
 
     pub fn get(&self, id: i64) -> Option<IndexedPoint> {
         let cell = self.ids.get(id)?;
-        self.tree
-            .locate_with_selection_function(ById::new(id, cell))
-            .find_map(|page| page.entries.iter().find(|e| e.id == id))
-            .map(Entry::point)
+        self.locate(id, cell).map(|(_, e)| e.point())
     }
 
     /// Every point, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = IndexedPoint> + '_ {
-        self.tree
+        self.packed
+            .pages
             .iter()
+            .chain(self.tree.iter())
             .flat_map(|page| page.entries.iter())
             .map(Entry::point)
     }
@@ -633,11 +785,28 @@ impl PointIndex {
     fn insert_entry(&mut self, entry: Entry) {
         self.ids.set(entry.id, entry.cell());
         self.len += 1;
-        let nearest = nearest_page(&self.tree, &entry.xyz).map(|(page, d2)| {
-            let (lo, hi) = (page.envelope.lower(), page.envelope.upper());
-            let extent = (0..3).map(|i| hi[i] - lo[i]).fold(0.0, f32::max);
-            (page.key(), page.entries.len(), d2, extent)
-        });
+        let packed = self.packed.nearest_page(&entry.xyz);
+        let nearest = nearest_page(&self.tree, &entry.xyz)
+            .filter(|&(_, d2)| packed.is_none_or(|(_, packed_d2)| d2 < packed_d2))
+            .map(|(page, d2)| (page.key(), page.entries.len(), d2, page.extent()));
+        if nearest.is_none()
+            && let Some((p, d2)) = packed
+        {
+            let page = &mut self.packed.pages[p];
+            if d2 == 0.0 && page.entries.len() < page::PAGE_MAX {
+                page.push_inside(entry);
+            } else if d2.sqrt() > page.extent().max(JOIN_CHORD) {
+                self.tree.insert(Page::new(Box::new([entry])));
+            } else {
+                // Its box must grow: the page moves to the dynamic tree.
+                let (a, b) = self.packed.take(p).with(entry);
+                self.tree.insert(a);
+                if let Some(b) = b {
+                    self.tree.insert(b);
+                }
+            }
+            return;
+        }
         let Some((key, len, d2, extent)) = nearest else {
             self.tree.insert(Page::new(Box::new([entry])));
             return;
@@ -667,6 +836,22 @@ impl PointIndex {
     /// Removes a point; returns it, or `None` if the id is unknown.
     pub fn remove(&mut self, id: i64) -> Option<IndexedPoint> {
         let cell = self.ids.get(id)?;
+        let entry = match self.locate(id, cell)?.0 {
+            Place::Packed(p) => {
+                let page = &mut self.packed.pages[p];
+                let i = page.entries.iter().position(|e| e.id == id)?;
+                let entry = page.remove_at(i);
+                self.packed.forget_if_empty(p);
+                entry
+            }
+            Place::Dynamic => self.remove_from_tree(id, cell)?,
+        };
+        self.ids.remove(id);
+        self.len -= 1;
+        Some(entry.point())
+    }
+
+    fn remove_from_tree(&mut self, id: i64, cell: u32) -> Option<Entry> {
         let page = self
             .tree
             .locate_with_selection_function_mut(ById::new(id, cell))
@@ -679,9 +864,7 @@ impl PointIndex {
                 .remove_with_selection_function(ById::new(id, cell))?
                 .entries[0]
         };
-        self.ids.remove(id);
-        self.len -= 1;
-        Some(entry.point())
+        Some(entry)
     }
 
     /// Moves a point, keeping its attributes.
@@ -695,11 +878,15 @@ impl PointIndex {
     /// Changes a point's attributes in place (its position, and so the tree, is untouched).
     pub fn update_attrs(&mut self, id: i64, attrs: PointAttrs) -> Result<(), SpatialError> {
         let cell = self.ids.get(id).ok_or(SpatialError::UnknownPoint(id))?;
-        let leaf = self
-            .tree
-            .locate_with_selection_function_mut(ById::new(id, cell))
-            .find_map(|page| page.entries.iter_mut().find(|e| e.id == id))
-            .ok_or(SpatialError::UnknownPoint(id))?;
+        let leaf = match self.locate(id, cell).map(|(place, _)| place) {
+            Some(Place::Packed(p)) => self.packed.pages[p].entries.iter_mut().find(|e| e.id == id),
+            Some(Place::Dynamic) => self
+                .tree
+                .locate_with_selection_function_mut(ById::new(id, cell))
+                .find_map(|page| page.entries.iter_mut().find(|e| e.id == id)),
+            None => None,
+        }
+        .ok_or(SpatialError::UnknownPoint(id))?;
         let updated = Entry::new(&IndexedPoint {
             id,
             position: leaf.position(),
@@ -724,10 +911,10 @@ impl PointIndex {
             return Vec::new();
         }
         let q = query_vector(centre);
-        // The k smallest squared f32 chords so far, as bits (same order for non-negative f32).
-        let mut kth: BinaryHeap<u32> = BinaryHeap::with_capacity(k + 1);
-        let mut limit = f32::INFINITY;
-        let mut candidates: Vec<(f32, &'a Entry)> = Vec::with_capacity(2 * k + 16);
+        let mut best = KBest::new(k);
+        // No bound yet; `f32::MAX` rather than ∞ so that empty boxes (at ∞) are never queued.
+        let mut limit = f32::MAX;
+        let mut candidates: Vec<(f32, &'a Entry)> = Vec::with_capacity(2 * k + 48);
         let everything = filter.matches_everything();
         let mut scan = |page: &'a Page, limit: &mut f32| {
             for e in page.entries.iter() {
@@ -736,70 +923,14 @@ impl PointIndex {
                     continue;
                 }
                 candidates.push((d2, e));
-                if kth.len() < k {
-                    kth.push(d2.to_bits());
-                } else if d2.to_bits() < *kth.peek().expect("k > 0 chords") {
-                    kth.pop();
-                    kth.push(d2.to_bits());
-                } else {
-                    continue;
-                }
-                if kth.len() == k {
-                    *limit = candidate_bound(f32::from_bits(*kth.peek().expect("k > 0 chords")));
+                if let Some(kth) = best.offer(d2) {
+                    *limit = candidate_bound(kth);
                 }
             }
         };
-        // Seed the bound from the page reached by always taking the nearest child, so the
-        // best-first search below queues few nodes.
-        let mut seed: Option<&Page> = None;
-        let mut node = self.tree.root();
-        loop {
-            let mut nearest = None;
-            let mut best = f32::INFINITY;
-            for child in node.children() {
-                let d2 = child_d2(child, &q);
-                if d2 < best || nearest.is_none() {
-                    best = d2;
-                    nearest = Some(child);
-                }
-            }
-            match nearest {
-                Some(RTreeNode::Parent(p)) => node = p,
-                Some(RTreeNode::Leaf(page)) => {
-                    scan(page, &mut limit);
-                    seed = Some(page);
-                    break;
-                }
-                None => break,
-            }
-        }
-        let mut queue: BinaryHeap<Queued> = BinaryHeap::with_capacity(32);
-        let mut children = self.tree.root().children();
-        loop {
-            for child in children {
-                if let RTreeNode::Leaf(page) = child
-                    && seed.is_some_and(|s| std::ptr::eq(s, page))
-                {
-                    continue;
-                }
-                let d2 = child_d2(child, &q);
-                if d2 <= limit {
-                    queue.push(Queued(d2, child));
-                }
-            }
-            let Some(Queued(d2, node)) = queue.pop() else {
-                break;
-            };
-            if d2 > limit {
-                break;
-            }
-            match node {
-                RTreeNode::Parent(p) => children = p.children(),
-                RTreeNode::Leaf(page) => {
-                    children = &[];
-                    scan(page, &mut limit);
-                }
-            }
+        self.packed.nearest(&q, &mut limit, &mut scan);
+        if self.tree.size() > 0 {
+            tree_nearest(&self.tree, &q, &mut limit, &mut scan);
         }
         let from = HaversineFrom::new(centre);
         let mut hits: Vec<Hit> = candidates
@@ -813,7 +944,7 @@ impl PointIndex {
                 }
             })
             .collect();
-        hits.sort_unstable_by(by_distance_then_id);
+        sort_by_distance_then_id(&mut hits);
         hits.truncate(k);
         hits
     }
@@ -835,8 +966,8 @@ impl PointIndex {
         let chord = (chord_for_distance_m(radius_m) + CHORD_SLACK) * (1.0 + CHORD_SLACK);
         let r2 = (chord * chord) as f32;
         let from = HaversineFrom::new(centre);
-        let mut hits = Vec::new();
-        pages_within(self.tree.root(), &q, r2, &mut |page| {
+        let mut hits = Vec::with_capacity(64);
+        let mut visit = |page: &Page| {
             for e in page.entries.iter() {
                 if e.d2(&q) > r2 {
                     continue;
@@ -850,15 +981,18 @@ impl PointIndex {
                     });
                 }
             }
-        });
-        hits.sort_unstable_by(by_distance_then_id);
+        };
+        self.packed.pages_within(&q, r2, &mut visit);
+        pages_within(self.tree.root(), &q, r2, &mut visit);
+        sort_by_distance_then_id(&mut hits);
         Ok(hits)
     }
 
     /// Every point in the lon/lat box (edges included), by id.
     pub fn in_bbox(&self, bbox: &LonLatBox) -> Vec<IndexedPoint> {
         let (lo, hi) = bbox.unit_sphere_aabb();
-        let mut out: Vec<IndexedPoint> = entries_in(&self.tree, f32_box(lo, hi, CHORD_SLACK))
+        let mut out: Vec<IndexedPoint> = self
+            .entries_in(f32_box(lo, hi, CHORD_SLACK))
             .into_iter()
             .map(Entry::point)
             .filter(|p| bbox.contains(p.position))
@@ -882,7 +1016,7 @@ impl PointIndex {
             };
             let (lo, hi) = bbox.unit_sphere_aabb();
             out.extend(
-                entries_in(&self.tree, f32_box(lo, hi, CHORD_SLACK))
+                self.entries_in(f32_box(lo, hi, CHORD_SLACK))
                     .into_iter()
                     .map(Entry::point)
                     .filter(|p| part.contains(p.position)),
@@ -908,7 +1042,7 @@ impl PointIndex {
         let mut found: Vec<RouteHit> = Vec::new();
         for (leg, arc) in arcs.iter().enumerate() {
             let (lo, hi) = arc.bounding_box();
-            for entry in entries_in(&self.tree, f32_box(lo, hi, pad)) {
+            for entry in self.entries_in(f32_box(lo, hi, pad)) {
                 let d = arc.distance_m(entry.position());
                 if d <= max_distance_m {
                     let point = entry.point();
@@ -940,7 +1074,7 @@ impl PointIndex {
                     })
                     .sum::<usize>()
         }
-        walk(self.tree.root()) + self.ids.heap_bytes()
+        self.packed.heap_bytes() + walk(self.tree.root()) + self.ids.heap_bytes()
     }
 }
 
@@ -1029,7 +1163,12 @@ mod tests {
         let all: Vec<IndexedPoint> = index.iter().collect();
         assert_eq!(all.len(), index.len());
         assert_eq!(all.len(), 2_000);
-        let pages: Vec<usize> = index.tree.iter().map(|p| p.entries.len()).collect();
+        // Packed pages emptied by removals or moved to the dynamic tree keep their slot.
+        let pages: Vec<usize> = (index.packed.pages.iter())
+            .chain(index.tree.iter())
+            .map(|p| p.entries.len())
+            .filter(|&n| n > 0)
+            .collect();
         assert!(pages.iter().all(|&n| (1..=page::PAGE_MAX).contains(&n)));
         assert!(pages.len() < all.len() / 4, "{} pages", pages.len());
         for c in [(106.81, -6.19), (106.5, -6.5), (0.0, 0.0), (179.9, 80.0)] {
@@ -1048,6 +1187,96 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_deep_packed_tree_stays_exact_through_updates() {
+        // 20,000 points: 1,250 pages, three levels of packed blocks.
+        let attrs = |i: i64| PointAttrs {
+            kind: if i % 2 == 0 {
+                AccountKind::Customer
+            } else {
+                AccountKind::Prospect
+            },
+            status: AccountStatus::Active,
+            owner: (i % 3 == 0).then_some(i % 7),
+            visited: i % 5 == 0,
+        };
+        let at = |i: i64| {
+            let (lon, lat) = if i % 4 == 0 {
+                (
+                    (i * 7919 % 36_000) as f64 / 100.0 - 180.0,
+                    (i * 104_729 % 17_000) as f64 / 100.0 - 85.0,
+                )
+            } else {
+                (
+                    106.8 + (i * 31 % 1_000) as f64 * 1e-3,
+                    -6.2 + (i * 17 % 1_003) as f64 * 1e-3,
+                )
+            };
+            IndexedPoint::new(i, LonLat::new(lon, lat).unwrap(), attrs(i))
+        };
+        let mut index = PointIndex::bulk_load((0..20_000).map(at).collect()).unwrap();
+        assert_eq!(index.packed.pages.len(), 1_250);
+        for i in (0..20_000).step_by(7) {
+            assert!(index.remove(i).is_some());
+        }
+        for i in (1..20_000).step_by(11).filter(|i| i % 7 != 0) {
+            index
+                .update_position(i, at(i * 3 + 20_000).position)
+                .unwrap();
+        }
+        for i in 20_000..21_000 {
+            let mut p = at(i * 13);
+            p.id = i;
+            index.insert(p).unwrap();
+        }
+        for i in (2..20_000).step_by(13).filter(|i| i % 7 != 0) {
+            index.update_attrs(i, attrs(i + 1)).unwrap();
+        }
+        // Both parts are in use: most pages still packed, some grown into the dynamic tree.
+        let packed = index.packed.pages.iter().filter(|p| !p.entries.is_empty());
+        assert!(packed.count() > 1_000);
+        assert!(index.tree.size() > 10, "{}", index.tree.size());
+        let all: Vec<IndexedPoint> = index.iter().collect();
+        assert_eq!(all.len(), index.len());
+        for p in all.iter().step_by(97) {
+            assert_eq!(index.get(p.id), Some(*p));
+        }
+        let filter = Filter {
+            kind: Some(AccountKind::Prospect),
+            ..Filter::default()
+        };
+        for c in [
+            (106.81, -6.19),
+            (107.3, -5.7),
+            (0.0, 0.0),
+            (179.9, 80.0),
+            (-120.0, 35.0),
+        ] {
+            let c = LonLat::new(c.0, c.1).unwrap();
+            for k in [1, 10, 100] {
+                assert_eq!(
+                    index.nearest(c, k, Filter::default()),
+                    crate::spatial::scan::nearest(&all, c, k, Filter::default())
+                );
+                assert_eq!(
+                    index.nearest(c, k, filter.clone()),
+                    crate::spatial::scan::nearest(&all, c, k, filter.clone())
+                );
+            }
+            for r in [500.0, 5_000.0, 500_000.0] {
+                assert_eq!(
+                    index.within_radius(c, r).unwrap(),
+                    crate::spatial::scan::within_radius(&all, c, r)
+                );
+            }
+        }
+        let bbox = LonLatBox::new(106.9, -6.0, 107.5, -5.5).unwrap();
+        assert_eq!(
+            index.in_bbox(&bbox),
+            crate::spatial::scan::in_bbox(&all, &bbox)
+        );
     }
 
     #[test]

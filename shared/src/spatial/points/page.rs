@@ -3,7 +3,7 @@
 //!
 //! rstar's bulk loader (OMT) splits every level at least 2×2×2 in 3-D, so with single points as
 //! objects its leaves end up a quarter full and the tree holds ~0.3 parent nodes per point. Here
-//! bulk loading sorts the points along a 3-D Hilbert curve over the unit vectors and cuts the
+//! bulk loading sorts the points along a Hilbert curve over the sphere (see [`hilbert_key`]) and cuts the
 //! sequence into pages of [`PAGE_FILL`]; rstar then indexes only the pages (one per 16 points),
 //! and queries scan the points inside a page with a cheap f32 distance test.
 //!
@@ -42,6 +42,12 @@ impl Page {
             first_id: self.entries[0].id,
             envelope: self.envelope,
         }
+    }
+
+    /// The longest side of the box.
+    pub(super) fn extent(&self) -> f32 {
+        let (lo, hi) = (self.envelope.lower(), self.envelope.upper());
+        (0..3).map(|i| hi[i] - lo[i]).fold(0.0, f32::max)
     }
 
     /// Removes the entry at `i` in place; the envelope stays (a valid, looser bound).
@@ -117,7 +123,7 @@ impl SelectionFunction<Page> for ByPage {
     }
 }
 
-/// Cuts entries into pages of [`PAGE_FILL`] along a 3-D Hilbert curve.
+/// Cuts entries into pages of [`PAGE_FILL`] along the curve of [`hilbert_key`].
 pub(super) fn pack(entries: Vec<Entry>) -> Vec<Page> {
     let mut keyed: Vec<(u64, u32)> = entries
         .iter()
@@ -135,48 +141,51 @@ pub(super) fn pack(entries: Vec<Entry>) -> Vec<Page> {
         .collect()
 }
 
-const HILBERT_BITS: u32 = 21;
+const HILBERT_BITS: u32 = 30;
 
-/// Position along a 3-D Hilbert curve of 2^21 cells per axis over the cube [-1, 1]³ (Skilling's
-/// transpose algorithm). Only the order matters, and only for speed: any order is correct.
+/// Position along a space-filling curve over the sphere: the cube face the unit vector points
+/// at (as in S2), then a 2-D Hilbert curve of 2^30 cells per axis over the gnomonic projection
+/// onto that face. Only the order matters, and only for speed: any order is correct.
+///
+/// (A 3-D Hilbert curve over the vectors themselves was used before: the sphere cuts its cells
+/// in a 2-D slice that the curve enters and leaves many times, so runs of 16 consecutive points
+/// were often two or three patches apart, and their pages' boxes large and overlapping.)
 fn hilbert_key(v: [f32; 3]) -> u64 {
-    let scale = ((1u32 << HILBERT_BITS) - 1) as f32;
-    let mut x = v.map(|c| (((c + 1.0) * 0.5).clamp(0.0, 1.0) * scale) as u32);
-    let m = 1u32 << (HILBERT_BITS - 1);
-    let mut q = m;
-    while q > 1 {
-        let p = q - 1;
-        for i in 0..3 {
-            if x[i] & q != 0 {
-                x[0] ^= p;
-            } else {
-                let t = (x[0] ^ x[i]) & p;
-                x[0] ^= t;
-                x[i] ^= t;
+    let a = v.map(f32::abs);
+    let major = if a[0] >= a[1] && a[0] >= a[2] {
+        0
+    } else if a[1] >= a[2] {
+        1
+    } else {
+        2
+    };
+    let face = 2 * major as u64 + u64::from(v[major] < 0.0);
+    let (s, t) = (v[(major + 1) % 3], v[(major + 2) % 3]);
+    let m = a[major].max(f32::MIN_POSITIVE);
+    let scale = ((1u32 << HILBERT_BITS) - 1) as f64;
+    let cell = |c: f32| ((((c / m) as f64 + 1.0) * 0.5).clamp(0.0, 1.0) * scale) as u32;
+    (face << (2 * HILBERT_BITS)) | hilbert_2d(cell(s), cell(t))
+}
+
+/// Index of cell (x, y) along a 2-D Hilbert curve of 2^HILBERT_BITS cells per axis.
+fn hilbert_2d(mut x: u32, mut y: u32) -> u64 {
+    let n = 1u32 << HILBERT_BITS;
+    let mut d = 0u64;
+    let mut s = n / 2;
+    while s > 0 {
+        let rx = u64::from(x & s != 0);
+        let ry = u64::from(y & s != 0);
+        d += (s as u64) * (s as u64) * ((3 * rx) ^ ry);
+        if ry == 0 {
+            if rx == 1 {
+                x = n - 1 - x;
+                y = n - 1 - y;
             }
+            std::mem::swap(&mut x, &mut y);
         }
-        q >>= 1;
+        s /= 2;
     }
-    x[1] ^= x[0];
-    x[2] ^= x[1];
-    let mut t = 0;
-    let mut q = m;
-    while q > 1 {
-        if x[2] & q != 0 {
-            t ^= q - 1;
-        }
-        q >>= 1;
-    }
-    for c in &mut x {
-        *c ^= t;
-    }
-    let mut key = 0u64;
-    for b in (0..HILBERT_BITS).rev() {
-        for c in x {
-            key = (key << 1) | ((c >> b) & 1) as u64;
-        }
-    }
-    key
+    d
 }
 
 #[cfg(test)]
@@ -193,21 +202,29 @@ mod tests {
     fn hilbert_neighbours_are_adjacent_cells() {
         // Consecutive keys on a small curve differ by one step along one axis.
         let n = 1u32 << 4;
-        let step = 2.0 / ((1u32 << HILBERT_BITS) - 1) as f32 * (1 << (HILBERT_BITS - 4)) as f32;
-        let mut cells: Vec<(u64, [u32; 3])> = Vec::new();
+        let step = 1u32 << (HILBERT_BITS - 4);
+        let mut cells: Vec<(u64, [u32; 2])> = Vec::new();
         for x in 0..n {
             for y in 0..n {
-                for z in 0..n {
-                    let v = [x, y, z].map(|c| -1.0 + (c as f32 + 0.5) * step);
-                    cells.push((hilbert_key(v) >> (3 * (HILBERT_BITS - 4)), [x, y, z]));
-                }
+                cells.push((
+                    hilbert_2d(x * step, y * step) >> (2 * (HILBERT_BITS - 4)),
+                    [x, y],
+                ));
             }
         }
         cells.sort_unstable();
         for w in cells.windows(2) {
             assert_eq!(w[1].0, w[0].0 + 1);
-            let d: u32 = (0..3).map(|i| w[0].1[i].abs_diff(w[1].1[i])).sum();
+            let d: u32 = (0..2).map(|i| w[0].1[i].abs_diff(w[1].1[i])).sum();
             assert_eq!(d, 1, "{:?} -> {:?}", w[0].1, w[1].1);
         }
+    }
+
+    #[test]
+    fn keys_start_with_the_face() {
+        assert_eq!(hilbert_key([1.0, 0.0, 0.0]) >> 60, 0);
+        assert_eq!(hilbert_key([-1.0, 0.0, 0.0]) >> 60, 1);
+        assert_eq!(hilbert_key([0.0, 0.6, -0.8]) >> 60, 5);
+        assert_eq!(hilbert_key([0.0, 0.8, -0.6]) >> 60, 2);
     }
 }
