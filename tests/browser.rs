@@ -361,7 +361,7 @@ async fn home_page_hydrates_and_draws_the_seeded_accounts_on_the_map() {
     )
     .await;
 
-    // 6. A layer toggle hides the prospects on the map.
+    // 7. A layer toggle hides the prospects on the map.
     client
         .find(Locator::Css("[data-testid='toggle-prospect']"))
         .await

@@ -80,6 +80,8 @@ pub enum Msg {
     Customer,
     Prospect,
     AccountMissing,
+    NearbyProspects,
+    FindNearby,
 }
 
 impl Msg {
@@ -119,6 +121,11 @@ impl Msg {
             Msg::Customer => ["Customer", "Pelanggan"],
             Msg::Prospect => ["Prospect", "Prospek"],
             Msg::AccountMissing => ["This account no longer exists", "Akun ini sudah tidak ada"],
+            Msg::NearbyProspects => ["Nearby prospects", "Prospek terdekat"],
+            Msg::FindNearby => [
+                "Show the 10 nearest prospects",
+                "Tampilkan 10 prospek terdekat",
+            ],
         };
         match locale {
             Locale::En => en,

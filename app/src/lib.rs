@@ -88,6 +88,12 @@ impl Overlays {
 fn HomePage() -> impl IntoView {
     let overlays = Overlays::new();
     let selected = RwSignal::new(None::<i64>);
+    let nearby = RwSignal::new(Vec::<api::NearbyProspect>::new());
+    // Nearby prospects belong to the account they were found for.
+    Effect::new(move |_| {
+        selected.track();
+        nearby.set(Vec::new());
+    });
     let settings = Resource::new(|| (), |_| api::get_map_settings());
 
     view! {
@@ -101,13 +107,13 @@ fn HomePage() -> impl IntoView {
                 <Suspense fallback=|| view! { <div class="map map-loading">{tr(Msg::Loading)}</div> }>
                     {move || Suspend::new(async move {
                         match settings.await {
-                            Ok(settings) => view! { <MapView settings overlays selected /> }.into_any(),
+                            Ok(settings) => view! { <MapView settings overlays selected nearby /> }.into_any(),
                             Err(_) => view! { <p class="error">{tr(Msg::LoadFailed)}</p> }.into_any(),
                         }
                     })}
                 </Suspense>
                 <Show when=move || selected.get().is_some()>
-                    <CustomerPanel selected />
+                    <CustomerPanel selected nearby />
                 </Show>
             </main>
         </div>
@@ -217,6 +223,7 @@ fn MapView(
     settings: MapSettings,
     overlays: Overlays,
     selected: RwSignal<Option<i64>>,
+    nearby: RwSignal<Vec<api::NearbyProspect>>,
 ) -> impl IntoView {
     let container = NodeRef::<leptos::html::Div>::new();
     let locale = i18n::use_locale();
@@ -237,6 +244,15 @@ fn MapView(
             let created = map::MapHandle::create(&element, &settings, attribution, visible, select);
             handle.set_value(Some(created));
         });
+        Effect::new(move |_| {
+            let positions: Vec<(f64, f64)> =
+                nearby.with(|n| n.iter().map(|p| (p.lon, p.lat)).collect());
+            handle.with_value(|h| {
+                if let Some(h) = h {
+                    h.set_nearby(&positions);
+                }
+            });
+        });
         for overlay in Overlay::ALL {
             Effect::new(move |_| {
                 let shown = overlays.signal(overlay).get();
@@ -249,7 +265,7 @@ fn MapView(
         }
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (settings, overlays, selected);
+    let _ = (settings, overlays, selected, nearby);
 
     view! {
         <div
@@ -259,6 +275,15 @@ fn MapView(
             role="region"
             aria-label=move || Msg::MapLabel.text(locale.get())
         ></div>
+    }
+}
+
+/// "850 m" below a kilometre, "12,3 km" above (Indonesian decimal comma).
+pub fn format_distance(metres: f64) -> String {
+    if metres < 1000.0 {
+        format!("{metres:.0} m")
+    } else {
+        format!("{:.1} km", metres / 1000.0).replace('.', ",")
     }
 }
 
@@ -281,7 +306,10 @@ pub fn format_money(minor: i64, currency: &str) -> String {
 
 /// The selected account: who it is, who owns it, what is open with it, and its history.
 #[component]
-fn CustomerPanel(selected: RwSignal<Option<i64>>) -> impl IntoView {
+fn CustomerPanel(
+    selected: RwSignal<Option<i64>>,
+    nearby: RwSignal<Vec<api::NearbyProspect>>,
+) -> impl IntoView {
     let panel = Resource::new(
         move || selected.get(),
         |id| async move {
@@ -299,7 +327,7 @@ fn CustomerPanel(selected: RwSignal<Option<i64>>) -> impl IntoView {
             <Suspense fallback=|| view! { <p>{tr(Msg::Loading)}</p> }>
                 {move || Suspend::new(async move {
                     match panel.await {
-                        Ok(Some(p)) => view! { <PanelBody panel=p /> }.into_any(),
+                        Ok(Some(p)) => view! { <PanelBody panel=p nearby /> }.into_any(),
                         Ok(None) => view! { <p>{tr(Msg::AccountMissing)}</p> }.into_any(),
                         Err(_) => view! { <p class="error">{tr(Msg::LoadFailed)}</p> }.into_any(),
                     }
@@ -318,8 +346,15 @@ fn or_nothing(items: Vec<AnyView>) -> AnyView {
 }
 
 #[component]
-fn PanelBody(panel: AccountPanel) -> impl IntoView {
+fn PanelBody(panel: AccountPanel, nearby: RwSignal<Vec<api::NearbyProspect>>) -> impl IntoView {
     let a = panel.account;
+    let account_id = a.id;
+    let find_nearby = ServerAction::<api::GetNearbyProspects>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(found)) = find_nearby.value().get() {
+            nearby.set(found);
+        }
+    });
     let kind = if a.kind == AccountKind::Customer {
         Msg::Customer
     } else {
@@ -389,6 +424,23 @@ fn PanelBody(panel: AccountPanel) -> impl IntoView {
         <ul>{or_nothing(deals)}</ul>
         <h3>{tr(Msg::OpenCases)}</h3>
         <ul>{or_nothing(cases)}</ul>
+        <h3>{tr(Msg::NearbyProspects)}</h3>
+        <button
+            class="action"
+            data-testid="find-nearby"
+            on:click=move |_| {
+                find_nearby.dispatch(api::GetNearbyProspects { account_id, k: 10 });
+            }
+        >
+            {tr(Msg::FindNearby)}
+        </button>
+        <ol class="nearby" data-testid="nearby">
+            <For each=move || nearby.get() key=|p| p.id let(p)>
+                <li data-testid="nearby-item" data-id=p.id data-distance=p.distance_m>
+                    {p.name} " · " <span class="muted">{format_distance(p.distance_m)} " · " {p.status}</span>
+                </li>
+            </For>
+        </ol>
         <h3>{tr(Msg::History)}</h3>
         <ul class="timeline" data-testid="history">{or_nothing(history)}</ul>
     }
@@ -408,6 +460,12 @@ mod tests {
         assert_eq!(super::format_money(1_000, "IDR"), "Rp 1.000");
         assert_eq!(super::format_money(12_345_678, "IDR"), "Rp 12.345.678");
         assert_eq!(super::format_money(-5_000, "USD"), "-USD 5.000");
+    }
+
+    #[test]
+    fn distances_read_naturally() {
+        assert_eq!(super::format_distance(849.6), "850 m");
+        assert_eq!(super::format_distance(12_345.0), "12,3 km");
     }
 
     #[test]

@@ -213,6 +213,23 @@ pub fn visit_layer(visible: bool) -> Value {
     })
 }
 
+/// A FeatureCollection of bare points.
+pub fn points_geojson(positions: &[(f64, f64)]) -> Value {
+    let features: Vec<Value> = positions
+        .iter()
+        .map(|(lon, lat)| json!({ "type": "Feature", "geometry": { "type": "Point", "coordinates": [lon, lat] }, "properties": {} }))
+        .collect();
+    json!({ "type": "FeatureCollection", "features": features })
+}
+
+/// Nearby prospects the user asked for: large yellow markers above everything else.
+pub fn nearby_layer() -> Value {
+    json!({
+        "id": "nearby", "type": "circle", "source": "nearby",
+        "paint": { "circle-radius": 9, "circle-color": "#fcc419", "circle-stroke-color": "#212529", "circle-stroke-width": 2 },
+    })
+}
+
 #[cfg(feature = "hydrate")]
 pub use browser::MapHandle;
 
@@ -257,6 +274,9 @@ mod browser {
 
         #[wasm_bindgen(method, js_name = getCanvas)]
         fn get_canvas(this: &JsMap) -> web_sys::HtmlElement;
+
+        #[wasm_bindgen(method, js_name = getSource)]
+        fn get_source(this: &JsMap, id: &str) -> JsValue;
     }
 
     fn to_js(value: &Value) -> JsValue {
@@ -397,6 +417,19 @@ mod browser {
                 let _ = js_sys::Reflect::set(&window, &"wilayahMap".into(), &map);
             }
             Self { map }
+        }
+
+        /// Highlights these positions (nearby prospects); an empty slice clears them.
+        pub fn set_nearby(&self, positions: &[(f64, f64)]) {
+            let source = self.map.get_source("nearby");
+            if source.is_undefined() {
+                return;
+            }
+            if let Ok(set_data) = js_sys::Reflect::get(&source, &"setData".into())
+                && let Ok(set_data) = set_data.dyn_into::<js_sys::Function>()
+            {
+                let _ = set_data.call1(&source, &to_js(&points_geojson(positions)));
+            }
         }
 
         /// Shows or hides an overlay; a no-op until its layers exist (they are created with the

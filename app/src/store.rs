@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use wilayah_shared::LonLat;
 use wilayah_shared::account::{Account, AccountPanel, AccountQuery, MapVisit, Page, ValidAccount};
 use wilayah_shared::domain::{AccountKind, DashboardSummary, MapAccount};
 
@@ -86,4 +87,6 @@ pub struct AppContext {
     pub map_settings: MapSettings,
     /// "Today" for dashboards, computed by the server (it owns the clock and the time zone).
     pub today: Arc<dyn Fn() -> UtcRange + Send + Sync>,
+    /// The server's spatial index: nearest accounts of a kind, as (id, metres), nearest first.
+    pub nearest: Arc<dyn Fn(LonLat, usize, AccountKind) -> Vec<(i64, f64)> + Send + Sync>,
 }

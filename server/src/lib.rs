@@ -110,6 +110,21 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
             zoom: 4.2,
         },
         today: Arc::new(utc_today),
+        nearest: {
+            let index = index.clone();
+            Arc::new(move |centre, k, kind| {
+                let of_kind = |p: &wilayah_shared::spatial::IndexedPoint| p.attrs.kind == kind;
+                index
+                    .read(|points| {
+                        points
+                            .nearest(centre, k, of_kind)
+                            .iter()
+                            .map(|h| (h.point.id, h.distance_m))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            })
+        },
     };
     Ok(AppState {
         store,
