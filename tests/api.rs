@@ -269,6 +269,8 @@ async fn the_openapi_document_describes_every_resource_consistently() {
         "/api/v1/accounts/nearby",
         "/api/v1/accounts/{id}/history",
         "/api/v1/map/accounts.geojson",
+        "/api/v1/routes/plan",
+        "/api/v1/routes/suggest",
     ] {
         assert!(paths.contains_key(extra), "{extra}");
     }

@@ -38,6 +38,12 @@ pub struct Config {
     #[arg(long, env = "WILAYAH_TILE_ATTRIBUTION")]
     pub tile_attribution: Option<String>,
 
+    /// Average travel speed for route planning with great-circle distances, km/h. The default
+    /// (30) is urban driving in Indonesian cities: straight lines are shorter than roads, and
+    /// traffic is slow, so the two roughly cancel out at this figure.
+    #[arg(long, env = "WILAYAH_ROUTE_SPEED_KMH", default_value_t = 30.0)]
+    pub route_speed_kmh: f64,
+
     /// Do not fill an empty database with demo data on start.
     #[arg(long, env = "WILAYAH_NO_DEMO")]
     pub no_demo: bool,

@@ -176,8 +176,8 @@ const REGIONS: &[Region] = &[
 
 /// Field technicians: name, base city and the regions (by index) whose customers they visit.
 const TECHNICIANS: &[(&str, (f64, f64), &[usize])] = &[
-    ("Joko Susilo", (106.8456, -6.2088), &[0, 1]),
-    ("Eko Nugroho", (112.7521, -7.2575), &[3, 4]),
+    ("Joko Susilo", (106.8456, -6.2088), &[0]),
+    ("Eko Nugroho", (112.7521, -7.2575), &[3]),
     ("Rina Marlina", (110.4203, -6.9667), &[2]),
 ];
 

@@ -7,6 +7,7 @@ pub mod db;
 pub mod demo;
 pub mod http;
 pub mod index;
+pub mod routing_service;
 
 use std::sync::Arc;
 
@@ -20,6 +21,7 @@ use wilayah_app::store::{AppContext, Store, StoreError, UtcRange};
 use crate::config::Config;
 use crate::db::{DbError, ServerStore};
 use crate::index::AccountIndex;
+use crate::routing_service::RouteSettings;
 
 /// The name `scripts/build.sh` gives the wasm bundle (`pkg/wilayah.js`, `pkg/wilayah.wasm`).
 pub const OUTPUT_NAME: &str = "wilayah";
@@ -32,6 +34,7 @@ pub struct AppState {
     pub index: Arc<AccountIndex>,
     pub leptos_options: LeptosOptions,
     pub app_context: AppContext,
+    pub routing: RouteSettings,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -55,6 +58,8 @@ pub enum StartError {
         addr: std::net::SocketAddr,
         source: std::io::Error,
     },
+    #[error("--route-speed-kmh must be a positive number of km/h, not {0}")]
+    RouteSpeed(f64),
     #[error("server error: {0}")]
     Serve(std::io::Error),
 }
@@ -75,6 +80,9 @@ fn utc_today() -> UtcRange {
 /// Connects, migrates, seeds a fresh database with demo data (unless disabled) and loads the
 /// spatial index: everything the server needs before it can answer.
 pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
+    if !(config.route_speed_kmh.is_finite() && config.route_speed_kmh > 0.0) {
+        return Err(StartError::RouteSpeed(config.route_speed_kmh));
+    }
     let store = db::connect(&config.database_url).await?;
     if !config.no_demo && store.has_no_accounts().await.map_err(StartError::Seed)? {
         let data = demo::generate(DEMO_SEED, Utc::now().date_naive());
@@ -131,6 +139,9 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         index,
         leptos_options,
         app_context,
+        routing: RouteSettings {
+            speed_kmh: config.route_speed_kmh,
+        },
     })
 }
 

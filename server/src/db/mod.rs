@@ -1,6 +1,7 @@
 //! Database access: picks SQLite or PostgreSQL from the URL, migrates, and hands out the store.
 
 mod generic;
+mod routes;
 mod store;
 mod transfer;
 
@@ -14,6 +15,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Postgres, SqlSafeStr, Sqlite};
 
 pub use generic::{RecordPage, ResourceQuery, ResourceStore};
+pub use routes::{RouteStore, Technician, VisitToPlan};
 pub use store::{ServerStore, SqlStore};
 pub use transfer::{ImportError, TransferStore, WriteProgress};
 

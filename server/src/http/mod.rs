@@ -7,6 +7,7 @@ mod health;
 mod map;
 mod openapi;
 mod resources;
+mod routes;
 mod transfer;
 
 use axum::Router;
@@ -43,6 +44,7 @@ fn api_router() -> Router<AppState> {
         )
         .route("/accounts/{id}/history", get(resources::account_history))
         .merge(transfer::router())
+        .merge(routes::router())
         .fallback(|| async { error::ApiError::NotFound })
 }
 

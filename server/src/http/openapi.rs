@@ -344,6 +344,7 @@ pub fn document() -> Value {
             "responses": { "200": { "description": "FeatureCollection", "content": { "application/geo+json": {} } } },
         } }),
     );
+    routes_paths(&mut paths);
     json!({
         "openapi": "3.1.0",
         "info": { "title": "Wilayah API", "version": env!("CARGO_PKG_VERSION"),
@@ -351,6 +352,104 @@ pub fn document() -> Value {
         "paths": paths,
         "components": { "schemas": schemas },
     })
+}
+
+/// `POST /routes/plan` and `POST /routes/suggest`.
+fn routes_paths(paths: &mut Map<String, Value>) {
+    let search = json!({
+        "utc_offset_minutes": { "type": "integer", "minimum": -720, "maximum": 840, "default": 420,
+            "description": "Local time of the shifts and of the day (default WIB, UTC+7)" },
+        "time_budget_ms": { "type": "integer", "minimum": 1, "maximum": 5000, "default": 1000 },
+        "max_iterations": { "type": "integer", "minimum": 0, "default": 50000,
+            "description": "Iteration cap; when it stops the search before the time budget, the plan is reproducible for the seed" },
+        "seed": { "type": "integer", "default": 1 },
+    });
+    let mut plan_body = json!({
+        "date": { "type": "string", "format": "date", "description": "Local day; visits whose window starts on it and are not done or missed" },
+        "technician_ids": { "type": "array", "items": { "type": "integer" },
+            "description": "Default: every technician with a visit that day (all with a home base when some visits have no technician)" },
+        "include_unassigned": { "type": "boolean", "default": true, "description": "Plan visits without a technician too" },
+        "reassign": { "type": "boolean", "default": false, "description": "Let visits move to another technician" },
+    });
+    plan_body
+        .as_object_mut()
+        .expect("object")
+        .extend(search.as_object().expect("object").clone());
+    let time = json!({ "type": "string", "format": "date-time" });
+    let stop = json!({ "type": "object", "properties": {
+        "visit_id": { "type": "integer" }, "account_id": { "type": "integer" }, "account_name": { "type": "string" },
+        "lon": { "type": "number" }, "lat": { "type": "number" }, "status": { "type": "string" },
+        "window_start": time, "window_end": time, "duration_min": { "type": "integer" },
+        "arrival_at": time, "start_at": time, "departure_at": time,
+        "leg_distance_m": { "type": "number" }, "leg_travel_s": { "type": "number" } } });
+    let route = json!({ "type": "object", "properties": {
+        "technician_id": { "type": "integer" }, "technician_name": { "type": "string" },
+        "home_lon": { "type": "number" }, "home_lat": { "type": "number" },
+        "shift_start": { "type": "string" }, "shift_end": { "type": "string" },
+        "depart_at": { "type": ["string", "null"], "format": "date-time" }, "return_at": { "type": ["string", "null"], "format": "date-time" },
+        "stops": { "type": "array", "items": stop }, "return_leg_distance_m": { "type": "number" },
+        "distance_m": { "type": "number" }, "travel_s": { "type": "number" }, "visits": { "type": "integer" } } });
+    paths.insert(
+        "/api/v1/routes/plan".into(),
+        json!({ "post": {
+            "summary": "Plan a day for a team or one technician from the open visits (vehicle routing with time windows, shifts, home bases); visits keep their technician unless reassign",
+            "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                "type": "object", "required": ["date"], "properties": plan_body } } } },
+            "responses": {
+                "200": ok("One route per technician (empty when they have no stops), the visits left out with a reason, totals", json!({ "type": "object", "properties": {
+                    "date": { "type": "string", "format": "date" }, "utc_offset_minutes": { "type": "integer" },
+                    "distances": { "type": "string", "enum": ["great_circle"] }, "speed_kmh": { "type": ["number", "null"] },
+                    "routes": { "type": "array", "items": route },
+                    "unassigned": { "type": "array", "items": { "type": "object", "properties": {
+                        "visit_id": { "type": "integer" }, "account_id": { "type": "integer" }, "account_name": { "type": "string" },
+                        "technician_id": { "type": ["integer", "null"] }, "window_start": time, "window_end": time,
+                        "reason": { "type": "string", "enum": ["no_suitable_technician", "outside_working_hours", "no_room", "exceeds_capacity", "technician_without_home_base"] } } } },
+                    "totals": { "type": "object", "properties": { "distance_m": { "type": "number" }, "travel_s": { "type": "number" },
+                        "visits": { "type": "integer" }, "unassigned": { "type": "integer" }, "technicians_used": { "type": "integer" } } },
+                    "iterations": { "type": "integer" }, "elapsed_ms": { "type": "integer" } } })),
+                "400": error_response("Malformed body or date"),
+                "422": error_response("A value out of range, an unknown technician or one without a home base"),
+            },
+        } }),
+    );
+    let mut suggest_body = json!({
+        "technician_id": { "type": "integer" },
+        "date": { "type": "string", "format": "date" },
+        "stops": { "type": "array", "items": { "type": "integer" }, "description": "Visit ids in route order; default: the technician's plan" },
+        "max_detour_m": { "type": "number", "default": 5000, "maximum": 200000 },
+        "max_detour_min": { "type": "number", "default": 30, "maximum": 600, "description": "Extra driving time" },
+        "limit": { "type": "integer", "minimum": 1, "maximum": 100, "default": 10 },
+        "kind": { "type": "string", "enum": ["prospect", "customer"], "default": "prospect" },
+        "visit_min": { "type": "integer", "minimum": 1, "maximum": 480, "default": 30, "description": "Time on site assumed for a suggested stop" },
+    });
+    suggest_body
+        .as_object_mut()
+        .expect("object")
+        .extend(search.as_object().expect("object").clone());
+    paths.insert(
+        "/api/v1/routes/suggest".into(),
+        json!({ "post": {
+            "summary": "Accounts (prospects by default) near a technician's route that fit into it without breaking a visit window or the shift, cheapest detour first",
+            "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                "type": "object", "required": ["technician_id", "date"], "properties": suggest_body } } } },
+            "responses": {
+                "200": ok("The route and the suggestions", json!({ "type": "object", "properties": {
+                    "technician_id": { "type": "integer" }, "date": { "type": "string", "format": "date" },
+                    "stops": { "type": "array", "items": { "type": "integer" } }, "route_distance_m": { "type": "number" },
+                    "candidates": { "type": "integer" },
+                    "suggestions": { "type": "array", "items": { "type": "object", "properties": {
+                        "account_id": { "type": "integer" }, "account_name": { "type": "string" },
+                        "lon": { "type": "number" }, "lat": { "type": "number" },
+                        "position": { "type": "integer", "description": "Insert before stops[position]" },
+                        "after_visit_id": { "type": ["integer", "null"] }, "before_visit_id": { "type": ["integer", "null"] },
+                        "extra_distance_m": { "type": "number" }, "extra_travel_min": { "type": "number" },
+                        "extra_duration_min": { "type": "number" }, "distance_from_route_m": { "type": "number" },
+                        "arrival_at": time, "start_at": time, "departure_at": time, "return_at": time } } } } })),
+                "400": error_response("Malformed body, date or missing technician_id"),
+                "422": error_response("A value out of range, an unknown technician, or stops that are not open visits of the day or do not fit in that order"),
+            },
+        } }),
+    );
 }
 
 /// `GET /api/v1/openapi.json`
