@@ -1,9 +1,10 @@
 //! The point index: customers and prospects on a geodesic R-tree.
 //!
-//! Each point is stored once, in a leaf of an [`rstar::RTree`] over 3-D unit vectors (f32),
-//! together with its id, its position in fixed point (1e-7°, ≈1.1 cm, as OpenStreetMap stores
-//! positions) and its filter attributes — 40 bytes, which fits in the 48 bytes an rstar node
-//! takes anyway. The f32 vectors (error ≤ 0.4 m) only steer the search: every query widens its
+//! Each point is stored once, as a 40-byte entry in a page of up to 32 nearby points (see
+//! [`page`]): its 3-D unit vector (f32), its id, its position in fixed point (1e-7°, ≈1.1 cm,
+//! as OpenStreetMap stores positions) and its filter attributes. The pages of a bulk load sit
+//! in a static packed tree ([`packed`]), pages made or grown since in an [`rstar::RTree`];
+//! queries search both. The f32 vectors (error ≤ 0.4 m) only steer the search: every query widens its
 //! bound by [`CHORD_SLACK`] and then decides and ranks by the haversine distance from the
 //! fixed-point position, so results are exact (and equal a brute-force scan), not approximate.
 

@@ -141,10 +141,10 @@ pub(super) fn pack(entries: Vec<Entry>) -> Vec<Page> {
         .collect()
 }
 
-const HILBERT_BITS: u32 = 30;
+const HILBERT_BITS: u32 = 20;
 
 /// Position along a space-filling curve over the sphere: the cube face the unit vector points
-/// at (as in S2), then a 2-D Hilbert curve of 2^30 cells per axis over the gnomonic projection
+/// at (as in S2), then a 2-D Hilbert curve of 2^20 cells per axis (≈ 10 m) over the gnomonic projection
 /// onto that face. Only the order matters, and only for speed: any order is correct.
 ///
 /// (A 3-D Hilbert curve over the vectors themselves was used before: the sphere cuts its cells
@@ -222,9 +222,9 @@ mod tests {
 
     #[test]
     fn keys_start_with_the_face() {
-        assert_eq!(hilbert_key([1.0, 0.0, 0.0]) >> 60, 0);
-        assert_eq!(hilbert_key([-1.0, 0.0, 0.0]) >> 60, 1);
-        assert_eq!(hilbert_key([0.0, 0.6, -0.8]) >> 60, 5);
-        assert_eq!(hilbert_key([0.0, 0.8, -0.6]) >> 60, 2);
+        assert_eq!(hilbert_key([1.0, 0.0, 0.0]) >> (2 * HILBERT_BITS), 0);
+        assert_eq!(hilbert_key([-1.0, 0.0, 0.0]) >> (2 * HILBERT_BITS), 1);
+        assert_eq!(hilbert_key([0.0, 0.6, -0.8]) >> (2 * HILBERT_BITS), 5);
+        assert_eq!(hilbert_key([0.0, 0.8, -0.6]) >> (2 * HILBERT_BITS), 2);
     }
 }
