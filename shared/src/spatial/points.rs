@@ -915,7 +915,9 @@ impl PointIndex {
         let mut best = KBest::new(k);
         // No bound yet; `f32::MAX` rather than ∞ so that empty boxes (at ∞) are never queued.
         let mut limit = f32::MAX;
-        let mut candidates: Vec<(f32, &'a Entry)> = Vec::with_capacity(2 * k + 48);
+        // (squared f32 chord, later haversine metres; entry). Pruned to the current bound
+        // when full rather than grown: reallocating cost more than the pruning.
+        let mut candidates: Vec<(f64, &'a Entry)> = Vec::with_capacity(2 * k + 48);
         let everything = filter.matches_everything();
         let mut scan = |page: &'a Page, limit: &mut f32| {
             for e in page.entries.iter() {
@@ -923,7 +925,11 @@ impl PointIndex {
                 if d2 > *limit || !(everything || filter.matches(&e.point())) {
                     continue;
                 }
-                candidates.push((d2, e));
+                if candidates.len() == candidates.capacity() {
+                    let bound = f64::from(*limit);
+                    candidates.retain(|c| c.0 <= bound);
+                }
+                candidates.push((f64::from(d2), e));
                 if let Some(kth) = best.offer(d2) {
                     *limit = candidate_bound(kth);
                 }
@@ -934,20 +940,21 @@ impl PointIndex {
             tree_nearest(&self.tree, &q, &mut limit, &mut scan);
         }
         let from = HaversineFrom::new(centre);
-        let mut hits: Vec<Hit> = candidates
-            .into_iter()
-            .filter(|c| c.0 <= limit)
-            .map(|(_, e)| {
-                let point = e.point();
-                Hit {
-                    point,
-                    distance_m: from.to(point.position),
-                }
+        let bound = f64::from(limit);
+        candidates.retain(|c| c.0 <= bound);
+        for c in candidates.iter_mut() {
+            c.0 = from.to(c.1.position());
+        }
+        // As `sort_by_distance_then_id`.
+        candidates.sort_unstable_by_key(|c| ((c.0 + 0.0).to_bits(), c.1.id));
+        candidates
+            .iter()
+            .take(k)
+            .map(|&(distance_m, e)| Hit {
+                point: e.point(),
+                distance_m,
             })
-            .collect();
-        sort_by_distance_then_id(&mut hits);
-        hits.truncate(k);
-        hits
+            .collect()
     }
 
     /// Every point within `radius_m` metres (great circle) of `centre`, nearest first.
