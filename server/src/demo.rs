@@ -481,14 +481,26 @@ pub fn generate(seed: u64, today: NaiveDate) -> DemoData {
             home,
             &["installation", "maintenance"],
         ));
-        let customers: Vec<usize> = regions
+        // A technician's day stays near home: the region's fifteen nearest live customers.
+        let mut customers: Vec<(f64, usize)> = regions
             .iter()
             .flat_map(|&r| region_accounts[r].iter().copied())
             .filter(|&a| {
                 accounts[a].kind == AccountKind::Customer
                     && accounts[a].status != AccountStatus::Churned
             })
+            .map(|a| {
+                (
+                    haversine_km(
+                        home,
+                        (accounts[a].position.lon(), accounts[a].position.lat()),
+                    ),
+                    a,
+                )
+            })
             .collect();
+        customers.sort_by(|x, y| x.0.total_cmp(&y.0));
+        let customers: Vec<usize> = customers.into_iter().take(15).map(|(_, a)| a).collect();
         // Yesterday (done or missed), today (scheduled), tomorrow (scheduled): six a day.
         for (day_offset, statuses) in [
             (-1i64, [VisitStatus::Done, VisitStatus::Missed]),
@@ -499,12 +511,12 @@ pub fn generate(seed: u64, today: NaiveDate) -> DemoData {
                 let start = local_midnight
                     + Duration::days(day_offset)
                     + Duration::hours(8)
-                    + Duration::minutes(90 * slot);
+                    + Duration::hours(slot);
                 visits.push(DemoVisit {
                     account: *rng.pick(&customers),
                     technician,
                     window_start: start,
-                    window_end: start + Duration::hours(2),
+                    window_end: start + Duration::hours(4),
                     duration_min: 30 + 15 * rng.below(3) as i64,
                     status: if rng.unit() < 0.85 {
                         statuses[0]
