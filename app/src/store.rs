@@ -80,6 +80,9 @@ pub trait Store: Send + Sync + 'static {
     async fn territory_geometry(&self, id: i64) -> Result<String, StoreError>;
 }
 
+/// `(centre, k, kind)` → the `k` nearest accounts of that kind as (id, metres), nearest first.
+pub type NearestFn = dyn Fn(LonLat, usize, AccountKind) -> Vec<(i64, f64)> + Send + Sync;
+
 /// What server functions find in Leptos context: the store and the deployment's map settings.
 #[derive(Clone)]
 pub struct AppContext {
@@ -87,6 +90,6 @@ pub struct AppContext {
     pub map_settings: MapSettings,
     /// "Today" for dashboards, computed by the server (it owns the clock and the time zone).
     pub today: Arc<dyn Fn() -> UtcRange + Send + Sync>,
-    /// The server's spatial index: nearest accounts of a kind, as (id, metres), nearest first.
-    pub nearest: Arc<dyn Fn(LonLat, usize, AccountKind) -> Vec<(i64, f64)> + Send + Sync>,
+    /// The server's spatial index: nearest accounts of a kind.
+    pub nearest: Arc<NearestFn>,
 }
