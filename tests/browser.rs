@@ -341,6 +341,74 @@ async fn home_page_hydrates_and_draws_the_seeded_accounts_on_the_map() {
         history_len,
         "the panel lists the account's whole (recent) history"
     );
+
+    // 6. The panel finds the nearest prospects: the index's answer, listed and drawn on the map.
+    client
+        .find(Locator::Css("[data-testid='find-nearby']"))
+        .await
+        .expect("nearby button")
+        .click()
+        .await
+        .expect("click");
+    wait_for_js(
+        &client,
+        "ten nearby prospects",
+        "return document.querySelectorAll('[data-testid=nearby-item]').length === 10",
+    )
+    .await;
+    let listed = client
+        .execute(
+            "return [...document.querySelectorAll('[data-testid=nearby-item]')].map(li => [Number(li.dataset.id), Number(li.dataset.distance)]);",
+            vec![],
+        )
+        .await
+        .expect("read the list");
+    let centre = LonLat::new(account.lon, account.lat).unwrap();
+    let mut prospects: Vec<(f64, i64)> = app
+        .state
+        .store
+        .map_accounts(Some(AccountKind::Prospect))
+        .await
+        .expect("prospects")
+        .iter()
+        .filter(|p| p.id != account.id)
+        .map(|p| {
+            (
+                haversine_m(centre, LonLat::new(p.lon, p.lat).unwrap()),
+                p.id,
+            )
+        })
+        .collect();
+    prospects.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let listed: Vec<(i64, f64)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_i64().unwrap(), p[1].as_f64().unwrap()))
+        .collect();
+    assert_eq!(
+        listed.iter().map(|p| p.0).collect::<Vec<_>>(),
+        prospects[..10].iter().map(|p| p.1).collect::<Vec<_>>()
+    );
+    for ((_, shown), (expected, _)) in listed.iter().zip(&prospects) {
+        assert!(
+            (shown - expected).abs() < 0.5,
+            "distance {shown} vs {expected}"
+        );
+    }
+    let highlighted = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             window.wilayahMap.getSource('nearby').getData().then(d => done(d.features.length)).catch(e => done(String(e)));",
+            vec![],
+        )
+        .await
+        .expect("read the highlighted prospects");
+    assert_eq!(
+        highlighted,
+        json!(10),
+        "the ten prospects are highlighted on the map"
+    );
     let png = client.screenshot().await.expect("screenshot");
     std::fs::write(
         project_root().join("target/screenshots/customer-panel.png"),

@@ -348,6 +348,9 @@ mod browser {
                         &to_js(&json!({ "type": "geojson", "data": VISITS_URL })),
                     );
                     map.add_layer(&to_js(&visit_layer(visible(Overlay::Visits))));
+                    let no_points = json!({ "type": "geojson", "data": points_geojson(&[]) });
+                    map.add_source("nearby", &to_js(&no_points));
+                    map.add_layer(&to_js(&nearby_layer()));
                 })
             };
             map.on("load", on_load.as_ref().unchecked_ref());
