@@ -7,6 +7,7 @@ use geo::{ConvexHull, MultiPoint, Point};
 use serde_json::{Value, json};
 use wilayah_shared::LonLat;
 use wilayah_shared::domain::{AccountKind, AccountStatus, StaffRole, VisitStatus};
+use wilayah_shared::rng::SplitMix64;
 
 /// Indonesian populated places from GeoNames (CC-BY 4.0, see NOTICE.md): name, lat, lng, admin1.
 const PLACES_CSV: &str = include_str!("../data/id-cities-geonames.csv");
@@ -219,30 +220,6 @@ const TAGS: &[&str] = &[
     "seasonal",
 ];
 
-/// SplitMix64: a few lines that give the same sequence on every platform and crate version,
-/// which a general-purpose RNG crate does not promise.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.unit() * n as f64) as usize
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
-
 struct Place {
     name: String,
     lon: f64,
@@ -311,7 +288,7 @@ fn round6(x: f64) -> f64 {
 /// Builds the demo world. `today` is the calendar day (UTC) whose visits are "today's visits";
 /// local working hours are WIB (UTC+7), 08:00–17:00.
 pub fn generate(seed: u64, today: NaiveDate) -> DemoData {
-    let mut rng = SplitMix64(seed);
+    let mut rng = SplitMix64::new(seed);
     let places = places();
     let mut staff = Vec::new();
     let mut territories = Vec::new();

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use wilayah_shared::LonLat;
 use wilayah_shared::domain::{AccountKind, AccountStatus};
+use wilayah_shared::rng::SplitMix64;
 use wilayah_shared::spatial::{Filter, IndexedPoint, PointAttrs, PointIndex, TerritoryIndex};
 
 struct Counting;
@@ -41,18 +42,14 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOC: Counting = Counting;
 
-/// SplitMix64: tiny, deterministic, good enough for synthetic data.
-struct Rng(u64);
+/// SplitMix64 plus a standard normal draw (Box–Muller) for the city scatter.
+struct Rng(SplitMix64);
 impl Rng {
     fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
     fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+        self.0.unit()
     }
     fn normal(&mut self) -> f64 {
         let u = self.unit().max(1e-300);
@@ -149,7 +146,7 @@ fn main() {
     let export = arg("--export");
     let queries = 10_000;
 
-    let mut rng = Rng(0x5EED_2026);
+    let mut rng = Rng(SplitMix64::new(0x5EED_2026));
     let model = CityModel::new(&mut rng);
     let statuses = [
         AccountStatus::Active,

@@ -7,6 +7,7 @@ pub mod domain;
 pub mod geojson;
 pub mod resource;
 pub mod resources;
+pub mod rng;
 pub mod routing;
 pub mod spatial;
 pub mod transfer;
