@@ -179,6 +179,29 @@ impl TryFrom<MapAccountRow> for MapAccount {
 
 /// `$tag_open` / `$tag_close` wrap a bound tag into a "has this tag" test, which is the one
 /// place the two SQL dialects differ (JSON text in SQLite, JSONB in PostgreSQL).
+/// Binds a [`ValidAccount`]'s fifteen writable columns as `$1`–`$15`, in the order of the
+/// INSERT and UPDATE statements that use it.
+macro_rules! bind_account {
+    ($query:expr, $account:expr) => {
+        $query
+            .bind(&$account.external_id)
+            .bind(&$account.name)
+            .bind($account.kind.as_str())
+            .bind($account.status.as_str())
+            .bind(&$account.segment)
+            .bind(&$account.address)
+            .bind($account.position.lon())
+            .bind($account.position.lat())
+            .bind($account.owner_id)
+            .bind($account.territory_id)
+            .bind($account.revenue_minor)
+            .bind($account.cost_to_serve_minor)
+            .bind(&$account.currency)
+            .bind($account.acquired_on)
+            .bind(Json(&$account.tags))
+    };
+}
+
 macro_rules! impl_store {
     ($db:ty, $tag_open:literal, $tag_close:literal) => {
         /// Appends the WHERE clause of an account list (shared by the page and the count).
@@ -254,28 +277,16 @@ macro_rules! impl_store {
                 account: &ValidAccount,
                 now: DateTime<Utc>,
             ) -> Result<AccountRow, StoreError> {
-                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                bind_account!(
+                    sqlx::query_as(sqlx::AssertSqlSafe(format!(
                     "INSERT INTO accounts (external_id, name, kind, status, segment, address, lon, lat, owner_id,
                         territory_id, revenue_minor, cost_to_serve_minor, currency, acquired_on, tags, created_at,
                         updated_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)
                      RETURNING {ACCOUNT_COLUMNS}"
-                )))
-                .bind(&account.external_id)
-                .bind(&account.name)
-                .bind(account.kind.as_str())
-                .bind(account.status.as_str())
-                .bind(&account.segment)
-                .bind(&account.address)
-                .bind(account.position.lon())
-                .bind(account.position.lat())
-                .bind(account.owner_id)
-                .bind(account.territory_id)
-                .bind(account.revenue_minor)
-                .bind(account.cost_to_serve_minor)
-                .bind(&account.currency)
-                .bind(account.acquired_on)
-                .bind(Json(&account.tags))
+                ))),
+                    account
+                )
                 .bind(now)
                 .fetch_one(&mut **tx)
                 .await
@@ -391,29 +402,17 @@ macro_rules! impl_store {
             ) -> Result<Account, StoreError> {
                 let mut tx = self.pool.begin().await.map_err(db_error)?;
                 Self::check_account_references(&mut tx, account).await?;
-                let row: Option<AccountRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                let row: Option<AccountRow> = bind_account!(
+                    sqlx::query_as(sqlx::AssertSqlSafe(format!(
                     "UPDATE accounts SET external_id = $1, name = $2, kind = $3, status = $4, segment = $5,
                         address = $6, lon = $7, lat = $8, owner_id = $9, territory_id = $10, revenue_minor = $11,
                         cost_to_serve_minor = $12, currency = $13, acquired_on = $14, tags = $15,
                         updated_at = $16, version = version + 1
                      WHERE id = $17 AND version = $18
                      RETURNING {ACCOUNT_COLUMNS}"
-                )))
-                .bind(&account.external_id)
-                .bind(&account.name)
-                .bind(account.kind.as_str())
-                .bind(account.status.as_str())
-                .bind(&account.segment)
-                .bind(&account.address)
-                .bind(account.position.lon())
-                .bind(account.position.lat())
-                .bind(account.owner_id)
-                .bind(account.territory_id)
-                .bind(account.revenue_minor)
-                .bind(account.cost_to_serve_minor)
-                .bind(&account.currency)
-                .bind(account.acquired_on)
-                .bind(Json(&account.tags))
+                ))),
+                    account
+                )
                 .bind(Utc::now())
                 .bind(id)
                 .bind(expected_version)
