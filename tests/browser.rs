@@ -322,7 +322,14 @@ async fn home_page_hydrates_and_draws_the_seeded_accounts_on_the_map() {
     )
     .await;
 
-    // 7. A layer toggle hides the prospects on the map.
+    // 7. A layer toggle (in the sidebar's legend tab) hides the prospects on the map.
+    client
+        .find(Locator::Css("[data-testid='tab-legend']"))
+        .await
+        .expect("legend tab")
+        .click()
+        .await
+        .expect("click");
     client
         .find(Locator::Css("[data-testid='toggle-prospect']"))
         .await

@@ -2,9 +2,11 @@
 //! crate under `/api/v1`; both go through the same [`Store`](crate::store::Store).
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
-use wilayah_shared::account::AccountPanel;
-use wilayah_shared::domain::DashboardSummary;
+use wilayah_shared::account::{AccountPanel, Page};
+use wilayah_shared::dashboard::{DashboardFilter, DashboardKpis, FilterOptions, NearbySearch};
+use wilayah_shared::domain::{AccountKind, DashboardSummary};
 
 use crate::map::MapSettings;
 
@@ -43,7 +45,7 @@ pub async fn get_account_panel(id: i64) -> Result<Option<AccountPanel>, ServerFn
     }
 }
 
-/// A prospect near the selected account.
+/// A prospect near the selected account or the point the user clicked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NearbyProspect {
     pub id: i64,
@@ -54,32 +56,47 @@ pub struct NearbyProspect {
     pub distance_m: f64,
 }
 
-/// Most prospects the panel asks for.
-pub const MAX_NEARBY_PROSPECTS: u32 = 50;
+/// Where a nearby search starts: an account, or any point of the map.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum NearbyOrigin {
+    Account(i64),
+    Point { lon: f64, lat: f64 },
+}
 
-/// The `k` prospects nearest the account (great-circle metres, nearest first), for the panel and
-/// the map: who else to see while out there.
-#[server(prefix = "/rpc", endpoint = "nearby_prospects")]
-pub async fn get_nearby_prospects(
-    account_id: i64,
-    k: u32,
+/// Prospects near `origin` (great-circle metres, nearest first): the `k` nearest or all within a
+/// radius, as `search` says. Who else to see while out there.
+#[server(prefix = "/rpc", endpoint = "nearby_prospects", input = Json)]
+pub async fn find_nearby_prospects(
+    origin: NearbyOrigin,
+    search: NearbySearch,
 ) -> Result<Vec<NearbyProspect>, ServerFnError> {
     use wilayah_shared::domain::AccountKind;
     let ctx = app_context()?;
-    let k = k.clamp(1, MAX_NEARBY_PROSPECTS) as usize;
     let failed = |e: crate::store::StoreError| {
-        leptos::logging::error!("nearby_prospects({account_id}): {e}");
+        leptos::logging::error!("nearby_prospects({origin:?}): {e}");
         ServerFnError::new("could not load nearby prospects")
     };
-    let account = ctx.store.get_account(account_id).await.map_err(failed)?;
-    let centre = wilayah_shared::LonLat::new(account.lon, account.lat)
-        .map_err(|e| ServerFnError::new(e.to_string()))?;
-    // One extra in case the account itself is a prospect.
-    let hits: Vec<(i64, f64)> = (ctx.nearest)(centre, k + 1, AccountKind::Prospect)
+    let (lon, lat, exclude) = match origin {
+        NearbyOrigin::Account(id) => {
+            let account = ctx.store.get_account(id).await.map_err(failed)?;
+            (account.lon, account.lat, Some(id))
+        }
+        NearbyOrigin::Point { lon, lat } => (lon, lat, None),
+    };
+    let centre =
+        wilayah_shared::LonLat::new(lon, lat).map_err(|e| ServerFnError::new(e.to_string()))?;
+    // One extra for the k nearest, in case the account itself is a prospect.
+    let search = match search.clamped() {
+        NearbySearch::Nearest { k } => NearbySearch::Nearest { k: k + 1 },
+        within => within,
+    };
+    let mut hits: Vec<(i64, f64)> = (ctx.nearby)(centre, search, AccountKind::Prospect)
         .into_iter()
-        .filter(|(id, _)| *id != account_id)
-        .take(k)
+        .filter(|(id, _)| Some(*id) != exclude)
         .collect();
+    if let NearbySearch::Nearest { k } = search {
+        hits.truncate(k as usize - 1);
+    }
     let ids: Vec<i64> = hits.iter().map(|(id, _)| *id).collect();
     let accounts = ctx.store.accounts_by_ids(&ids).await.map_err(failed)?;
     Ok(hits
@@ -96,4 +113,170 @@ pub async fn get_nearby_prospects(
             })
         })
         .collect())
+}
+
+/// The choices of the filter menus.
+#[server(prefix = "/rpc", endpoint = "filter_options")]
+pub async fn get_filter_options() -> Result<FilterOptions, ServerFnError> {
+    app_context()?.store.filter_options().await.map_err(|e| {
+        leptos::logging::error!("filter_options: {e}");
+        ServerFnError::new("could not load the filter choices")
+    })
+}
+
+/// KPIs of the accounts the filter matches: in total, per rep and per territory; visits are
+/// today's.
+#[server(prefix = "/rpc", endpoint = "dashboard_kpis", input = Json)]
+pub async fn get_dashboard_kpis(
+    filter: DashboardFilter,
+    unassigned: String,
+) -> Result<DashboardKpis, ServerFnError> {
+    use std::collections::HashMap;
+    use wilayah_shared::dashboard::{Named, dashboard_kpis};
+    let ctx = app_context()?;
+    let failed = |e: crate::store::StoreError| {
+        leptos::logging::error!("dashboard_kpis: {e}");
+        ServerFnError::new("could not compute the figures")
+    };
+    let query = filter.to_account_query(1, 0);
+    let inputs = ctx
+        .store
+        .kpi_inputs(&query, &(ctx.today)())
+        .await
+        .map_err(failed)?;
+    let options = ctx.store.filter_options().await.map_err(failed)?;
+    let names = |list: &[Named]| -> HashMap<i64, String> {
+        list.iter().map(|n| (n.id, n.name.clone())).collect()
+    };
+    let (reps, territories) = (names(&options.reps), names(&options.territories));
+    Ok(dashboard_kpis(
+        &inputs,
+        |id| reps.get(&id).cloned(),
+        |id| territories.get(&id).cloned(),
+        &unassigned,
+    ))
+}
+
+/// One line of the side list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListedAccount {
+    pub id: i64,
+    pub name: String,
+    pub kind: AccountKind,
+    pub status: String,
+    pub segment: Option<String>,
+    pub lon: f64,
+    pub lat: f64,
+    pub revenue_minor: i64,
+    pub currency: String,
+}
+
+/// Lines per page of the side list.
+pub const LIST_PAGE: u32 = 25;
+
+/// A page of the accounts the filter matches, by name, with the total.
+#[server(prefix = "/rpc", endpoint = "dashboard_list", input = Json)]
+pub async fn get_dashboard_list(
+    filter: DashboardFilter,
+    offset: u64,
+) -> Result<Page<ListedAccount>, ServerFnError> {
+    let ctx = app_context()?;
+    let page = ctx
+        .store
+        .list_accounts(&filter.to_account_query(LIST_PAGE, offset))
+        .await
+        .map_err(|e| {
+            leptos::logging::error!("dashboard_list: {e}");
+            ServerFnError::new("could not load the list")
+        })?;
+    Ok(Page {
+        items: page
+            .items
+            .into_iter()
+            .map(|a| ListedAccount {
+                id: a.id,
+                name: a.name,
+                kind: a.kind,
+                status: a.status.as_str().into(),
+                segment: a.segment,
+                lon: a.lon,
+                lat: a.lat,
+                revenue_minor: a.revenue_minor,
+                currency: a.currency,
+            })
+            .collect(),
+        total: page.total,
+        limit: page.limit,
+        offset: page.offset,
+    })
+}
+
+/// Validates a generic resource record the UI builds and writes it; a validation failure comes
+/// back as "field: message" so the form can say what to fix.
+#[cfg(feature = "ssr")]
+async fn create_from_ui(
+    spec: &'static wilayah_shared::resource::ResourceSpec,
+    body: serde_json::Value,
+) -> Result<i64, ServerFnError> {
+    use crate::store::StoreError;
+    let ctx = app_context()?;
+    let refused = |message: String| {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        ServerFnError::new(message)
+    };
+    let valid = spec
+        .validate_create(&body)
+        .map_err(|e| refused(e.to_string()))?;
+    let stored = ctx
+        .store
+        .create_resource_record(spec, &valid)
+        .await
+        .map_err(|e| match e {
+            StoreError::InvalidReference { .. } | StoreError::Duplicate { .. } => {
+                refused(e.to_string())
+            }
+            other => {
+                leptos::logging::error!("create {}: {other}", spec.singular);
+                ServerFnError::new(format!("could not save the {}", spec.singular))
+            }
+        })?;
+    stored
+        .get("id")
+        .and_then(serde_json::Value::as_i64)
+        .ok_or_else(|| ServerFnError::new("the store returned no id"))
+}
+
+/// Adds a line to an account's contact history (a call, an e-mail, a meeting, a note...).
+#[server(prefix = "/rpc", endpoint = "log_activity", input = Json)]
+pub async fn log_activity(
+    account_id: i64,
+    kind: String,
+    subject: String,
+    body: Option<String>,
+) -> Result<i64, ServerFnError> {
+    use wilayah_shared::resources::ACTIVITIES;
+    let record = serde_json::json!({
+        "account_id": account_id, "kind": kind, "subject": subject,
+        "body": body.filter(|b| !b.trim().is_empty()),
+        "occurred_at": chrono::Utc::now().to_rfc3339(),
+    });
+    create_from_ui(&ACTIVITIES, record).await
+}
+
+/// Opens a complaint case for an account.
+#[server(prefix = "/rpc", endpoint = "open_case", input = Json)]
+pub async fn open_case(
+    account_id: i64,
+    subject: String,
+    priority: String,
+    description: Option<String>,
+) -> Result<i64, ServerFnError> {
+    use wilayah_shared::resources::CASES;
+    let record = serde_json::json!({
+        "account_id": account_id, "subject": subject, "priority": priority,
+        "description": description.filter(|d| !d.trim().is_empty()),
+    });
+    create_from_ui(&CASES, record).await
 }

@@ -82,6 +82,69 @@ pub enum Msg {
     AccountMissing,
     NearbyProspects,
     FindNearby,
+    // Map dashboard: filters, side list, KPIs, panel actions, legend.
+    Filters,
+    Any,
+    KindLabel,
+    StatusLabel,
+    SegmentLabel,
+    TagLabel,
+    StageLabel,
+    ClearFilters,
+    ColourBy,
+    ListTab,
+    KpiTab,
+    LegendTab,
+    AccountsMatch,
+    Previous,
+    Next,
+    ByRep,
+    ByTerritory,
+    Pipeline,
+    VisitsDone,
+    Unassigned,
+    AllShown,
+    LogActivity,
+    OpenCase,
+    Subject,
+    Notes,
+    Priority,
+    Save,
+    Cancel,
+    Saved,
+    ContactKind,
+    KindCall,
+    KindEmail,
+    KindMeeting,
+    KindNote,
+    PriorityLow,
+    PriorityNormal,
+    PriorityHigh,
+    PriorityUrgent,
+    NearestCount,
+    WithinKm,
+    Search,
+    NearHere,
+    NoneFound,
+    StatusActive,
+    StatusAtRisk,
+    StatusChurned,
+    StatusNew,
+    StatusContacted,
+    StatusQualified,
+    StatusDisqualified,
+    StageLead,
+    StageQualified,
+    StageProposal,
+    StageNegotiation,
+    StageWon,
+    StageLost,
+    VisitScheduled,
+    VisitEnRoute,
+    VisitOnSite,
+    VisitDone,
+    VisitMissed,
+    VisitStatuses,
 }
 
 impl Msg {
@@ -126,12 +189,114 @@ impl Msg {
                 "Show the 10 nearest prospects",
                 "Tampilkan 10 prospek terdekat",
             ],
+            // Map dashboard.
+            Msg::Filters => ["Filters", "Filter"],
+            Msg::Any => ["Any", "Semua"],
+            Msg::KindLabel => ["Type", "Jenis"],
+            Msg::StatusLabel => ["Status", "Status"],
+            Msg::SegmentLabel => ["Segment", "Segmen"],
+            Msg::TagLabel => ["Tag", "Label"],
+            Msg::StageLabel => ["Has a deal at stage", "Punya peluang di tahap"],
+            Msg::ClearFilters => ["Clear filters", "Hapus filter"],
+            Msg::ColourBy => ["Colour points by", "Warnai titik menurut"],
+            Msg::ListTab => ["List", "Daftar"],
+            Msg::KpiTab => ["KPIs", "KPI"],
+            Msg::LegendTab => ["Layers & legend", "Lapisan & keterangan"],
+            Msg::AccountsMatch => ["accounts match", "akun cocok"],
+            Msg::Previous => ["Previous", "Sebelumnya"],
+            Msg::Next => ["Next", "Berikutnya"],
+            Msg::ByRep => ["By rep", "Per tenaga penjual"],
+            Msg::ByTerritory => ["By territory", "Per wilayah"],
+            Msg::Pipeline => ["Open pipeline", "Pipeline terbuka"],
+            Msg::VisitsDone => ["Visits done today", "Kunjungan selesai hari ini"],
+            Msg::Unassigned => ["Unassigned", "Belum ditugaskan"],
+            Msg::AllShown => ["Everything shown", "Semua yang tampil"],
+            Msg::LogActivity => ["Log an activity", "Catat aktivitas"],
+            Msg::OpenCase => ["Open a case", "Buka keluhan"],
+            Msg::Subject => ["Subject", "Perihal"],
+            Msg::Notes => ["Notes", "Catatan"],
+            Msg::Priority => ["Priority", "Prioritas"],
+            Msg::Save => ["Save", "Simpan"],
+            Msg::Cancel => ["Cancel", "Batal"],
+            Msg::Saved => ["Saved", "Tersimpan"],
+            Msg::ContactKind => ["Kind of contact", "Jenis kontak"],
+            Msg::KindCall => ["Call", "Telepon"],
+            Msg::KindEmail => ["E-mail", "Surel"],
+            Msg::KindMeeting => ["Meeting", "Rapat"],
+            Msg::KindNote => ["Note", "Catatan"],
+            Msg::PriorityLow => ["Low", "Rendah"],
+            Msg::PriorityNormal => ["Normal", "Normal"],
+            Msg::PriorityHigh => ["High", "Tinggi"],
+            Msg::PriorityUrgent => ["Urgent", "Mendesak"],
+            Msg::NearestCount => ["Nearest", "Terdekat"],
+            Msg::WithinKm => ["Within km", "Dalam radius km"],
+            Msg::Search => ["Search", "Cari"],
+            Msg::NearHere => ["Prospects near this spot", "Prospek di sekitar titik ini"],
+            Msg::NoneFound => ["Nothing found", "Tidak ditemukan"],
+            Msg::StatusActive => ["Active", "Aktif"],
+            Msg::StatusAtRisk => ["At risk", "Berisiko"],
+            Msg::StatusChurned => ["Churned", "Berhenti"],
+            Msg::StatusNew => ["New", "Baru"],
+            Msg::StatusContacted => ["Contacted", "Sudah dihubungi"],
+            Msg::StatusQualified => ["Qualified", "Memenuhi syarat"],
+            Msg::StatusDisqualified => ["Disqualified", "Tidak memenuhi syarat"],
+            Msg::StageLead => ["Lead", "Prospek awal"],
+            Msg::StageQualified => ["Qualified", "Memenuhi syarat"],
+            Msg::StageProposal => ["Proposal", "Penawaran"],
+            Msg::StageNegotiation => ["Negotiation", "Negosiasi"],
+            Msg::StageWon => ["Won", "Menang"],
+            Msg::StageLost => ["Lost", "Kalah"],
+            Msg::VisitScheduled => ["Scheduled", "Terjadwal"],
+            Msg::VisitEnRoute => ["En route", "Dalam perjalanan"],
+            Msg::VisitOnSite => ["On site", "Di lokasi"],
+            Msg::VisitDone => ["Done", "Selesai"],
+            Msg::VisitMissed => ["Missed", "Terlewat"],
+            Msg::VisitStatuses => ["Visit status", "Status kunjungan"],
         };
         match locale {
             Locale::En => en,
             Locale::Id => id,
         }
     }
+}
+
+/// The label of an account status.
+pub fn status_msg(status: wilayah_shared::domain::AccountStatus) -> Msg {
+    use wilayah_shared::domain::AccountStatus as S;
+    match status {
+        S::Active => Msg::StatusActive,
+        S::AtRisk => Msg::StatusAtRisk,
+        S::Churned => Msg::StatusChurned,
+        S::New => Msg::StatusNew,
+        S::Contacted => Msg::StatusContacted,
+        S::Qualified => Msg::StatusQualified,
+        S::Disqualified => Msg::StatusDisqualified,
+    }
+}
+
+/// The label of a pipeline stage, by its stored name.
+pub fn stage_msg(stage: &str) -> Option<Msg> {
+    Some(match stage {
+        "lead" => Msg::StageLead,
+        "qualified" => Msg::StageQualified,
+        "proposal" => Msg::StageProposal,
+        "negotiation" => Msg::StageNegotiation,
+        "won" => Msg::StageWon,
+        "lost" => Msg::StageLost,
+        _ => return None,
+    })
+}
+
+/// The label of a visit status, by its stored name.
+pub fn visit_status_msg(status: &str) -> Option<Msg> {
+    Some(match status {
+        "scheduled" => Msg::VisitScheduled,
+        "en_route" => Msg::VisitEnRoute,
+        "on_site" => Msg::VisitOnSite,
+        "done" => Msg::VisitDone,
+        "missed" => Msg::VisitMissed,
+        _ => return None,
+    })
 }
 
 /// The current language, shared through context by the root component.
@@ -210,6 +375,19 @@ mod tests {
         assert_eq!(Locale::from_cookie_header("wilayah_lang=fr"), None);
         assert_eq!(Locale::from_cookie_header("other_lang=id"), None);
         assert_eq!(Locale::from_cookie_header(""), None);
+    }
+
+    #[test]
+    fn every_stored_value_the_ui_shows_has_a_label() {
+        for status in wilayah_shared::domain::AccountStatus::ALL {
+            assert_ne!(status_msg(*status).text(Locale::Id), "");
+        }
+        for stage in wilayah_shared::resources::PIPELINE_STAGES {
+            assert!(stage_msg(stage).is_some(), "{stage}");
+        }
+        for (status, _) in crate::map::VISIT_STATUS_COLOURS {
+            assert!(visit_status_msg(status).is_some(), "{status}");
+        }
     }
 
     #[test]

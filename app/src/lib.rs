@@ -2,6 +2,7 @@
 //! browser (`hydrate`), plus the server functions they call.
 
 pub mod api;
+pub mod dashboard;
 pub mod i18n;
 pub mod map;
 #[cfg(feature = "ssr")]
@@ -11,11 +12,9 @@ use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
-use wilayah_shared::domain::{AccountKind, DashboardSummary};
 
+use crate::dashboard::HomePage;
 use crate::i18n::{Msg, initial_locale, remember_locale, tr};
-use crate::map::{MapSettings, Overlay, kind_colour};
-use wilayah_shared::account::AccountPanel;
 
 /// The HTML document around the app. MapLibre's UMD script is a classic script, so it has run
 /// before the hydration module starts and the global `maplibregl` is there for [`map`].
@@ -55,73 +54,8 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Which overlays are shown; shared by the toggles (which double as the legend) and the map.
-#[derive(Clone, Copy)]
-struct Overlays {
-    customers: RwSignal<bool>,
-    prospects: RwSignal<bool>,
-    territories: RwSignal<bool>,
-    visits: RwSignal<bool>,
-}
-
-impl Overlays {
-    fn new() -> Self {
-        Overlays {
-            customers: RwSignal::new(true),
-            prospects: RwSignal::new(true),
-            territories: RwSignal::new(true),
-            visits: RwSignal::new(true),
-        }
-    }
-
-    fn signal(self, overlay: Overlay) -> RwSignal<bool> {
-        match overlay {
-            Overlay::Customers => self.customers,
-            Overlay::Prospects => self.prospects,
-            Overlay::Territories => self.territories,
-            Overlay::Visits => self.visits,
-        }
-    }
-}
-
 #[component]
-fn HomePage() -> impl IntoView {
-    let overlays = Overlays::new();
-    let selected = RwSignal::new(None::<i64>);
-    let nearby = RwSignal::new(Vec::<api::NearbyProspect>::new());
-    // Nearby prospects belong to the account they were found for.
-    Effect::new(move |_| {
-        selected.track();
-        nearby.set(Vec::new());
-    });
-    let settings = Resource::new(|| (), |_| api::get_map_settings());
-
-    view! {
-        <div class="layout">
-            <Header />
-            <aside class="sidebar">
-                <SummaryPanel />
-                <LayerToggles overlays />
-            </aside>
-            <main class="map-area">
-                <Suspense fallback=|| view! { <div class="map map-loading">{tr(Msg::Loading)}</div> }>
-                    {move || Suspend::new(async move {
-                        match settings.await {
-                            Ok(settings) => view! { <MapView settings overlays selected nearby /> }.into_any(),
-                            Err(_) => view! { <p class="error">{tr(Msg::LoadFailed)}</p> }.into_any(),
-                        }
-                    })}
-                </Suspense>
-                <Show when=move || selected.get().is_some()>
-                    <CustomerPanel selected nearby />
-                </Show>
-            </main>
-        </div>
-    }
-}
-
-#[component]
-fn Header() -> impl IntoView {
+pub fn Header() -> impl IntoView {
     let locale = i18n::use_locale();
     let switch = move |_| {
         let next = locale.get_untracked().other();
@@ -141,140 +75,6 @@ fn Header() -> impl IntoView {
                 {tr(Msg::SwitchLanguage)}
             </button>
         </header>
-    }
-}
-
-#[component]
-fn SummaryPanel() -> impl IntoView {
-    let summary = Resource::new(|| (), |_| api::get_dashboard_summary());
-    view! {
-        <section class="panel summary" data-testid="summary">
-            <Suspense fallback=|| view! { <p>{tr(Msg::Loading)}</p> }>
-                {move || Suspend::new(async move {
-                    match summary.await {
-                        Ok(s) => view! { <SummaryFigures summary=s /> }.into_any(),
-                        Err(_) => view! { <p class="error">{tr(Msg::LoadFailed)}</p> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
-    }
-}
-
-#[component]
-fn SummaryFigures(summary: DashboardSummary) -> impl IntoView {
-    let rows = [
-        (Msg::Customers, summary.customers, "customers"),
-        (Msg::Prospects, summary.prospects, "prospects"),
-        (Msg::Reps, summary.reps, "reps"),
-        (Msg::Territories, summary.territories, "territories"),
-        (Msg::VisitsToday, summary.visits_today, "visits-today"),
-    ];
-    view! {
-        <dl class="figures">
-            {rows
-                .into_iter()
-                .map(|(label, value, key)| {
-                    view! {
-                        <div class="figure">
-                            <dt>{tr(label)}</dt>
-                            <dd data-testid=format!("count-{key}")>{value}</dd>
-                        </div>
-                    }
-                })
-                .collect_view()}
-        </dl>
-    }
-}
-
-/// Layer switches double as the legend: each names an overlay in its map colour.
-#[component]
-fn LayerToggles(overlays: Overlays) -> impl IntoView {
-    let toggle = |overlay: Overlay, label: Msg, key: &'static str, swatch: String| {
-        let signal = overlays.signal(overlay);
-        view! {
-            <label class="layer-toggle">
-                <input
-                    type="checkbox"
-                    data-testid=format!("toggle-{key}")
-                    checked=signal.get_untracked()
-                    prop:checked=move || signal.get()
-                    on:change=move |ev| signal.set(event_target_checked(&ev))
-                />
-                <span class=format!("swatch swatch-{key}") style=swatch></span>
-                <span>{tr(label)}</span>
-            </label>
-        }
-    };
-    let kind_swatch = |kind| format!("background:{}", kind_colour(kind));
-    view! {
-        <section class="panel layers">
-            <h2>{tr(Msg::Layers)}</h2>
-            {toggle(Overlay::Customers, Msg::Customers, "customer", kind_swatch(AccountKind::Customer))}
-            {toggle(Overlay::Prospects, Msg::Prospects, "prospect", kind_swatch(AccountKind::Prospect))}
-            {toggle(Overlay::Territories, Msg::Territories, "territories", "background:rgba(43,138,62,0.25);border-radius:3px".into())}
-            {toggle(Overlay::Visits, Msg::VisitsToday, "visits", "background:transparent;border:3px solid #495057".into())}
-        </section>
-    }
-}
-
-#[component]
-fn MapView(
-    settings: MapSettings,
-    overlays: Overlays,
-    selected: RwSignal<Option<i64>>,
-    nearby: RwSignal<Vec<api::NearbyProspect>>,
-) -> impl IntoView {
-    let container = NodeRef::<leptos::html::Div>::new();
-    let locale = i18n::use_locale();
-
-    #[cfg(feature = "hydrate")]
-    {
-        let handle = StoredValue::new_local(None::<map::MapHandle>);
-        Effect::new(move |_| {
-            let Some(element) = container.get() else {
-                return;
-            };
-            if handle.with_value(Option::is_some) {
-                return;
-            }
-            let attribution = Msg::BasemapAttribution.text(locale.get_untracked());
-            let visible = move |overlay: Overlay| overlays.signal(overlay).get_untracked();
-            let select = move |id: i64| selected.set(Some(id));
-            let created = map::MapHandle::create(&element, &settings, attribution, visible, select);
-            handle.set_value(Some(created));
-        });
-        Effect::new(move |_| {
-            let positions: Vec<(f64, f64)> =
-                nearby.with(|n| n.iter().map(|p| (p.lon, p.lat)).collect());
-            handle.with_value(|h| {
-                if let Some(h) = h {
-                    h.set_nearby(&positions);
-                }
-            });
-        });
-        for overlay in Overlay::ALL {
-            Effect::new(move |_| {
-                let shown = overlays.signal(overlay).get();
-                handle.with_value(|h| {
-                    if let Some(h) = h {
-                        h.set_visible(overlay, shown);
-                    }
-                });
-            });
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (settings, overlays, selected, nearby);
-
-    view! {
-        <div
-            class="map"
-            id="map"
-            node_ref=container
-            role="region"
-            aria-label=move || Msg::MapLabel.text(locale.get())
-        ></div>
     }
 }
 
@@ -304,146 +104,19 @@ pub fn format_money(minor: i64, currency: &str) -> String {
     }
 }
 
-/// The selected account: who it is, who owns it, what is open with it, and its history.
-#[component]
-fn CustomerPanel(
-    selected: RwSignal<Option<i64>>,
-    nearby: RwSignal<Vec<api::NearbyProspect>>,
-) -> impl IntoView {
-    let panel = Resource::new(
-        move || selected.get(),
-        |id| async move {
-            match id {
-                Some(id) => api::get_account_panel(id).await,
-                None => Ok(None),
-            }
-        },
-    );
-    view! {
-        <aside class="customer-panel" data-testid="customer-panel">
-            <button class="panel-close" data-testid="panel-close" on:click=move |_| selected.set(None)>
-                {tr(Msg::Close)}
-            </button>
-            <Suspense fallback=|| view! { <p>{tr(Msg::Loading)}</p> }>
-                {move || Suspend::new(async move {
-                    match panel.await {
-                        Ok(Some(p)) => view! { <PanelBody panel=p nearby /> }.into_any(),
-                        Ok(None) => view! { <p>{tr(Msg::AccountMissing)}</p> }.into_any(),
-                        Err(_) => view! { <p class="error">{tr(Msg::LoadFailed)}</p> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </aside>
+/// Short money for KPI cards: rupiah in thousands (rb), millions (jt), billions (M) and trillions
+/// (T) the way Indonesian reports write them; other currencies in full.
+pub fn format_money_short(minor: i64, currency: &str) -> String {
+    if currency != "IDR" || minor.unsigned_abs() < 1_000_000 {
+        return format_money(minor, currency);
     }
-}
-
-fn or_nothing(items: Vec<AnyView>) -> AnyView {
-    if items.is_empty() {
-        view! { <li class="muted">{tr(Msg::Nothing)}</li> }.into_any()
-    } else {
-        items.into_any()
-    }
-}
-
-#[component]
-fn PanelBody(panel: AccountPanel, nearby: RwSignal<Vec<api::NearbyProspect>>) -> impl IntoView {
-    let a = panel.account;
-    let account_id = a.id;
-    let find_nearby = ServerAction::<api::GetNearbyProspects>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(found)) = find_nearby.value().get() {
-            nearby.set(found);
-        }
-    });
-    let kind = if a.kind == AccountKind::Customer {
-        Msg::Customer
-    } else {
-        Msg::Prospect
-    };
-    let contacts = panel
-        .contacts
+    let value = minor as f64;
+    let (scaled, unit) = [(1e12, "T"), (1e9, "M"), (1e6, "jt")]
         .into_iter()
-        .map(|c| {
-            let detail = [c.title, c.phone, c.email]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" · ");
-            view! { <li><strong>{c.name}</strong> " " <span class="muted">{detail}</span></li> }
-                .into_any()
-        })
-        .collect();
-    let deals = panel
-        .open_deals
-        .into_iter()
-        .map(|d| view! { <li>{d.title} " · " {d.stage} " · " {format_money(d.value_minor, &d.currency)}</li> }.into_any())
-        .collect();
-    let cases = panel
-        .open_cases
-        .into_iter()
-        .map(|c| view! { <li>{c.subject} " · " {c.status} " · " {c.priority}</li> }.into_any())
-        .collect();
-    let last_visit = panel
-        .last_visit
-        .map(|v| format!("{} · {}", v.window_start.format("%Y-%m-%d"), v.status));
-    let history = panel
-        .history
-        .into_iter()
-        .map(|e| {
-            view! {
-                <li class="timeline-entry" data-testid="history-entry">
-                    <span class="when">{e.at.format("%Y-%m-%d").to_string()}</span>
-                    <span class=format!("tag tag-{}", e.kind)>{e.label}</span>
-                    <span>{e.title}</span>
-                </li>
-            }
-            .into_any()
-        })
-        .collect();
-    view! {
-        <header class="panel-head">
-            <h2 data-testid="panel-name">{a.name}</h2>
-            <p class="muted">{tr(kind)} " · " {a.status.as_str()} {a.segment.map(|s| format!(" · {s}"))}</p>
-            <p>{a.address}</p>
-        </header>
-        <dl class="facts">
-            <dt>{tr(Msg::Owner)}</dt>
-            <dd>{panel.owner_name.unwrap_or_else(|| "—".into())}</dd>
-            <dt>{tr(Msg::Territories)}</dt>
-            <dd>{panel.territory_name.unwrap_or_else(|| "—".into())}</dd>
-            <dt>{tr(Msg::Revenue)}</dt>
-            <dd>{format_money(a.revenue_minor, &a.currency)}</dd>
-            <dt>{tr(Msg::CostToServe)}</dt>
-            <dd>{format_money(a.cost_to_serve_minor, &a.currency)}</dd>
-            <dt>{tr(Msg::LastVisit)}</dt>
-            <dd>{last_visit.unwrap_or_else(|| "—".into())}</dd>
-        </dl>
-        <h3>{tr(Msg::Contacts)}</h3>
-        <ul>{or_nothing(contacts)}</ul>
-        <h3>{tr(Msg::OpenDeals)}</h3>
-        <ul>{or_nothing(deals)}</ul>
-        <h3>{tr(Msg::OpenCases)}</h3>
-        <ul>{or_nothing(cases)}</ul>
-        <h3>{tr(Msg::NearbyProspects)}</h3>
-        <button
-            class="action"
-            data-testid="find-nearby"
-            on:click=move |_| {
-                find_nearby.dispatch(api::GetNearbyProspects { account_id, k: 10 });
-            }
-        >
-            {tr(Msg::FindNearby)}
-        </button>
-        <ol class="nearby" data-testid="nearby">
-            <For each=move || nearby.get() key=|p| p.id let(p)>
-                <li data-testid="nearby-item" data-id=p.id data-distance=p.distance_m>
-                    {p.name} " · " <span class="muted">{format_distance(p.distance_m)} " · " {p.status}</span>
-                </li>
-            </For>
-        </ol>
-        <h3>{tr(Msg::History)}</h3>
-        <ul class="timeline" data-testid="history">{or_nothing(history)}</ul>
-    }
+        .find(|(size, _)| value.abs() >= *size)
+        .map(|(size, unit)| (value / size, unit))
+        .expect("at least a million here");
+    format!("Rp {} {unit}", format!("{scaled:.1}").replace('.', ","))
 }
 
 /// Keeps `Locale` reachable for tests and other crates without going through the module path.
@@ -460,6 +133,21 @@ mod tests {
         assert_eq!(super::format_money(1_000, "IDR"), "Rp 1.000");
         assert_eq!(super::format_money(12_345_678, "IDR"), "Rp 12.345.678");
         assert_eq!(super::format_money(-5_000, "USD"), "-USD 5.000");
+    }
+
+    #[test]
+    fn short_money_uses_indonesian_units() {
+        assert_eq!(super::format_money_short(950_000, "IDR"), "Rp 950.000");
+        assert_eq!(super::format_money_short(12_340_000, "IDR"), "Rp 12,3 jt");
+        assert_eq!(super::format_money_short(2_500_000_000, "IDR"), "Rp 2,5 M");
+        assert_eq!(
+            super::format_money_short(-3_000_000_000_000, "IDR"),
+            "Rp -3,0 T"
+        );
+        assert_eq!(
+            super::format_money_short(12_340_000, "USD"),
+            "USD 12.340.000"
+        );
     }
 
     #[test]

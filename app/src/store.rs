@@ -7,7 +7,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use wilayah_shared::LonLat;
 use wilayah_shared::account::{Account, AccountPanel, AccountQuery, MapVisit, Page, ValidAccount};
+use wilayah_shared::dashboard::{FilterOptions, KpiInput, NearbySearch};
 use wilayah_shared::domain::{AccountKind, DashboardSummary, MapAccount};
+use wilayah_shared::resource::{ResourceSpec, Validated};
 
 use crate::map::MapSettings;
 
@@ -78,10 +80,36 @@ pub trait Store: Send + Sync + 'static {
 
     /// A territory's geometry as stored (GeoJSON text).
     async fn territory_geometry(&self, id: i64) -> Result<String, StoreError>;
+
+    /// The accounts a dashboard filter matches (kind, status, owner, territory, segment, tag,
+    /// stage; sort and page are ignored), for the map.
+    async fn map_accounts_matching(
+        &self,
+        query: &AccountQuery,
+    ) -> Result<Vec<MapAccount>, StoreError>;
+
+    /// Each matching account's share of the KPIs, visits counted in `period`.
+    async fn kpi_inputs(
+        &self,
+        query: &AccountQuery,
+        period: &UtcRange,
+    ) -> Result<Vec<KpiInput>, StoreError>;
+
+    /// Reps, territories, segments and tags for the filter menus.
+    async fn filter_options(&self) -> Result<FilterOptions, StoreError>;
+
+    /// Writes a record of a generic resource (an activity, a case) that the caller validated
+    /// with `spec`; returns it as stored.
+    async fn create_resource_record(
+        &self,
+        spec: &'static ResourceSpec,
+        record: &Validated,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, StoreError>;
 }
 
-/// `(centre, k, kind)` → the `k` nearest accounts of that kind as (id, metres), nearest first.
-pub type NearestFn = dyn Fn(LonLat, usize, AccountKind) -> Vec<(i64, f64)> + Send + Sync;
+/// `(centre, search, kind)` → accounts of that kind as (id, metres), nearest first: the `k`
+/// nearest, or those within a radius (at most [`NearbySearch::MAX_HITS`]).
+pub type NearbyFn = dyn Fn(LonLat, NearbySearch, AccountKind) -> Vec<(i64, f64)> + Send + Sync;
 
 /// What server functions find in Leptos context: the store and the deployment's map settings.
 #[derive(Clone)]
@@ -90,6 +118,6 @@ pub struct AppContext {
     pub map_settings: MapSettings,
     /// "Today" for dashboards, computed by the server (it owns the clock and the time zone).
     pub today: Arc<dyn Fn() -> UtcRange + Send + Sync>,
-    /// The server's spatial index: nearest accounts of a kind.
-    pub nearest: Arc<NearestFn>,
+    /// The server's spatial index: accounts of a kind near a point.
+    pub nearby: Arc<NearbyFn>,
 }

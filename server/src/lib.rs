@@ -17,6 +17,7 @@ use leptos::config::LeptosOptions;
 use tokio::net::TcpListener;
 use wilayah_app::map::MapSettings;
 use wilayah_app::store::{AppContext, Store, StoreError, UtcRange};
+use wilayah_shared::dashboard::NearbySearch;
 
 use crate::config::Config;
 use crate::db::{DbError, ServerStore};
@@ -118,15 +119,22 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
             zoom: 4.2,
         },
         today: Arc::new(utc_today),
-        nearest: {
+        nearby: {
             let index = index.clone();
-            Arc::new(move |centre, k, kind| {
+            Arc::new(move |centre, search, kind| {
                 let of_kind = |p: &wilayah_shared::spatial::IndexedPoint| p.attrs.kind == kind;
                 index
                     .read(|points| {
-                        points
-                            .nearest(centre, k, of_kind)
-                            .iter()
+                        let hits = match search.clamped() {
+                            NearbySearch::Nearest { k } => {
+                                points.nearest(centre, k as usize, of_kind)
+                            }
+                            NearbySearch::Within { metres } => points
+                                .within_radius_where(centre, metres, of_kind)
+                                .unwrap_or_default(),
+                        };
+                        hits.iter()
+                            .take(NearbySearch::MAX_HITS)
                             .map(|h| (h.point.id, h.distance_m))
                             .collect()
                     })

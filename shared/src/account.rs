@@ -382,6 +382,8 @@ pub struct AccountQuery {
     pub territory_id: Option<i64>,
     pub segment: Option<String>,
     pub tag: Option<String>,
+    /// Accounts with at least one deal at this pipeline stage.
+    pub stage: Option<String>,
     /// Case-insensitive substring of the name.
     pub name_contains: Option<String>,
     pub ids: Option<Vec<i64>>,

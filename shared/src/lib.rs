@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod coord;
+pub mod dashboard;
 pub mod domain;
 pub mod geojson;
 pub mod resource;

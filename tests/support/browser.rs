@@ -125,3 +125,103 @@ pub async fn text_of(client: &Client, test_id: &str) -> String {
         .await
         .expect("text")
 }
+
+/// Clicks the element with `data-testid="{test_id}"`.
+pub async fn click_test_id(client: &Client, test_id: &str) {
+    client
+        .find(Locator::Css(&format!("[data-testid='{test_id}']")))
+        .await
+        .unwrap_or_else(|e| panic!("element {test_id} missing: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {test_id}: {e}"));
+}
+
+/// Forgets that the map was idle; call before a change, then [`wait_for_map_idle`].
+pub async fn forget_map_idle(client: &Client) {
+    client
+        .execute(
+            "const m = document.querySelector('#map'); if (m) m.removeAttribute('data-map-idle');",
+            vec![],
+        )
+        .await
+        .expect("reset the idle marker");
+}
+
+/// Waits for MapLibre's `idle` event (the map has loaded and drawn everything it was asked to).
+pub async fn wait_for_map_idle(client: &Client) {
+    wait_for_js(
+        client,
+        "the map's idle event",
+        "return document.querySelector('#map[data-map-idle=true]') !== null",
+    )
+    .await;
+}
+
+/// Saves a screenshot as `target/screenshots/{name}.png` for humans to look at.
+pub async fn save_screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.expect("screenshot");
+    let dir = crate::project_root().join("target/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+}
+
+/// A real pointer click at page coordinates (CSS pixels).
+pub async fn click_at(client: &Client, x: f64, y: f64) {
+    use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+    let click = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveTo {
+            duration: None,
+            x,
+            y,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    client.perform_actions(click).await.expect("pointer click");
+}
+
+/// Page coordinates of a position on the map (`window.wilayahMap`).
+pub async fn map_pixel(client: &Client, lon: f64, lat: f64) -> (f64, f64) {
+    let at = client
+        .execute(
+            "const map = window.wilayahMap;
+             const rect = map.getCanvas().getBoundingClientRect();
+             const p = map.project([arguments[0], arguments[1]]);
+             return [rect.left + p.x, rect.top + p.y];",
+            vec![json!(lon), json!(lat)],
+        )
+        .await
+        .expect("project a position");
+    (at[0].as_f64().unwrap(), at[1].as_f64().unwrap())
+}
+
+/// Picks `value` in the `<select>` with `data-testid="{test_id}"`, as a user would.
+pub async fn select_value(client: &Client, test_id: &str, value: &str) {
+    client
+        .find(Locator::Css(&format!("[data-testid='{test_id}']")))
+        .await
+        .unwrap_or_else(|e| panic!("select {test_id} missing: {e}"))
+        .select_by_value(value)
+        .await
+        .unwrap_or_else(|e| panic!("pick {value} in {test_id}: {e}"));
+}
+
+/// Number of features a GeoJSON source of the map holds.
+pub async fn source_feature_count(client: &Client, source: &str) -> i64 {
+    let count = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             window.wilayahMap.getSource(arguments[0]).getData()
+               .then(d => done(d.features.length)).catch(e => done(String(e)));",
+            vec![json!(source)],
+        )
+        .await
+        .expect("read a map source");
+    count
+        .as_i64()
+        .unwrap_or_else(|| panic!("source {source}: {count}"))
+}

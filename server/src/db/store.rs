@@ -11,7 +11,9 @@ use wilayah_app::store::{Store, StoreError, UtcRange};
 use wilayah_shared::account::{
     Account, AccountPanel, AccountQuery, AccountSort, MapVisit, Page, ValidAccount,
 };
+use wilayah_shared::dashboard::{FilterOptions, KpiInput, Named};
 use wilayah_shared::domain::{AccountKind, DashboardSummary, MapAccount};
+use wilayah_shared::resource::{ResourceSpec, Validated};
 
 use crate::db::transfer::TransferStore;
 use crate::demo::DemoData;
@@ -157,6 +159,48 @@ struct MapAccountRow {
     currency: String,
 }
 
+/// One account's KPI figures as the KPI query reads them.
+#[derive(sqlx::FromRow)]
+struct KpiRow {
+    kind: String,
+    owner_id: Option<i64>,
+    territory_id: Option<i64>,
+    currency: String,
+    revenue_minor: i64,
+    pipeline_minor: i64,
+    open_cases: i64,
+    visits_planned: i64,
+    visits_done: i64,
+}
+
+impl TryFrom<KpiRow> for KpiInput {
+    type Error = StoreError;
+    fn try_from(r: KpiRow) -> Result<Self, StoreError> {
+        Ok(KpiInput {
+            kind: r.kind.parse().map_err(|e| corrupt("accounts.kind", e))?,
+            owner_id: r.owner_id,
+            territory_id: r.territory_id,
+            currency: r.currency,
+            revenue_minor: r.revenue_minor,
+            pipeline_minor: r.pipeline_minor,
+            open_cases: r.open_cases,
+            visits_planned: r.visits_planned,
+            visits_done: r.visits_done,
+        })
+    }
+}
+
+/// Per account: open pipeline in its own currency, open cases, and the visits of a period (two
+/// binds each for the planned and the done count). The account filter's WHERE follows.
+const KPI_SELECT: &str = "SELECT kind, owner_id, territory_id, currency, revenue_minor,
+    CAST(COALESCE((SELECT SUM(o.value_minor) FROM opportunities o
+        WHERE o.account_id = accounts.id AND o.stage NOT IN ('won', 'lost')
+          AND o.currency = accounts.currency), 0) AS BIGINT) AS pipeline_minor,
+    (SELECT COUNT(*) FROM cases c
+        WHERE c.account_id = accounts.id AND c.status IN ('new', 'in_progress')) AS open_cases,
+    (SELECT COUNT(*) FROM visits v WHERE v.account_id = accounts.id
+        AND v.window_start >= ";
+
 impl TryFrom<MapAccountRow> for MapAccount {
     type Error = StoreError;
     fn try_from(r: MapAccountRow) -> Result<Self, StoreError> {
@@ -203,7 +247,7 @@ macro_rules! bind_account {
 }
 
 macro_rules! impl_store {
-    ($db:ty, $tag_open:literal, $tag_close:literal) => {
+    ($db:ty, $tag_open:literal, $tag_close:literal, $distinct_tags:literal) => {
         /// Appends the WHERE clause of an account list (shared by the page and the count).
         fn push_account_filters(qb: &mut QueryBuilder<$db>, q: &AccountQuery) {
             qb.push(" WHERE 1 = 1");
@@ -224,6 +268,11 @@ macro_rules! impl_store {
             }
             if let Some(tag) = &q.tag {
                 qb.push(concat!(" AND ", $tag_open)).push_bind(tag.clone()).push($tag_close);
+            }
+            if let Some(stage) = &q.stage {
+                qb.push(" AND EXISTS (SELECT 1 FROM opportunities WHERE opportunities.account_id = accounts.id AND opportunities.stage = ")
+                    .push_bind(stage.clone())
+                    .push(")");
             }
             if let Some(text) = &q.name_contains {
                 qb.push(" AND LOWER(name) LIKE ").push_bind(like_pattern(text)).push(" ESCAPE '\\'");
@@ -439,6 +488,63 @@ macro_rules! impl_store {
                 self.read_map_visits(range).await
             }
 
+            async fn map_accounts_matching(&self, query: &AccountQuery) -> Result<Vec<MapAccount>, StoreError> {
+                let mut qb = QueryBuilder::<$db>::new(
+                    "SELECT id, name, kind, status, owner_id, lon, lat, revenue_minor, currency FROM accounts",
+                );
+                push_account_filters(&mut qb, query);
+                qb.push(" ORDER BY id");
+                let rows: Vec<MapAccountRow> =
+                    qb.build_query_as().fetch_all(&self.pool).await.map_err(db_error)?;
+                rows.into_iter().map(MapAccount::try_from).collect()
+            }
+
+            async fn kpi_inputs(&self, query: &AccountQuery, period: &UtcRange) -> Result<Vec<KpiInput>, StoreError> {
+                let mut qb = QueryBuilder::<$db>::new(KPI_SELECT);
+                qb.push_bind(period.from).push(" AND v.window_start < ").push_bind(period.to);
+                qb.push(") AS visits_planned, (SELECT COUNT(*) FROM visits v WHERE v.account_id = accounts.id AND v.status = 'done' AND v.window_start >= ")
+                    .push_bind(period.from)
+                    .push(" AND v.window_start < ")
+                    .push_bind(period.to)
+                    .push(") AS visits_done FROM accounts");
+                push_account_filters(&mut qb, query);
+                let rows: Vec<KpiRow> =
+                    qb.build_query_as().fetch_all(&self.pool).await.map_err(db_error)?;
+                rows.into_iter().map(KpiInput::try_from).collect()
+            }
+
+            async fn filter_options(&self) -> Result<FilterOptions, StoreError> {
+                let named = |rows: Vec<(i64, String)>| {
+                    rows.into_iter().map(|(id, name)| Named { id, name }).collect()
+                };
+                let reps: Vec<(i64, String)> =
+                    sqlx::query_as("SELECT id, name FROM staff WHERE role = 'sales_rep' ORDER BY name")
+                        .fetch_all(&self.pool).await.map_err(db_error)?;
+                let territories: Vec<(i64, String)> =
+                    sqlx::query_as("SELECT id, name FROM territories ORDER BY name")
+                        .fetch_all(&self.pool).await.map_err(db_error)?;
+                let segments: Vec<(String,)> = sqlx::query_as(
+                    "SELECT DISTINCT segment FROM accounts WHERE segment IS NOT NULL ORDER BY segment",
+                )
+                .fetch_all(&self.pool).await.map_err(db_error)?;
+                let tags: Vec<(String,)> =
+                    sqlx::query_as($distinct_tags).fetch_all(&self.pool).await.map_err(db_error)?;
+                Ok(FilterOptions {
+                    reps: named(reps),
+                    territories: named(territories),
+                    segments: segments.into_iter().map(|(s,)| s).collect(),
+                    tags: tags.into_iter().map(|(t,)| t).collect(),
+                })
+            }
+
+            async fn create_resource_record(
+                &self,
+                spec: &'static ResourceSpec,
+                record: &Validated,
+            ) -> Result<serde_json::Map<String, serde_json::Value>, StoreError> {
+                crate::db::generic::ResourceStore::create_record(self, spec, record).await
+            }
+
             async fn territory_geometry(&self, id: i64) -> Result<String, StoreError> {
                 let (geometry,): (Json<serde_json::Value>,) =
                     sqlx::query_as("SELECT geometry FROM territories WHERE id = $1")
@@ -637,13 +743,19 @@ mod sqlite {
     impl_store!(
         Sqlite,
         "EXISTS (SELECT 1 FROM json_each(accounts.tags) WHERE json_each.value = ",
-        ")"
+        ")",
+        "SELECT DISTINCT json_each.value FROM accounts, json_each(accounts.tags) ORDER BY 1"
     );
     crate::db::transfer::impl_transfer!(Sqlite);
 }
 
 mod postgres {
     use super::*;
-    impl_store!(Postgres, "jsonb_exists(accounts.tags, ", ")");
+    impl_store!(
+        Postgres,
+        "jsonb_exists(accounts.tags, ",
+        ")",
+        "SELECT DISTINCT jsonb_array_elements_text(tags) FROM accounts ORDER BY 1"
+    );
     crate::db::transfer::impl_transfer!(Postgres);
 }

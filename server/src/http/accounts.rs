@@ -14,6 +14,7 @@ use wilayah_shared::account::{
 };
 use wilayah_shared::domain::{AccountKind, AccountStatus};
 use wilayah_shared::geojson::parse_area;
+use wilayah_shared::resources::PIPELINE_STAGES;
 use wilayah_shared::spatial::{Filter, OwnerFilter, PointFilter, Region};
 
 use super::error::ApiError;
@@ -34,6 +35,8 @@ pub struct ListParams {
     territory_id: Option<i64>,
     segment: Option<String>,
     tag: Option<String>,
+    /// Accounts with a deal at this pipeline stage.
+    stage: Option<String>,
     /// Name contains (case-insensitive).
     q: Option<String>,
     /// A territory id, or a GeoJSON Polygon / MultiPolygon / Feature.
@@ -41,6 +44,20 @@ pub struct ListParams {
     sort: Option<String>,
     limit: Option<u32>,
     offset: Option<u64>,
+}
+
+/// A pipeline stage filter must name a stage, so a typo is a 400 rather than an empty list.
+pub(super) fn parse_stage(stage: Option<String>) -> Result<Option<String>, ApiError> {
+    match stage {
+        Some(stage) if !PIPELINE_STAGES.contains(&stage.as_str()) => Err(ApiError::bad_field(
+            "stage",
+            format!(
+                "unknown value {stage:?}; expected one of: {}",
+                PIPELINE_STAGES.join(", ")
+            ),
+        )),
+        other => Ok(other),
+    }
 }
 
 pub(super) fn parse_enum<T: std::str::FromStr<Err = wilayah_shared::domain::UnknownVariant>>(
@@ -111,6 +128,7 @@ pub async fn list(
         territory_id: params.territory_id,
         segment: params.segment,
         tag: params.tag,
+        stage: parse_stage(params.stage)?,
         name_contains: params.q.filter(|q| !q.trim().is_empty()),
         ids,
         sort: params

@@ -1,10 +1,11 @@
 //! GeoJSON feeds for the map.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use wilayah_shared::domain::{AccountKind, MapAccount};
+use wilayah_shared::account::AccountQuery;
+use wilayah_shared::domain::MapAccount;
 
 use std::collections::HashMap;
 
@@ -14,29 +15,43 @@ use wilayah_app::store::UtcRange;
 use wilayah_shared::account::MAX_PAGE_SIZE;
 use wilayah_shared::resources::{STAFF, TERRITORIES};
 
+use super::accounts::{parse_enum, parse_stage};
 use super::error::ApiError;
 use super::extract::ApiQuery;
 use crate::AppState;
 use crate::db::ResourceQuery;
 
+/// The dashboard filter, as the map and the side list share it (names as in `/accounts`).
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AccountsQuery {
     kind: Option<String>,
+    status: Option<String>,
+    owner_id: Option<i64>,
+    territory_id: Option<i64>,
+    segment: Option<String>,
+    tag: Option<String>,
+    stage: Option<String>,
 }
 
-/// `GET /api/v1/map/accounts.geojson[?kind=customer|prospect]`: accounts as a FeatureCollection of
-/// points whose properties are what the map colours and filters by.
+/// `GET /api/v1/map/accounts.geojson[?kind=..&status=..&owner_id=..&territory_id=..&segment=..
+/// &tag=..&stage=..]`: the matching accounts as a FeatureCollection of points whose properties are
+/// what the map colours by.
 pub async fn accounts_geojson(
     State(state): State<AppState>,
-    Query(query): Query<AccountsQuery>,
+    ApiQuery(query): ApiQuery<AccountsQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let kind = query
-        .kind
-        .as_deref()
-        .map(str::parse::<AccountKind>)
-        .transpose()
-        .map_err(|e| ApiError::bad_field("kind", e.to_string()))?;
-    let accounts = state.store.map_accounts(kind).await?;
+    let query = AccountQuery {
+        kind: parse_enum("kind", query.kind.as_deref())?,
+        status: parse_enum("status", query.status.as_deref())?,
+        owner_id: query.owner_id,
+        territory_id: query.territory_id,
+        segment: query.segment,
+        tag: query.tag,
+        stage: parse_stage(query.stage)?,
+        ..AccountQuery::default()
+    };
+    let accounts = state.store.map_accounts_matching(&query).await?;
     Ok(Json(feature_collection(&accounts)))
 }
 

@@ -15,6 +15,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::CompressionLevel;
+use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 use wilayah_app::{App, shell};
 
@@ -31,9 +33,7 @@ fn api_router() -> Router<AppState> {
         });
     generic
         .route("/openapi.json", get(openapi::openapi_json))
-        .route("/map/accounts.geojson", get(map::accounts_geojson))
-        .route("/map/territories.geojson", get(map::territories_geojson))
-        .route("/map/visits.geojson", get(map::visits_geojson))
+        .merge(map_feeds())
         .route("/accounts", get(accounts::list).post(accounts::create))
         .route("/accounts/nearby", get(accounts::nearby))
         .route(
@@ -46,6 +46,16 @@ fn api_router() -> Router<AppState> {
         .merge(transfer::router())
         .merge(routes::router())
         .fallback(|| async { error::ApiError::NotFound })
+}
+
+/// The map's GeoJSON feeds, gzipped: at 100,000 accounts the points are tens of megabytes of
+/// JSON, which compresses about tenfold; the fastest level keeps the server's share small.
+fn map_feeds() -> Router<AppState> {
+    Router::new()
+        .route("/map/accounts.geojson", get(map::accounts_geojson))
+        .route("/map/territories.geojson", get(map::territories_geojson))
+        .route("/map/visits.geojson", get(map::visits_geojson))
+        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
 }
 
 /// The whole application. Tests drive it with `tower::ServiceExt::oneshot`, no port needed.

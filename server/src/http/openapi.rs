@@ -6,7 +6,7 @@ use axum::Json;
 use serde_json::{Map, Value, json};
 use wilayah_shared::account::{ACCOUNT_FIELDS, AccountSort, MAX_PAGE_SIZE};
 use wilayah_shared::resource::{Field, FieldType, ResourceSpec};
-use wilayah_shared::resources::ALL;
+use wilayah_shared::resources::{ALL, PIPELINE_STAGES};
 
 fn field_schema(field: &Field) -> Value {
     let mut schema = match field.ty {
@@ -248,6 +248,11 @@ pub fn document() -> Value {
             "tag",
             json!({ "type": "string" }),
             "Has this tag",
+        ));
+        list.push(query_param(
+            "stage",
+            json!({ "type": "string", "enum": PIPELINE_STAGES }),
+            "Has a deal at this pipeline stage",
         ));
         list.push(query_param(
             "within",

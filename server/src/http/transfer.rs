@@ -19,7 +19,7 @@ use wilayah_shared::transfer::{
     write_accounts,
 };
 
-use super::accounts::parse_enum;
+use super::accounts::{parse_enum, parse_stage};
 use super::error::ApiError;
 use super::extract::ApiQuery;
 use crate::AppState;
@@ -173,6 +173,8 @@ pub struct ExportParams {
     territory_id: Option<i64>,
     segment: Option<String>,
     tag: Option<String>,
+    /// Accounts with a deal at this pipeline stage.
+    stage: Option<String>,
     /// Name contains (case-insensitive).
     q: Option<String>,
 }
@@ -211,6 +213,7 @@ pub async fn export_accounts(
         territory_id: params.territory_id,
         segment: params.segment,
         tag: params.tag,
+        stage: parse_stage(params.stage)?,
         name_contains: params.q.filter(|q| !q.trim().is_empty()),
         limit: MAX_PAGE_SIZE,
         ..AccountQuery::default()

@@ -1,0 +1,122 @@
+//! The map at scale, in headless Chromium: how long from navigation to the map's first `idle`
+//! with every account loaded, clustered and drawn. A benchmark that prints figures, not a test;
+//! `scripts/map-bench.sh` prepares the data and the release server and runs it.
+//!
+//! `map-bench csv N` writes N synthetic accounts (around real Indonesian places, deterministic) as
+//! an import CSV to standard output. `map-bench measure URL [RUNS]` opens URL RUNS times, each in
+//! a fresh browser profile (nothing cached), and prints the time to first idle and the feeds'
+//! sizes.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use wilayah_shared::rng::SplitMix64;
+use wilayah_tests::browser::{connect_sized, start_chromedriver, wait_for_js};
+
+const PLACES: &str = include_str!("../../server/data/id-cities-geonames.csv");
+
+fn write_csv(count: usize) {
+    let places: Vec<(f64, f64)> = PLACES
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let mut cells = line.split(',');
+            let _name = cells.next()?;
+            let lat: f64 = cells.next()?.parse().ok()?;
+            let lon: f64 = cells.next()?.parse().ok()?;
+            Some((lon, lat))
+        })
+        .collect();
+    let mut rng = SplitMix64::new(100_000);
+    let mut out = String::with_capacity(count * 64);
+    out.push_str("name,kind,status,lon,lat,revenue_minor,segment\n");
+    for i in 0..count {
+        let (lon, lat) = *rng.pick(&places);
+        // Within about 5 km of the place.
+        let dlon = (rng.unit() - 0.5) * 0.09;
+        let dlat = (rng.unit() - 0.5) * 0.09;
+        let (kind, status) = if rng.unit() < 0.6 {
+            ("customer", "active")
+        } else {
+            ("prospect", "new")
+        };
+        let revenue = if kind == "customer" {
+            rng.below(500_000_000) as u64
+        } else {
+            0
+        };
+        out.push_str(&format!(
+            "Bench account {i},{kind},{status},{:.6},{:.6},{revenue},retail\n",
+            (lon + dlon).clamp(-180.0, 180.0),
+            (lat + dlat).clamp(-90.0, 90.0)
+        ));
+    }
+    print!("{out}");
+}
+
+async fn measure(url: &str, runs: usize) {
+    let driver = start_chromedriver();
+    let mut idle_ms = Vec::with_capacity(runs);
+    for run in 1..=runs {
+        let client = connect_sized(&driver, 1280, 800).await;
+        client.goto(url).await.expect("open the dashboard");
+        let ms = wait_for_js(
+            &client,
+            "the map's first idle",
+            "const m = document.querySelector('#map[data-map-idle-ms]'); return m && Number(m.dataset.mapIdleMs);",
+        )
+        .await
+        .as_f64()
+        .expect("a time");
+        let loaded = client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 Promise.all(['customers', 'prospects'].map(id => window.wilayahMap.getSource(id).getData()))
+                   .then(([c, p]) => done(c.features.length + p.features.length)).catch(e => done(String(e)));",
+                vec![],
+            )
+            .await
+            .expect("count the loaded points");
+        let feeds: Value = client
+            .execute(
+                "return performance.getEntriesByType('resource')
+                   .filter(e => e.name.includes('accounts.geojson'))
+                   .map(e => [Math.round(e.duration), e.transferSize, e.decodedBodySize]);",
+                vec![],
+            )
+            .await
+            .unwrap_or(json!([]));
+        println!(
+            "run {run}: first idle {ms:.0} ms after navigation; {loaded} points loaded; feeds [ms, bytes on the wire, bytes decoded]: {feeds}"
+        );
+        idle_ms.push(ms);
+        let _ = client.close().await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    idle_ms.sort_by(f64::total_cmp);
+    println!(
+        "first idle: median {:.0} ms, min {:.0} ms, max {:.0} ms over {runs} runs",
+        idle_ms[idle_ms.len() / 2],
+        idle_ms[0],
+        idle_ms[idle_ms.len() - 1]
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["csv", count] => write_csv(count.parse().expect("a number of accounts")),
+        ["measure", url] => measure(url, 3).await,
+        ["measure", url, runs] => measure(url, runs.parse().expect("a number of runs")).await,
+        _ => {
+            eprintln!("usage: map-bench csv N | map-bench measure URL [RUNS]");
+            std::process::exit(2);
+        }
+    }
+}
