@@ -65,7 +65,7 @@ async fn home_page_hydrates_and_draws_the_seeded_accounts_on_the_map() {
     client.goto(&base).await.expect("open the home page");
     // Collect script errors from here on, so a failure can say what broke.
     client
-        .execute("window.__wilayahErrors = []; window.addEventListener('error', e => window.__wilayahErrors.push(String(e.message)));", vec![])
+        .execute("window.__wilayahErrors = []; window.addEventListener('error', e => window.__wilayahErrors.push(String(e.message))); const log = console.error; console.error = (...a) => { window.__wilayahErrors.push(a.map(String).join(' ')); log(...a); };", vec![])
         .await
         .expect("install error hook");
 

@@ -463,8 +463,21 @@ async fn a_click_on_an_empty_spot_finds_the_prospects_around_it() {
         .expect("find an empty spot");
     let spot = spot.as_array().expect("an empty spot near the city");
     let (x, y) = (spot[0].as_f64().unwrap(), spot[1].as_f64().unwrap());
-    let centre = LonLat::new(spot[2].as_f64().unwrap(), spot[3].as_f64().unwrap()).unwrap();
     click_at(&client, x, y).await;
+    // Where the click landed (pointer actions round to whole pixels), as the panel searched from.
+    let at = wait_for_js(
+        &client,
+        "the spot panel",
+        "const e = document.querySelector('[data-testid=spot-position]');
+         return e && [Number(e.dataset.lon), Number(e.dataset.lat)];",
+    )
+    .await;
+    let centre = LonLat::new(at[0].as_f64().unwrap(), at[1].as_f64().unwrap()).unwrap();
+    let wanted = (spot[2].as_f64().unwrap(), spot[3].as_f64().unwrap());
+    assert!(
+        haversine_m(centre, LonLat::new(wanted.0, wanted.1).unwrap()) < 100.0,
+        "the spot is where the test clicked"
+    );
 
     wait_for_js(
         &client,

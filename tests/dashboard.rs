@@ -41,7 +41,9 @@ async fn the_map_feed_applies_every_filter_the_list_does() {
     let app = TestApp::start().await;
     let accounts = all(&app, "/api/v1/accounts").await;
     let deals = all(&app, "/api/v1/opportunities").await;
-    let rep = accounts[0]["owner_id"].as_i64().expect("demo accounts have owners");
+    let rep = accounts[0]["owner_id"]
+        .as_i64()
+        .expect("demo accounts have owners");
     let with_proposal: HashSet<i64> = deals
         .iter()
         .filter(|d| d["stage"] == "proposal")
@@ -51,7 +53,10 @@ async fn the_map_feed_applies_every_filter_the_list_does() {
 
     type Keep = Box<dyn Fn(&Value) -> bool>;
     let cases: Vec<(String, Keep)> = vec![
-        ("kind=prospect".into(), Box::new(|a| a["kind"] == "prospect")),
+        (
+            "kind=prospect".into(),
+            Box::new(|a| a["kind"] == "prospect"),
+        ),
         (
             format!("owner_id={rep}&status=active"),
             Box::new(move |a| a["owner_id"] == rep && a["status"] == "active"),
@@ -157,7 +162,9 @@ async fn kpis_add_up_per_rep_and_territory_for_the_filter() {
                 .sum::<i64>();
             f.open_cases += cases
                 .iter()
-                .filter(|c| c["account_id"] == id && (c["status"] == "new" || c["status"] == "in_progress"))
+                .filter(|c| {
+                    c["account_id"] == id && (c["status"] == "new" || c["status"] == "in_progress")
+                })
                 .count() as i64;
             let mine = visits.iter().filter(|v| v["account_id"] == id);
             f.visits_planned += mine.clone().count() as i64;
@@ -176,7 +183,10 @@ async fn kpis_add_up_per_rep_and_territory_for_the_filter() {
             .iter()
             .map(|row| {
                 let k = &row["kpis"];
-                let money = |v: &Value| v.as_object().map_or(0, |m| m.values().map(|x| x.as_i64().unwrap()).sum());
+                let money = |v: &Value| {
+                    v.as_object()
+                        .map_or(0, |m| m.values().map(|x| x.as_i64().unwrap()).sum())
+                };
                 (
                     row["id"].as_i64(),
                     Figures {
@@ -196,7 +206,10 @@ async fn kpis_add_up_per_rep_and_territory_for_the_filter() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|row| row["kpis"]["customers"].as_i64().unwrap() + row["kpis"]["prospects"].as_i64().unwrap())
+            .map(|row| {
+                row["kpis"]["customers"].as_i64().unwrap()
+                    + row["kpis"]["prospects"].as_i64().unwrap()
+            })
             .sum();
         assert_eq!(
             territory_total,
@@ -221,7 +234,9 @@ fn filter_for_rpc(filter: &Value) -> Value {
 #[tokio::test]
 async fn panel_actions_write_history_and_cases_and_refuse_bad_input() {
     let app = TestApp::start().await;
-    let account = all(&app, "/api/v1/accounts").await[0]["id"].as_i64().unwrap();
+    let account = all(&app, "/api/v1/accounts").await[0]["id"]
+        .as_i64()
+        .unwrap();
 
     let (status, id) = rpc(
         &app,
@@ -249,24 +264,53 @@ async fn panel_actions_write_history_and_cases_and_refuse_bad_input() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    let opened = all(&app, &format!("/api/v1/cases?account_id={account}&priority=urgent")).await;
+    let opened = all(
+        &app,
+        &format!("/api/v1/cases?account_id={account}&priority=urgent"),
+    )
+    .await;
     assert!(opened.iter().any(|c| c["subject"] == "Late delivery"));
 
     let before = all(&app, &format!("/api/v1/activities?account_id={account}"))
         .await
         .len();
     for (endpoint, args, field) in [
-        ("log_activity", json!({ "account_id": account, "kind": "telepathy", "subject": "x", "body": null }), "kind"),
-        ("log_activity", json!({ "account_id": account, "kind": "call", "subject": "  ", "body": null }), "subject"),
-        ("open_case", json!({ "account_id": account, "subject": "x", "priority": "whenever", "description": null }), "priority"),
-        ("log_activity", json!({ "account_id": 999_999, "kind": "call", "subject": "x", "body": null }), "account_id"),
+        (
+            "log_activity",
+            json!({ "account_id": account, "kind": "telepathy", "subject": "x", "body": null }),
+            "kind",
+        ),
+        (
+            "log_activity",
+            json!({ "account_id": account, "kind": "call", "subject": "  ", "body": null }),
+            "subject",
+        ),
+        (
+            "open_case",
+            json!({ "account_id": account, "subject": "x", "priority": "whenever", "description": null }),
+            "priority",
+        ),
+        (
+            "log_activity",
+            json!({ "account_id": 999_999, "kind": "call", "subject": "x", "body": null }),
+            "account_id",
+        ),
     ] {
         let (status, answer) = rpc(&app, endpoint, args).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{endpoint}: {answer}");
-        assert!(answer.to_string().contains(field), "{endpoint} should name {field}: {answer}");
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{endpoint}: {answer}"
+        );
+        assert!(
+            answer.to_string().contains(field),
+            "{endpoint} should name {field}: {answer}"
+        );
     }
     assert_eq!(
-        all(&app, &format!("/api/v1/activities?account_id={account}")).await.len(),
+        all(&app, &format!("/api/v1/activities?account_id={account}"))
+            .await
+            .len(),
         before,
         "refused input writes nothing"
     );

@@ -126,9 +126,7 @@ pub fn HomePage() -> impl IntoView {
         }
     };
 
-    view! {
-        <div class="layout">
-            <crate::Header />
+    let sidebar = view! {
             <aside class="sidebar">
                 <SummaryPanel />
                 <FilterPanel state options />
@@ -147,6 +145,12 @@ pub fn HomePage() -> impl IntoView {
                     <LayersAndLegend state options />
                 </div>
             </aside>
+    }
+    .into_any();
+    view! {
+        <div class="layout">
+            <crate::Header />
+            {sidebar}
             <main class="map-area">
                 <Suspense fallback=|| view! { <div class="map map-loading">{tr(Msg::Loading)}</div> }>
                     {move || Suspend::new(async move {
@@ -913,8 +917,9 @@ fn PanelActions(account_id: i64, state: Dashboard) -> impl IntoView {
     let log = ServerAction::<api::LogActivity>::new();
     let open = ServerAction::<api::OpenCase>::new();
     let error = RwSignal::new(None::<String>);
+    let saving = (log.pending(), open.pending());
     for outcome in [log.value(), open.value()] {
-        Effect::new(move |_| match outcome.get() {
+        Effect::new(move |_| match outcome.try_get().flatten() {
             Some(Ok(_)) => {
                 error.set(None);
                 form.set(None);
@@ -1014,7 +1019,7 @@ fn PanelActions(account_id: i64, state: Dashboard) -> impl IntoView {
                 {move || error.get().map(|e| view! { <p class="error" data-testid="form-error">{e}</p> })}
                 <div class="panel-actions">
                     <button type="submit" class="action" data-testid="form-save"
-                        disabled=move || log.pending().get() || open.pending().get()>
+                        disabled=move || saving.0.try_get().unwrap_or(false) || saving.1.try_get().unwrap_or(false)>
                         {tr(Msg::Save)}
                     </button>
                     <button type="button" class="action subtle" on:click=move |_| form.set(None)>
@@ -1030,10 +1035,13 @@ fn PanelActions(account_id: i64, state: Dashboard) -> impl IntoView {
 #[component]
 fn NearbySection(origin: NearbyOrigin, state: Dashboard, auto: bool) -> impl IntoView {
     let find = ServerAction::<api::FindNearbyProspects>::new();
+    // Taken once: the closures below may run while the panel is being torn down, after the
+    // action itself is gone.
+    let (found, pending) = (find.value(), find.pending());
     let nearby = state.nearby;
     Effect::new(move |_| {
-        if let Some(Ok(found)) = find.value().get() {
-            nearby.set(found);
+        if let Some(Some(Ok(hits))) = found.try_get() {
+            nearby.set(hits);
         }
     });
     let by_radius = RwSignal::new(false);
@@ -1058,7 +1066,7 @@ fn NearbySection(origin: NearbyOrigin, state: Dashboard, auto: bool) -> impl Int
             }
         });
     }
-    let searched = move || find.value().with(Option::is_some);
+    let searched = move || found.try_with(Option::is_some).unwrap_or(false);
     view! {
         <div class="nearby-controls">
             <select data-testid="nearby-mode" on:change=move |ev| by_radius.set(event_target_value(&ev) == "radius")>
@@ -1093,7 +1101,7 @@ fn NearbySection(origin: NearbyOrigin, state: Dashboard, auto: bool) -> impl Int
                 </li>
             </For>
         </ol>
-        <Show when=move || searched() && nearby.with(Vec::is_empty) && !find.pending().get()>
+        <Show when=move || searched() && nearby.with(Vec::is_empty) && !pending.try_get().unwrap_or(true)>
             <p class="muted" data-testid="nearby-none">{tr(Msg::NoneFound)}</p>
         </Show>
     }
@@ -1110,7 +1118,9 @@ fn SpotPanel(state: Dashboard) -> impl IntoView {
             {move || state.picked.get().map(|(lon, lat)| view! {
                 <header class="panel-head">
                     <h2>{tr(Msg::NearHere)}</h2>
-                    <p class="muted" data-testid="spot-position">{format!("{lat:.5}, {lon:.5}")}</p>
+                    <p class="muted" data-testid="spot-position" data-lon=lon data-lat=lat>
+                        {format!("{lat:.5}, {lon:.5}")}
+                    </p>
                 </header>
                 <NearbySection origin=NearbyOrigin::Point { lon, lat } state auto=true />
             })}

@@ -292,7 +292,8 @@ pub fn territory_layers(visible: bool) -> [Value; 3] {
         }),
         json!({
             "id": "territories-label", "type": "symbol", "source": "territories",
-            "minzoom": 6,
+            // Zoomed further in, a territory spans many tiles and would be labelled in each.
+            "minzoom": 6, "maxzoom": 9.5,
             "layout": {
                 "visibility": visibility(visible),
                 "icon-image": ["concat", NAME_IMAGE, ["get", "name"]],

@@ -1,5 +1,7 @@
 //! Wilayah's server: configuration, database, spatial index and HTTP, as a library so tests can
 //! build the whole application in-process. `main.rs` only parses flags and calls [`run`].
+// Rendering the dashboard page on the server instantiates one deeply nested view type.
+#![recursion_limit = "512"]
 
 pub mod cli;
 pub mod config;
