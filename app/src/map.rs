@@ -842,7 +842,7 @@ mod tests {
     #[test]
     fn owner_colours_follow_the_territory_palette() {
         let expression = point_colour(AccountKind::Customer, ColourBy::Owner);
-        assert_eq!(expression[2][2][2], json!(REP_PALETTE.len()));
+        assert_eq!(expression[2][1][2], json!(REP_PALETTE.len()));
         assert_eq!(expression[3], json!(rep_colour(None)));
         let by_status = point_colour(AccountKind::Customer, ColourBy::Status);
         let statuses = by_status.as_array().unwrap().len();
