@@ -4,6 +4,7 @@
 pub mod account;
 pub mod coord;
 pub mod domain;
+pub mod field;
 pub mod geojson;
 pub mod resource;
 pub mod resources;
