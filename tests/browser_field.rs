@@ -13,7 +13,7 @@ use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
-use wilayah_server::db::{ActionFilter, FieldStore};
+use wilayah_server::db::ActionFilter;
 use wilayah_shared::LonLat;
 use wilayah_tests::browser::{connect_sized, start_chromedriver, wait_for_js};
 use wilayah_tests::{TestApp, project_root};
@@ -475,6 +475,12 @@ async fn actions_recorded_offline_arrive_exactly_once() {
     wait_status(&client, a, "on_site").await;
     wait_status(&client, b, "missed").await;
     wait_pending(&client, 3, false).await;
+    wait_for_js(
+        &client,
+        "the route map drawn offline",
+        "return document.querySelector('#tech-map[data-map-idle=true]') !== null",
+    )
+    .await;
     screenshot(&client, "offline").await;
 
     // Back online: the retry timer sends the queue.

@@ -90,7 +90,7 @@ async fn start_fake(broken: bool) -> (String, Arc<AtomicUsize>) {
     (url, requests)
 }
 
-async fn plan(app: &TestApp) -> Value {
+async fn plan_today(app: &TestApp) -> Value {
     let (status, plan) = app
         .send_json(
             "POST",
@@ -129,7 +129,7 @@ fn legs_are(plan: &Value, factor: f64) {
 async fn plans_use_road_distances_from_the_osrm_table_service() {
     let (url, requests) = start_fake(false).await;
     let app = TestApp::start_with(|c| c.osrm_url = Some(url)).await;
-    let plan = plan(&app).await;
+    let plan = plan_today(&app).await;
     assert_eq!(plan["distances"], "osrm", "{}", plan["distances"]);
     assert!(plan["speed_kmh"].is_null());
     legs_are(&plan, DETOUR);
@@ -151,7 +151,7 @@ async fn plans_use_road_distances_from_the_osrm_table_service() {
 async fn a_failing_or_unreachable_osrm_falls_back_to_great_circle() {
     let (url, requests) = start_fake(true).await;
     let app = TestApp::start_with(|c| c.osrm_url = Some(url)).await;
-    let plan = plan(&app).await;
+    let plan = plan_today(&app).await;
     assert_eq!(plan["distances"], "great_circle_fallback");
     assert!(plan["speed_kmh"].as_f64().is_some());
     legs_are(&plan, 1.0);
@@ -163,11 +163,11 @@ async fn a_failing_or_unreachable_osrm_falls_back_to_great_circle() {
         l.local_addr().unwrap()
     };
     let app = TestApp::start_with(|c| c.osrm_url = Some(format!("http://{closed}"))).await;
-    let plan = plan(&app).await;
+    let plan = plan_today(&app).await;
     assert_eq!(plan["distances"], "great_circle_fallback");
     legs_are(&plan, 1.0);
 
     // Without --osrm-url: plain great-circle.
     let app = TestApp::start().await;
-    assert_eq!(plan(&app).await["distances"], "great_circle");
+    assert_eq!(plan_today(&app).await["distances"], "great_circle");
 }

@@ -703,7 +703,7 @@ mod device {
         let options = js_sys::Object::new();
         let _ = js_sys::Reflect::set(&options, &"enableHighAccuracy".into(), &true.into());
         let _ = js_sys::Reflect::set(&options, &"timeout".into(), &15_000.into());
-        let _ = js_sys::Reflect::set(&options, &"maximumAge".into(), &30_000.into());
+        let _ = js_sys::Reflect::set(&options, &"maximumAge".into(), &0.into());
         let promise = js_sys::Promise::new(&mut |resolve, reject| {
             let _ = get.call3(&geolocation, &resolve, &reject, &options);
         });
