@@ -149,6 +149,23 @@ async fn visits_of(app: &TestApp, technician: i64) -> Vec<wilayah_server::db::Fi
         .expect("visits")
 }
 
+/// Opens the technician's day at `base` and waits until its `stops` are listed.
+async fn open_day(client: &Client, base: &str, technician: i64, stops: usize) {
+    client
+        .goto(&format!(
+            "{base}/tech?technician={technician}&date={}",
+            today()
+        ))
+        .await
+        .expect("open /tech");
+    wait_for_js(
+        client,
+        "the day's stops",
+        &format!("return document.querySelectorAll('[data-testid=stop]').length === {stops}"),
+    )
+    .await;
+}
+
 async fn visit_ids_on_page(client: &Client) -> Vec<i64> {
     let ids = client
         .execute(
@@ -244,22 +261,7 @@ async fn a_technician_works_through_the_day_in_route_order() {
         LonLat::new(account.lon(), account.lat() + 0.00045).unwrap(),
     )
     .await;
-    client
-        .goto(&format!(
-            "{base}/tech?technician={technician}&date={}",
-            today()
-        ))
-        .await
-        .expect("open /tech");
-    wait_for_js(
-        &client,
-        "the day's stops",
-        &format!(
-            "return document.querySelectorAll('[data-testid=stop]').length === {}",
-            stops.len()
-        ),
-    )
-    .await;
+    open_day(&client, &base, technician, stops.len()).await;
     wait_for_js(
         &client,
         "the route map drawn",
@@ -423,18 +425,11 @@ async fn actions_recorded_offline_arrive_exactly_once() {
 
     let driver = start_chromedriver();
     let client = connect_sized(&driver, 1024, 768).await;
-    client
-        .goto(&format!(
-            "{}/tech?technician={technician}&date={}",
-            proxy.url,
-            today()
-        ))
-        .await
-        .expect("open /tech");
-    wait_for_js(
+    open_day(
         &client,
-        "the day's stops",
-        "return document.querySelectorAll('[data-testid=stop]').length > 0",
+        &proxy.url,
+        technician,
+        day["stops"].as_array().unwrap().len(),
     )
     .await;
     // The service worker has taken the page over and cached the shell.
