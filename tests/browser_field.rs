@@ -476,6 +476,26 @@ async fn actions_recorded_offline_arrive_exactly_once() {
         "return document.querySelector('#tech-map[data-map-idle=true]') !== null",
     )
     .await;
+    // Re-planning works on the device too: same stops, a notice that it was done here.
+    let before = visit_ids_on_page(&client).await;
+    client
+        .find(Locator::Css("[data-testid=replan]"))
+        .await
+        .expect("re-plan button")
+        .click()
+        .await
+        .expect("click");
+    wait_for_js(
+        &client,
+        "the offline re-plan notice",
+        "const n = document.querySelector('[data-testid=tech-notice]'); return n !== null && n.textContent.includes('this device')",
+    )
+    .await;
+    let mut after = visit_ids_on_page(&client).await;
+    let mut sorted = before.clone();
+    sorted.sort_unstable();
+    after.sort_unstable();
+    assert_eq!(after, sorted, "the re-plan keeps every stop");
     screenshot(&client, "offline").await;
 
     // Back online: the retry timer sends the queue.

@@ -116,6 +116,8 @@ pub enum Msg {
     FieldNoLocation,
     FieldNoProspects,
     FieldNeedsConnection,
+    FieldReplan,
+    FieldReplannedHere,
 }
 
 impl Msg {
@@ -204,6 +206,11 @@ impl Msg {
             Msg::FieldNoProspects => [
                 "No prospect fits into today's route",
                 "Tidak ada prospek yang muat dalam rute hari ini",
+            ],
+            Msg::FieldReplan => ["Re-plan the rest of the day", "Rencanakan ulang sisa hari"],
+            Msg::FieldReplannedHere => [
+                "Re-planned on this device (offline)",
+                "Direncanakan ulang di perangkat ini (luring)",
             ],
             Msg::FieldNeedsConnection => [
                 "This needs a connection; try again when online",

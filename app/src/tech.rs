@@ -57,6 +57,94 @@ pub fn apply_locally(day: &mut FieldDay, action: &FieldAction) {
     }
 }
 
+/// Average speed the device assumes when it re-plans without the server (the server's default).
+pub const OFFLINE_SPEED_M_PER_S: f64 = 30.0 / 3.6;
+
+/// Re-plans the open stops on the device, for when there is no connection: from `position`
+/// (where the technician is) back home, every visit started inside its window and no earlier
+/// than `now`, great-circle distances at [`OFFLINE_SPEED_M_PER_S`], with the same optimiser the
+/// server uses. Closed stops stay first, then visits on site, then the new order; stops that no
+/// longer fit go last, marked. `seconds` reads an RFC 3339 time as seconds since the epoch,
+/// `text` writes one (the caller's clock and calendar: JavaScript's `Date` in the browser).
+/// `None` when there is nothing to re-plan or no home base.
+pub fn replan_locally(
+    day: &FieldDay,
+    position: (f64, f64),
+    now: f64,
+    seconds: &dyn Fn(&str) -> Option<f64>,
+    text: &dyn Fn(f64) -> String,
+) -> Option<FieldDay> {
+    use wilayah_shared::routing::{
+        Budget, DenseMatrix, Options, Problem, TimeWindow, Vehicle, Visit, solve,
+    };
+    let home = LonLat::new(day.home_lon?, day.home_lat?).ok()?;
+    let (fixed, open): (Vec<&FieldStop>, Vec<&FieldStop>) = day
+        .stops
+        .iter()
+        .partition(|s| is_closed(&s.status) || s.status == "on_site");
+    if open.is_empty() {
+        return None;
+    }
+    let mut locations = vec![LonLat::new(position.0, position.1).ok()?, home];
+    let mut visits = Vec::with_capacity(open.len());
+    for stop in &open {
+        locations.push(LonLat::new(stop.lon, stop.lat).ok()?);
+        let window = seconds(&stop.window_start)
+            .zip(seconds(&stop.window_end))
+            .map(|(a, b)| TimeWindow::new(a - now, b - now));
+        visits.push(Visit {
+            window,
+            ..Visit::at(locations.len() - 1, (stop.duration_min.max(0) * 60) as f64)
+        });
+    }
+    let matrix = DenseMatrix::great_circle(&locations, OFFLINE_SPEED_M_PER_S);
+    let vehicle = Vehicle {
+        end: Some(1),
+        ..Vehicle::at(0, TimeWindow::new(0.0, 2.0 * 86_400.0))
+    };
+    let problem = Problem {
+        visits,
+        vehicles: vec![vehicle],
+    };
+    let plan = solve(
+        &matrix,
+        &problem,
+        &Options::default(),
+        &mut Budget::iterations(2_000),
+    )
+    .ok()?;
+    let mut stops: Vec<FieldStop> = fixed.into_iter().cloned().collect();
+    for planned in plan.routes.iter().flat_map(|r| &r.stops) {
+        let mut stop = open[planned.visit].clone();
+        stop.planned_arrival = Some(text(now + planned.arrival));
+        stop.planned_start = Some(text(now + planned.start));
+        stop.left_out = None;
+        stops.push(stop);
+    }
+    for left in &plan.unassigned {
+        let mut stop = open[left.visit].clone();
+        stop.planned_arrival = None;
+        stop.planned_start = None;
+        stop.left_out = Some("no_room".into());
+        stops.push(stop);
+    }
+    Some(FieldDay {
+        stops,
+        ..day.clone()
+    })
+}
+
+/// Where the technician is, as far as the device knows without asking the GPS: the last stop
+/// they were on site at or closed, else home.
+pub fn last_known_position(day: &FieldDay) -> Option<(f64, f64)> {
+    day.stops
+        .iter()
+        .rev()
+        .find(|s| s.status != "scheduled" && s.status != "en_route")
+        .map(|s| (s.lon, s.lat))
+        .or(day.home_lon.zip(day.home_lat))
+}
+
 /// An action the server did not apply, kept for the technician to see.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Refused {
@@ -293,6 +381,12 @@ fn DayView(field: Field) -> AnyView {
                 <Show when=move || field.day.with(|d| d.as_ref().is_some_and(|d| d.stops.is_empty()))>
                     <p class="muted" data-testid="no-stops">{tr(Msg::FieldNoVisits)}</p>
                 </Show>
+                <button class="tech-button" data-testid="replan" on:click=move |_| {
+                    #[cfg(feature = "hydrate")]
+                    device::replan(field);
+                }>
+                    {tr(Msg::FieldReplan)}
+                </button>
                 <SuggestionList field />
             </section>
         </div>
@@ -813,6 +907,35 @@ mod device {
         }
     }
 
+    /// Online: the server re-plans (a fresh day). Offline: the device does, with the same
+    /// optimiser, and keeps the result.
+    pub fn replan(field: Field) {
+        if field.online.get_untracked() {
+            sync(field);
+            return;
+        }
+        let seconds = |t: &str| {
+            let ms = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(t)).get_time();
+            (!ms.is_nan()).then_some(ms / 1000.0)
+        };
+        let text = |s: f64| {
+            js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(s * 1000.0))
+                .to_iso_string()
+                .as_string()
+                .unwrap_or_default()
+        };
+        let now = js_sys::Date::now() / 1000.0;
+        let replanned = field.day.with_untracked(|d| {
+            let d = d.as_ref()?;
+            replan_locally(d, last_known_position(d)?, now, &seconds, &text)
+        });
+        if let Some(day) = replanned {
+            field.day.set(Some(day));
+            save_day(field);
+            field.notice.set(Some(Msg::FieldReplannedHere));
+        }
+    }
+
     pub fn load_suggestions(field: Field) {
         let Some(technician) = field.technician.get_untracked() else {
             return;
@@ -967,6 +1090,44 @@ mod tests {
             notes: None,
             recorded_at: "2026-11-23T02:05:00Z".into(),
         }
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn the_device_replans_open_stops_inside_their_windows() {
+        let seconds = |t: &str| {
+            chrono::DateTime::parse_from_rfc3339(t)
+                .ok()
+                .map(|d| d.timestamp() as f64)
+        };
+        let text = |s: f64| {
+            chrono::DateTime::from_timestamp(s as i64, 0)
+                .map(|d| d.to_rfc3339())
+                .unwrap_or_default()
+        };
+        let mut d = day();
+        let mut far = d.stops[0].clone();
+        (far.visit_id, far.lon) = (8, 106.9);
+        let mut near = d.stops[0].clone();
+        (near.visit_id, near.lon) = (9, 106.81);
+        let mut late = d.stops[0].clone();
+        // Its window closed before "now": it cannot be planned.
+        (late.visit_id, late.window_start, late.window_end) = (
+            10,
+            "2026-11-23T01:00:00Z".into(),
+            "2026-11-23T01:30:00Z".into(),
+        );
+        d.stops[0].status = "done".into();
+        d.stops.extend([far, near, late]);
+        let now = seconds("2026-11-23T02:00:00Z").unwrap();
+        let replanned = replan_locally(&d, (106.8, -6.2), now, &seconds, &text).unwrap();
+        let order: Vec<i64> = replanned.stops.iter().map(|s| s.visit_id).collect();
+        assert_eq!(order, [7, 9, 8, 10]);
+        let nine = &replanned.stops[1];
+        let start = seconds(nine.planned_start.as_deref().unwrap()).unwrap();
+        assert!(start >= now && start <= seconds(&nine.window_end).unwrap());
+        assert_eq!(replanned.stops[3].left_out.as_deref(), Some("no_room"));
+        assert_eq!(last_known_position(&d), Some((106.8, -6.2)));
     }
 
     #[test]
