@@ -13,4 +13,6 @@ step "clippy: app with ssr alone"
 cargo clippy -p wilayah-app --features ssr -- -D warnings
 step "clippy: app with hydrate and the wasm entry, for wasm32"
 cargo clippy -p wilayah-app -p wilayah-frontend --features wilayah-app/hydrate --target wasm32-unknown-unknown -- -D warnings
+step "the shared core (route optimiser included) builds for wasm32 on its own"
+cargo build -p wilayah-shared --target wasm32-unknown-unknown
 step "checks passed"

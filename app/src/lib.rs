@@ -7,6 +7,7 @@ pub mod i18n;
 pub mod map;
 #[cfg(feature = "ssr")]
 pub mod store;
+pub mod tech;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
@@ -49,6 +50,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <p class="not-found">{tr(Msg::NotFound)}</p> }>
                 <Route path=path!("/") view=HomePage />
+                <Route path=path!("/tech") view=tech::TechPage />
             </Routes>
         </Router>
     }

@@ -760,7 +760,166 @@ mod browser {
             }
         }
     }
+
+    /// The technician's route map. Lives as long as the page (its load closure is leaked).
+    pub struct RouteMap {
+        map: JsMap,
+    }
+
+    impl RouteMap {
+        /// The offline basemap over Indonesia, when the deployment's settings are not known yet.
+        pub fn default_settings() -> MapSettings {
+            MapSettings {
+                tile_url: None,
+                tile_attribution: None,
+                center: (113.5, -3.5),
+                zoom: 4.2,
+            }
+        }
+
+        pub fn create(
+            container: &web_sys::HtmlElement,
+            settings: &MapSettings,
+            basemap_attribution: &str,
+            route: &RouteFeatures,
+        ) -> Self {
+            let mut options = json!({
+                "style": base_style(settings, basemap_attribution),
+                "center": [settings.center.0, settings.center.1],
+                "zoom": settings.zoom,
+                "attributionControl": { "compact": false },
+            });
+            if let Some(b) = route.bounds {
+                options["bounds"] = json!([[b[0], b[1]], [b[2], b[3]]]);
+                options["fitBoundsOptions"] = json!({ "padding": 40, "maxZoom": 15 });
+            }
+            let options = to_js(&options);
+            js_sys::Reflect::set(&options, &"container".into(), container)
+                .expect("options is an object");
+            let map = JsMap::new(&options);
+            let (line, stops) = (route.line.clone(), route.stops.clone());
+            let on_load = {
+                let map = map.clone();
+                Closure::<dyn FnMut()>::new(move || {
+                    for (id, data) in [
+                        ("route-line", line.clone()),
+                        ("route-stops", stops.clone()),
+                        ("route-suggestions", points_geojson(&[])),
+                    ] {
+                        map.add_source(id, &to_js(&json!({ "type": "geojson", "data": data })));
+                    }
+                    for layer in route_layers() {
+                        map.add_layer(&to_js(&layer));
+                    }
+                })
+            };
+            map.on("load", on_load.as_ref().unchecked_ref());
+            on_load.forget();
+            let on_idle = {
+                let container = container.clone();
+                Closure::<dyn FnMut()>::new(move || {
+                    let _ = container.set_attribute("data-map-idle", "true");
+                })
+            };
+            map.on("idle", on_idle.as_ref().unchecked_ref());
+            on_idle.forget();
+            if let Some(window) = web_sys::window() {
+                let _ = js_sys::Reflect::set(&window, &"wilayahRouteMap".into(), &map);
+            }
+            Self { map }
+        }
+
+        fn set_data(&self, source: &str, data: &Value) {
+            let source = self.map.get_source(source);
+            if source.is_undefined() {
+                return;
+            }
+            if let Ok(set_data) = js_sys::Reflect::get(&source, &"setData".into())
+                && let Ok(set_data) = set_data.dyn_into::<js_sys::Function>()
+            {
+                let _ = set_data.call1(&source, &to_js(data));
+            }
+        }
+
+        /// Redraws the route and the suggested prospects (a no-op until the style has loaded;
+        /// the route it was created with is drawn then).
+        pub fn show(&self, route: &RouteFeatures, suggested: &[(f64, f64)]) {
+            self.set_data("route-line", &route.line);
+            self.set_data("route-stops", &route.stops);
+            self.set_data("route-suggestions", &points_geojson(suggested));
+        }
+    }
 }
+
+// --- Field service: the technician's route map -------------------------------------------
+
+/// A technician's day drawn as GeoJSON: the route from home through every stop and back, the
+/// stops numbered in route order and coloured by status, and the box to frame them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RouteFeatures {
+    pub line: Value,
+    pub stops: Value,
+    /// West, south, east, north.
+    pub bounds: Option<[f64; 4]>,
+}
+
+pub fn route_features(day: &wilayah_shared::field::FieldDay) -> RouteFeatures {
+    let home = day.home_lon.zip(day.home_lat);
+    let mut path: Vec<(f64, f64)> = home.into_iter().collect();
+    path.extend(day.stops.iter().map(|s| (s.lon, s.lat)));
+    path.extend(home);
+    let stops: Vec<Value> = day
+        .stops
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            json!({ "type": "Feature", "geometry": { "type": "Point", "coordinates": [s.lon, s.lat] },
+                    "properties": { "seq": i + 1, "status": s.status, "visit_id": s.visit_id } })
+        })
+        .chain(home.map(|(lon, lat)| {
+            json!({ "type": "Feature", "geometry": { "type": "Point", "coordinates": [lon, lat] },
+                    "properties": { "seq": 0, "status": "home" } })
+        }))
+        .collect();
+    let bounds = path.iter().fold(None, |b: Option<[f64; 4]>, &(lon, lat)| {
+        Some(match b {
+            None => [lon, lat, lon, lat],
+            Some([w, s, e, n]) => [w.min(lon), s.min(lat), e.max(lon), n.max(lat)],
+        })
+    });
+    let coordinates: Vec<[f64; 2]> = path.iter().map(|&(lon, lat)| [lon, lat]).collect();
+    RouteFeatures {
+        line: json!({ "type": "FeatureCollection", "features": [
+            { "type": "Feature", "geometry": { "type": "LineString", "coordinates": coordinates }, "properties": {} }
+        ] }),
+        stops: json!({ "type": "FeatureCollection", "features": stops }),
+        bounds,
+    }
+}
+
+/// The route map's layers: the route line, then stops ringed in their status colour (home
+/// filled dark), then suggested prospects in yellow.
+pub fn route_layers() -> [Value; 3] {
+    let mut colour = vec![json!("match"), json!(["get", "status"])];
+    for (status, hex) in VISIT_STATUS_COLOURS {
+        colour.push(json!(status));
+        colour.push(json!(hex));
+    }
+    colour.push(json!("#212529"));
+    [
+        json!({ "id": "route-line", "type": "line", "source": "route-line",
+                "paint": { "line-color": "#0f766e", "line-width": 4, "line-opacity": 0.8 } }),
+        json!({ "id": "route-stops", "type": "circle", "source": "route-stops",
+                "paint": { "circle-radius": 11, "circle-color": "#ffffff",
+                           "circle-stroke-width": 4, "circle-stroke-color": colour } }),
+        json!({ "id": "route-suggestions", "type": "circle", "source": "route-suggestions",
+                "paint": { "circle-radius": 9, "circle-color": "#fcc419",
+                           "circle-stroke-color": "#212529", "circle-stroke-width": 2 } }),
+    ]
+}
+
+#[cfg(feature = "hydrate")]
+pub use browser::RouteMap;
 
 #[cfg(test)]
 mod tests {
@@ -865,5 +1024,49 @@ mod tests {
             Some(("Jakarta Barat", false))
         );
         assert_eq!(label_image("marker-15"), None);
+    }
+
+    #[test]
+    fn a_route_goes_from_home_through_the_stops_and_back() {
+        let stop = |id: i64, lon: f64, status: &str| wilayah_shared::field::FieldStop {
+            visit_id: id,
+            version: 1,
+            account_id: id,
+            account_name: format!("A{id}"),
+            address: None,
+            lon,
+            lat: -6.2,
+            status: status.into(),
+            window_start: String::new(),
+            window_end: String::new(),
+            duration_min: 30,
+            planned_arrival: None,
+            planned_start: None,
+            left_out: None,
+            checkin_at: None,
+            checkin_accuracy_m: None,
+            checkin_distance_m: None,
+            outcome: None,
+            notes: None,
+        };
+        let day = wilayah_shared::field::FieldDay {
+            technician_id: 1,
+            technician_name: "T".into(),
+            date: "2026-11-23".into(),
+            utc_offset_minutes: 420,
+            home_lon: Some(106.7),
+            home_lat: Some(-6.3),
+            stops: vec![stop(1, 106.8, "done"), stop(2, 106.9, "scheduled")],
+            distances: "great_circle".into(),
+            fetched_at: String::new(),
+        };
+        let drawn = route_features(&day);
+        assert_eq!(
+            drawn.line["features"][0]["geometry"]["coordinates"],
+            json!([[106.7, -6.3], [106.8, -6.2], [106.9, -6.2], [106.7, -6.3]])
+        );
+        assert_eq!(drawn.stops["features"][1]["properties"]["seq"], 2);
+        assert_eq!(drawn.stops["features"][2]["properties"]["status"], "home");
+        assert_eq!(drawn.bounds, Some([106.7, -6.3, 106.9, -6.2]));
     }
 }

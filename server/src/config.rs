@@ -44,6 +44,12 @@ pub struct Config {
     #[arg(long, env = "WILAYAH_ROUTE_SPEED_KMH", default_value_t = 30.0)]
     pub route_speed_kmh: f64,
 
+    /// Base URL of an OSRM-compatible routing server (`http://host:5000`): route planning then
+    /// uses its `table` service for road distances and times, falling back to great-circle
+    /// when it fails. Without it, great-circle at `--route-speed-kmh`.
+    #[arg(long, env = "WILAYAH_OSRM_URL")]
+    pub osrm_url: Option<String>,
+
     /// Do not fill an empty database with demo data on start.
     #[arg(long, env = "WILAYAH_NO_DEMO")]
     pub no_demo: bool,

@@ -9,6 +9,7 @@ pub mod db;
 pub mod demo;
 pub mod http;
 pub mod index;
+pub mod osrm;
 pub mod routing_service;
 
 use std::sync::Arc;
@@ -151,6 +152,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         app_context,
         routing: RouteSettings {
             speed_kmh: config.route_speed_kmh,
+            osrm_url: config.osrm_url.clone(),
         },
     })
 }

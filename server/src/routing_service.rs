@@ -20,6 +20,8 @@ use crate::db::{Technician, VisitToPlan};
 pub struct RouteSettings {
     /// Average speed on great-circle distances, km/h.
     pub speed_kmh: f64,
+    /// OSRM-compatible server for road distances, if configured.
+    pub osrm_url: Option<String>,
 }
 
 impl RouteSettings {
@@ -301,8 +303,8 @@ pub struct Totals {
 pub struct DayPlan {
     pub date: NaiveDate,
     pub utc_offset_minutes: i32,
-    /// Where distances come from: `great_circle` (road distances from an OSRM server are
-    /// planned, not yet implemented).
+    /// Where distances come from: `great_circle`, `osrm` (road distances), or
+    /// `great_circle_fallback` (OSRM is configured but failed; see docs/routing.md).
     pub distances: &'static str,
     /// Average speed used with great-circle distances, km/h (`null` with road durations).
     pub speed_kmh: Option<f64>,

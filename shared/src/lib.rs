@@ -5,6 +5,7 @@ pub mod account;
 pub mod coord;
 pub mod dashboard;
 pub mod domain;
+pub mod field;
 pub mod geojson;
 pub mod resource;
 pub mod resources;

@@ -397,6 +397,16 @@ static VISIT_FIELDS: [Field; 11] = [
     Field::new("notes", Text, "Notes").max_chars(10_000),
 ];
 
+/// The moves a visit's status may make (the field view offers exactly these).
+pub const VISIT_STATUS_FLOW: &[(&str, &str)] = &[
+    ("scheduled", "en_route"),
+    ("scheduled", "on_site"),
+    ("scheduled", "missed"),
+    ("en_route", "on_site"),
+    ("en_route", "missed"),
+    ("on_site", "done"),
+];
+
 pub static VISITS: ResourceSpec = ResourceSpec {
     name: "visits",
     singular: "visit",
@@ -416,19 +426,7 @@ pub static VISITS: ResourceSpec = ResourceSpec {
                 "give both checkin_lon and checkin_lat, or neither",
             ));
         }
-        check_transition(
-            "status",
-            new,
-            old,
-            &[
-                ("scheduled", "en_route"),
-                ("scheduled", "on_site"),
-                ("scheduled", "missed"),
-                ("en_route", "on_site"),
-                ("en_route", "missed"),
-                ("on_site", "done"),
-            ],
-        )
+        check_transition("status", new, old, VISIT_STATUS_FLOW)
     }),
     history_note: Some(|old, new| status_note("visit", "status", old, new)),
     default_sort: "window_start",

@@ -1,5 +1,6 @@
 //! Database access: picks SQLite or PostgreSQL from the URL, migrates, and hands out the store.
 
+mod field;
 mod generic;
 mod routes;
 mod store;
@@ -14,6 +15,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Postgres, SqlSafeStr, Sqlite};
 
+pub use field::{ActionFilter, FieldStore, FieldVisit};
 pub use generic::{RecordPage, ResourceQuery, ResourceStore};
 pub use routes::{RouteStore, Technician, VisitToPlan};
 pub use store::{ServerStore, SqlStore};
@@ -91,19 +93,33 @@ fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator {
 }
 
 fn sqlite_migrator() -> Migrator {
-    migrator(&[(
-        1,
-        "core",
-        include_str!("../../../migrations/sqlite/0001_core.sql"),
-    )])
+    migrator(&[
+        (
+            1,
+            "core",
+            include_str!("../../../migrations/sqlite/0001_core.sql"),
+        ),
+        (
+            3,
+            "field",
+            include_str!("../../../migrations/sqlite/0003_field.sql"),
+        ),
+    ])
 }
 
 fn postgres_migrator() -> Migrator {
-    migrator(&[(
-        1,
-        "core",
-        include_str!("../../../migrations/postgres/0001_core.sql"),
-    )])
+    migrator(&[
+        (
+            1,
+            "core",
+            include_str!("../../../migrations/postgres/0001_core.sql"),
+        ),
+        (
+            3,
+            "field",
+            include_str!("../../../migrations/postgres/0003_field.sql"),
+        ),
+    ])
 }
 
 /// Connects to the database the URL names, creating (SQLite) and migrating it as needed.

@@ -3,6 +3,7 @@
 mod accounts;
 pub mod error;
 mod extract;
+mod field;
 mod health;
 mod map;
 mod openapi;
@@ -45,6 +46,7 @@ fn api_router() -> Router<AppState> {
         .route("/accounts/{id}/history", get(resources::account_history))
         .merge(transfer::router())
         .merge(routes::router())
+        .merge(field::router())
         .fallback(|| async { error::ApiError::NotFound })
 }
 

@@ -350,6 +350,7 @@ pub fn document() -> Value {
         } }),
     );
     routes_paths(&mut paths);
+    field_paths(&mut paths);
     json!({
         "openapi": "3.1.0",
         "info": { "title": "Wilayah API", "version": env!("CARGO_PKG_VERSION"),
@@ -403,7 +404,7 @@ fn routes_paths(paths: &mut Map<String, Value>) {
             "responses": {
                 "200": ok("One route per technician (empty when they have no stops), the visits left out with a reason, totals", json!({ "type": "object", "properties": {
                     "date": { "type": "string", "format": "date" }, "utc_offset_minutes": { "type": "integer" },
-                    "distances": { "type": "string", "enum": ["great_circle"] }, "speed_kmh": { "type": ["number", "null"] },
+                    "distances": { "type": "string", "enum": ["great_circle", "osrm", "great_circle_fallback"] }, "speed_kmh": { "type": ["number", "null"] },
                     "routes": { "type": "array", "items": route },
                     "unassigned": { "type": "array", "items": { "type": "object", "properties": {
                         "visit_id": { "type": "integer" }, "account_id": { "type": "integer" }, "account_name": { "type": "string" },
@@ -452,6 +453,109 @@ fn routes_paths(paths: &mut Map<String, Value>) {
                         "arrival_at": time, "start_at": time, "departure_at": time, "return_at": time } } } } })),
                 "400": error_response("Malformed body, date or missing technician_id"),
                 "422": error_response("A value out of range, an unknown technician, or stops that are not open visits of the day or do not fit in that order"),
+            },
+        } }),
+    );
+}
+
+/// Field service: the technician's day, their actions, adding a stop to a route.
+fn field_paths(paths: &mut Map<String, Value>) {
+    let time = json!({ "type": "string", "format": "date-time" });
+    let opt_time = json!({ "type": ["string", "null"], "format": "date-time" });
+    let number_or_null = json!({ "type": ["number", "null"] });
+    let text_or_null = json!({ "type": ["string", "null"] });
+    let stop = json!({ "type": "object", "properties": {
+        "visit_id": { "type": "integer" }, "version": { "type": "integer" },
+        "account_id": { "type": "integer" }, "account_name": { "type": "string" }, "address": text_or_null,
+        "lon": { "type": "number" }, "lat": { "type": "number" },
+        "status": { "type": "string", "enum": ["scheduled", "en_route", "on_site", "done", "missed"] },
+        "window_start": time, "window_end": time, "duration_min": { "type": "integer" },
+        "planned_arrival": opt_time, "planned_start": opt_time,
+        "left_out": { "type": ["string", "null"], "description": "Why the plan could not place this open visit" },
+        "checkin_at": opt_time, "checkin_accuracy_m": number_or_null, "checkin_distance_m": number_or_null,
+        "outcome": text_or_null, "notes": text_or_null } });
+    let day = json!({ "type": "object", "properties": {
+        "technician_id": { "type": "integer" }, "technician_name": { "type": "string" },
+        "date": { "type": "string", "format": "date" }, "utc_offset_minutes": { "type": "integer" },
+        "home_lon": number_or_null, "home_lat": number_or_null,
+        "stops": { "type": "array", "items": stop, "description": "Closed visits first (in the order done), then open ones in planned route order, then open ones the plan could not place" },
+        "distances": { "type": "string" }, "fetched_at": time } });
+    paths.insert(
+        "/api/v1/field/day".into(),
+        json!({ "get": {
+            "summary": "A technician's visits of a day, open ones in planned route order (the technician view's data)",
+            "parameters": [
+                { "name": "technician_id", "in": "query", "required": true, "schema": { "type": "integer" } },
+                { "name": "date", "in": "query", "required": true, "schema": { "type": "string", "format": "date" } },
+                query_param("utc_offset_minutes", json!({ "type": "integer", "default": 420 }), "Local time zone of the day"),
+            ],
+            "responses": {
+                "200": ok("The day", day.clone()),
+                "400": error_response("Missing or malformed technician_id or date"),
+                "422": error_response("Not a technician"),
+            },
+        } }),
+    );
+    let result = json!({ "type": "object", "properties": {
+        "client_id": { "type": "string" }, "visit_id": { "type": "integer" }, "action": { "type": "string" },
+        "result": { "type": "string", "enum": ["applied", "conflict", "rejected"] },
+        "visit_version": { "type": "integer" }, "visit_status": { "type": "string" }, "message": text_or_null,
+        "distance_m": number_or_null, "far": { "type": "boolean", "description": "Check-in more than 300 m from the account" },
+        "recorded_at": time, "received_at": time,
+        "replayed": { "type": "boolean", "description": "This repeats the answer to an earlier submission of the same client_id" } } });
+    paths.insert(
+        "/api/v1/field/actions".into(),
+        json!({
+            "post": {
+                "summary": "Record a technician's action on a visit: idempotent by client_id; applied only if base_version is the visit's current version; every action is kept",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["client_id", "visit_id", "base_version", "action", "recorded_at"],
+                    "properties": {
+                        "client_id": { "type": "string", "format": "uuid", "description": "Made on the device; a resend with the same id returns the first result" },
+                        "visit_id": { "type": "integer" },
+                        "base_version": { "type": "integer", "description": "The visit version the device knew (plus one per own action queued before)" },
+                        "action": { "type": "string", "enum": ["status", "check_in", "report"] },
+                        "status": { "type": "string", "enum": ["en_route", "on_site", "done", "missed"] },
+                        "lon": { "type": "number" }, "lat": { "type": "number" }, "accuracy_m": { "type": "number" },
+                        "outcome": { "type": "string", "maxLength": 2000 }, "notes": { "type": "string", "maxLength": 2000 },
+                        "recorded_at": time } } } } },
+                "responses": {
+                    "200": ok("Applied (or a resend of an applied action: replayed)", result.clone()),
+                    "400": error_response("Malformed body or recorded_at"),
+                    "409": ok("Recorded, not applied: the visit changed since base_version (error, current_version and the result), or client_id already used for another visit", result.clone()),
+                    "422": ok("Recorded, not applied: the action does not fit the visit's current state; or a field breaks a rule (nothing recorded)", result.clone()),
+                },
+            },
+            "get": {
+                "summary": "Recorded actions, newest first (conflicts stay visible here)",
+                "parameters": [
+                    query_param("visit_id", json!({ "type": "integer" }), "Only this visit"),
+                    query_param("technician_id", json!({ "type": "integer" }), "Only this technician's visits"),
+                    query_param("result", json!({ "type": "string", "enum": ["applied", "conflict", "rejected"] }), "Only these"),
+                    query_param("limit", json!({ "type": "integer", "minimum": 1, "maximum": 1000, "default": 100 }), "At most this many"),
+                ],
+                "responses": {
+                    "200": ok("The actions", json!({ "type": "object", "properties": { "items": { "type": "array", "items": result } } })),
+                    "400": error_response("Malformed parameter"),
+                },
+            },
+        }),
+    );
+    paths.insert(
+        "/api/v1/routes/add-stop".into(),
+        json!({ "post": {
+            "summary": "Add an account to a technician's route of a day (a visit within their shift), then re-plan their day",
+            "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                "type": "object", "required": ["technician_id", "account_id", "date"], "properties": {
+                    "technician_id": { "type": "integer" }, "account_id": { "type": "integer" },
+                    "date": { "type": "string", "format": "date" },
+                    "utc_offset_minutes": { "type": "integer", "default": 420 },
+                    "duration_min": { "type": "integer", "minimum": 1, "maximum": 480, "default": 30 } } } } } },
+            "responses": {
+                "201": ok("The new visit, whether the plan found room for it, and the re-planned day", json!({ "type": "object", "properties": {
+                    "visit": schema_ref("Visit"), "planned": { "type": "boolean" }, "day": day } })),
+                "400": error_response("Malformed body or a missing field"),
+                "422": error_response("Unknown technician or account, or a value out of range"),
             },
         } }),
     );

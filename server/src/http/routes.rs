@@ -34,6 +34,8 @@ const DEFAULT_MAX_ITERATIONS: u64 = 50_000;
 const MAX_ITERATIONS: u64 = 10_000_000;
 /// WIB (UTC+7), where the demo data and most users are.
 const DEFAULT_UTC_OFFSET_MINUTES: i32 = 420;
+/// Search length of the field view's plan (a technician's day converges long before).
+const FIELD_VIEW_ITERATIONS: u64 = 5_000;
 /// Prospects considered per suggestion request (the nearest to the route).
 const MAX_CANDIDATES: usize = 500;
 
@@ -66,7 +68,7 @@ fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::Invalid(ValidationError::new(field, message))
 }
 
-fn parse_day(date: Option<&str>, offset: Option<i32>) -> Result<Day, ApiError> {
+pub(super) fn parse_day(date: Option<&str>, offset: Option<i32>) -> Result<Day, ApiError> {
     let text = date.ok_or_else(|| ApiError::bad_field("date", "is required (YYYY-MM-DD)"))?;
     let date = NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map_err(|_| ApiError::bad_field("date", format!("{text:?} is not a date YYYY-MM-DD")))?;
@@ -128,14 +130,28 @@ fn plan_error(field: &'static str, e: PlanError) -> ApiError {
     }
 }
 
-/// Distances and travel times between `points`: great-circle at the configured speed.
-fn matrix(state: &AppState, points: &[LonLat]) -> (DenseMatrix, &'static str, Option<f64>) {
+/// Distances and travel times between `points`: from the OSRM server when one is configured,
+/// great-circle at the configured speed otherwise, or when OSRM fails (logged; the answer says
+/// `great_circle_fallback`) so a routing server outage never stops planning.
+async fn matrix(state: &AppState, points: &[LonLat]) -> (DenseMatrix, &'static str, Option<f64>) {
     let settings = &state.routing;
-    (
-        DenseMatrix::great_circle(points, settings.speed_m_per_s()),
-        "great_circle",
-        Some(settings.speed_kmh),
-    )
+    let great_circle = |label| {
+        (
+            DenseMatrix::great_circle(points, settings.speed_m_per_s()),
+            label,
+            Some(settings.speed_kmh),
+        )
+    };
+    let Some(url) = &settings.osrm_url else {
+        return great_circle("great_circle");
+    };
+    match crate::osrm::table(url, points, settings.speed_m_per_s()).await {
+        Ok(roads) => (roads, "osrm", None),
+        Err(e) => {
+            tracing::warn!(error = %e, locations = points.len(), "OSRM table failed; planning on great-circle distances");
+            great_circle("great_circle_fallback")
+        }
+    }
 }
 
 /// Runs the search on a blocking thread (it is CPU-bound for up to the time budget).
@@ -216,7 +232,7 @@ async fn plan_day(state: &AppState, request: &PlanRequest) -> Result<DayPlan, Ap
 
     let problem = DayProblem::build(day, technicians, visits, !reassign)
         .map_err(|e| plan_error("technician_ids", e))?;
-    let (matrix, distances, speed_kmh) = matrix(state, &problem.locations);
+    let (matrix, distances, speed_kmh) = matrix(state, &problem.locations).await;
     let (problem, matrix, plan, elapsed_ms) = solve(problem, matrix, search).await?;
     let mut answer = problem.answer(&matrix, &plan, distances, speed_kmh, elapsed_ms);
     answer
@@ -232,6 +248,28 @@ async fn plan_day(state: &AppState, request: &PlanRequest) -> Result<DayPlan, Ap
         }));
     answer.totals.unassigned = answer.unassigned.len();
     Ok(answer)
+}
+
+/// One technician's day as the field view shows it: their open visits, kept with them, with a
+/// fixed seed and iteration cap so a reload shows the same order.
+pub(super) async fn plan_technician_day(
+    state: &AppState,
+    technician_id: i64,
+    day: &Day,
+) -> Result<DayPlan, ApiError> {
+    plan_day(
+        state,
+        &PlanRequest {
+            date: Some(day.date.to_string()),
+            technician_ids: Some(vec![technician_id]),
+            utc_offset_minutes: Some(day.utc_offset_minutes),
+            max_iterations: Some(FIELD_VIEW_ITERATIONS),
+            include_unassigned: Some(false),
+            reassign: Some(false),
+            ..PlanRequest::default()
+        },
+    )
+    .await
 }
 
 /// `POST /routes/plan`
@@ -393,7 +431,12 @@ async fn suggest(
         })
         .ok_or_else(|| ApiError::Unavailable("the spatial index is still loading".into()))?
         .map_err(|e| invalid("stops", e.to_string()))?;
-    let hits: Vec<_> = hits.into_iter().take(MAX_CANDIDATES).collect();
+    // With OSRM, route and candidates must fit one table request (road times for both).
+    let most = match &state.routing.osrm_url {
+        Some(_) => crate::osrm::MAX_TABLE_LOCATIONS.saturating_sub(problem.locations.len()),
+        None => MAX_CANDIDATES,
+    };
+    let hits: Vec<_> = hits.into_iter().take(most).collect();
     let ids: Vec<i64> = hits.iter().map(|h| h.point.id).collect();
     let names: HashMap<i64, String> = state
         .store
@@ -417,7 +460,7 @@ async fn suggest(
     problem
         .locations
         .extend(candidates.iter().map(|c| c.position));
-    let (matrix, _, _) = matrix(&state, &problem.locations);
+    let (matrix, _, _) = matrix(&state, &problem.locations).await;
     if !problem
         .fixed_route_fits(&matrix)
         .map_err(|e| plan_error("stops", e))?
