@@ -5,6 +5,7 @@ pub mod account;
 pub mod coord;
 pub mod domain;
 pub mod geojson;
+pub mod planning;
 pub mod resource;
 pub mod resources;
 pub mod rng;
