@@ -2,8 +2,10 @@
 //! browser (`hydrate`), plus the server functions they call.
 
 pub mod api;
+pub mod draw;
 pub mod i18n;
 pub mod map;
+pub mod planner;
 #[cfg(feature = "ssr")]
 pub mod store;
 
@@ -50,6 +52,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <p class="not-found">{tr(Msg::NotFound)}</p> }>
                 <Route path=path!("/") view=HomePage />
+                <Route path=path!("/planner") view=planner::PlannerPage />
             </Routes>
         </Router>
     }

@@ -7,6 +7,7 @@ pub mod db;
 pub mod demo;
 pub mod http;
 pub mod index;
+pub mod planning_service;
 pub mod routing_service;
 
 use std::sync::Arc;

@@ -1,6 +1,7 @@
 //! Database access: picks SQLite or PostgreSQL from the URL, migrates, and hands out the store.
 
 mod generic;
+mod planning;
 mod routes;
 mod store;
 mod transfer;
@@ -15,6 +16,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Postgres, SqlSafeStr, Sqlite};
 
 pub use generic::{RecordPage, ResourceQuery, ResourceStore};
+pub use planning::{
+    PlanningAccount, PlanningError, PlanningStore, Publication, PublishOutcome, PublishedTerritory,
+    StaffName, account_points, territory_index,
+};
 pub use routes::{RouteStore, Technician, VisitToPlan};
 pub use store::{ServerStore, SqlStore};
 pub use transfer::{ImportError, TransferStore, WriteProgress};
@@ -91,19 +96,33 @@ fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator {
 }
 
 fn sqlite_migrator() -> Migrator {
-    migrator(&[(
-        1,
-        "core",
-        include_str!("../../../migrations/sqlite/0001_core.sql"),
-    )])
+    migrator(&[
+        (
+            1,
+            "core",
+            include_str!("../../../migrations/sqlite/0001_core.sql"),
+        ),
+        (
+            4,
+            "planning",
+            include_str!("../../../migrations/sqlite/0004_planning.sql"),
+        ),
+    ])
 }
 
 fn postgres_migrator() -> Migrator {
-    migrator(&[(
-        1,
-        "core",
-        include_str!("../../../migrations/postgres/0001_core.sql"),
-    )])
+    migrator(&[
+        (
+            1,
+            "core",
+            include_str!("../../../migrations/postgres/0001_core.sql"),
+        ),
+        (
+            4,
+            "planning",
+            include_str!("../../../migrations/postgres/0004_planning.sql"),
+        ),
+    ])
 }
 
 /// Connects to the database the URL names, creating (SQLite) and migrating it as needed.

@@ -19,7 +19,11 @@ use crate::demo::DemoData;
 /// What the server needs from the database beyond what the UI's server functions use.
 #[async_trait]
 pub trait ServerStore:
-    Store + super::generic::ResourceStore + super::routes::RouteStore + TransferStore
+    Store
+    + super::generic::ResourceStore
+    + super::routes::RouteStore
+    + TransferStore
+    + super::planning::PlanningStore
 {
     /// True when no account exists yet (a fresh database), so demo data may be seeded.
     async fn has_no_accounts(&self) -> Result<bool, StoreError>;

@@ -6,6 +6,7 @@ mod extract;
 mod health;
 mod map;
 mod openapi;
+mod planning;
 mod resources;
 mod routes;
 mod transfer;
@@ -45,6 +46,7 @@ fn api_router() -> Router<AppState> {
         .route("/accounts/{id}/history", get(resources::account_history))
         .merge(transfer::router())
         .merge(routes::router())
+        .merge(planning::router())
         .fallback(|| async { error::ApiError::NotFound })
 }
 

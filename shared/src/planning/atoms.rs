@@ -58,7 +58,9 @@ pub fn connect_components(
         for &l in &label {
             sizes[l] += 1;
         }
-        let largest = (0..count).max_by_key(|&c| (sizes[c], usize::MAX - c)).unwrap_or(0);
+        let largest = (0..count)
+            .max_by_key(|&c| (sizes[c], usize::MAX - c))
+            .unwrap_or(0);
         // Link every smaller part this round; parts may merge with each other, which is fine.
         let mut links = Vec::new();
         for c in (0..count).filter(|&c| c != largest) {

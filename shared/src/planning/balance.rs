@@ -213,7 +213,7 @@ impl Default for BalanceOptions {
             measure: Measure::Accounts,
             visit_model: VisitModel::default(),
             seed: 1,
-            compactness_weight: 0.02,
+            compactness_weight: 0.005,
         }
     }
 }
@@ -303,7 +303,9 @@ impl Search<'_> {
             if mean > 0.0 {
                 dev += ((l - mean) / mean).powi(2);
             }
-            shape += (compact(d) - 1.0).max(0.0);
+            // Logarithmic: stretching a district by a factor costs the same whether it is
+            // compact or already spread over islands, so the penalty never swamps balance.
+            shape += compact(d).max(1.0).ln();
             max = max.max(l);
             min = min.min(l);
         }
@@ -585,7 +587,11 @@ fn grow(
         let seed = xy[seeds[d]];
         let pick = *frontier[d]
             .iter()
-            .min_by(|&&i, &&j| dist2(xy[i], seed).total_cmp(&dist2(xy[j], seed)).then(i.cmp(&j)))
+            .min_by(|&&i, &&j| {
+                dist2(xy[i], seed)
+                    .total_cmp(&dist2(xy[j], seed))
+                    .then(i.cmp(&j))
+            })
             .expect("frontier is not empty");
         district_of[pick] = d;
         sums[d].add(&atoms[pick], xy[pick], 1.0);
@@ -770,7 +776,14 @@ mod tests {
             Err(BalanceError::Disconnected { components: 6 })
         ));
         assert_eq!(
-            balance(&atoms, &adjacency, 2, Some(&[0, 0, 0, 0, 0, 0]), opts, &mut b),
+            balance(
+                &atoms,
+                &adjacency,
+                2,
+                Some(&[0, 0, 0, 0, 0, 0]),
+                opts,
+                &mut b
+            ),
             Err(BalanceError::EmptyDistrict(1))
         );
     }

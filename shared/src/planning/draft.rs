@@ -45,30 +45,34 @@ pub struct Draft {
 
 /// The draft's territories as validation reads them; a geometry that is not a GeoJSON area
 /// becomes a problem of its territory instead.
-pub fn plan_territories(territories: &[DraftTerritory]) -> (Vec<Option<PlanTerritory>>, Vec<Problem>) {
+pub fn plan_territories(
+    territories: &[DraftTerritory],
+) -> (Vec<Option<PlanTerritory>>, Vec<Problem>) {
     let mut problems = Vec::new();
     let plans = territories
         .iter()
         .enumerate()
-        .map(|(i, t)| match area_coordinates(&t.geometry.to_string(), "geometry") {
-            Ok(polygons) => Some(PlanTerritory {
-                name: t.name.clone(),
-                polygons,
-            }),
-            Err(e) => {
-                problems.push(Problem {
-                    kind: ProblemKind::InvalidGeometry,
-                    severity: Severity::Error,
-                    territories: vec![t.name.clone()],
-                    indexes: vec![i],
-                    message: format!("{}: {}", t.name, e.message),
-                    location: None,
-                    area: None,
-                    area_km2: None,
-                });
-                None
-            }
-        })
+        .map(
+            |(i, t)| match area_coordinates(&t.geometry.to_string(), "geometry") {
+                Ok(polygons) => Some(PlanTerritory {
+                    name: t.name.clone(),
+                    polygons,
+                }),
+                Err(e) => {
+                    problems.push(Problem {
+                        kind: ProblemKind::InvalidGeometry,
+                        severity: Severity::Error,
+                        territories: vec![t.name.clone()],
+                        indexes: vec![i],
+                        message: format!("{}: {}", t.name, e.message),
+                        location: None,
+                        area: None,
+                        area_km2: None,
+                    });
+                    None
+                }
+            },
+        )
         .collect();
     (plans, problems)
 }
@@ -95,8 +99,7 @@ pub fn validate_draft(territories: &[DraftTerritory]) -> Vec<Problem> {
 /// flawed polygons can still be imported and fixed.
 pub fn territories_from_geojson(data: &[u8]) -> Result<Vec<DraftTerritory>, ValidationError> {
     let bad = |m: String| ValidationError::new("body", m);
-    let value: Value =
-        serde_json::from_slice(data).map_err(|e| bad(format!("not JSON: {e}")))?;
+    let value: Value = serde_json::from_slice(data).map_err(|e| bad(format!("not JSON: {e}")))?;
     let features = match value.get("type").and_then(Value::as_str) {
         Some("FeatureCollection") => value
             .get("features")
@@ -228,7 +231,10 @@ mod tests {
         ]});
         let t = territories_from_geojson(file.to_string().as_bytes()).unwrap();
         assert_eq!(t[0].name, "Autauga");
-        assert_eq!((t[1].name.as_str(), t[1].owner_id), ("Territory 2", Some(3)));
+        assert_eq!(
+            (t[1].name.as_str(), t[1].owner_id),
+            ("Territory 2", Some(3))
+        );
         let point = json!({"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [0, 0]}});
         let err = territories_from_geojson(point.to_string().as_bytes()).unwrap_err();
         assert!(err.message.contains("feature 1"), "{}", err.message);
@@ -238,7 +244,11 @@ mod tests {
     fn totals_count_each_owner() {
         let p = |lon, lat| LonLat::new(lon, lat).unwrap();
         let t = totals_by_owner(
-            &[(Some(1), p(106.8, -6.2), 100), (Some(1), p(106.9, -6.2), 50), (None, p(0.0, 0.0), 7)],
+            &[
+                (Some(1), p(106.8, -6.2), 100),
+                (Some(1), p(106.9, -6.2), 50),
+                (None, p(0.0, 0.0), 7),
+            ],
             &VisitModel::default(),
         );
         assert_eq!(t[&Some(1)].accounts, 2);

@@ -76,10 +76,9 @@ fn coords(mp: &MultiPolygon<f64>) -> Coords {
 }
 
 fn interior_point(mp: &MultiPolygon<f64>) -> Option<[f64; 2]> {
-    let largest = mp
-        .0
-        .iter()
-        .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))?;
+    let largest =
+        mp.0.iter()
+            .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))?;
     largest.interior_point().map(|p| [p.x(), p.y()])
 }
 
@@ -99,7 +98,9 @@ fn crossing(ring_a: &[[f64; 2]], edge_a: usize, ring_b: &[[f64; 2]], edge_b: usi
         return ring_a.first().copied().unwrap_or([0.0, 0.0]);
     };
     match line_intersection(la, lb) {
-        Some(LineIntersection::SinglePoint { intersection, .. }) => [intersection.x, intersection.y],
+        Some(LineIntersection::SinglePoint { intersection, .. }) => {
+            [intersection.x, intersection.y]
+        }
         Some(LineIntersection::Collinear { intersection }) => {
             let m = intersection.start + (intersection.end - intersection.start) / 2.0;
             [m.x, m.y]
@@ -151,8 +152,12 @@ fn geometry_problem(index: usize, t: &PlanTerritory, error: &SpatialError) -> Pr
                 edge_b,
             )),
         ),
-        SpatialError::InvalidCoord { polygon, ring: r, .. }
-        | SpatialError::TooFewPoints { polygon, ring: r, .. }
+        SpatialError::InvalidCoord {
+            polygon, ring: r, ..
+        }
+        | SpatialError::TooFewPoints {
+            polygon, ring: r, ..
+        }
         | SpatialError::UnclosedRing { polygon, ring: r }
         | SpatialError::HoleOutsideExterior { polygon, ring: r } => (
             ProblemKind::InvalidGeometry,
@@ -293,10 +298,7 @@ fn gaps(
     let union = unary_union(shapes.iter().map(|(_, mp, _)| mp));
     for polygon in &union.0 {
         for hole in polygon.interiors() {
-            let gap = MultiPolygon(vec![Polygon::new(
-                LineString(hole.0.clone()),
-                Vec::new(),
-            )]);
+            let gap = MultiPolygon(vec![Polygon::new(LineString(hole.0.clone()), Vec::new())]);
             let area = gap.unsigned_area();
             if area <= MIN_AREA_DEG2 {
                 continue;
@@ -316,7 +318,10 @@ fn gaps(
                 })
                 .map(|(i, _, _)| *i)
                 .collect();
-            let names: Vec<String> = around.iter().map(|&i| territories[i].name.clone()).collect();
+            let names: Vec<String> = around
+                .iter()
+                .map(|&i| territories[i].name.clone())
+                .collect();
             let location = interior_point(&gap);
             let area_km2 = km2(area, location.map_or(0.0, |l| l[1]));
             problems.push(Problem {
@@ -389,7 +394,12 @@ mod tests {
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].kind, ProblemKind::SelfIntersection);
         assert_eq!(p[0].location, Some([1.0, 1.0]));
-        assert!(p[0].message.starts_with("Bow: the boundary crosses itself at 1, 1"), "{}", p[0].message);
+        assert!(
+            p[0].message
+                .starts_with("Bow: the boundary crosses itself at 1, 1"),
+            "{}",
+            p[0].message
+        );
     }
 
     #[test]
@@ -403,13 +413,22 @@ mod tests {
         assert_eq!(p[0].territories, vec!["North", "South"]);
         assert_eq!(p[0].indexes, vec![0, 1]);
         let area = MultiPolygon(vec![Polygon::new(
-            LineString::from(p[0].area.as_ref().unwrap()[0][0].iter().map(|c| (c[0], c[1])).collect::<Vec<_>>()),
+            LineString::from(
+                p[0].area.as_ref().unwrap()[0][0]
+                    .iter()
+                    .map(|c| (c[0], c[1]))
+                    .collect::<Vec<_>>(),
+            ),
             vec![],
         )]);
         assert!((area.unsigned_area() - 1.0).abs() < 1e-9);
         let [x, y] = p[0].location.unwrap();
         assert!((1.0..=2.0).contains(&x) && (1.0..=2.0).contains(&y));
-        assert!(p[0].message.starts_with("North and South overlap over"), "{}", p[0].message);
+        assert!(
+            p[0].message.starts_with("North and South overlap over"),
+            "{}",
+            p[0].message
+        );
     }
 
     #[test]
@@ -432,8 +451,15 @@ mod tests {
 
     #[test]
     fn names_must_be_present_and_unique() {
-        let p = validate(&[square(" ", 0.0, 0.0, 1.0, 1.0), square("A", 5.0, 5.0, 6.0, 6.0), square("a", 7.0, 7.0, 8.0, 8.0)]);
+        let p = validate(&[
+            square(" ", 0.0, 0.0, 1.0, 1.0),
+            square("A", 5.0, 5.0, 6.0, 6.0),
+            square("a", 7.0, 7.0, 8.0, 8.0),
+        ]);
         let kinds: Vec<ProblemKind> = p.iter().map(|p| p.kind).collect();
-        assert_eq!(kinds, vec![ProblemKind::MissingName, ProblemKind::DuplicateName]);
+        assert_eq!(
+            kinds,
+            vec![ProblemKind::MissingName, ProblemKind::DuplicateName]
+        );
     }
 }

@@ -1,0 +1,234 @@
+//! Territory balancing figures: the balance achieved (max/min and coefficient of variation of
+//! the measure over the districts) and the time taken, on the demo data (305 accounts, 8 reps,
+//! grid atoms, through the same code as `POST /api/v1/planning/balance`) and on the 3,231 US
+//! counties split into 50 territories (counties as atoms, adjacency by shared edges).
+//!
+//!     cargo bench -p wilayah-server --bench planning
+//!     cargo bench -p wilayah-server --bench planning -- --seconds 5 --districts 50
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use geo::{Area, Centroid, MultiPolygon};
+use wilayah_server::db::{PlanningAccount, StaffName};
+use wilayah_server::planning_service::{BalanceRequest, propose_balance};
+use wilayah_shared::LonLat;
+use wilayah_shared::domain::StaffRole;
+use wilayah_shared::planning::{
+    Atom, BalanceOptions, Measure, VisitModel, balance, connect_components, shared_edge_adjacency,
+};
+use wilayah_shared::routing::Budget;
+use wilayah_shared::spatial::{Region, Territory, TerritoryIndex};
+
+const DATA_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data");
+
+fn arg(name: &str, default: f64) -> f64 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn demo(seconds: f64) {
+    let data = wilayah_server::demo::generate(
+        wilayah_server::DEMO_SEED,
+        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+    );
+    let staff: Vec<StaffName> = data
+        .staff
+        .iter()
+        .enumerate()
+        .map(|(i, s)| StaffName {
+            id: i as i64 + 1,
+            name: s.name.clone(),
+            role: if s.role == StaffRole::SalesRep {
+                "sales_rep"
+            } else {
+                "other"
+            }
+            .to_owned(),
+        })
+        .collect();
+    let accounts: Vec<PlanningAccount> = data
+        .accounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| PlanningAccount {
+            id: i as i64 + 1,
+            name: a.name.clone(),
+            lon: a.position.lon(),
+            lat: a.position.lat(),
+            territory_id: Some(a.territory as i64 + 1),
+            owner_id: Some(a.owner as i64 + 1),
+            revenue_minor: a.revenue_minor,
+        })
+        .collect();
+    let reps: Vec<i64> = staff
+        .iter()
+        .filter(|s| s.role == "sales_rep")
+        .map(|s| s.id)
+        .collect();
+    println!(
+        "demo data: {} accounts, {} reps, grid atoms of 0.1°",
+        accounts.len(),
+        reps.len()
+    );
+    for measure in Measure::ALL {
+        for start in [false, true] {
+            let request = BalanceRequest {
+                measure,
+                rep_ids: reps.clone(),
+                seed: 7,
+                time_budget: Duration::from_secs_f64(seconds),
+                max_iterations: 10_000_000,
+                compactness_weight: BalanceOptions::default().compactness_weight,
+                cell_deg: 0.1,
+                from_current: start,
+                model: VisitModel::default(),
+            };
+            let started = Instant::now();
+            let p = propose_balance(&request, &accounts, &[], &staff).expect("balance");
+            println!(
+                "  {:<12} from {:<7} {:>4} atoms: max/min {:.3} → {:.3}, CV {:.3} → {:.3}, {} moves, {:.0} ms",
+                measure.as_str(),
+                p.started_from,
+                p.atoms,
+                p.district_start_spread,
+                p.district_spread,
+                p.district_start_cv,
+                p.district_cv,
+                p.moves,
+                started.elapsed().as_secs_f64() * 1e3
+            );
+        }
+    }
+}
+
+struct County {
+    polygons: Vec<Vec<Vec<[f64; 2]>>>,
+}
+
+fn counties() -> Vec<County> {
+    let text =
+        std::fs::read_to_string(format!("{DATA_DIR}/us-counties-10m.geojson")).expect("counties");
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("GeoJSON");
+    doc["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .map(|f| County {
+            polygons: wilayah_shared::geojson::area_coordinates(
+                &f["geometry"].to_string(),
+                "geometry",
+            )
+            .expect("an area"),
+        })
+        .collect()
+}
+
+fn places() -> Vec<LonLat> {
+    let text =
+        std::fs::read_to_string(format!("{DATA_DIR}/us-cities-geonames.csv")).expect("places");
+    text.lines()
+        .skip(1)
+        .filter_map(|line| {
+            let mut f = line.rsplitn(4, ',');
+            let _state = f.next()?;
+            let lng: f64 = f.next()?.parse().ok()?;
+            let lat: f64 = f.next()?.parse().ok()?;
+            LonLat::new(lng, lat).ok()
+        })
+        .collect()
+}
+
+fn counties_bench(k: usize, seconds: f64) {
+    let started = Instant::now();
+    let counties = counties();
+    let regions: Vec<Region> = counties
+        .iter()
+        .map(|c| Region::from_coords_lenient(&c.polygons).expect("county"))
+        .collect();
+    let shapes: Vec<MultiPolygon<f64>> = regions.iter().map(Region::to_multi_polygon).collect();
+    let index = TerritoryIndex::new(
+        regions
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Territory::new(i as i64, None, r.clone()))
+            .collect(),
+    )
+    .expect("index");
+    let places = places();
+    let report = index.assign_all(places.iter().enumerate().map(|(i, p)| (i as i64, *p)));
+    let mut per_county: HashMap<i64, f64> = HashMap::new();
+    for (_, county) in &report.assigned {
+        *per_county.entry(*county).or_default() += 1.0;
+    }
+    let mut atoms: Vec<Atom> = shapes
+        .iter()
+        .enumerate()
+        .map(|(i, mp)| {
+            let c = mp.centroid().map_or([0.0, 0.0], |p| [p.x(), p.y()]);
+            Atom {
+                position: c,
+                area_km2: mp.unsigned_area() * 111.32 * 110.574 * c[1].to_radians().cos(),
+                accounts: per_county.get(&(i as i64)).copied().unwrap_or(0.0),
+                revenue: 0.0,
+            }
+        })
+        .collect();
+    let mut adjacency = shared_edge_adjacency(&shapes);
+    let positions: Vec<[f64; 2]> = atoms.iter().map(|a| a.position).collect();
+    let bridges = connect_components(&mut adjacency, &positions);
+    println!(
+        "US counties: {} counties, {} places in them, {} sea/island links added, prepared in {:.0} ms",
+        atoms.len(),
+        report.assigned.len(),
+        bridges.len(),
+        started.elapsed().as_secs_f64() * 1e3
+    );
+    let mut run = |label: &str, atoms: &[Atom], measure: Measure| {
+        let t0 = Instant::now();
+        let mut clock = move || t0.elapsed();
+        let mut budget = Budget::iterations(u64::MAX)
+            .with_time_limit(Duration::from_secs_f64(seconds), &mut clock);
+        let options = BalanceOptions {
+            measure,
+            seed: 7,
+            ..BalanceOptions::default()
+        };
+        let r = balance(atoms, &adjacency, k, None, options, &mut budget).expect("balance");
+        let worst_shape = r.compactness.iter().copied().fold(0.0, f64::max);
+        println!(
+            "  {label:<34} → {k}: max/min {:.3} → {:.3}, CV {:.3} → {:.3}, {} moves, {} iterations, worst compactness {:.1}, {:.2} s",
+            r.start_spread,
+            r.spread,
+            r.start_cv,
+            r.cv,
+            r.moves,
+            r.iterations,
+            worst_shape,
+            t0.elapsed().as_secs_f64()
+        );
+    };
+    run("places as accounts (count)", &atoms, Measure::Accounts);
+    run(
+        "places as accounts (visit hours)",
+        &atoms,
+        Measure::VisitHours,
+    );
+    for a in &mut atoms {
+        a.accounts = 1.0;
+    }
+    run("county count", &atoms, Measure::Accounts);
+}
+
+fn main() {
+    // `cargo bench` passes --bench; only our own flags are read.
+    let seconds = arg("--seconds", 3.0);
+    let k = arg("--districts", 50.0) as usize;
+    demo(seconds.min(1.0));
+    counties_bench(k, seconds);
+}
