@@ -77,8 +77,7 @@ async fn click_at(client: &Client, (x, y): (f64, f64)) {
 async fn a_planner_draws_a_territory_assigns_a_rep_and_publishes_it() {
     let site = project_root().join("target/site");
     assert!(
-        site.join("pkg/wilayah.wasm").exists()
-            && site.join("vendor/terra-draw.umd.js").exists(),
+        site.join("pkg/wilayah.wasm").exists() && site.join("vendor/terra-draw.umd.js").exists(),
         "the site is not built: run scripts/build.sh --site-only before this test"
     );
     let app = TestApp::start().await;
@@ -118,7 +117,10 @@ async fn a_planner_draws_a_territory_assigns_a_rep_and_publishes_it() {
     }
     let (west, south, east, north) = (west - 0.08, south - 0.08, east + 0.08, north + 0.08);
     let (_, accounts) = app
-        .get_json(&format!("/api/v1/accounts?territory_id={}&limit=1000", bali["id"]))
+        .get_json(&format!(
+            "/api/v1/accounts?territory_id={}&limit=1000",
+            bali["id"]
+        ))
         .await;
     let bali_accounts: Vec<i64> = accounts["items"]
         .as_array()
@@ -205,7 +207,9 @@ async fn a_planner_draws_a_territory_assigns_a_rep_and_publishes_it() {
     // Give the new territory the Medan rep.
     let new_row = "li[data-name='New territory 8']";
     client
-        .find(Locator::Css(&format!("{new_row} [data-testid='territory-rep']")))
+        .find(Locator::Css(&format!(
+            "{new_row} [data-testid='territory-rep']"
+        )))
         .await
         .expect("the new territory's rep select")
         .select_by_label("Rizky Pratama")
@@ -250,7 +254,10 @@ async fn a_planner_draws_a_territory_assigns_a_rep_and_publishes_it() {
     .await;
     assert_eq!(
         message,
-        json!(format!("Published: {} accounts reassigned", bali_accounts.len()))
+        json!(format!(
+            "Published: {} accounts reassigned",
+            bali_accounts.len()
+        ))
     );
     let (_, after) = app.get_json("/api/v1/territories?limit=100").await;
     let new_territory = after["items"]
@@ -261,7 +268,13 @@ async fn a_planner_draws_a_territory_assigns_a_rep_and_publishes_it() {
         .expect("the drawn territory is published")
         .clone();
     assert_eq!(new_territory["owner_id"], medan_rep);
-    assert!(!after["items"].as_array().unwrap().iter().any(|t| t["name"] == "Bali"));
+    assert!(
+        !after["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["name"] == "Bali")
+    );
     for id in &bali_accounts {
         let (_, a) = app.get_json(&format!("/api/v1/accounts/{id}")).await;
         assert_eq!(a["owner_id"], medan_rep, "{a}");

@@ -505,6 +505,9 @@ fn PlannerMapView(settings: crate::map::MapSettings, planner: Planner) -> impl I
     }
 }
 
+/// A change to the draft's territory list; `false` when there was nothing to change.
+type TerritoryEdit = Box<dyn FnOnce(&mut Vec<DraftTerritory>) -> bool>;
+
 #[component]
 fn DraftPanel(planner: Planner) -> impl IntoView {
     let p = planner;
@@ -515,7 +518,7 @@ fn DraftPanel(planner: Planner) -> impl IntoView {
                 .update(|m| *m = if *m == mode { "static" } else { mode })
         }
     };
-    let edit = move |change: Box<dyn FnOnce(&mut Vec<DraftTerritory>) -> bool>| {
+    let edit = move |change: TerritoryEdit| {
         #[cfg(not(feature = "hydrate"))]
         let _ = (change, p);
         #[cfg(feature = "hydrate")]

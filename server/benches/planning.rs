@@ -189,7 +189,7 @@ fn counties_bench(k: usize, seconds: f64) {
         bridges.len(),
         started.elapsed().as_secs_f64() * 1e3
     );
-    let mut run = |label: &str, atoms: &[Atom], measure: Measure| {
+    let run = |label: &str, atoms: &[Atom], measure: Measure| {
         let t0 = Instant::now();
         let mut clock = move || t0.elapsed();
         let mut budget = Budget::iterations(u64::MAX)

@@ -226,7 +226,7 @@ const ACCOUNTS_SQL: &str =
 const TERRITORIES_SQL: &str =
     "SELECT id, name, owner_id, geometry, version FROM territories ORDER BY id";
 
-fn name_of<'a>(names: &'a [(i64, String)], id: Option<i64>) -> &'a str {
+fn name_of(names: &[(i64, String)], id: Option<i64>) -> &str {
     id.and_then(|id| names.iter().find(|(i, _)| *i == id))
         .map_or("none", |(_, n)| n.as_str())
 }

@@ -207,8 +207,10 @@ pub fn cells_multipolygon(cells: &[(i64, i64)], cell_deg: f64) -> MultiPolygon<f
 /// Neighbours among polygons that share at least one edge (identical end positions, as in
 /// boundary files built from shared arcs, e.g. TopoJSON), each list ascending.
 pub fn shared_edge_adjacency(polygons: &[MultiPolygon<f64>]) -> Vec<Vec<usize>> {
-    let key = |c: &Coord<f64>| ((c.x * 1e7).round() as i64, (c.y * 1e7).round() as i64);
-    let mut edges: HashMap<((i64, i64), (i64, i64)), Vec<usize>> = HashMap::new();
+    type Position = (i64, i64);
+    let key =
+        |c: &Coord<f64>| -> Position { ((c.x * 1e7).round() as i64, (c.y * 1e7).round() as i64) };
+    let mut edges: HashMap<(Position, Position), Vec<usize>> = HashMap::new();
     for (i, mp) in polygons.iter().enumerate() {
         for polygon in &mp.0 {
             for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {

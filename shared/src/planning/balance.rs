@@ -418,9 +418,9 @@ pub fn balance(
         round: 0,
         queue: Vec::new(),
     };
-    for i in 0..atoms.len() {
+    for (i, atom) in atoms.iter().enumerate() {
         let d = search.district_of[i];
-        search.sums[d].add(&atoms[i], search.xy[i], 1.0);
+        search.sums[d].add(atom, search.xy[i], 1.0);
     }
     for d in 0..k {
         search.refresh(d);
@@ -438,12 +438,11 @@ pub fn balance(
             order.swap(i, rng.below(i + 1));
         }
         let mut improved = false;
-        for oi in 0..order.len() {
+        for &i in &order {
             if budget.progress(iterations).is_none() {
                 break 'passes;
             }
             iterations += 1;
-            let i = order[oi];
             let a = search.district_of[i];
             if search.sums[a].atoms <= 1 {
                 continue;
@@ -726,8 +725,8 @@ mod tests {
                 for (a, &d) in atoms.iter().zip(&r.district_of) {
                     sums[d].add(a, p.km(a.position), 1.0);
                 }
-                for d in 0..k {
-                    let l = sums[d].value(measure, &options.visit_model);
+                for (d, sum) in sums.iter().enumerate() {
+                    let l = sum.value(measure, &options.visit_model);
                     assert!((l - r.loads[d]).abs() <= 1e-6 * l.max(1.0));
                 }
             }
