@@ -5,9 +5,9 @@
 
 use std::time::{Duration, Instant};
 
+use fantoccini::Locator;
 use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
-use fantoccini::{Client, Locator};
-use serde_json::{Value, json};
+use serde_json::json;
 use wilayah_shared::LonLat;
 use wilayah_shared::domain::AccountKind;
 use wilayah_shared::domain::MapAccount;
