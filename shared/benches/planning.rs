@@ -1,22 +1,20 @@
-//! Territory balancing figures: the balance achieved (max/min and coefficient of variation of
-//! the measure over the districts) and the time taken, on the demo data (305 accounts, 8 reps,
-//! grid atoms, through the same code as `POST /api/v1/planning/balance`) and on the 3,231 US
-//! counties split into 50 territories (counties as atoms, adjacency by shared edges).
+//! Territory balancing on real boundaries: the 3,231 US counties (atoms, adjacent where they
+//! share an edge, islands joined by sea links) split into 50 territories, balancing (a) the
+//! GeoNames places in each county as a synthetic account load, (b) the visit hours of those
+//! accounts, (c) the county count. Prints max/min and the coefficient of variation before
+//! (grown districts) and after the local search, the moves and the time. The demo data's
+//! figures come from the server's test `planning_service::tests` (it needs the demo generator).
 //!
-//!     cargo bench -p wilayah-server --bench planning
-//!     cargo bench -p wilayah-server --bench planning -- --seconds 5 --districts 50
+//!     cargo bench -p wilayah-shared --bench planning
+//!     cargo bench -p wilayah-shared --bench planning -- --seconds 5 --districts 50
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDate;
 use geo::{Area, Centroid, MultiPolygon};
-use wilayah_server::db::{PlanningAccount, StaffName};
-use wilayah_server::planning_service::{BalanceRequest, propose_balance};
 use wilayah_shared::LonLat;
-use wilayah_shared::domain::StaffRole;
 use wilayah_shared::planning::{
-    Atom, BalanceOptions, Measure, VisitModel, balance, connect_components, shared_edge_adjacency,
+    Atom, BalanceOptions, Measure, balance, connect_components, shared_edge_adjacency,
 };
 use wilayah_shared::routing::Budget;
 use wilayah_shared::spatial::{Region, Territory, TerritoryIndex};
@@ -30,81 +28,6 @@ fn arg(name: &str, default: f64) -> f64 {
         .and_then(|i| args.get(i + 1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-fn demo(seconds: f64) {
-    let data = wilayah_server::demo::generate(
-        wilayah_server::DEMO_SEED,
-        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
-    );
-    let staff: Vec<StaffName> = data
-        .staff
-        .iter()
-        .enumerate()
-        .map(|(i, s)| StaffName {
-            id: i as i64 + 1,
-            name: s.name.clone(),
-            role: if s.role == StaffRole::SalesRep {
-                "sales_rep"
-            } else {
-                "other"
-            }
-            .to_owned(),
-        })
-        .collect();
-    let accounts: Vec<PlanningAccount> = data
-        .accounts
-        .iter()
-        .enumerate()
-        .map(|(i, a)| PlanningAccount {
-            id: i as i64 + 1,
-            name: a.name.clone(),
-            lon: a.position.lon(),
-            lat: a.position.lat(),
-            territory_id: Some(a.territory as i64 + 1),
-            owner_id: Some(a.owner as i64 + 1),
-            revenue_minor: a.revenue_minor,
-        })
-        .collect();
-    let reps: Vec<i64> = staff
-        .iter()
-        .filter(|s| s.role == "sales_rep")
-        .map(|s| s.id)
-        .collect();
-    println!(
-        "demo data: {} accounts, {} reps, grid atoms of 0.1°",
-        accounts.len(),
-        reps.len()
-    );
-    for measure in Measure::ALL {
-        for start in [false, true] {
-            let request = BalanceRequest {
-                measure,
-                rep_ids: reps.clone(),
-                seed: 7,
-                time_budget: Duration::from_secs_f64(seconds),
-                max_iterations: 10_000_000,
-                compactness_weight: BalanceOptions::default().compactness_weight,
-                cell_deg: 0.1,
-                from_current: start,
-                model: VisitModel::default(),
-            };
-            let started = Instant::now();
-            let p = propose_balance(&request, &accounts, &[], &staff).expect("balance");
-            println!(
-                "  {:<12} from {:<7} {:>4} atoms: max/min {:.3} → {:.3}, CV {:.3} → {:.3}, {} moves, {:.0} ms",
-                measure.as_str(),
-                p.started_from,
-                p.atoms,
-                p.district_start_spread,
-                p.district_spread,
-                p.district_start_cv,
-                p.district_cv,
-                p.moves,
-                started.elapsed().as_secs_f64() * 1e3
-            );
-        }
-    }
 }
 
 struct County {
@@ -229,6 +152,5 @@ fn main() {
     // `cargo bench` passes --bench; only our own flags are read.
     let seconds = arg("--seconds", 3.0);
     let k = arg("--districts", 50.0) as usize;
-    demo(seconds.min(1.0));
     counties_bench(k, seconds);
 }
