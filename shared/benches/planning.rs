@@ -120,6 +120,7 @@ fn counties_bench(k: usize, seconds: f64) {
         let options = BalanceOptions {
             measure,
             seed: 7,
+            compactness_weight: arg("--weight", BalanceOptions::default().compactness_weight),
             ..BalanceOptions::default()
         };
         let r = balance(atoms, &adjacency, k, None, options, &mut budget).expect("balance");

@@ -532,8 +532,10 @@ fn dist2(a: [f64; 2], b: [f64; 2]) -> f64 {
     (a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)
 }
 
-/// Seeds spread out (a random first one, then each the farthest from those chosen), grown into
-/// districts: the lightest district with a free neighbour takes the one nearest its seed.
+/// Seeds at equal shares of the load along a Z-order curve over the atoms (so a remote region
+/// with little load, like Alaska, gets at most its share of seeds, where farthest-point seeding
+/// would put many there), grown into districts: the lightest district with a free neighbour
+/// takes the one nearest its seed.
 fn grow(
     atoms: &[Atom],
     xy: &[[f64; 2]],
@@ -544,17 +546,7 @@ fn grow(
 ) -> Vec<usize> {
     const FREE: usize = usize::MAX;
     let n = atoms.len();
-    let mut seeds = vec![rng.below(n)];
-    let mut nearest_seed: Vec<f64> = xy.iter().map(|p| dist2(*p, xy[seeds[0]])).collect();
-    while seeds.len() < k {
-        let far = (0..n)
-            .max_by(|&i, &j| nearest_seed[i].total_cmp(&nearest_seed[j]).then(j.cmp(&i)))
-            .unwrap_or(0);
-        seeds.push(far);
-        for i in 0..n {
-            nearest_seed[i] = nearest_seed[i].min(dist2(xy[i], xy[far]));
-        }
-    }
+    let seeds = quantile_seeds(atoms, xy, k, options, rng);
     let mut district_of = vec![FREE; n];
     let mut sums = vec![Load::default(); k];
     let mut frontier: Vec<Vec<usize>> = vec![Vec::new(); k];
@@ -602,6 +594,71 @@ fn grow(
         }
     }
     district_of
+}
+
+/// Interleaves the bits of two 16-bit numbers (Z-order / Morton code).
+fn morton(x: u32, y: u32) -> u64 {
+    let spread = |mut v: u64| {
+        v &= 0xFFFF;
+        v = (v | (v << 8)) & 0x00FF_00FF;
+        v = (v | (v << 4)) & 0x0F0F_0F0F;
+        v = (v | (v << 2)) & 0x3333_3333;
+        (v | (v << 1)) & 0x5555_5555
+    };
+    spread(x as u64) | (spread(y as u64) << 1)
+}
+
+/// One seed per k-th of the total load along the Z-order curve, at a seeded random position
+/// inside its share; distinct atoms.
+fn quantile_seeds(
+    atoms: &[Atom],
+    xy: &[[f64; 2]],
+    k: usize,
+    options: &BalanceOptions,
+    rng: &mut SplitMix64,
+) -> Vec<usize> {
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for p in xy {
+        x0 = x0.min(p[0]);
+        y0 = y0.min(p[1]);
+        x1 = x1.max(p[0]);
+        y1 = y1.max(p[1]);
+    }
+    let q = |v: f64, lo: f64, hi: f64| (((v - lo) / (hi - lo).max(1e-9)) * 65535.0) as u32;
+    let mut order: Vec<usize> = (0..atoms.len()).collect();
+    order.sort_by_key(|&i| (morton(q(xy[i][0], x0, x1), q(xy[i][1], y0, y1)), i));
+    // Weights: the measure's own additive part, never zero so empty atoms count a little.
+    let weight = |a: &Atom| {
+        let w = match options.measure {
+            Measure::Revenue => a.revenue,
+            Measure::Accounts | Measure::VisitHours => a.accounts,
+        };
+        w.max(0.0) + 1e-6
+    };
+    let total: f64 = atoms.iter().map(weight).sum();
+    let mut seeds: Vec<usize> = Vec::with_capacity(k);
+    let mut cumulative = 0.0;
+    let mut next = 0usize;
+    let offset = 0.25 + 0.5 * rng.unit();
+    for &i in &order {
+        cumulative += weight(&atoms[i]);
+        while next < k && cumulative >= total * (next as f64 + offset) / k as f64 {
+            if !seeds.contains(&i) {
+                seeds.push(i);
+            }
+            next += 1;
+        }
+    }
+    // Shares smaller than one atom collapse; fill up with unused atoms in curve order.
+    for &i in &order {
+        if seeds.len() >= k {
+            break;
+        }
+        if !seeds.contains(&i) {
+            seeds.push(i);
+        }
+    }
+    seeds
 }
 
 /// Which rep (index) gets which district: greedily the pairs sharing the most accounts first,
