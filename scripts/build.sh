@@ -45,7 +45,7 @@ fi
 # 2. Front-end packages from npm, pinned in package.json / package-lock.json.
 ensure_npm
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  step "installing npm packages (MapLibre GL, world-atlas, topojson-client, binaryen)"
+  step "installing npm packages (MapLibre GL, terra-draw, world-atlas, topojson-client, binaryen)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
@@ -73,6 +73,15 @@ for f in maplibre-gl.js maplibre-gl.css; do
   if [ ! -f "$site/vendor/$f" ] || [ "node_modules/maplibre-gl/dist/$f" -nt "$site/vendor/$f" ]; then
     cp "node_modules/maplibre-gl/dist/$f" "$site/vendor/$f"
     gzip -kf9 "$site/vendor/$f"
+  fi
+done
+# terra-draw and its MapLibre adapter (UMD builds) for the planner's polygon drawing.
+for src in node_modules/terra-draw/dist/terra-draw.umd.js \
+           node_modules/terra-draw-maplibre-gl-adapter/dist/terra-draw-maplibre-gl-adapter.umd.js; do
+  f="$site/vendor/$(basename "$src")"
+  if [ ! -f "$f" ] || [ "$src" -nt "$f" ]; then
+    cp "$src" "$f"
+    gzip -kf9 "$f"
   fi
 done
 basemap="$site/basemap/countries.geojson"

@@ -3,8 +3,10 @@
 
 pub mod api;
 pub mod dashboard;
+pub mod draw;
 pub mod i18n;
 pub mod map;
+pub mod planner;
 #[cfg(feature = "ssr")]
 pub mod store;
 pub mod tech;
@@ -51,6 +53,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <p class="not-found">{tr(Msg::NotFound)}</p> }>
                 <Route path=path!("/") view=HomePage />
                 <Route path=path!("/tech") view=tech::TechPage />
+                <Route path=path!("/planner") view=planner::PlannerPage />
             </Routes>
         </Router>
     }

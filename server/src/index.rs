@@ -134,6 +134,27 @@ impl AccountIndex {
         }
     }
 
+    /// Accounts got new owners (territory planning reassigned them); ids not in the index are
+    /// skipped.
+    pub fn set_owners(&self, owners: &[(i64, Option<i64>)]) {
+        if let Some(index) = self
+            .points
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+        {
+            for &(id, owner) in owners {
+                if let Some(point) = index.get(id) {
+                    let attrs = PointAttrs {
+                        owner,
+                        ..point.attrs
+                    };
+                    let _ = index.update_attrs(id, attrs);
+                }
+            }
+        }
+    }
+
     pub fn remove(&self, id: i64) {
         if let Some(index) = self
             .points

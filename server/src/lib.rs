@@ -10,6 +10,7 @@ pub mod demo;
 pub mod http;
 pub mod index;
 pub mod osrm;
+pub mod planning_service;
 pub mod routing_service;
 
 use std::sync::Arc;

@@ -7,6 +7,7 @@ pub mod dashboard;
 pub mod domain;
 pub mod field;
 pub mod geojson;
+pub mod planning;
 pub mod resource;
 pub mod resources;
 pub mod rng;

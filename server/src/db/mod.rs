@@ -2,6 +2,7 @@
 
 mod field;
 mod generic;
+mod planning;
 mod routes;
 mod store;
 mod transfer;
@@ -17,6 +18,10 @@ use sqlx::{Postgres, SqlSafeStr, Sqlite};
 
 pub use field::{ActionFilter, FieldStore, FieldVisit};
 pub use generic::{RecordPage, ResourceQuery, ResourceStore};
+pub use planning::{
+    PlanningAccount, PlanningError, PlanningStore, Publication, PublishOutcome, PublishedTerritory,
+    StaffName, account_points, territory_index,
+};
 pub use routes::{RouteStore, Technician, VisitToPlan};
 pub use store::{ServerStore, SqlStore};
 pub use transfer::{ImportError, TransferStore, WriteProgress};
@@ -104,6 +109,11 @@ fn sqlite_migrator() -> Migrator {
             "field",
             include_str!("../../../migrations/sqlite/0003_field.sql"),
         ),
+        (
+            4,
+            "planning",
+            include_str!("../../../migrations/sqlite/0004_planning.sql"),
+        ),
     ])
 }
 
@@ -118,6 +128,11 @@ fn postgres_migrator() -> Migrator {
             3,
             "field",
             include_str!("../../../migrations/postgres/0003_field.sql"),
+        ),
+        (
+            4,
+            "planning",
+            include_str!("../../../migrations/postgres/0004_planning.sql"),
         ),
     ])
 }

@@ -26,6 +26,7 @@ pub trait ServerStore:
     + super::routes::RouteStore
     + TransferStore
     + super::field::FieldStore
+    + super::planning::PlanningStore
 {
     /// True when no account exists yet (a fresh database), so demo data may be seeded.
     async fn has_no_accounts(&self) -> Result<bool, StoreError>;

@@ -33,6 +33,9 @@ pub enum ApiError {
     Conflict { current_version: i64 },
     #[error("{field} is already used by another record")]
     Duplicate { field: &'static str },
+    /// A conflict explained in words (e.g. a stale planning draft): 409.
+    #[error("{0}")]
+    ConflictMessage(String),
     #[error("{0}")]
     MethodNotAllowed(String),
     #[error("request body too large")]
@@ -103,6 +106,7 @@ impl IntoResponse for ApiError {
             ApiError::Invalid(_) | ApiError::Rows(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } | ApiError::Duplicate { .. } => StatusCode::CONFLICT,
+            ApiError::ConflictMessage(_) => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,

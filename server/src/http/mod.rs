@@ -7,6 +7,7 @@ mod field;
 mod health;
 mod map;
 mod openapi;
+mod planning;
 mod resources;
 mod routes;
 mod transfer;
@@ -47,6 +48,7 @@ fn api_router() -> Router<AppState> {
         .merge(transfer::router())
         .merge(routes::router())
         .merge(field::router())
+        .merge(planning::router())
         .fallback(|| async { error::ApiError::NotFound })
 }
 

@@ -1,0 +1,676 @@
+//! Territory planning over HTTP, under `/planning`: drafts (create, edit, import GeoJSON,
+//! preview, publish, rebase), stateless validation, auto-assignment of accounts to the
+//! published territories, the accounts in no territory, balanced proposals and the audit
+//! trail. There is no login yet: the actor comes from the `X-Wilayah-Actor` header or an
+//! `actor` field ([`actor`] is the one place to swap for the signed-in user).
+
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use wilayah_shared::account::ValidationError;
+use wilayah_shared::planning::{
+    Draft, DraftTerritory, Measure, Problem, Severity, VisitModel, territories_from_geojson,
+    validate_draft,
+};
+use wilayah_shared::transfer::{Territory, territories_to_geojson};
+
+use super::error::ApiError;
+use super::extract::{ApiJson, ApiQuery};
+use crate::AppState;
+use crate::db::{PlanningError, PublishOutcome};
+use crate::planning_service::{
+    BalanceProposal, BalanceRequest, Preview, PreviewInput, RepTotals, Spreads, preview,
+    propose_balance, sales_rep_ids,
+};
+
+const ACTOR_HEADER: &str = "x-wilayah-actor";
+const MAX_NAME_CHARS: usize = 200;
+const MAX_TIME_BUDGET_MS: u64 = 5_000;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/planning/revision", get(revision))
+        .route("/planning/validate", post(validate))
+        .route("/planning/drafts", get(list_drafts).post(create_draft))
+        .route(
+            "/planning/drafts/{id}",
+            get(get_draft).patch(update_draft).delete(delete_draft),
+        )
+        .route("/planning/drafts/{id}/import", post(import_into_draft))
+        .route("/planning/drafts/{id}/export", get(export_draft))
+        .route("/planning/drafts/{id}/preview", get(preview_draft))
+        .route("/planning/drafts/{id}/publish", post(publish))
+        .route("/planning/auto-assign", post(auto_assign))
+        .route("/planning/unassigned", get(unassigned))
+        .route("/planning/balance", post(balance))
+        .route("/planning/publications", get(publications))
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::Invalid(ValidationError::new(field, message))
+}
+
+/// Who is acting: the `X-Wilayah-Actor` header, else the body's `actor`, else "anonymous".
+/// Replace with the signed-in user once login exists.
+fn actor(headers: &HeaderMap, body_actor: Option<&str>) -> String {
+    headers
+        .get(ACTOR_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .or(body_actor)
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map_or_else(|| "anonymous".to_owned(), |a| a.chars().take(100).collect())
+}
+
+/// A JSON body that may be left out (then the defaults apply).
+fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| ApiError::BadRequest {
+        message: format!("invalid body: {e}"),
+        field: None,
+    })
+}
+
+impl From<PlanningError> for ApiError {
+    fn from(e: PlanningError) -> Self {
+        match e {
+            PlanningError::Store(e) => e.into(),
+            other => ApiError::ConflictMessage(other.to_string()),
+        }
+    }
+}
+
+/// Names and ids of a draft's territories are sound enough to store (geometry problems are
+/// stored and shown, not refused).
+fn check_territories(territories: &[DraftTerritory]) -> Result<(), ApiError> {
+    let mut ids = std::collections::HashSet::new();
+    for (i, t) in territories.iter().enumerate() {
+        if t.name.chars().count() > MAX_NAME_CHARS {
+            return Err(invalid(
+                "territories",
+                format!(
+                    "territory {}: name longer than {MAX_NAME_CHARS} characters",
+                    i + 1
+                ),
+            ));
+        }
+        if let Some(id) = t.id
+            && !ids.insert(id)
+        {
+            return Err(invalid(
+                "territories",
+                format!("territory {}: id {id} appears twice", i + 1),
+            ));
+        }
+        if !t.geometry.is_object() {
+            return Err(invalid(
+                "territories",
+                format!("territory {}: geometry must be a GeoJSON object", i + 1),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct RevisionBody {
+    revision: i64,
+}
+
+/// `GET /planning/revision`: the published revision drafts are based on.
+async fn revision(State(state): State<AppState>) -> Result<Json<RevisionBody>, ApiError> {
+    Ok(Json(RevisionBody {
+        revision: state.store.planning_revision().await?,
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ValidateBody {
+    territories: Vec<DraftTerritory>,
+}
+
+#[derive(Serialize)]
+struct ProblemsBody {
+    valid: bool,
+    problems: Vec<Problem>,
+}
+
+/// `POST /planning/validate {territories}`: the problems of a territory set, nothing stored.
+async fn validate(ApiJson(body): ApiJson<ValidateBody>) -> Result<Json<ProblemsBody>, ApiError> {
+    check_territories(&body.territories)?;
+    let problems = tokio::task::spawn_blocking(move || validate_draft(&body.territories))
+        .await
+        .map_err(|e| ApiError::Store(wilayah_app::store::StoreError::Database(Box::new(e))))?;
+    Ok(Json(ProblemsBody {
+        valid: problems.iter().all(|p| p.severity != Severity::Error),
+        problems,
+    }))
+}
+
+fn published_as_draft(published: &[crate::db::PublishedTerritory]) -> Vec<DraftTerritory> {
+    published
+        .iter()
+        .map(|t| DraftTerritory {
+            id: Some(t.id),
+            name: t.name.clone(),
+            owner_id: t.owner_id,
+            geometry: t.geometry.0.clone(),
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateDraftBody {
+    name: Option<String>,
+    /// Default: a copy of the published territories.
+    territories: Option<Vec<DraftTerritory>>,
+    actor: Option<String>,
+}
+
+fn draft_name(name: Option<String>) -> Result<String, ApiError> {
+    let name = name
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| format!("Draft {}", chrono::Utc::now().format("%Y-%m-%d %H:%M")));
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(invalid(
+            "name",
+            format!("longer than {MAX_NAME_CHARS} characters"),
+        ));
+    }
+    Ok(name)
+}
+
+/// `POST /planning/drafts {name?, territories?}` → 201 with the draft.
+async fn create_draft(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<CreateDraftBody>,
+) -> Result<Response, ApiError> {
+    let name = draft_name(body.name)?;
+    let territories = match body.territories {
+        Some(t) => t,
+        None => published_as_draft(&state.store.published_territories().await?),
+    };
+    check_territories(&territories)?;
+    let who = actor(&headers, body.actor.as_deref());
+    let draft = state
+        .store
+        .create_draft(&name, &territories, Some(&who), chrono::Utc::now())
+        .await?;
+    Ok((StatusCode::CREATED, Json(draft)).into_response())
+}
+
+/// `GET /planning/drafts`: every draft, newest first.
+async fn list_drafts(State(state): State<AppState>) -> Result<Json<Vec<Draft>>, ApiError> {
+    Ok(Json(state.store.list_drafts().await?))
+}
+
+async fn get_draft(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Draft>, ApiError> {
+    Ok(Json(state.store.get_draft(id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateDraftBody {
+    version: i64,
+    name: Option<String>,
+    territories: Option<Vec<DraftTerritory>>,
+    /// Move the draft onto the current published revision (after seeing what changed).
+    #[serde(default)]
+    rebase: bool,
+}
+
+/// `PATCH /planning/drafts/{id} {version, name?, territories?, rebase?}`; 409 when the draft
+/// changed since `version`.
+async fn update_draft(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<UpdateDraftBody>,
+) -> Result<Json<Draft>, ApiError> {
+    let name = body.name.map(|n| draft_name(Some(n))).transpose()?;
+    if let Some(t) = &body.territories {
+        check_territories(t)?;
+    }
+    Ok(Json(
+        state
+            .store
+            .update_draft(
+                id,
+                body.version,
+                name.as_deref(),
+                body.territories.as_deref(),
+                body.rebase,
+                chrono::Utc::now(),
+            )
+            .await?,
+    ))
+}
+
+async fn delete_draft(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    state.store.delete_draft(id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImportParams {
+    version: i64,
+    /// Replace the draft's territories instead of adding to them.
+    #[serde(default)]
+    replace: bool,
+}
+
+/// `POST /planning/drafts/{id}/import?version=N[&replace=true]`, body a GeoJSON
+/// FeatureCollection of Polygon/MultiPolygon features (`name` or `NAME`, `owner_id`).
+async fn import_into_draft(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    ApiQuery(params): ApiQuery<ImportParams>,
+    body: Bytes,
+) -> Result<Json<Draft>, ApiError> {
+    let imported = tokio::task::spawn_blocking(move || territories_from_geojson(&body))
+        .await
+        .map_err(|e| ApiError::Store(wilayah_app::store::StoreError::Database(Box::new(e))))??;
+    let draft = state.store.get_draft(id).await?;
+    let mut territories = if params.replace {
+        Vec::new()
+    } else {
+        draft.territories
+    };
+    territories.extend(imported);
+    check_territories(&territories)?;
+    Ok(Json(
+        state
+            .store
+            .update_draft(
+                id,
+                params.version,
+                None,
+                Some(&territories),
+                false,
+                chrono::Utc::now(),
+            )
+            .await?,
+    ))
+}
+
+/// `GET /planning/drafts/{id}/export`: the draft's territories as GeoJSON.
+async fn export_draft(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let draft = state.store.get_draft(id).await?;
+    let territories: Vec<Territory> = draft
+        .territories
+        .into_iter()
+        .map(|t| Territory {
+            id: t.id.unwrap_or(0),
+            name: t.name,
+            owner_id: t.owner_id,
+            geometry: t.geometry,
+            version: 0,
+        })
+        .collect();
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/geo+json")],
+        territories_to_geojson(&territories),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ModelParams {
+    service_hours: Option<f64>,
+    speed_kmh: Option<f64>,
+}
+
+fn visit_model(service_hours: Option<f64>, speed_kmh: Option<f64>) -> Result<VisitModel, ApiError> {
+    let d = VisitModel::default();
+    let service_hours = service_hours.unwrap_or(d.service_hours);
+    let speed_kmh = speed_kmh.unwrap_or(d.speed_kmh);
+    if !(service_hours.is_finite() && (0.0..=24.0).contains(&service_hours)) {
+        return Err(invalid("service_hours", "must be between 0 and 24 hours"));
+    }
+    if !(speed_kmh.is_finite() && (1.0..=200.0).contains(&speed_kmh)) {
+        return Err(invalid("speed_kmh", "must be between 1 and 200 km/h"));
+    }
+    Ok(VisitModel {
+        service_hours,
+        speed_kmh,
+    })
+}
+
+async fn preview_of(
+    state: &AppState,
+    draft: &Draft,
+    model: VisitModel,
+) -> Result<Preview, ApiError> {
+    let current_revision = state.store.planning_revision().await?;
+    let published = state.store.published_territories().await?;
+    let accounts = state.store.planning_accounts().await?;
+    let staff = state.store.staff_names().await?;
+    let (draft_id, base_revision, territories) =
+        (draft.id, draft.base_revision, draft.territories.clone());
+    tokio::task::spawn_blocking(move || {
+        preview(PreviewInput {
+            draft_id,
+            base_revision,
+            current_revision,
+            territories: &territories,
+            published: &published,
+            accounts: &accounts,
+            staff: &staff,
+            model,
+        })
+    })
+    .await
+    .map_err(|e| ApiError::Store(wilayah_app::store::StoreError::Database(Box::new(e))))
+}
+
+/// `GET /planning/drafts/{id}/preview[?service_hours&speed_kmh]`: the accounts that would move,
+/// each rep's totals before and after, the spreads, the validation problems, and whether the
+/// draft is stale.
+async fn preview_draft(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    ApiQuery(params): ApiQuery<ModelParams>,
+) -> Result<Json<Preview>, ApiError> {
+    let model = visit_model(params.service_hours, params.speed_kmh)?;
+    let draft = state.store.get_draft(id).await?;
+    Ok(Json(preview_of(&state, &draft, model).await?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct PublishBody {
+    /// The draft version the planner previewed; default the current one.
+    version: Option<i64>,
+    actor: Option<String>,
+}
+
+/// `POST /planning/drafts/{id}/publish {version?, actor?}`: 422 with the problems while the
+/// draft has errors; 409 when it is stale or changed; else the territories are replaced and
+/// the accounts reassigned in one transaction.
+async fn publish(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let body: PublishBody = optional_json(&body)?;
+    let who = actor(&headers, body.actor.as_deref());
+    let draft = state.store.get_draft(id).await?;
+    let version = body.version.unwrap_or(draft.version);
+    let territories = draft.territories.clone();
+    let problems = tokio::task::spawn_blocking(move || validate_draft(&territories))
+        .await
+        .map_err(|e| ApiError::Store(wilayah_app::store::StoreError::Database(Box::new(e))))?;
+    if let Some(first) = problems.iter().find(|p| p.severity == Severity::Error) {
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(serde_json::json!({
+                "error": format!("the draft cannot be published: {}", first.message),
+                "field": "territories",
+                "problems": problems,
+            })),
+        )
+            .into_response());
+    }
+    let _writes = state.index.lock_writes().await;
+    let outcome = state
+        .store
+        .publish_draft(id, version, &who, chrono::Utc::now())
+        .await?;
+    apply_to_index(&state, &outcome);
+    Ok(Json(outcome).into_response())
+}
+
+fn apply_to_index(state: &AppState, outcome: &PublishOutcome) {
+    let owners: Vec<(i64, Option<i64>)> = outcome
+        .reassigned
+        .iter()
+        .filter(|c| c.from_owner != c.to_owner)
+        .map(|c| (c.account_id, c.to_owner))
+        .collect();
+    state.index.set_owners(&owners);
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct AutoAssignBody {
+    #[serde(default)]
+    dry_run: bool,
+    actor: Option<String>,
+}
+
+/// `POST /planning/auto-assign {dry_run?}`: every account to the published territory that
+/// contains it and to its rep, in one transaction with an activity per account moved.
+async fn auto_assign(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<PublishOutcome>, ApiError> {
+    let body: AutoAssignBody = optional_json(&body)?;
+    let who = actor(&headers, body.actor.as_deref());
+    let _writes = state.index.lock_writes().await;
+    let outcome = state
+        .store
+        .auto_assign_accounts(&who, body.dry_run, chrono::Utc::now())
+        .await?;
+    if !body.dry_run {
+        apply_to_index(&state, &outcome);
+    }
+    Ok(Json(outcome))
+}
+
+#[derive(Serialize)]
+struct UnassignedAccount {
+    id: i64,
+    name: String,
+    lon: f64,
+    lat: f64,
+    owner_id: Option<i64>,
+    /// The territory the record names, though no territory contains the account.
+    territory_id: Option<i64>,
+}
+
+/// `GET /planning/unassigned`: accounts no published territory contains, by id.
+async fn unassigned(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<UnassignedAccount>>, ApiError> {
+    let published = state.store.published_territories().await?;
+    let accounts = state.store.planning_accounts().await?;
+    let list = tokio::task::spawn_blocking(move || {
+        let index = crate::db::territory_index(&published);
+        let report = index.assign_all(
+            crate::db::account_points(&accounts)
+                .iter()
+                .map(|a| (a.id, a.position)),
+        );
+        accounts
+            .into_iter()
+            .filter(|a| report.unassigned.binary_search(&a.id).is_ok())
+            .map(|a| UnassignedAccount {
+                id: a.id,
+                name: a.name,
+                lon: a.lon,
+                lat: a.lat,
+                owner_id: a.owner_id,
+                territory_id: a.territory_id,
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .map_err(|e| ApiError::Store(wilayah_app::store::StoreError::Database(Box::new(e))))?;
+    Ok(Json(list))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct BalanceBody {
+    /// `accounts` (default), `revenue` or `visit_hours`.
+    measure: Option<Measure>,
+    /// Default: every sales rep.
+    rep_ids: Option<Vec<i64>>,
+    seed: Option<u64>,
+    time_budget_ms: Option<u64>,
+    max_iterations: Option<u64>,
+    compactness_weight: Option<f64>,
+    /// Size of the grid cells the territories are built from, degrees (default 0.1 ≈ 11 km).
+    cell_deg: Option<f64>,
+    /// `seeds` (default: fresh districts) or `current` (start from the reps' accounts now).
+    start: Option<String>,
+    service_hours: Option<f64>,
+    speed_kmh: Option<f64>,
+    draft_name: Option<String>,
+    actor: Option<String>,
+}
+
+#[derive(Serialize)]
+struct BalanceAnswer {
+    draft: Draft,
+    measure: Measure,
+    search: BalanceProposal,
+    reps: Vec<RepTotals>,
+    spread_before: Spreads,
+    spread_after: Spreads,
+    preview: Preview,
+}
+
+/// `POST /planning/balance {measure, rep_ids?, seed?, ...}`: a balanced proposal as a new draft,
+/// with each rep's totals before and after and the spreads (max/min).
+async fn balance(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<BalanceBody>,
+) -> Result<Response, ApiError> {
+    let who = actor(&headers, body.actor.as_deref());
+    let model = visit_model(body.service_hours, body.speed_kmh)?;
+    let staff = state.store.staff_names().await?;
+    let rep_ids = body.rep_ids.unwrap_or_else(|| sales_rep_ids(&staff));
+    if rep_ids.is_empty() {
+        return Err(invalid("rep_ids", "name at least one rep"));
+    }
+    for (i, id) in rep_ids.iter().enumerate() {
+        if !staff.iter().any(|s| s.id == *id) {
+            return Err(invalid("rep_ids", format!("{id} is not a member of staff")));
+        }
+        if rep_ids[..i].contains(id) {
+            return Err(invalid("rep_ids", format!("{id} appears twice")));
+        }
+    }
+    let time_budget_ms = body.time_budget_ms.unwrap_or(1_000);
+    if time_budget_ms == 0 || time_budget_ms > MAX_TIME_BUDGET_MS {
+        return Err(invalid(
+            "time_budget_ms",
+            format!("must be between 1 and {MAX_TIME_BUDGET_MS}"),
+        ));
+    }
+    let compactness_weight = body
+        .compactness_weight
+        .unwrap_or(wilayah_shared::planning::BalanceOptions::default().compactness_weight);
+    if !(compactness_weight.is_finite() && (0.0..=10.0).contains(&compactness_weight)) {
+        return Err(invalid("compactness_weight", "must be between 0 and 10"));
+    }
+    let cell_deg = body.cell_deg.unwrap_or(0.1);
+    if !(cell_deg.is_finite() && (0.01..=2.0).contains(&cell_deg)) {
+        return Err(invalid("cell_deg", "must be between 0.01 and 2 degrees"));
+    }
+    let from_current = match body.start.as_deref() {
+        None | Some("seeds") => false,
+        Some("current") => true,
+        Some(other) => {
+            return Err(invalid(
+                "start",
+                format!("{other:?} is not seeds or current"),
+            ));
+        }
+    };
+    let request = BalanceRequest {
+        measure: body.measure.unwrap_or_default(),
+        rep_ids,
+        seed: body.seed.unwrap_or(1),
+        time_budget: Duration::from_millis(time_budget_ms),
+        max_iterations: body
+            .max_iterations
+            .unwrap_or(1_000_000)
+            .clamp(1, 100_000_000),
+        compactness_weight,
+        cell_deg,
+        from_current,
+        model,
+    };
+    let accounts = state.store.planning_accounts().await?;
+    let published = state.store.published_territories().await?;
+    let staff_for_search = staff.clone();
+    let proposal = tokio::task::spawn_blocking(move || {
+        propose_balance(&request, &accounts, &published, &staff_for_search)
+    })
+    .await
+    .map_err(|e| ApiError::Store(wilayah_app::store::StoreError::Database(Box::new(e))))?
+    .map_err(|e| invalid("rep_ids", e.to_string()))?;
+    let name = draft_name(Some(body.draft_name.unwrap_or_else(|| {
+        format!(
+            "Balanced by {} (seed {})",
+            body.measure.unwrap_or_default().as_str(),
+            body.seed.unwrap_or(1)
+        )
+    })))?;
+    let draft = state
+        .store
+        .create_draft(&name, &proposal.territories, Some(&who), chrono::Utc::now())
+        .await?;
+    let preview = preview_of(&state, &draft, model).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(BalanceAnswer {
+            measure: body.measure.unwrap_or_default(),
+            search: proposal,
+            reps: preview.reps.clone(),
+            spread_before: preview.spread_before,
+            spread_after: preview.spread_after,
+            draft,
+            preview,
+        }),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PublicationsParams {
+    limit: Option<i64>,
+}
+
+/// `GET /planning/publications[?limit=50]`: who published what, newest first.
+async fn publications(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<PublicationsParams>,
+) -> Result<Json<Value>, ApiError> {
+    let limit = params.limit.unwrap_or(50);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::bad_field("limit", "must be between 1 and 1000"));
+    }
+    Ok(Json(
+        serde_json::to_value(state.store.publications(limit).await?).unwrap_or_default(),
+    ))
+}
