@@ -82,6 +82,17 @@ pub enum Msg {
     AccountMissing,
     NearbyProspects,
     FindNearby,
+    // Accounts, roles and security (sign-in pages)
+    SignIn,
+    SignOut,
+    Email,
+    Password,
+    LoginInvalid,
+    LoginLimited,
+    SetupTitle,
+    SetupIntro,
+    SetupInvalid,
+    CreateAdmin,
 }
 
 impl Msg {
@@ -126,6 +137,26 @@ impl Msg {
                 "Show the 10 nearest prospects",
                 "Tampilkan 10 prospek terdekat",
             ],
+            // Accounts, roles and security (sign-in pages)
+            Msg::SignIn => ["Sign in", "Masuk"],
+            Msg::SignOut => ["Sign out", "Keluar"],
+            Msg::Email => ["E-mail", "Surel"],
+            Msg::Password => ["Password", "Kata sandi"],
+            Msg::LoginInvalid => ["Wrong e-mail or password", "Surel atau kata sandi salah"],
+            Msg::LoginLimited => [
+                "Too many failed attempts; try again in 15 minutes",
+                "Terlalu banyak percobaan gagal; coba lagi dalam 15 menit",
+            ],
+            Msg::SetupTitle => ["Create the first admin", "Buat admin pertama"],
+            Msg::SetupIntro => [
+                "No user exists yet. This link works once; the password needs at least 10 characters.",
+                "Belum ada pengguna. Tautan ini hanya berlaku sekali; kata sandi minimal 10 karakter.",
+            ],
+            Msg::SetupInvalid => [
+                "Check the e-mail and the password (at least 10 characters)",
+                "Periksa surel dan kata sandi (minimal 10 karakter)",
+            ],
+            Msg::CreateAdmin => ["Create admin and sign in", "Buat admin dan masuk"],
         };
         match locale {
             Locale::En => en,

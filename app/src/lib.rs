@@ -2,6 +2,7 @@
 //! browser (`hydrate`), plus the server functions they call.
 
 pub mod api;
+pub mod auth;
 pub mod i18n;
 pub mod map;
 #[cfg(feature = "ssr")]
@@ -50,6 +51,8 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <p class="not-found">{tr(Msg::NotFound)}</p> }>
                 <Route path=path!("/") view=HomePage />
+                <Route path=path!("/login") view=auth::LoginPage />
+                <Route path=path!("/setup") view=auth::SetupPage />
             </Routes>
         </Router>
     }
@@ -140,6 +143,7 @@ fn Header() -> impl IntoView {
             >
                 {tr(Msg::SwitchLanguage)}
             </button>
+            <auth::LogoutButton />
         </header>
     }
 }

@@ -78,6 +78,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// A territory's geometry as stored (GeoJSON text).
     async fn territory_geometry(&self, id: i64) -> Result<String, StoreError>;
+
+    /// The ids of the accounts a caller's scope admits, ascending; `None` when it admits all
+    /// (see `wilayah_shared::access`).
+    async fn visible_account_ids(
+        &self,
+        scope: &wilayah_shared::access::AccountScope,
+    ) -> Result<Option<Vec<i64>>, StoreError>;
 }
 
 /// `(centre, k, kind)` → the `k` nearest accounts of that kind as (id, metres), nearest first.

@@ -1,5 +1,7 @@
 //! Database access: picks SQLite or PostgreSQL from the URL, migrates, and hands out the store.
 
+mod audit;
+mod auth;
 mod generic;
 mod routes;
 mod store;
@@ -14,6 +16,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Postgres, SqlSafeStr, Sqlite};
 
+pub use audit::{Actor, acting_as, current_actor};
+pub use auth::{ApiTokenRecord, AuditQuery, AuthStore, NewUser, UserRecord};
 pub use generic::{RecordPage, ResourceQuery, ResourceStore};
 pub use routes::{RouteStore, Technician, VisitToPlan};
 pub use store::{ServerStore, SqlStore};
@@ -91,19 +95,33 @@ fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator {
 }
 
 fn sqlite_migrator() -> Migrator {
-    migrator(&[(
-        1,
-        "core",
-        include_str!("../../../migrations/sqlite/0001_core.sql"),
-    )])
+    migrator(&[
+        (
+            1,
+            "core",
+            include_str!("../../../migrations/sqlite/0001_core.sql"),
+        ),
+        (
+            2,
+            "auth",
+            include_str!("../../../migrations/sqlite/0002_auth.sql"),
+        ),
+    ])
 }
 
 fn postgres_migrator() -> Migrator {
-    migrator(&[(
-        1,
-        "core",
-        include_str!("../../../migrations/postgres/0001_core.sql"),
-    )])
+    migrator(&[
+        (
+            1,
+            "core",
+            include_str!("../../../migrations/postgres/0001_core.sql"),
+        ),
+        (
+            2,
+            "auth",
+            include_str!("../../../migrations/postgres/0002_auth.sql"),
+        ),
+    ])
 }
 
 /// Connects to the database the URL names, creating (SQLite) and migrating it as needed.

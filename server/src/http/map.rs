@@ -1,7 +1,7 @@
 //! GeoJSON feeds for the map.
 
-use axum::Json;
 use axum::extract::{Query, State};
+use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use wilayah_shared::domain::{AccountKind, MapAccount};
@@ -12,12 +12,16 @@ use chrono::NaiveDate;
 use wilayah_app::map::rep_colour;
 use wilayah_app::store::UtcRange;
 use wilayah_shared::account::MAX_PAGE_SIZE;
-use wilayah_shared::resources::{STAFF, TERRITORIES};
+use wilayah_shared::resources::{STAFF, TERRITORIES, VISITS};
+
+const VISITS_TABLE: &str = VISITS.name;
 
 use super::error::ApiError;
 use super::extract::ApiQuery;
+use super::scope::Visible;
 use crate::AppState;
 use crate::db::ResourceQuery;
+use wilayah_shared::access::{Caller, RowScope};
 
 #[derive(Debug, Deserialize)]
 pub struct AccountsQuery {
@@ -28,6 +32,7 @@ pub struct AccountsQuery {
 /// points whose properties are what the map colours and filters by.
 pub async fn accounts_geojson(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Query(query): Query<AccountsQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let kind = query
@@ -36,7 +41,9 @@ pub async fn accounts_geojson(
         .map(str::parse::<AccountKind>)
         .transpose()
         .map_err(|e| ApiError::bad_field("kind", e.to_string()))?;
-    let accounts = state.store.map_accounts(kind).await?;
+    let mut accounts = state.store.map_accounts(kind).await?;
+    let visible = Visible::of(&state, &caller).await?;
+    accounts.retain(|a| visible.admits(a.id));
     Ok(Json(feature_collection(&accounts)))
 }
 
@@ -106,6 +113,7 @@ pub struct VisitsQuery {
 /// `GET /api/v1/map/visits.geojson[?date=YYYY-MM-DD]`: the day's field visits at their accounts.
 pub async fn visits_geojson(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     ApiQuery(query): ApiQuery<VisitsQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let range = match query.date.as_deref() {
@@ -121,7 +129,16 @@ pub async fn visits_geojson(
             }
         }
     };
-    let visits = state.store.map_visits(&range).await?;
+    let mut visits = state.store.map_visits(&range).await?;
+    match caller.row_scope(VISITS_TABLE) {
+        RowScope::All => {}
+        RowScope::Own { staff_id, .. } => visits.retain(|v| v.technician_id == Some(staff_id)),
+        RowScope::ByAccount => {
+            let visible = Visible::of(&state, &caller).await?;
+            visits.retain(|v| visible.admits(v.account_id));
+        }
+        RowScope::Nothing => visits.clear(),
+    }
     let features: Vec<Value> = visits
         .iter()
         .map(|v| {
