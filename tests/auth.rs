@@ -1063,3 +1063,58 @@ async fn answers_carry_security_headers_and_pages_a_nonce_policy() {
     let (status, _) = app.get("/api/v1/accounts?limit=1").await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_admin_page_manages_users_and_tokens_for_admins_only() {
+    let app = TestApp::start().await;
+    let form = |endpoint: &str, body: &str| {
+        Request::post(format!("/rpc/{endpoint}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(body.to_owned()))
+            .unwrap()
+    };
+    let (status, body) = app
+        .request(form(
+            "admin_add_user",
+            "email=new%40test.example&password=long+enough+pw&role=planner&staff_id=",
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let (status, body) = app
+        .request(form(
+            "admin_add_user",
+            "email=rep%40test.example&password=long+enough+pw&role=sales_rep&staff_id=",
+        ))
+        .await;
+    assert!(status.is_server_error() || status.is_client_error());
+    assert!(
+        String::from_utf8_lossy(&body).contains("staff_id"),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    let (status, body) = app.request(form("admin_overview", "")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&body).contains("new@test.example"));
+    let (status, body) = app
+        .request(form("admin_new_token", "user_id=1&name=erp"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&body).contains("wly_"));
+
+    let manager = app.as_user(Role::Manager, None, vec![]).await;
+    for (endpoint, body) in [
+        ("admin_overview", ""),
+        (
+            "admin_add_user",
+            "email=x%40y.z&password=long+enough+pw&role=admin&staff_id=",
+        ),
+        ("admin_reset_password", "user_id=1&password=long+enough+pw"),
+        ("admin_revoke_token", "token_id=1"),
+    ] {
+        let (status, _) = manager.request(form(endpoint, body)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{endpoint}");
+    }
+    let (status, html) = app.get("/admin").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&html).contains("new@test.example"));
+}

@@ -93,6 +93,18 @@ pub enum Msg {
     SetupIntro,
     SetupInvalid,
     CreateAdmin,
+    AdminTitle,
+    AdminOnly,
+    BackToMap,
+    Users,
+    AddUser,
+    ResetPassword,
+    ApiTokens,
+    CreateToken,
+    TokenShownOnce,
+    Revoke,
+    Revoked,
+    Saved,
 }
 
 impl Msg {
@@ -157,6 +169,24 @@ impl Msg {
                 "Periksa surel dan kata sandi (minimal 10 karakter)",
             ],
             Msg::CreateAdmin => ["Create admin and sign in", "Buat admin dan masuk"],
+            Msg::AdminTitle => ["Users and API tokens", "Pengguna dan token API"],
+            Msg::AdminOnly => [
+                "Only admins may see this page",
+                "Hanya admin yang boleh membuka halaman ini",
+            ],
+            Msg::BackToMap => ["Back to the map", "Kembali ke peta"],
+            Msg::Users => ["Users", "Pengguna"],
+            Msg::AddUser => ["Add user", "Tambah pengguna"],
+            Msg::ResetPassword => ["Reset password", "Atur ulang kata sandi"],
+            Msg::ApiTokens => ["API tokens", "Token API"],
+            Msg::CreateToken => ["Create token", "Buat token"],
+            Msg::TokenShownOnce => [
+                "New token (copy it now, it is shown once):",
+                "Token baru (salin sekarang, hanya ditampilkan sekali):",
+            ],
+            Msg::Revoke => ["Revoke", "Cabut"],
+            Msg::Revoked => ["revoked", "dicabut"],
+            Msg::Saved => ["Saved", "Tersimpan"],
         };
         match locale {
             Locale::En => en,

@@ -1,6 +1,7 @@
 //! Wilayah's user interface: Leptos components rendered on the server (`ssr`) and hydrated in the
 //! browser (`hydrate`), plus the server functions they call.
 
+pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod i18n;
@@ -53,6 +54,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=HomePage />
                 <Route path=path!("/login") view=auth::LoginPage />
                 <Route path=path!("/setup") view=auth::SetupPage />
+                <Route path=path!("/admin") view=admin::AdminPage />
             </Routes>
         </Router>
     }

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod http;
 pub mod index;
 pub mod routing_service;
+pub mod user_admin;
 
 use std::sync::Arc;
 

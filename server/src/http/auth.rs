@@ -470,7 +470,8 @@ fn checked_email(email: &str) -> Result<String, ApiError> {
     Ok(email)
 }
 
-async fn hashed(password: String) -> Result<String, ApiError> {
+/// The argon2id hash of a new password that meets the rules (422 on `password` otherwise).
+pub async fn hashed_password(password: String) -> Result<String, ApiError> {
     check_password_rules(&password).map_err(|e| {
         ApiError::Invalid(wilayah_shared::account::ValidationError::new(
             "password",
@@ -495,7 +496,7 @@ async fn set_up(
     }
     let user = NewUser {
         email: checked_email(&request.email)?,
-        password_hash: hashed(request.password).await?,
+        password_hash: hashed_password(request.password).await?,
         role: Role::Admin,
         staff_id: None,
         region: vec![],
@@ -619,7 +620,7 @@ pub async fn new_user(input: UserInput) -> Result<NewUser, ApiError> {
     }
     Ok(NewUser {
         email: checked_email(&input.email)?,
-        password_hash: hashed(input.password).await?,
+        password_hash: hashed_password(input.password).await?,
         role,
         staff_id: input.staff_id,
         region: input.region,
@@ -665,7 +666,7 @@ async fn reset_password(
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<PasswordInput>,
 ) -> Result<StatusCode, ApiError> {
-    let hash = hashed(input.password).await?;
+    let hash = hashed_password(input.password).await?;
     state.store.set_password(id, &hash).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -66,6 +66,10 @@ pub fn router(state: AppState) -> Router {
     let context = state.app_context.clone();
     let options = state.leptos_options.clone();
     let tile_url = state.app_context.map_settings.tile_url.clone();
+    let user_admin: std::sync::Arc<dyn wilayah_app::admin::UserAdmin> =
+        std::sync::Arc::new(crate::user_admin::StoreUserAdmin {
+            store: state.store.clone(),
+        });
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -76,6 +80,7 @@ pub fn router(state: AppState) -> Router {
             routes,
             move || {
                 provide_context(context.clone());
+                provide_context(user_admin.clone());
                 page_policy(tile_url.as_deref());
             },
             move || shell(options.clone()),
