@@ -6,9 +6,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use wilayah_app::admin::{TokenRow, UserAdmin, UserRow};
 
-use crate::auth::{random_token, token_hash};
 use crate::db::ServerStore;
-use crate::http::auth::{UserInput, hashed_password, new_user};
+use crate::http::auth::{UserInput, hashed_password, issue_api_token, new_user};
 use crate::http::error::ApiError;
 
 pub struct StoreUserAdmin {
@@ -79,13 +78,7 @@ impl UserAdmin for StoreUserAdmin {
     }
 
     async fn new_token(&self, user_id: i64, name: String) -> Result<String, String> {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err("name: must be 1 to 100 characters".into());
-        }
-        let token = format!("wly_{}", random_token());
-        self.store
-            .create_api_token(user_id, name, &token_hash(&token))
+        let (token, _) = issue_api_token(&*self.store, user_id, &name)
             .await
             .map_err(message)?;
         Ok(token)

@@ -689,25 +689,32 @@ async fn create_token(
     Extension(caller): Extension<Caller>,
     ApiJson(input): ApiJson<TokenInput>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let name = input.name.trim();
+    let user_id = input.user_id.unwrap_or(caller.user_id);
+    let (token, record) = issue_api_token(&*state.store, user_id, &input.name).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "token": token, "record": record })),
+    ))
+}
+
+/// A new API token for the user, named `name` (1–100 characters): the token (to show once)
+/// and its record; the store keeps only its hash.
+pub async fn issue_api_token(
+    store: &dyn crate::db::ServerStore,
+    user_id: i64,
+    name: &str,
+) -> Result<(String, crate::db::ApiTokenRecord), ApiError> {
+    let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::Invalid(
             wilayah_shared::account::ValidationError::new("name", "must be 1 to 100 characters"),
         ));
     }
     let token = format!("wly_{}", random_token());
-    let record = state
-        .store
-        .create_api_token(
-            input.user_id.unwrap_or(caller.user_id),
-            name,
-            &token_hash(&token),
-        )
+    let record = store
+        .create_api_token(user_id, name, &token_hash(&token))
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "token": token, "record": record })),
-    ))
+    Ok((token, record))
 }
 
 /// `DELETE /api/v1/tokens/{id}` → 204; the token stops working at once.
