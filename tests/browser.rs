@@ -429,3 +429,62 @@ async fn sign_in(client: &Client, email: &str, password: &str) {
         .await
         .expect("submit");
 }
+
+#[tokio::test]
+async fn an_admin_adds_a_user_on_the_admin_page() {
+    let app = TestApp::start().await;
+    create_user(&app.state, "root@test.example", Role::Admin, None, vec![]).await;
+    let base = app.serve().await;
+    let driver = start_chromedriver();
+    let client = connect(&driver).await;
+    client.goto(&base).await.expect("open the app");
+    sign_in(&client, "root@test.example", TEST_PASSWORD).await;
+    wait_for_js(
+        &client,
+        "the map page after signing in",
+        "return document.querySelector('[data-testid=tagline]') !== null",
+    )
+    .await;
+    client
+        .goto(&format!("{base}/admin"))
+        .await
+        .expect("open the admin page");
+    let before = wait_for_js(
+        &client,
+        "the users table",
+        "const n = document.querySelectorAll('[data-testid=admin-user]').length; return n > 0 && n",
+    )
+    .await;
+    // The form only submits through the server function once the page has hydrated.
+    let started = Instant::now();
+    loop {
+        client
+            .execute(
+                "const f = document.querySelector('.admin-page [name=email]').form;
+                 f.querySelector('[name=email]').value = 'planner@test.example';
+                 f.querySelector('[name=password]').value = 'long enough password';
+                 f.querySelector('[name=role]').value = 'planner';
+                 f.querySelector('button').click();",
+                vec![],
+            )
+            .await
+            .expect("submit the form");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let added = client
+            .execute(
+                "return document.querySelectorAll('[data-testid=admin-user]').length",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if added.as_u64() > before.as_u64() {
+            break;
+        }
+        assert!(started.elapsed() < WAIT, "the new user never appeared");
+    }
+    let users = wilayah_server::db::AuthStore::list_users(&*app.state.store)
+        .await
+        .unwrap();
+    assert!(users.iter().any(|u| u.email == "planner@test.example"));
+    client.close().await.expect("close the browser");
+}
