@@ -5,4 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh --release
+echo "On a fresh database the server prints a one-time link to create the first admin (look for 'No user exists yet')."
 exec "${CARGO_TARGET_DIR:-target}/release/wilayah" "$@"

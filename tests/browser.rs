@@ -9,11 +9,12 @@ use fantoccini::Locator;
 use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
 use serde_json::json;
 use wilayah_shared::LonLat;
+use wilayah_shared::access::Role;
 use wilayah_shared::domain::AccountKind;
 use wilayah_shared::domain::MapAccount;
 use wilayah_shared::spatial::haversine_m;
-use wilayah_tests::browser::{WAIT, connect, start_chromedriver, text_of, wait_for_js};
-use wilayah_tests::{TestApp, project_root};
+use wilayah_tests::browser::{WAIT, connect, sign_in, start_chromedriver, text_of, wait_for_js};
+use wilayah_tests::{TEST_PASSWORD, TestApp, create_user, project_root};
 
 /// A customer far enough from every other account that a click at its position can only hit it,
 /// among those with some history; with the number of history lines its panel shows.
@@ -58,14 +59,43 @@ async fn home_page_hydrates_and_draws_the_seeded_accounts_on_the_map() {
         "the site is not built: run scripts/build.sh --site-only (scripts/test.sh does) before this test"
     );
     let app = TestApp::start().await;
+    create_user(
+        &app.state,
+        "manager@test.example",
+        Role::Manager,
+        None,
+        vec![],
+    )
+    .await;
     let base = app.serve().await;
     let driver = start_chromedriver();
     let client = connect(&driver).await;
 
+    // 0. Not signed in: the home page sends the browser to the login page; a wrong password
+    // comes back with a message, the right one leads to the map.
     client.goto(&base).await.expect("open the home page");
-    // Collect script errors from here on, so a failure can say what broke.
+    assert!(
+        client.current_url().await.unwrap().path() == "/login",
+        "an anonymous visitor is sent to /login"
+    );
+    sign_in(&client, "manager@test.example", "not the password").await;
+    wait_for_js(
+        &client,
+        "the login error",
+        "return document.querySelector('[data-testid=login-error]') !== null",
+    )
+    .await;
+    sign_in(&client, "manager@test.example", TEST_PASSWORD).await;
+    wait_for_js(
+        &client,
+        "the map page after signing in",
+        "return document.querySelector('[data-testid=tagline]') !== null",
+    )
+    .await;
+    // Collect script errors and Content-Security-Policy violations from here on, so a failure
+    // can say what broke.
     client
-        .execute("window.__wilayahErrors = []; window.addEventListener('error', e => window.__wilayahErrors.push(String(e.message))); const log = console.error; console.error = (...a) => { window.__wilayahErrors.push(a.map(String).join(' ')); log(...a); };", vec![])
+        .execute("window.__wilayahErrors = []; window.addEventListener('error', e => window.__wilayahErrors.push(String(e.message))); const log = console.error; console.error = (...a) => { window.__wilayahErrors.push(a.map(String).join(' ')); log(...a); }; document.addEventListener('securitypolicyviolation', e => window.__wilayahErrors.push('CSP: ' + e.violatedDirective + ' ' + e.blockedURI));", vec![])
         .await
         .expect("install error hook");
 
@@ -359,5 +389,80 @@ async fn home_page_hydrates_and_draws_the_seeded_accounts_on_the_map() {
         .await
         .unwrap();
     assert_eq!(errors, json!([]), "the page raised script errors");
+    // 8. Signing out ends the session: back to the login page, and the map stays closed.
+    client
+        .find(Locator::Css("[data-testid='logout']"))
+        .await
+        .expect("sign-out button")
+        .click()
+        .await
+        .expect("click");
+    wait_for_js(
+        &client,
+        "the login page after signing out",
+        "return document.querySelector('[data-testid=login-form]') !== null",
+    )
+    .await;
+    client.goto(&base).await.expect("open the home page again");
+    assert_eq!(client.current_url().await.unwrap().path(), "/login");
+    client.close().await.expect("close the browser");
+}
+
+#[tokio::test]
+async fn an_admin_adds_a_user_on_the_admin_page() {
+    let app = TestApp::start().await;
+    create_user(&app.state, "root@test.example", Role::Admin, None, vec![]).await;
+    let base = app.serve().await;
+    let driver = start_chromedriver();
+    let client = connect(&driver).await;
+    client.goto(&base).await.expect("open the app");
+    sign_in(&client, "root@test.example", TEST_PASSWORD).await;
+    wait_for_js(
+        &client,
+        "the map page after signing in",
+        "return document.querySelector('[data-testid=tagline]') !== null",
+    )
+    .await;
+    client
+        .goto(&format!("{base}/admin"))
+        .await
+        .expect("open the admin page");
+    let before = wait_for_js(
+        &client,
+        "the users table",
+        "const n = document.querySelectorAll('[data-testid=admin-user]').length; return n > 0 && n",
+    )
+    .await;
+    // The form only submits through the server function once the page has hydrated.
+    let started = Instant::now();
+    loop {
+        client
+            .execute(
+                "const f = document.querySelector('.admin-page [name=email]').form;
+                 f.querySelector('[name=email]').value = 'planner@test.example';
+                 f.querySelector('[name=password]').value = 'long enough password';
+                 f.querySelector('[name=role]').value = 'planner';
+                 f.querySelector('button').click();",
+                vec![],
+            )
+            .await
+            .expect("submit the form");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let added = client
+            .execute(
+                "return document.querySelectorAll('[data-testid=admin-user]').length",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if added.as_u64() > before.as_u64() {
+            break;
+        }
+        assert!(started.elapsed() < WAIT, "the new user never appeared");
+    }
+    let users = wilayah_server::db::AuthStore::list_users(&*app.state.store)
+        .await
+        .unwrap();
+    assert!(users.iter().any(|u| u.email == "planner@test.example"));
     client.close().await.expect("close the browser");
 }

@@ -8,12 +8,13 @@ use std::collections::HashSet;
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 use wilayah_shared::LonLat;
+use wilayah_shared::access::Role;
 use wilayah_shared::spatial::haversine_m;
 use wilayah_tests::TestApp;
 use wilayah_tests::browser::{
     Chromedriver, click_at, click_test_id, connect, connect_sized, forget_map_idle, map_pixel,
-    save_screenshot, select_value, source_feature_count, start_chromedriver, text_of, wait_for_js,
-    wait_for_map_idle,
+    save_screenshot, select_value, sign_in_as, source_feature_count, start_chromedriver, text_of,
+    wait_for_js, wait_for_map_idle,
 };
 
 /// Every row of a REST list (the demo data fits in one page of 1,000).
@@ -62,6 +63,7 @@ async fn wait_for_text(client: &Client, what: &str, test_id: &str, expected: &st
 async fn one_filter_drives_map_list_and_kpis_and_a_link_restores_the_view() {
     let (app, base, driver) = start().await;
     let client = connect(&driver).await;
+    sign_in_as(&app, &client, &base, Role::Manager, None).await;
     open(&client, &base, "/").await;
 
     let accounts = all(&app, "/api/v1/accounts").await;
@@ -285,6 +287,7 @@ async fn type_into(client: &Client, test_id: &str, text: &str) {
 async fn the_customer_panel_logs_an_activity_and_opens_a_case() {
     let (app, base, driver) = start().await;
     let client = connect(&driver).await;
+    sign_in_as(&app, &client, &base, Role::Manager, None).await;
     open(&client, &base, "/").await;
 
     let first = client
@@ -420,6 +423,7 @@ fn assert_same_hits(listed: &[(i64, f64)], expected: &[(f64, i64)]) {
 async fn a_click_on_an_empty_spot_finds_the_prospects_around_it() {
     let (app, base, driver) = start().await;
     let client = connect(&driver).await;
+    sign_in_as(&app, &client, &base, Role::Manager, None).await;
     open(&client, &base, "/").await;
     let prospects = all(&app, "/api/v1/accounts?kind=prospect").await;
     assert!(prospects.iter().all(|p| p["kind"] == "prospect"));
@@ -516,8 +520,9 @@ async fn a_click_on_an_empty_spot_finds_the_prospects_around_it() {
 
 #[tokio::test]
 async fn on_a_tablet_everything_fits_and_every_control_is_a_finger_wide() {
-    let (_app, base, driver) = start().await;
+    let (app, base, driver) = start().await;
     let client = connect_sized(&driver, 1024, 768).await;
+    sign_in_as(&app, &client, &base, Role::Manager, None).await;
     open(&client, &base, "/").await;
     click_test_id(&client, "list-item").await;
     wait_for_js(

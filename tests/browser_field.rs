@@ -254,6 +254,14 @@ async fn a_technician_works_through_the_day_in_route_order() {
 
     let driver = start_chromedriver();
     let client = connect_sized(&driver, 1024, 768).await;
+    wilayah_tests::browser::sign_in_as(
+        &app,
+        &client,
+        &base,
+        wilayah_shared::access::Role::Technician,
+        Some(technician),
+    )
+    .await;
     // 50 m from the account: a check-in that is not flagged.
     place_device(
         &client,
@@ -425,6 +433,14 @@ async fn actions_recorded_offline_arrive_exactly_once() {
 
     let driver = start_chromedriver();
     let client = connect_sized(&driver, 1024, 768).await;
+    wilayah_tests::browser::sign_in_as(
+        &app,
+        &client,
+        &proxy.url,
+        wilayah_shared::access::Role::Technician,
+        Some(technician),
+    )
+    .await;
     open_day(
         &client,
         &proxy.url,

@@ -132,6 +132,14 @@ async fn a_planner_draws_a_territory_assigns_a_rep_and_publishes_it() {
 
     let driver = start_chromedriver();
     let client = connect(&driver).await;
+    wilayah_tests::browser::sign_in_as(
+        &app,
+        &client,
+        &base,
+        wilayah_shared::access::Role::Planner,
+        None,
+    )
+    .await;
     client
         .goto(&format!("{base}/planner"))
         .await

@@ -16,6 +16,31 @@ fn app_context() -> Result<crate::store::AppContext, ServerFnError> {
         .ok_or_else(|| ServerFnError::new("application context missing (server misconfigured)"))
 }
 
+/// The signed-in caller, as the server's auth guard put it on the request.
+#[cfg(feature = "ssr")]
+fn caller() -> Result<wilayah_shared::access::Caller, ServerFnError> {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| {
+            parts
+                .extensions
+                .get::<wilayah_shared::access::Caller>()
+                .cloned()
+        })
+        .ok_or_else(|| ServerFnError::new("sign in first"))
+}
+
+/// The accounts the caller may see (`None`: all of them).
+#[cfg(feature = "ssr")]
+async fn visible_accounts(
+    ctx: &crate::store::AppContext,
+) -> Result<Option<Vec<i64>>, ServerFnError> {
+    let scope = caller()?.account_scope();
+    ctx.store.visible_account_ids(&scope).await.map_err(|e| {
+        leptos::logging::error!("visible_account_ids: {e}");
+        ServerFnError::new("could not check access")
+    })
+}
+
 #[server(prefix = "/rpc", endpoint = "dashboard_summary")]
 pub async fn get_dashboard_summary() -> Result<DashboardSummary, ServerFnError> {
     let ctx = app_context()?;
@@ -35,7 +60,15 @@ pub async fn get_map_settings() -> Result<MapSettings, ServerFnError> {
 #[server(prefix = "/rpc", endpoint = "account_panel")]
 pub async fn get_account_panel(id: i64) -> Result<Option<AccountPanel>, ServerFnError> {
     use crate::store::StoreError;
-    match app_context()?.store.account_panel(id).await {
+    let ctx = app_context()?;
+    // Outside the caller's accounts reads exactly like an account that does not exist.
+    if visible_accounts(&ctx)
+        .await?
+        .is_some_and(|ids| ids.binary_search(&id).is_err())
+    {
+        return Ok(None);
+    }
+    match ctx.store.account_panel(id).await {
         Ok(panel) => Ok(Some(panel)),
         Err(StoreError::NotFound) => Ok(None),
         Err(e) => {
@@ -76,7 +109,15 @@ pub async fn find_nearby_prospects(
         leptos::logging::error!("nearby_prospects({origin:?}): {e}");
         ServerFnError::new("could not load nearby prospects")
     };
+    let visible = visible_accounts(&ctx).await?;
+    let may_see = |id: i64| {
+        visible
+            .as_ref()
+            .is_none_or(|ids| ids.binary_search(&id).is_ok())
+    };
     let (lon, lat, exclude) = match origin {
+        // Outside the caller's accounts: as if there were nothing there.
+        NearbyOrigin::Account(id) if !may_see(id) => return Ok(Vec::new()),
         NearbyOrigin::Account(id) => {
             let account = ctx.store.get_account(id).await.map_err(failed)?;
             (account.lon, account.lat, Some(id))
@@ -85,18 +126,46 @@ pub async fn find_nearby_prospects(
     };
     let centre =
         wilayah_shared::LonLat::new(lon, lat).map_err(|e| ServerFnError::new(e.to_string()))?;
-    // One extra for the k nearest, in case the account itself is a prospect.
-    let search = match search.clamped() {
-        NearbySearch::Nearest { k } => NearbySearch::Nearest { k: k + 1 },
-        within => within,
+    let search = search.clamped();
+    let limit = match search {
+        NearbySearch::Nearest { k } => k as usize,
+        NearbySearch::Within { .. } => NearbySearch::MAX_HITS,
     };
-    let mut hits: Vec<(i64, f64)> = (ctx.nearby)(centre, search, AccountKind::Prospect)
-        .into_iter()
-        .filter(|(id, _)| Some(*id) != exclude)
-        .collect();
-    if let NearbySearch::Nearest { k } = search {
-        hits.truncate(k as usize - 1);
-    }
+    let hits: Vec<(i64, f64)> = match &visible {
+        None => {
+            // One extra for the k nearest, in case the account itself is a prospect.
+            let widened = match search {
+                NearbySearch::Nearest { k } => NearbySearch::Nearest { k: k + 1 },
+                within => within,
+            };
+            (ctx.nearby)(centre, widened, AccountKind::Prospect)
+                .into_iter()
+                .filter(|(id, _)| Some(*id) != exclude)
+                .take(limit)
+                .collect()
+        }
+        Some(ids) => {
+            // A scoped caller's own prospects are few (a rep's, a region's): measured directly
+            // rather than by filtering the index's answer, which could hold none of theirs.
+            let reach = match search {
+                NearbySearch::Within { metres } => metres,
+                NearbySearch::Nearest { .. } => f64::INFINITY,
+            };
+            let own = ctx.store.accounts_by_ids(ids).await.map_err(failed)?;
+            let mut hits: Vec<(i64, f64)> = own
+                .iter()
+                .filter(|a| a.kind == AccountKind::Prospect && Some(a.id) != exclude)
+                .filter_map(|a| {
+                    let at = wilayah_shared::LonLat::new(a.lon, a.lat).ok()?;
+                    Some((a.id, wilayah_shared::spatial::haversine_m(centre, at)))
+                })
+                .filter(|(_, d)| *d <= reach)
+                .collect();
+            hits.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+            hits.truncate(limit);
+            hits
+        }
+    };
     let ids: Vec<i64> = hits.iter().map(|(id, _)| *id).collect();
     let accounts = ctx.store.accounts_by_ids(&ids).await.map_err(failed)?;
     Ok(hits
@@ -138,7 +207,8 @@ pub async fn get_dashboard_kpis(
         leptos::logging::error!("dashboard_kpis: {e}");
         ServerFnError::new("could not compute the figures")
     };
-    let query = filter.to_account_query(1, 0);
+    let mut query = filter.to_account_query(1, 0);
+    query.ids = visible_accounts(&ctx).await?;
     let inputs = ctx
         .store
         .kpi_inputs(&query, &(ctx.today)())
@@ -181,14 +251,12 @@ pub async fn get_dashboard_list(
     offset: u64,
 ) -> Result<Page<ListedAccount>, ServerFnError> {
     let ctx = app_context()?;
-    let page = ctx
-        .store
-        .list_accounts(&filter.to_account_query(LIST_PAGE, offset))
-        .await
-        .map_err(|e| {
-            leptos::logging::error!("dashboard_list: {e}");
-            ServerFnError::new("could not load the list")
-        })?;
+    let mut query = filter.to_account_query(LIST_PAGE, offset);
+    query.ids = visible_accounts(&ctx).await?;
+    let page = ctx.store.list_accounts(&query).await.map_err(|e| {
+        leptos::logging::error!("dashboard_list: {e}");
+        ServerFnError::new("could not load the list")
+    })?;
     Ok(Page {
         items: page
             .items
@@ -216,7 +284,8 @@ pub async fn get_dashboard_list(
 #[cfg(feature = "ssr")]
 async fn create_from_ui(
     spec: &'static wilayah_shared::resource::ResourceSpec,
-    body: serde_json::Value,
+    mut body: serde_json::Value,
+    actor_field: &str,
 ) -> Result<i64, ServerFnError> {
     use crate::store::StoreError;
     let ctx = app_context()?;
@@ -226,6 +295,18 @@ async fn create_from_ui(
         }
         ServerFnError::new(message)
     };
+    // The record is the signed-in staff member's, on an account they may see (one outside
+    // their accounts reads like one that does not exist).
+    let account_id = body["account_id"].as_i64().unwrap_or_default();
+    if visible_accounts(&ctx)
+        .await?
+        .is_some_and(|ids| ids.binary_search(&account_id).is_err())
+    {
+        return Err(refused(
+            "account_id: refers to a record that does not exist".into(),
+        ));
+    }
+    body[actor_field] = serde_json::json!(caller()?.staff_id);
     let valid = spec
         .validate_create(&body)
         .map_err(|e| refused(e.to_string()))?;
@@ -262,7 +343,7 @@ pub async fn log_activity(
         "body": body.filter(|b| !b.trim().is_empty()),
         "occurred_at": chrono::Utc::now().to_rfc3339(),
     });
-    create_from_ui(&ACTIVITIES, record).await
+    create_from_ui(&ACTIVITIES, record, "staff_id").await
 }
 
 /// Opens a complaint case for an account.
@@ -278,5 +359,5 @@ pub async fn open_case(
         "account_id": account_id, "subject": subject, "priority": priority,
         "description": description.filter(|d| !d.trim().is_empty()),
     });
-    create_from_ui(&CASES, record).await
+    create_from_ui(&CASES, record, "opened_by").await
 }

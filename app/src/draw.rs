@@ -189,6 +189,11 @@ mod browser {
         for (k, v) in headers {
             h.set(k, v).map_err(message)?;
         }
+        if method != "GET"
+            && let Some(token) = crate::auth::csrf_token()
+        {
+            h.set("x-csrf-token", &token).map_err(message)?;
+        }
         init.set_headers(&h);
         if let Some(b) = body {
             init.set_body(&JsValue::from_str(&b.to_string()));

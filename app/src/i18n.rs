@@ -226,6 +226,28 @@ pub enum Msg {
     DrawHint,
     NewTerritoryName,
     PlannerMapLabel,
+    // Accounts, roles and security (sign-in pages)
+    SignIn,
+    SignOut,
+    Email,
+    Password,
+    LoginInvalid,
+    LoginLimited,
+    SetupTitle,
+    SetupIntro,
+    SetupInvalid,
+    CreateAdmin,
+    AdminTitle,
+    AdminOnly,
+    BackToMap,
+    Users,
+    AddUser,
+    ResetPassword,
+    ApiTokens,
+    CreateToken,
+    TokenShownOnce,
+    Revoke,
+    Revoked,
 }
 
 impl Msg {
@@ -471,6 +493,43 @@ impl Msg {
             ],
             Msg::NewTerritoryName => ["New territory {0}", "Wilayah baru {0}"],
             Msg::PlannerMapLabel => ["Map of the draft territories", "Peta wilayah draf"],
+            // Accounts, roles and security (sign-in pages)
+            Msg::SignIn => ["Sign in", "Masuk"],
+            Msg::SignOut => ["Sign out", "Keluar"],
+            Msg::Email => ["E-mail", "Surel"],
+            Msg::Password => ["Password", "Kata sandi"],
+            Msg::LoginInvalid => ["Wrong e-mail or password", "Surel atau kata sandi salah"],
+            Msg::LoginLimited => [
+                "Too many failed attempts; try again in 15 minutes",
+                "Terlalu banyak percobaan gagal; coba lagi dalam 15 menit",
+            ],
+            Msg::SetupTitle => ["Create the first admin", "Buat admin pertama"],
+            Msg::SetupIntro => [
+                "No user exists yet. This link works once; the password needs at least 10 characters.",
+                "Belum ada pengguna. Tautan ini hanya berlaku sekali; kata sandi minimal 10 karakter.",
+            ],
+            Msg::SetupInvalid => [
+                "Check the e-mail and the password (at least 10 characters)",
+                "Periksa surel dan kata sandi (minimal 10 karakter)",
+            ],
+            Msg::CreateAdmin => ["Create admin and sign in", "Buat admin dan masuk"],
+            Msg::AdminTitle => ["Users and API tokens", "Pengguna dan token API"],
+            Msg::AdminOnly => [
+                "Only admins may see this page",
+                "Hanya admin yang boleh membuka halaman ini",
+            ],
+            Msg::BackToMap => ["Back to the map", "Kembali ke peta"],
+            Msg::Users => ["Users", "Pengguna"],
+            Msg::AddUser => ["Add user", "Tambah pengguna"],
+            Msg::ResetPassword => ["Reset password", "Atur ulang kata sandi"],
+            Msg::ApiTokens => ["API tokens", "Token API"],
+            Msg::CreateToken => ["Create token", "Buat token"],
+            Msg::TokenShownOnce => [
+                "New token (copy it now, it is shown once):",
+                "Token baru (salin sekarang, hanya ditampilkan sekali):",
+            ],
+            Msg::Revoke => ["Revoke", "Cabut"],
+            Msg::Revoked => ["revoked", "dicabut"],
         };
         match locale {
             Locale::En => en,

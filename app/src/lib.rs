@@ -1,7 +1,9 @@
 //! Wilayah's user interface: Leptos components rendered on the server (`ssr`) and hydrated in the
 //! browser (`hydrate`), plus the server functions they call.
 
+pub mod admin;
 pub mod api;
+pub mod auth;
 pub mod dashboard;
 pub mod draw;
 pub mod i18n;
@@ -54,6 +56,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=HomePage />
                 <Route path=path!("/tech") view=tech::TechPage />
                 <Route path=path!("/planner") view=planner::PlannerPage />
+                <Route path=path!("/login") view=auth::LoginPage />
+                <Route path=path!("/setup") view=auth::SetupPage />
+                <Route path=path!("/admin") view=admin::AdminPage />
             </Routes>
         </Router>
     }
@@ -79,6 +84,7 @@ pub fn Header() -> impl IntoView {
             >
                 {tr(Msg::SwitchLanguage)}
             </button>
+            <auth::LogoutButton />
         </header>
     }
 }

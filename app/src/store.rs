@@ -105,6 +105,12 @@ pub trait Store: Send + Sync + 'static {
         spec: &'static ResourceSpec,
         record: &Validated,
     ) -> Result<serde_json::Map<String, serde_json::Value>, StoreError>;
+    /// The ids of the accounts a caller's scope admits, ascending; `None` when it admits all
+    /// (see `wilayah_shared::access`).
+    async fn visible_account_ids(
+        &self,
+        scope: &wilayah_shared::access::AccountScope,
+    ) -> Result<Option<Vec<i64>>, StoreError>;
 }
 
 /// `(centre, search, kind)` → accounts of that kind as (id, metres), nearest first: the `k`

@@ -831,7 +831,7 @@ mod device {
 
     async fn send_queue(field: Field) {
         while let Some(action) = field.queue.with_untracked(|q| q.first().cloned()) {
-            let sent = match gloo_net::http::Request::post("/api/v1/field/actions").json(&action) {
+            let sent = match crate::auth::post("/api/v1/field/actions").json(&action) {
                 Ok(request) => request.send().await,
                 Err(_) => return,
             };
@@ -943,8 +943,7 @@ mod device {
         let body =
             serde_json::json!({ "technician_id": technician, "date": field.date.get_untracked() });
         spawn_local(async move {
-            let Ok(request) = gloo_net::http::Request::post("/api/v1/routes/suggest").json(&body)
-            else {
+            let Ok(request) = crate::auth::post("/api/v1/routes/suggest").json(&body) else {
                 return;
             };
             match request.send().await {
@@ -974,8 +973,7 @@ mod device {
             "technician_id": technician, "account_id": account_id, "date": field.date.get_untracked(),
         });
         spawn_local(async move {
-            let Ok(request) = gloo_net::http::Request::post("/api/v1/routes/add-stop").json(&body)
-            else {
+            let Ok(request) = crate::auth::post("/api/v1/routes/add-stop").json(&body) else {
                 return;
             };
             match request.send().await {

@@ -45,6 +45,28 @@ pub enum Command {
     /// Export from the database to a file (or standard output) that `import` reads back.
     #[command(subcommand)]
     Export(Export),
+    /// Manage users (e.g. create the first admin without the setup link).
+    #[command(subcommand)]
+    User(User),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum User {
+    /// Add a user. The password is read from WILAYAH_PASSWORD, or else from the first line of
+    /// standard input; it never has a default.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// admin, manager, planner, sales_rep or technician.
+        #[arg(long)]
+        role: String,
+        /// The staff member this user is (required for sales_rep and technician).
+        #[arg(long)]
+        staff_id: Option<i64>,
+        /// A manager's territories, comma-separated (none: every territory).
+        #[arg(long, value_delimiter = ',')]
+        region: Vec<i64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -113,6 +135,8 @@ pub enum CliError {
     UnknownFormat(PathBuf),
     #[error("{path} was refused, nothing was written:\n{errors}")]
     Refused { path: PathBuf, errors: RowErrors },
+    #[error("the user was refused: {0}")]
+    User(String),
 }
 
 /// Runs what the command line asks for.
@@ -148,6 +172,52 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let accounts = store.export_accounts(&query).await?;
             write_output(output.as_deref(), &write_accounts(format, &accounts))?;
             eprintln!("exported {} accounts", accounts.len());
+            Ok(())
+        }
+        Some(Command::User(User::Add {
+            email,
+            role,
+            staff_id,
+            region,
+        })) => {
+            let password = match std::env::var("WILAYAH_PASSWORD") {
+                Ok(password) => password,
+                Err(_) => {
+                    if std::io::stdin().is_terminal() {
+                        eprint!("password for {email}: ");
+                    }
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .read_line(&mut line)
+                        .map_err(|source| CliError::Read {
+                            path: PathBuf::from("standard input"),
+                            source,
+                        })?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let input = crate::http::auth::UserInput::new(email, password, role, staff_id, region);
+            let user = crate::http::auth::new_user(input)
+                .await
+                .map_err(|e| match e {
+                    crate::http::error::ApiError::Invalid(v) => {
+                        CliError::User(format!("{}: {}", v.field, v.message))
+                    }
+                    other => CliError::User(other.to_string()),
+                })?;
+            let store = db::connect(&url).await?;
+            let created = crate::db::acting_as(
+                crate::db::Actor {
+                    user_id: None,
+                    label: "cli".into(),
+                },
+                store.create_user(&user),
+            )
+            .await?;
+            eprintln!(
+                "created user {} ({}, {})",
+                created.id, created.email, created.role
+            );
             Ok(())
         }
         Some(Command::Export(Export::Territories { output })) => {

@@ -53,6 +53,15 @@ pub struct Config {
     /// Do not fill an empty database with demo data on start.
     #[arg(long, env = "WILAYAH_NO_DEMO")]
     pub no_demo: bool,
+
+    /// How long a sign-in lasts, in hours.
+    #[arg(long, env = "WILAYAH_SESSION_HOURS", default_value_t = 12)]
+    pub session_hours: u32,
+
+    /// Mark cookies `Secure` always (they are anyway when a proxy sends `X-Forwarded-Proto:
+    /// https`). Set it when the server is only reached over TLS.
+    #[arg(long, env = "WILAYAH_SECURE_COOKIES")]
+    pub secure_cookies: bool,
 }
 
 impl Config {

@@ -3,6 +3,7 @@
 // Rendering the dashboard page on the server instantiates one deeply nested view type.
 #![recursion_limit = "512"]
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -12,6 +13,7 @@ pub mod index;
 pub mod osrm;
 pub mod planning_service;
 pub mod routing_service;
+pub mod user_admin;
 
 use std::sync::Arc;
 
@@ -40,6 +42,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub app_context: AppContext,
     pub routing: RouteSettings,
+    pub auth: Arc<auth::AuthSettings>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -54,6 +57,8 @@ pub enum StartError {
     Database(#[from] DbError),
     #[error("loading demo data failed: {0}")]
     Seed(StoreError),
+    #[error("reading the users failed: {0}")]
+    Users(StoreError),
     #[error("loading accounts for the spatial index failed: {0}")]
     IndexLoad(StoreError),
     #[error("building the spatial index failed: {0}")]
@@ -99,6 +104,14 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
             accounts = data.accounts.len(),
             "seeded demo data into the empty database"
         );
+    }
+    let auth = Arc::new(auth::AuthSettings::new(
+        Duration::hours(i64::from(config.session_hours.max(1))),
+        config.secure_cookies,
+    ));
+    if store.count_users().await.map_err(StartError::Users)? == 0 {
+        // No default password: whoever reads the server's log creates the first admin.
+        *auth.setup_token.lock().unwrap_or_else(|e| e.into_inner()) = Some(auth::random_token());
     }
     let index = Arc::new(AccountIndex::default());
     index.load(
@@ -155,15 +168,19 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
             speed_kmh: config.route_speed_kmh,
             osrm_url: config.osrm_url.clone(),
         },
+        auth,
     })
 }
 
 /// Serves the application on `listener` until Ctrl-C / SIGTERM.
 pub async fn serve(listener: TcpListener, state: AppState) -> Result<(), StartError> {
-    axum::serve(listener, http::router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(StartError::Serve)
+    axum::serve(
+        listener,
+        http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(StartError::Serve)
 }
 
 /// Prepares, binds and serves: what `wilayah` does.
@@ -178,6 +195,19 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let addr = listener.local_addr().map_err(StartError::Serve)?;
     tracing::info!(database = %db::redact(&config.database_url), "ready");
     println!("Wilayah is running at http://{addr}/  (Ctrl-C to stop)");
+    if let Some(token) = state
+        .auth
+        .setup_token
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+    {
+        println!();
+        println!("  No user exists yet. Create the first admin (this link works once):");
+        println!("      http://{addr}/setup?token={token}");
+        println!("  or from a shell: wilayah user add --email you@example.com --role admin");
+        println!();
+    }
     serve(listener, state).await
 }
 

@@ -151,3 +151,68 @@ fn territories_go_in_and_come_back_out() {
         text(&out.stderr)
     );
 }
+
+/// `wilayah user add` with the password on standard input (or in WILAYAH_PASSWORD).
+fn add_user(dir: &Path, args: &[&str], password: &str) -> Output {
+    use std::io::Write;
+    let url = format!("sqlite://{}", dir.join("crm.db").display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wilayah"))
+        .arg("--database-url")
+        .arg(url)
+        .args(["user", "add"])
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .env_remove("WILAYAH_PASSWORD")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn users_are_added_from_the_command_line_with_a_password_from_stdin() {
+    let dir = TempDir::new("users");
+    let out = add_user(
+        &dir.0,
+        &["--email", "Boss@Example.com", "--role", "admin"],
+        "a long enough password",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("boss@example.com"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = add_user(
+        &dir.0,
+        &["--email", "x@example.com", "--role", "admin"],
+        "short",
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("password"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = add_user(
+        &dir.0,
+        &["--email", "rep@example.com", "--role", "sales_rep"],
+        "a long enough password",
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("staff_id"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = add_user(
+        &dir.0,
+        &["--email", "boss@example.com", "--role", "admin"],
+        "a long enough password",
+    );
+    assert!(!out.status.success(), "the e-mail is taken");
+}

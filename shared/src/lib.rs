@@ -1,6 +1,7 @@
 //! Wilayah's pure core: domain types shared by the server and the browser, coordinate validation,
 //! and (in later modules) the spatial engine. Nothing here does I/O, so it compiles to wasm32 too.
 
+pub mod access;
 pub mod account;
 pub mod coord;
 pub mod dashboard;

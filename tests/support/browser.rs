@@ -225,3 +225,60 @@ pub async fn source_feature_count(client: &Client, source: &str) -> i64 {
         .as_i64()
         .unwrap_or_else(|| panic!("source {source}: {count}"))
 }
+
+/// Fills the login form and submits it.
+pub async fn sign_in(client: &Client, email: &str, password: &str) {
+    wait_for_js(
+        client,
+        "the login form",
+        "return document.querySelector('[data-testid=login-form]') !== null",
+    )
+    .await;
+    let field = |id: &'static str| client.find(Locator::Css(id));
+    field("[data-testid='login-email']")
+        .await
+        .expect("e-mail field")
+        .send_keys(email)
+        .await
+        .expect("type the e-mail");
+    field("[data-testid='login-password']")
+        .await
+        .expect("password field")
+        .send_keys(password)
+        .await
+        .expect("type the password");
+    field("[data-testid='login-submit']")
+        .await
+        .expect("sign-in button")
+        .click()
+        .await
+        .expect("submit");
+}
+
+/// Creates a user of `role` (linked to staff member `staff_id`) and signs the browser in through
+/// the login page at `base`; returns once the page after sign-in is there.
+pub async fn sign_in_as(
+    app: &crate::TestApp,
+    client: &Client,
+    base: &str,
+    role: wilayah_shared::access::Role,
+    staff_id: Option<i64>,
+) {
+    static USERS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let email = format!(
+        "browser-{role}-{}@test.example",
+        USERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    crate::create_user(&app.state, &email, role, staff_id, vec![]).await;
+    client
+        .goto(&format!("{base}/login"))
+        .await
+        .expect("open the login page");
+    sign_in(client, &email, crate::TEST_PASSWORD).await;
+    wait_for_js(
+        client,
+        "the page after signing in",
+        "return location.pathname !== '/login' && document.querySelector('[data-testid=login-form]') === null",
+    )
+    .await;
+}

@@ -9,13 +9,15 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::{HeaderValue, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use sqlx::{Connection, Executor, PgConnection};
 use tower::ServiceExt;
 use wilayah_server::config::Config;
+use wilayah_server::db::{NewUser, UserRecord};
 use wilayah_server::{AppState, http, prepare};
+use wilayah_shared::access::Role;
 
 /// The project's root folder (tests run with the `tests/` crate as working directory).
 pub fn project_root() -> PathBuf {
@@ -119,10 +121,43 @@ impl Drop for TestDatabase {
 }
 
 /// The application on a fresh database, with demo data unless the config says otherwise.
+///
+/// Requests through it (`app.get`, `app.send_json`, `app.request`, `app.router`) act as an
+/// admin: an admin user and an API token are created at start and the token goes on every
+/// request that brings no credentials of its own. [`TestApp::as_user`] gives a client acting as
+/// another role; [`TestApp::anonymous`] one with no credentials; [`TestApp::serve`] serves the
+/// plain application (browsers sign in through the login page).
 pub struct TestApp {
     pub state: AppState,
+    /// The application, acting as the admin when a request has no credentials.
     pub router: Router,
+    /// The application without the admin default.
+    pub plain_router: Router,
     pub db: TestDatabase,
+    pub admin_token: String,
+    client: Client,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+/// Password of every user the harness creates.
+pub const TEST_PASSWORD: &str = "test password 123";
+
+/// Sends requests to the application in-process with one set of credentials.
+#[derive(Clone)]
+pub struct Client {
+    pub router: Router,
+    /// `Authorization` header value (`Bearer …`).
+    pub authorization: Option<String>,
+    /// `Cookie` header value, e.g. a session from [`TestApp::login`].
+    pub cookie: Option<String>,
+    /// Sent as `X-CSRF-Token` on writes.
+    pub csrf_token: Option<String>,
 }
 
 impl TestApp {
@@ -139,11 +174,153 @@ impl TestApp {
         let state = prepare(&config)
             .await
             .unwrap_or_else(|e| panic!("the app did not start: {e}"));
-        let router = http::router(state.clone());
-        TestApp { state, router, db }
+        let plain_router = http::router(state.clone());
+        let admin = create_user(&state, "admin@test.example", Role::Admin, None, vec![]).await;
+        let admin_token = api_token(&state, admin.id).await;
+        let bearer = HeaderValue::from_str(&format!("Bearer {admin_token}")).unwrap();
+        let router = plain_router.clone().layer(axum::middleware::map_request(
+            move |mut request: Request<Body>| {
+                let bearer = bearer.clone();
+                async move {
+                    let headers = request.headers_mut();
+                    let has_session = headers
+                        .get(header::COOKIE)
+                        .and_then(|v| v.to_str().ok())
+                        .is_some_and(|c| c.contains("wilayah_session="));
+                    if !headers.contains_key(header::AUTHORIZATION) && !has_session {
+                        headers.insert(header::AUTHORIZATION, bearer);
+                    }
+                    request
+                }
+            },
+        ));
+        let client = Client {
+            router: router.clone(),
+            authorization: None,
+            cookie: None,
+            csrf_token: None,
+        };
+        TestApp {
+            state,
+            router,
+            plain_router,
+            db,
+            admin_token,
+            client,
+        }
+    }
+
+    /// A client acting as a new user of `role` (linked to staff member `staff_id`, a manager
+    /// limited to `region`), through an API token.
+    pub async fn as_user(&self, role: Role, staff_id: Option<i64>, region: Vec<i64>) -> Client {
+        static USERS: AtomicU32 = AtomicU32::new(0);
+        let email = format!(
+            "{}-{}@test.example",
+            role,
+            USERS.fetch_add(1, Ordering::Relaxed)
+        );
+        let user = create_user(&self.state, &email, role, staff_id, region).await;
+        let token = api_token(&self.state, user.id).await;
+        Client {
+            authorization: Some(format!("Bearer {token}")),
+            ..self.anonymous()
+        }
+    }
+
+    /// A client with no credentials.
+    pub fn anonymous(&self) -> Client {
+        Client {
+            router: self.plain_router.clone(),
+            authorization: None,
+            cookie: None,
+            csrf_token: None,
+        }
+    }
+
+    /// Signs in through `POST /api/v1/auth/login`: a client with the session cookie and the
+    /// CSRF token the answer gave.
+    pub async fn login(&self, email: &str, password: &str) -> Client {
+        let anonymous = self.anonymous();
+        let request = Request::post("/api/v1/auth/login")
+            .header("content-type", "application/json")
+            .body(Body::from(
+                serde_json::json!({"email": email, "password": password}).to_string(),
+            ))
+            .unwrap();
+        let response = anonymous.router.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "login as {email}");
+        let cookie = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        Client {
+            cookie: Some(cookie),
+            csrf_token: body["csrf_token"].as_str().map(str::to_owned),
+            ..anonymous
+        }
+    }
+}
+
+/// A user with [`TEST_PASSWORD`], written straight to the store.
+pub async fn create_user(
+    state: &AppState,
+    email: &str,
+    role: Role,
+    staff_id: Option<i64>,
+    region: Vec<i64>,
+) -> UserRecord {
+    let user = NewUser {
+        email: email.to_owned(),
+        password_hash: wilayah_server::auth::hash_password(TEST_PASSWORD).unwrap(),
+        role,
+        staff_id,
+        region,
+    };
+    state.store.create_user(&user).await.expect("create a user")
+}
+
+/// A new API token for the user.
+pub async fn api_token(state: &AppState, user_id: i64) -> String {
+    let token = wilayah_server::auth::random_token();
+    state
+        .store
+        .create_api_token(user_id, "tests", &wilayah_server::auth::token_hash(&token))
+        .await
+        .expect("create an API token");
+    token
+}
+
+impl Client {
+    /// The request with this client's credentials added (those it already has are kept).
+    fn with_credentials(&self, mut request: Request<Body>) -> Request<Body> {
+        let writes = !matches!(request.method().as_str(), "GET" | "HEAD" | "OPTIONS");
+        let headers = request.headers_mut();
+        if let Some(value) = &self.authorization
+            && !headers.contains_key(header::AUTHORIZATION)
+        {
+            headers.insert(header::AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+        }
+        if let Some(value) = &self.cookie
+            && !headers.contains_key(header::COOKIE)
+        {
+            headers.insert(header::COOKIE, HeaderValue::from_str(value).unwrap());
+        }
+        if let Some(value) = &self.csrf_token
+            && writes
+            && !headers.contains_key("x-csrf-token")
+        {
+            headers.insert("x-csrf-token", HeaderValue::from_str(value).unwrap());
+        }
+        request
     }
 
     pub async fn request(&self, request: Request<Body>) -> (StatusCode, Vec<u8>) {
+        let request = self.with_credentials(request);
         let response = self
             .router
             .clone()
@@ -205,15 +382,24 @@ impl TestApp {
         });
         (status, json)
     }
+}
 
-    /// Serves the app on a free port of 127.0.0.1 until the test ends; returns the base URL.
+impl TestApp {
+    /// Serves the plain app (no admin default) on a free port of 127.0.0.1 until the test
+    /// ends; returns the base URL.
     pub async fn serve(&self) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind a free port");
         let addr = listener.local_addr().expect("local addr");
-        let router = self.router.clone();
-        tokio::spawn(async move { axum::serve(listener, router).await });
+        let router = self.plain_router.clone();
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+        });
         format!("http://{addr}")
     }
 }

@@ -16,7 +16,9 @@ use wilayah_shared::account::{
 };
 use wilayah_shared::resource::{Field, FieldType, ResourceSpec, SqlValue, Validated};
 
+use super::audit::{AuditEntry, account_of};
 use super::store::{SqlStore, db_error};
+use wilayah_shared::access::audit_changes;
 
 /// A list request already checked against the spec.
 #[derive(Debug, Clone)]
@@ -55,6 +57,16 @@ pub trait ResourceStore: Send + Sync {
         &self,
         spec: &'static ResourceSpec,
         query: &ResourceQuery,
+    ) -> Result<RecordPage, StoreError> {
+        self.list_records_within(spec, query, None).await
+    }
+    /// [`Self::list_records`] restricted to rows whose `column` is one of `ids` (a caller's
+    /// row scope).
+    async fn list_records_within(
+        &self,
+        spec: &'static ResourceSpec,
+        query: &ResourceQuery,
+        within: Option<(&'static str, &[i64])>,
     ) -> Result<RecordPage, StoreError>;
     async fn get_record(
         &self,
@@ -162,11 +174,23 @@ macro_rules! impl_resource_store {
             Ok(record)
         }
 
-        fn push_filters(qb: &mut QueryBuilder<$db>, query: &ResourceQuery) {
+        fn push_filters(qb: &mut QueryBuilder<$db>, query: &ResourceQuery, within: Option<(&'static str, &[i64])>) {
             qb.push(" WHERE 1 = 1");
             for (field, value) in &query.filters {
                 qb.push(format!(" AND {} = ", field.name));
                 push_value(qb, value);
+            }
+            if let Some((column, ids)) = within {
+                if ids.is_empty() {
+                    qb.push(" AND 1 = 0");
+                } else {
+                    qb.push(format!(" AND {column} IN ("));
+                    let mut list = qb.separated(", ");
+                    for id in ids {
+                        list.push_bind(*id);
+                    }
+                    qb.push(")");
+                }
             }
         }
 
@@ -208,13 +232,18 @@ macro_rules! impl_resource_store {
 
         #[async_trait]
         impl ResourceStore for SqlStore<$db> {
-            async fn list_records(&self, spec: &'static ResourceSpec, query: &ResourceQuery) -> Result<RecordPage, StoreError> {
+            async fn list_records_within(
+                &self,
+                spec: &'static ResourceSpec,
+                query: &ResourceQuery,
+                within: Option<(&'static str, &[i64])>,
+            ) -> Result<RecordPage, StoreError> {
                 let mut count = QueryBuilder::<$db>::new(format!("SELECT COUNT(*) FROM {}", spec.name));
-                push_filters(&mut count, query);
+                push_filters(&mut count, query, within);
                 let (total,): (i64,) = count.build_query_as().fetch_one(&self.pool).await.map_err(db_error)?;
 
                 let mut page = QueryBuilder::<$db>::new(format!("SELECT * FROM {}", spec.name));
-                push_filters(&mut page, query);
+                push_filters(&mut page, query, within);
                 let (column, descending) = query.sort;
                 let direction = if descending { "DESC" } else { "ASC" };
                 page.push(format!(" ORDER BY {column} {direction}, id {direction}"));
@@ -252,6 +281,14 @@ macro_rules! impl_resource_store {
                 qb.push(") RETURNING *");
                 let row = qb.build().fetch_one(&mut *tx).await.map_err(|e| write_error(spec, e))?;
                 let created = record_from_row(spec, &row).map_err(db_error)?;
+                Self::write_audit(&mut tx, AuditEntry {
+                    action: "create",
+                    entity: spec.name,
+                    entity_id: created.get("id").and_then(Value::as_i64),
+                    account_id: account_of(&created),
+                    changes: audit_changes(None, &created),
+                })
+                .await?;
                 tx.commit().await.map_err(db_error)?;
                 Ok(created)
             }
@@ -296,18 +333,40 @@ macro_rules! impl_resource_store {
                     .await
                     .map_err(db_error)?;
                 }
+                Self::write_audit(&mut tx, AuditEntry {
+                    action: "update",
+                    entity: spec.name,
+                    entity_id: Some(id),
+                    account_id: account_of(&updated),
+                    changes: audit_changes(Some(old), &updated),
+                })
+                .await?;
                 tx.commit().await.map_err(db_error)?;
                 Ok(updated)
             }
 
             async fn delete_record(&self, spec: &'static ResourceSpec, id: i64, expected_version: Option<i64>) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await.map_err(db_error)?;
                 let mut qb = QueryBuilder::<$db>::new(format!("DELETE FROM {} WHERE id = ", spec.name));
                 qb.push_bind(id);
                 if let (true, Some(version)) = (spec.versioned, expected_version) {
                     qb.push(" AND version = ").push_bind(version);
                 }
-                let done = qb.build().execute(&self.pool).await.map_err(db_error)?;
-                if done.rows_affected() == 1 { Ok(()) } else { Err(self.record_missing_or_conflict(spec, id).await) }
+                qb.push(" RETURNING *");
+                let Some(row) = qb.build().fetch_optional(&mut *tx).await.map_err(db_error)? else {
+                    drop(tx);
+                    return Err(self.record_missing_or_conflict(spec, id).await);
+                };
+                let deleted = record_from_row(spec, &row).map_err(db_error)?;
+                Self::write_audit(&mut tx, AuditEntry {
+                    action: "delete",
+                    entity: spec.name,
+                    entity_id: Some(id),
+                    account_id: account_of(&deleted),
+                    changes: Default::default(),
+                })
+                .await?;
+                tx.commit().await.map_err(db_error)
             }
 
             async fn account_history(&self, account_id: i64, limit: u32, offset: u64) -> Result<Vec<TimelineEntry>, StoreError> {

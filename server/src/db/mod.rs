@@ -1,5 +1,7 @@
 //! Database access: picks SQLite or PostgreSQL from the URL, migrates, and hands out the store.
 
+mod audit;
+mod auth;
 mod field;
 mod generic;
 mod planning;
@@ -16,6 +18,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Postgres, SqlSafeStr, Sqlite};
 
+pub use audit::{Actor, acting_as, current_actor};
+pub use auth::{ApiTokenRecord, AuditQuery, AuthStore, NewUser, UserRecord};
 pub use field::{ActionFilter, FieldStore, FieldVisit};
 pub use generic::{RecordPage, ResourceQuery, ResourceStore};
 pub use planning::{
@@ -105,6 +109,11 @@ fn sqlite_migrator() -> Migrator {
             include_str!("../../../migrations/sqlite/0001_core.sql"),
         ),
         (
+            2,
+            "auth",
+            include_str!("../../../migrations/sqlite/0002_auth.sql"),
+        ),
+        (
             3,
             "field",
             include_str!("../../../migrations/sqlite/0003_field.sql"),
@@ -123,6 +132,11 @@ fn postgres_migrator() -> Migrator {
             1,
             "core",
             include_str!("../../../migrations/postgres/0001_core.sql"),
+        ),
+        (
+            2,
+            "auth",
+            include_str!("../../../migrations/postgres/0002_auth.sql"),
         ),
         (
             3,

@@ -15,8 +15,10 @@ use wilayah_shared::dashboard::{FilterOptions, KpiInput, Named};
 use wilayah_shared::domain::{AccountKind, DashboardSummary, MapAccount};
 use wilayah_shared::resource::{ResourceSpec, Validated};
 
+use crate::db::audit::{AuditEntry, as_map};
 use crate::db::transfer::TransferStore;
 use crate::demo::DemoData;
+use wilayah_shared::access::audit_changes;
 
 /// What the server needs from the database beyond what the UI's server functions use.
 #[async_trait]
@@ -27,6 +29,7 @@ pub trait ServerStore:
     + TransferStore
     + super::field::FieldStore
     + super::planning::PlanningStore
+    + super::auth::AuthStore
 {
     /// True when no account exists yet (a fresh database), so demo data may be seeded.
     async fn has_no_accounts(&self) -> Result<bool, StoreError>;
@@ -444,8 +447,17 @@ macro_rules! impl_store {
                 let mut tx = self.pool.begin().await.map_err(db_error)?;
                 Self::check_account_references(&mut tx, account).await?;
                 let row = Self::insert_account(&mut tx, account, Utc::now()).await?;
+                let created = Account::try_from(row)?;
+                Self::write_audit(&mut tx, AuditEntry {
+                    action: "create",
+                    entity: "accounts",
+                    entity_id: Some(created.id),
+                    account_id: Some(created.id),
+                    changes: audit_changes(None, &as_map(&created)),
+                })
+                .await?;
                 tx.commit().await.map_err(db_error)?;
-                row.try_into()
+                Ok(created)
             }
 
             async fn update_account(
@@ -456,6 +468,13 @@ macro_rules! impl_store {
             ) -> Result<Account, StoreError> {
                 let mut tx = self.pool.begin().await.map_err(db_error)?;
                 Self::check_account_references(&mut tx, account).await?;
+                let old: Option<AccountRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"
+                )))
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error)?;
                 let row: Option<AccountRow> = bind_account!(
                     sqlx::query_as(sqlx::AssertSqlSafe(format!(
                     "UPDATE accounts SET external_id = $1, name = $2, kind = $3, status = $4, segment = $5,
@@ -475,8 +494,18 @@ macro_rules! impl_store {
                 .map_err(db_error)?;
                 match row {
                     Some(row) => {
+                        let updated = Account::try_from(row)?;
+                        let old = old.map(Account::try_from).transpose()?.map(|a| as_map(&a));
+                        Self::write_audit(&mut tx, AuditEntry {
+                            action: "update",
+                            entity: "accounts",
+                            entity_id: Some(id),
+                            account_id: Some(id),
+                            changes: audit_changes(old.as_ref(), &as_map(&updated)),
+                        })
+                        .await?;
                         tx.commit().await.map_err(db_error)?;
-                        row.try_into()
+                        Ok(updated)
                     }
                     None => {
                         drop(tx);
@@ -560,14 +589,34 @@ macro_rules! impl_store {
                 Ok(geometry.0.to_string())
             }
 
+            async fn visible_account_ids(
+                &self,
+                scope: &wilayah_shared::access::AccountScope,
+            ) -> Result<Option<Vec<i64>>, StoreError> {
+                self.account_ids_in_scope(scope).await
+            }
+
             async fn delete_account(&self, id: i64, expected_version: Option<i64>) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await.map_err(db_error)?;
                 let done = sqlx::query("DELETE FROM accounts WHERE id = $1 AND ($2 IS NULL OR version = $2)")
                     .bind(id)
                     .bind(expected_version)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await
                     .map_err(db_error)?;
-                if done.rows_affected() == 1 { Ok(()) } else { Err(self.missing_or_conflict(id).await) }
+                if done.rows_affected() != 1 {
+                    drop(tx);
+                    return Err(self.missing_or_conflict(id).await);
+                }
+                Self::write_audit(&mut tx, AuditEntry {
+                    action: "delete",
+                    entity: "accounts",
+                    entity_id: Some(id),
+                    account_id: Some(id),
+                    changes: Default::default(),
+                })
+                .await?;
+                tx.commit().await.map_err(db_error)
             }
         }
 

@@ -203,6 +203,8 @@ macro_rules! impl_transfer {
                     accounts.push(Account::try_from(row)?);
                     progress(done as u64 + 1, total);
                 }
+                let ids: Vec<i64> = accounts.iter().map(|a: &Account| a.id).collect();
+                Self::write_audit(&mut tx, crate::db::audit::import_entry("accounts", &ids)).await?;
                 Self::finish_import(tx, dry_run).await?;
                 Ok(accounts)
             }
@@ -262,6 +264,8 @@ macro_rules! impl_transfer {
                     territories.push(record.into());
                     progress(done as u64 + 1, total);
                 }
+                let ids: Vec<i64> = territories.iter().map(|t: &wilayah_shared::transfer::Territory| t.id).collect();
+                Self::write_audit(&mut tx, crate::db::audit::import_entry("territories", &ids)).await?;
                 Self::finish_import(tx, dry_run).await?;
                 Ok(territories)
             }

@@ -2,10 +2,10 @@
 //! spatially: inside a territory or a GeoJSON area, near a point), reads, creation, partial
 //! updates guarded by the record's version, and deletion.
 
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use wilayah_shared::LonLat;
 use wilayah_shared::account::{
@@ -19,7 +19,9 @@ use wilayah_shared::spatial::{Filter, OwnerFilter, PointFilter, Region};
 
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
+use super::scope::Visible;
 use crate::AppState;
+use wilayah_shared::access::Caller;
 
 /// Most accounts one nearby query returns.
 const MAX_NEARBY: usize = 500;
@@ -94,6 +96,7 @@ impl AppState {
 /// `GET /accounts`
 pub async fn list(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<Page<Account>>, ApiError> {
     let limit = params.limit.unwrap_or(DEFAULT_PAGE_SIZE);
@@ -121,6 +124,7 @@ pub async fn list(
         }
         None => None,
     };
+    let ids = Visible::of(&state, &caller).await?.narrow(ids);
     let query = AccountQuery {
         kind: parse_enum("kind", params.kind.as_deref())?,
         status: parse_enum("status", params.status.as_deref())?,
@@ -146,17 +150,21 @@ pub async fn list(
 /// `GET /accounts/{id}`
 pub async fn get(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<i64>,
 ) -> Result<Json<Account>, ApiError> {
+    Visible::of(&state, &caller).await?.check(id)?;
     Ok(Json(state.store.get_account(id).await?))
 }
 
 /// `POST /accounts` → 201 with the stored account and its `Location`.
 pub async fn create(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     ApiJson(input): ApiJson<AccountInput>,
 ) -> Result<impl IntoResponse, ApiError> {
     let valid = input.validate()?;
+    may_hold(&caller, &valid)?;
     let _writing = state.index.lock_writes().await;
     let account = state.store.create_account(&valid).await?;
     state
@@ -175,9 +183,11 @@ pub async fn create(
 /// gets 409 with the current one, never a silent overwrite.
 pub async fn update(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<i64>,
     ApiJson(patch): ApiJson<AccountPatch>,
 ) -> Result<Json<Account>, ApiError> {
+    Visible::of(&state, &caller).await?.check(id)?;
     let _writing = state.index.lock_writes().await;
     let current = state.store.get_account(id).await?;
     if current.version != patch.version {
@@ -187,6 +197,7 @@ pub async fn update(
     }
     let expected = patch.version;
     let valid = current.patched(patch)?;
+    may_hold(&caller, &valid)?;
     let account = state.store.update_account(id, expected, &valid).await?;
     state
         .index
@@ -226,10 +237,12 @@ pub struct DeleteParams {
 /// the account changed since.
 pub async fn delete(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<i64>,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<DeleteParams>,
 ) -> Result<StatusCode, ApiError> {
+    Visible::of(&state, &caller).await?.check(id)?;
     let version = expected_version(&headers, params.version.map(|v| v.to_string()).as_deref())?;
     let _writing = state.index.lock_writes().await;
     state.store.delete_account(id, version).await?;
@@ -264,8 +277,10 @@ pub struct NearbyAccount {
 /// `GET /accounts/nearby?lon&lat&(radius_m|k)&kind=prospect`: nearest first, great-circle metres.
 pub async fn nearby(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     ApiQuery(params): ApiQuery<NearbyParams>,
 ) -> Result<Json<Vec<NearbyAccount>>, ApiError> {
+    let visible = Visible::of(&state, &caller).await?;
     let centre = LonLat::new(params.lon, params.lat)
         .map_err(|e| ApiError::bad_field(e.field(), e.to_string()))?;
     let owner = match (params.owner_id, params.unowned_or_owner) {
@@ -288,8 +303,10 @@ pub async fn nearby(
         visited: None,
     };
     let exclude = params.exclude_id;
-    let matches =
-        |p: &wilayah_shared::spatial::IndexedPoint| Some(p.id) != exclude && filter.matches(p);
+    // Only what the caller may see is a candidate, so k nearest means k nearest of theirs.
+    let matches = |p: &wilayah_shared::spatial::IndexedPoint| {
+        Some(p.id) != exclude && filter.matches(p) && visible.admits(p.id)
+    };
     let hits = match (params.radius_m, params.k) {
         (Some(_), Some(_)) => return Err(ApiError::bad_field("k", "give radius_m or k, not both")),
         (Some(radius_m), None) => {
@@ -336,4 +353,23 @@ pub async fn nearby(
         })
         .collect();
     Ok(Json(nearby))
+}
+
+/// A scoped caller may only create (or keep after a change) accounts inside their scope: a rep
+/// accounts they own, a regional manager accounts in their region.
+fn may_hold(
+    caller: &Caller,
+    account: &wilayah_shared::account::ValidAccount,
+) -> Result<(), ApiError> {
+    if caller
+        .account_scope()
+        .may_hold(account.owner_id, account.territory_id)
+    {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "a {} may only hold accounts inside their own scope (owner_id / territory_id)",
+            caller.role
+        )))
+    }
 }

@@ -46,6 +46,15 @@ pub enum ApiError {
     Unavailable(String),
     #[error(transparent)]
     Store(StoreError),
+    /// Not signed in, or the credentials are wrong or expired (401).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Signed in, but the role may not do this (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many failed sign-ins; try again after this many seconds (429).
+    #[error("too many failed sign-ins; try again in {retry_after_s} s")]
+    TooManyRequests { retry_after_s: u64 },
 }
 
 impl ApiError {
@@ -112,6 +121,13 @@ impl IntoResponse for ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+        };
+        let retry_after = match &self {
+            ApiError::TooManyRequests { retry_after_s } => Some(retry_after_s.to_string()),
+            _ => None,
         };
         let first_row = match &self {
             ApiError::Rows(rows) => rows.errors.first(),
@@ -145,7 +161,7 @@ impl IntoResponse for ApiError {
             ApiError::Rows(rows) => (Some(rows.errors), rows.more),
             _ => (None, false),
         };
-        (
+        let mut response = (
             status,
             Json(ErrorBody {
                 error,
@@ -156,6 +172,13 @@ impl IntoResponse for ApiError {
                 more_errors,
             }),
         )
-            .into_response()
+            .into_response();
+        if let Some(seconds) = retry_after.and_then(|s| axum::http::HeaderValue::from_str(&s).ok())
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds);
+        }
+        response
     }
 }

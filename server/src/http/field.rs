@@ -23,6 +23,17 @@ use super::extract::{ApiJson, ApiQuery};
 use super::routes::{parse_day, plan_technician_day};
 use crate::AppState;
 use crate::db::{ActionFilter, FieldVisit, Technician};
+use axum::Extension;
+use wilayah_shared::access::{Caller, Role};
+
+/// A technician works only their own day; dispatchers (managers, planners, admins) any.
+/// Someone else's day reads as one that does not exist.
+fn check_own_day(caller: &Caller, technician_id: i64) -> Result<(), ApiError> {
+    if caller.role == Role::Technician && caller.staff_id != Some(technician_id) {
+        return Err(ApiError::NotFound);
+    }
+    Ok(())
+}
 use crate::routing_service::{Day, minutes_of_day, rfc3339};
 
 pub fn router() -> Router<AppState> {
@@ -146,11 +157,13 @@ struct DayQuery {
 /// `GET /field/day?technician_id=3&date=2026-11-23`
 async fn day(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     ApiQuery(query): ApiQuery<DayQuery>,
 ) -> Result<Json<FieldDay>, ApiError> {
     let technician_id = query
         .technician_id
         .ok_or_else(|| ApiError::bad_field("technician_id", "is required"))?;
+    check_own_day(&caller, technician_id)?;
     let day = parse_day(query.date.as_deref(), query.utc_offset_minutes)?;
     Ok(Json(field_day(&state, technician_id, &day).await?))
 }
@@ -181,9 +194,14 @@ fn action_response(result: ActionResult) -> Response {
 /// `POST /field/actions`
 async fn record_action(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     ApiJson(action): ApiJson<FieldAction>,
 ) -> Result<Response, ApiError> {
     let checked = action.check()?;
+    if caller.role == Role::Technician {
+        let visit = state.store.get_record(&VISITS, action.visit_id).await?;
+        check_own_day(&caller, visit["technician_id"].as_i64().unwrap_or_default())?;
+    }
     let recorded_at = DateTime::parse_from_rfc3339(&action.recorded_at)
         .map_err(|_| ApiError::bad_field("recorded_at", "must be an RFC 3339 time with an offset"))?
         .with_timezone(&Utc);
@@ -211,8 +229,12 @@ struct ActionList {
 /// `GET /field/actions?visit_id=&technician_id=&result=conflict&limit=100`, newest first.
 async fn list_actions(
     State(state): State<AppState>,
-    ApiQuery(query): ApiQuery<ActionsQuery>,
+    Extension(caller): Extension<Caller>,
+    ApiQuery(mut query): ApiQuery<ActionsQuery>,
 ) -> Result<Json<ActionList>, ApiError> {
+    if caller.role == Role::Technician {
+        query.technician_id = caller.staff_id;
+    }
     if let Some(r) = &query.result
         && !["applied", "conflict", "rejected"].contains(&r.as_str())
     {
@@ -260,11 +282,13 @@ struct AddedStop {
 /// within their shift that day, then their re-planned day.
 async fn add_stop(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     ApiJson(request): ApiJson<AddStopRequest>,
 ) -> Result<(StatusCode, Json<AddedStop>), ApiError> {
     let technician_id = request
         .technician_id
         .ok_or_else(|| ApiError::bad_field("technician_id", "is required"))?;
+    check_own_day(&caller, technician_id)?;
     let account_id = request
         .account_id
         .ok_or_else(|| ApiError::bad_field("account_id", "is required"))?;

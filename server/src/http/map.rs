@@ -1,7 +1,7 @@
 //! GeoJSON feeds for the map.
 
-use axum::Json;
 use axum::extract::State;
+use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use wilayah_shared::account::AccountQuery;
@@ -13,13 +13,17 @@ use chrono::NaiveDate;
 use wilayah_app::map::rep_colour;
 use wilayah_app::store::UtcRange;
 use wilayah_shared::account::MAX_PAGE_SIZE;
-use wilayah_shared::resources::{STAFF, TERRITORIES};
+use wilayah_shared::resources::{STAFF, TERRITORIES, VISITS};
+
+const VISITS_TABLE: &str = VISITS.name;
 
 use super::accounts::{parse_enum, parse_stage};
 use super::error::ApiError;
 use super::extract::ApiQuery;
+use super::scope::Visible;
 use crate::AppState;
 use crate::db::ResourceQuery;
+use wilayah_shared::access::{Caller, RowScope};
 
 /// The dashboard filter, as the map and the side list share it (names as in `/accounts`).
 #[derive(Debug, Deserialize)]
@@ -39,8 +43,10 @@ pub struct AccountsQuery {
 /// what the map colours by.
 pub async fn accounts_geojson(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     ApiQuery(query): ApiQuery<AccountsQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    let visible = Visible::of(&state, &caller).await?;
     let query = AccountQuery {
         kind: parse_enum("kind", query.kind.as_deref())?,
         status: parse_enum("status", query.status.as_deref())?,
@@ -49,6 +55,7 @@ pub async fn accounts_geojson(
         segment: query.segment,
         tag: query.tag,
         stage: parse_stage(query.stage)?,
+        ids: visible.ids().map(<[i64]>::to_vec),
         ..AccountQuery::default()
     };
     let accounts = state.store.map_accounts_matching(&query).await?;
@@ -121,6 +128,7 @@ pub struct VisitsQuery {
 /// `GET /api/v1/map/visits.geojson[?date=YYYY-MM-DD]`: the day's field visits at their accounts.
 pub async fn visits_geojson(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     ApiQuery(query): ApiQuery<VisitsQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let range = match query.date.as_deref() {
@@ -136,7 +144,16 @@ pub async fn visits_geojson(
             }
         }
     };
-    let visits = state.store.map_visits(&range).await?;
+    let mut visits = state.store.map_visits(&range).await?;
+    match caller.row_scope(VISITS_TABLE) {
+        RowScope::All => {}
+        RowScope::Own { staff_id, .. } => visits.retain(|v| v.technician_id == Some(staff_id)),
+        RowScope::ByAccount => {
+            let visible = Visible::of(&state, &caller).await?;
+            visits.retain(|v| visible.admits(v.account_id));
+        }
+        RowScope::Nothing => visits.clear(),
+    }
     let features: Vec<Value> = visits
         .iter()
         .map(|v| {

@@ -1,6 +1,7 @@
 //! The HTTP surface: probes, the REST API under `/api/v1`, and the Leptos pages.
 
 mod accounts;
+pub mod auth;
 pub mod error;
 mod extract;
 mod field;
@@ -8,17 +9,23 @@ mod health;
 mod map;
 mod openapi;
 mod planning;
+mod privacy;
 mod resources;
 mod routes;
+pub mod scope;
+pub mod security;
 mod transfer;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
 use axum::routing::get;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::CompressionLevel;
 use tower_http::compression::CompressionLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use wilayah_app::{App, shell};
 
@@ -26,6 +33,9 @@ use crate::AppState;
 
 /// Request bodies above this are refused with 413 (as JSON) when an extractor reads them.
 const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// A request still unanswered after this gets 408 (a route plan's search stops after 5 s; a
+/// 64 MiB import takes well under this).
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 fn api_router() -> Router<AppState> {
     let generic = wilayah_shared::resources::ALL
@@ -49,6 +59,8 @@ fn api_router() -> Router<AppState> {
         .merge(routes::router())
         .merge(field::router())
         .merge(planning::router())
+        .merge(auth::api_router())
+        .merge(privacy::router())
         .fallback(|| async { error::ApiError::NotFound })
 }
 
@@ -67,18 +79,46 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let context = state.app_context.clone();
     let options = state.leptos_options.clone();
+    let tile_url = state.app_context.map_settings.tile_url.clone();
+    let user_admin: std::sync::Arc<dyn wilayah_app::admin::UserAdmin> =
+        std::sync::Arc::new(crate::user_admin::StoreUserAdmin {
+            store: state.store.clone(),
+        });
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .nest("/api/v1", api_router())
+        .merge(auth::form_router())
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(context.clone()),
+            move || {
+                provide_context(context.clone());
+                provide_context(user_admin.clone());
+                page_policy(tile_url.as_deref());
+            },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(from_fn_with_state(state.clone(), auth::guard))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(from_fn_with_state(state.clone(), security::headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// A page's Content-Security-Policy names the nonce Leptos gave its inline scripts.
+fn page_policy(tile_url: Option<&str>) {
+    let nonce = leptos::nonce::use_nonce().map(|n| n.to_string());
+    let policy = security::content_security_policy(nonce.as_deref(), tile_url);
+    if let (Some(response), Ok(value)) = (
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+        axum::http::HeaderValue::from_str(&policy),
+    ) {
+        response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+    }
 }

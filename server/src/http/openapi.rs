@@ -351,13 +351,109 @@ pub fn document() -> Value {
     );
     routes_paths(&mut paths);
     field_paths(&mut paths);
+    auth_paths(&mut paths);
     json!({
         "openapi": "3.1.0",
         "info": { "title": "Wilayah API", "version": env!("CARGO_PKG_VERSION"),
                   "description": "Map-first CRM. Money is integer minor units; coordinates are WGS84; errors are {error, field?, row?}." },
         "paths": paths,
-        "components": { "schemas": schemas },
+        "components": { "schemas": schemas, "securitySchemes": security_schemes() },
+        "security": [{ "apiToken": [] }, { "session": [] }],
     })
+}
+
+/// API tokens and the browser session (see docs/security.md).
+fn security_schemes() -> Value {
+    json!({
+        "apiToken": { "type": "http", "scheme": "bearer",
+            "description": "An API token from POST /api/v1/tokens; no CSRF token needed" },
+        "session": { "type": "apiKey", "in": "cookie", "name": "wilayah_session",
+            "description": "The sign-in cookie; writes also send X-CSRF-Token (from the login answer or the wilayah_csrf cookie)" },
+    })
+}
+
+/// Sign-in, users, API tokens, the audit log and privacy.
+fn auth_paths(paths: &mut Map<String, Value>) {
+    let credentials = json!({ "type": "object", "required": ["email", "password"],
+        "properties": { "email": { "type": "string" }, "password": { "type": "string" } } });
+    let signed_in = json!({ "200": { "description": "Signed in; the session cookie is set",
+        "content": { "application/json": { "schema": { "type": "object",
+            "properties": { "user": {}, "csrf_token": { "type": "string" } } } } } },
+        "401": error_response("Wrong e-mail or password"),
+        "429": error_response("Too many failed sign-ins; see Retry-After") });
+    let audit_params: Vec<Value> = [
+        "entity",
+        "entity_id",
+        "account_id",
+        "actor",
+        "action",
+        "since",
+        "until",
+        "limit",
+        "offset",
+    ]
+    .iter()
+    .map(|p| query_param(p, json!({ "type": "string" }), ""))
+    .collect();
+    let entries: [(&str, Value); 8] = [
+        (
+            "/api/v1/auth/login",
+            json!({ "post": { "summary": "Sign in", "security": [],
+            "requestBody": json_content(credentials), "responses": signed_in } }),
+        ),
+        (
+            "/api/v1/auth/logout",
+            json!({ "post": { "summary": "Sign out",
+            "responses": { "204": { "description": "Session ended" } } } }),
+        ),
+        (
+            "/api/v1/auth/me",
+            json!({ "get": { "summary": "Who am I",
+            "responses": { "200": { "description": "The caller and the session's CSRF token" } } } }),
+        ),
+        (
+            "/api/v1/users",
+            json!({
+            "get": { "summary": "Users (admins)", "responses": { "200": { "description": "Users" } } },
+            "post": { "summary": "Create a user (admins)", "requestBody": json_content(json!({ "type": "object",
+                "required": ["email", "password", "role"], "properties": { "email": { "type": "string" },
+                "password": { "type": "string", "minLength": 10 }, "role": { "type": "string",
+                "enum": ["admin", "manager", "planner", "sales_rep", "technician"] },
+                "staff_id": { "type": "integer" }, "region": { "type": "array", "items": { "type": "integer" } } } })),
+                "responses": { "201": { "description": "Created" }, "422": error_response("A field is invalid") } } }),
+        ),
+        (
+            "/api/v1/tokens",
+            json!({
+            "get": { "summary": "API tokens (admins; never the token itself)", "responses": { "200": { "description": "Tokens" } } },
+            "post": { "summary": "Create an API token (admins); the answer shows it once",
+                "responses": { "201": { "description": "{token, record}" } } } }),
+        ),
+        (
+            "/api/v1/tokens/{id}",
+            json!({ "delete": { "summary": "Revoke an API token (admins)",
+            "parameters": [id_param()], "responses": { "204": { "description": "Revoked" } } } }),
+        ),
+        (
+            "/api/v1/audit",
+            json!({ "get": { "summary": "Audit log, newest first (admins, managers)",
+            "parameters": audit_params,
+            "responses": { "200": { "description": "Entries" } } } }),
+        ),
+        (
+            "/api/v1/accounts/{id}/erase",
+            json!({ "post": { "summary": "Erase a customer's personal data, keeping aggregates",
+            "parameters": [id_param()], "responses": { "200": { "description": "The account afterwards" } } } }),
+        ),
+    ];
+    for (path, item) in entries {
+        paths.insert(path.into(), item);
+    }
+    paths.insert(
+        "/api/v1/accounts/{id}/export".into(),
+        json!({ "get": { "summary": "Everything held about one customer (JSON)",
+            "parameters": [id_param()], "responses": { "200": { "description": "The customer's data" } } } }),
+    );
 }
 
 /// `POST /routes/plan` and `POST /routes/suggest`.

@@ -60,6 +60,11 @@ fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
 /// Who is acting: the `X-Wilayah-Actor` header, else the body's `actor`, else "anonymous".
 /// Replace with the signed-in user once login exists.
 fn actor(headers: &HeaderMap, body_actor: Option<&str>) -> String {
+    // The signed-in user when there is one (the auth guard sets it for every request).
+    let signed_in = crate::db::current_actor();
+    if signed_in.user_id.is_some() {
+        return signed_in.label;
+    }
     headers
         .get(ACTOR_HEADER)
         .and_then(|v| v.to_str().ok())

@@ -3,12 +3,12 @@
 
 use std::collections::HashMap;
 
-use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
+use axum::{Extension, Json};
 use serde_json::{Map, Value};
 use wilayah_shared::account::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ValidationError};
 use wilayah_shared::resource::{ResourceSpec, parse_filter};
@@ -16,8 +16,10 @@ use wilayah_shared::resources::STAFF;
 
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
+use super::scope::{Visible, record_admitted, row_filter};
 use crate::AppState;
 use crate::db::{RecordPage, ResourceQuery};
+use wilayah_shared::access::Caller;
 use wilayah_shared::account::TimelineEntry;
 
 /// Routes for one resource: list and create on the collection, read, patch and delete on items.
@@ -25,14 +27,16 @@ pub fn router(spec: &'static ResourceSpec) -> Router<AppState> {
     Router::new()
         .route(
             &format!("/{}", spec.name),
-            get(move |state, query| list(state, spec, query))
-                .post(move |state, body| create(state, spec, body)),
+            get(move |state, caller, query| list(state, caller, spec, query))
+                .post(move |state, caller, body| create(state, caller, spec, body)),
         )
         .route(
             &format!("/{}/{{id}}", spec.name),
-            get(move |state, id| read(state, spec, id))
-                .patch(move |state, id, body| update(state, spec, id, body))
-                .delete(move |state, id, headers, query| delete(state, spec, id, headers, query)),
+            get(move |state, caller, id| read(state, caller, spec, id))
+                .patch(move |state, caller, id, body| update(state, caller, spec, id, body))
+                .delete(move |state, caller, id, headers, query| {
+                    delete(state, caller, spec, id, headers, query)
+                }),
         )
 }
 
@@ -87,6 +91,7 @@ fn sort_key(spec: &'static ResourceSpec, key: &str) -> Result<(&'static str, boo
 
 async fn list(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     spec: &'static ResourceSpec,
     ApiQuery(mut params): ApiQuery<HashMap<String, String>>,
 ) -> Result<Json<RecordPage>, ApiError> {
@@ -123,23 +128,74 @@ async fn list(
         limit,
         offset,
     };
-    Ok(Json(state.store.list_records(spec, &query).await?))
+    let within = row_filter(&state, &caller, spec).await?;
+    let within = within
+        .as_ref()
+        .map(|(column, ids)| (*column, ids.as_slice()));
+    Ok(Json(
+        state
+            .store
+            .list_records_within(spec, &query, within)
+            .await?,
+    ))
 }
 
 async fn read(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     spec: &'static ResourceSpec,
     Path(id): Path<i64>,
 ) -> Result<Json<Map<String, Value>>, ApiError> {
-    Ok(Json(state.store.get_record(spec, id).await?))
+    Ok(Json(scoped_record(&state, &caller, spec, id).await?))
+}
+
+/// A record the caller may see, or 404 (also when it exists outside their rows).
+async fn scoped_record(
+    state: &AppState,
+    caller: &Caller,
+    spec: &'static ResourceSpec,
+    id: i64,
+) -> Result<Map<String, Value>, ApiError> {
+    let record = state.store.get_record(spec, id).await?;
+    if record_admitted(&row_filter(state, caller, spec).await?, &record) {
+        Ok(record)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+/// A record about to be written must stay inside the caller's rows; a reference outside them
+/// reads as a reference to nothing.
+async fn check_write_scope(
+    state: &AppState,
+    caller: &Caller,
+    spec: &'static ResourceSpec,
+    record: &Map<String, Value>,
+) -> Result<(), ApiError> {
+    let filter = row_filter(state, caller, spec).await?;
+    if record_admitted(&filter, record) {
+        return Ok(());
+    }
+    let field = match &filter {
+        Some((column, _)) => spec.field(column).map_or("id", |f| f.name),
+        None => "id",
+    };
+    Err(ApiError::Invalid(ValidationError::new(
+        field,
+        "refers to a record that does not exist",
+    )))
 }
 
 async fn create(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     spec: &'static ResourceSpec,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<impl IntoResponse, ApiError> {
     let valid = spec.validate_create(&body)?;
+    if let Some(record) = body.as_object() {
+        check_write_scope(&state, &caller, spec, record).await?;
+    }
     let record = state.store.create_record(spec, &valid).await?;
     let location = format!("/api/v1/{}/{}", spec.name, record["id"]);
     Ok((
@@ -151,6 +207,7 @@ async fn create(
 
 async fn update(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     spec: &'static ResourceSpec,
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<Value>,
@@ -165,7 +222,12 @@ async fn update(
         .get("version")
         .and_then(Value::as_i64)
         .ok_or_else(|| ValidationError::new("version", "is required: the version you last read"))?;
-    let current = state.store.get_record(spec, id).await?;
+    let current = scoped_record(&state, &caller, spec, id).await?;
+    if let Some(changes) = body.as_object() {
+        let mut after = current.clone();
+        after.extend(changes.clone());
+        check_write_scope(&state, &caller, spec, &after).await?;
+    }
     if current.get("version").and_then(Value::as_i64) != Some(expected) {
         let current_version = current["version"].as_i64().unwrap_or_default();
         return Err(ApiError::Conflict { current_version });
@@ -181,11 +243,13 @@ async fn update(
 
 async fn delete(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     spec: &'static ResourceSpec,
     Path(id): Path<i64>,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<HashMap<String, String>>,
 ) -> Result<StatusCode, ApiError> {
+    scoped_record(&state, &caller, spec, id).await?;
     let version =
         super::accounts::expected_version(&headers, params.get("version").map(String::as_str))?;
     if spec.name == STAFF.name {
@@ -204,6 +268,7 @@ async fn delete(
 /// each did with the customer, in one place.
 pub async fn account_history(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<i64>,
     ApiQuery(mut params): ApiQuery<HashMap<String, String>>,
 ) -> Result<Json<Vec<TimelineEntry>>, ApiError> {
@@ -214,6 +279,7 @@ pub async fn account_history(
             field: None,
         });
     }
+    Visible::of(&state, &caller).await?.check(id)?;
     state.store.get_account(id).await?;
     Ok(Json(state.store.account_history(id, limit, offset).await?))
 }

@@ -2,7 +2,6 @@
 //! only check), `GET /accounts/export?format=csv|geojson` with the list filters, and the same for
 //! territories in GeoJSON. A refused import answers 422 with every error by row and field.
 
-use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -10,6 +9,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::json;
 use wilayah_app::store::StoreError;
@@ -22,7 +22,9 @@ use wilayah_shared::transfer::{
 use super::accounts::{parse_enum, parse_stage};
 use super::error::ApiError;
 use super::extract::ApiQuery;
+use super::scope::Visible;
 use crate::AppState;
+use wilayah_shared::access::Caller;
 
 /// Imports may be far larger than other request bodies (the API-wide limit is 8 MiB).
 const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
@@ -111,6 +113,7 @@ fn imported(dry_run: bool, ids: Vec<i64>) -> Response {
 /// (`application/geo+json`): all rows or none; 422 lists every bad row.
 pub async fn import_accounts(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<ImportParams>,
     data: Result<Bytes, BytesRejection>,
@@ -120,6 +123,16 @@ pub async fn import_accounts(
         read_accounts(format, data, &mut |_, _| {})
     })
     .await?;
+    let scope = caller.account_scope();
+    if let Some(row) = rows
+        .iter()
+        .find(|r| !scope.may_hold(r.account.owner_id, r.account.territory_id))
+    {
+        return Err(ApiError::Forbidden(format!(
+            "row {}: a {} may only import accounts inside their own scope",
+            row.row, caller.role
+        )));
+    }
     let _writing = state.index.lock_writes().await;
     let accounts = state
         .store
@@ -198,6 +211,7 @@ fn download(format: Format, what: &str, body: Vec<u8>) -> Response {
 /// in id order, as a file [`import_accounts`] reads back.
 pub async fn export_accounts(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     ApiQuery(params): ApiQuery<ExportParams>,
 ) -> Result<Response, ApiError> {
     let format = params
@@ -215,6 +229,7 @@ pub async fn export_accounts(
         tag: params.tag,
         stage: parse_stage(params.stage)?,
         name_contains: params.q.filter(|q| !q.trim().is_empty()),
+        ids: Visible::of(&state, &caller).await?.narrow(None),
         limit: MAX_PAGE_SIZE,
         ..AccountQuery::default()
     };

@@ -1,0 +1,127 @@
+//! The audit log: who created, changed or deleted which record, when, with the changed fields.
+//! Each entry is written in the transaction of the change it describes.
+//!
+//! Who acted is a task-local set by the HTTP auth middleware around each request
+//! ([`acting_as`]), so every store write (including ones added later) finds its actor without
+//! threading it through each method; outside a request (CLI, demo seeding) the actor is `system`.
+
+use std::future::Future;
+
+use chrono::Utc;
+use serde_json::{Map, Value};
+use sqlx::types::Json;
+use sqlx::{Postgres, Sqlite};
+use wilayah_app::store::StoreError;
+
+use super::store::{SqlStore, db_error};
+
+/// Who a change is attributed to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    /// The user's e-mail, or `system` / `cli` for changes made outside a request.
+    pub label: String,
+}
+
+impl Actor {
+    pub fn system() -> Self {
+        Actor {
+            user_id: None,
+            label: "system".into(),
+        }
+    }
+}
+
+tokio::task_local! {
+    static ACTOR: Actor;
+}
+
+/// Runs `work` with `actor` as the author of every change it makes.
+pub async fn acting_as<F: Future>(actor: Actor, work: F) -> F::Output {
+    ACTOR.scope(actor, work).await
+}
+
+pub fn current_actor() -> Actor {
+    ACTOR
+        .try_with(Clone::clone)
+        .unwrap_or_else(|_| Actor::system())
+}
+
+/// One entry to append.
+pub(crate) struct AuditEntry<'a> {
+    /// `create`, `update`, `delete`, `import`, `erase`, `export`, …
+    pub action: &'static str,
+    /// The table (`accounts`, `contacts`, `users`, …).
+    pub entity: &'a str,
+    pub entity_id: Option<i64>,
+    /// The account the record belongs to, so a customer's entries can be found (and scoped).
+    pub account_id: Option<i64>,
+    pub changes: Map<String, Value>,
+}
+
+/// The account id a generic record belongs to, if it has one.
+pub(crate) fn account_of(record: &Map<String, Value>) -> Option<i64> {
+    record.get("account_id").and_then(Value::as_i64)
+}
+
+macro_rules! impl_audit {
+    ($db:ty) => {
+        impl SqlStore<$db> {
+            /// Appends `entry` inside `tx`, attributed to the current actor.
+            pub(crate) async fn write_audit(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                entry: AuditEntry<'_>,
+            ) -> Result<(), StoreError> {
+                let actor = current_actor();
+                sqlx::query(
+                    "INSERT INTO audit_log (at, actor_user_id, actor, action, entity, entity_id, account_id, changes)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(Utc::now())
+                .bind(actor.user_id)
+                .bind(&actor.label)
+                .bind(entry.action)
+                .bind(entry.entity)
+                .bind(entry.entity_id)
+                .bind(entry.account_id)
+                .bind(Json(Value::Object(entry.changes)))
+                .execute(&mut **tx)
+                .await
+                .map_err(db_error)?;
+                Ok(())
+            }
+        }
+    };
+}
+
+mod sqlite {
+    use super::*;
+    impl_audit!(Sqlite);
+}
+
+mod postgres {
+    use super::*;
+    impl_audit!(Postgres);
+}
+
+/// A serialisable record as a JSON object, for [`wilayah_shared::access::audit_changes`].
+pub(crate) fn as_map(record: &impl serde::Serialize) -> Map<String, Value> {
+    match serde_json::to_value(record) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    }
+}
+
+/// The one entry an import writes: which records it created (an import is one change).
+pub(crate) fn import_entry<'a>(entity: &'a str, ids: &[i64]) -> AuditEntry<'a> {
+    let mut changes = Map::new();
+    changes.insert("count".into(), ids.len().into());
+    changes.insert("ids".into(), ids.into());
+    AuditEntry {
+        action: "import",
+        entity,
+        entity_id: None,
+        account_id: None,
+        changes,
+    }
+}

@@ -1,0 +1,806 @@
+//! Who is calling, and may they: the guard every request passes through, sign-in and sign-out
+//! (JSON under `/api/v1/auth`, HTML forms under `/auth`), the first-admin setup, users and API
+//! tokens for admins, and the audit log.
+//!
+//! The guard resolves the caller from `Authorization: Bearer <API token>` or the session cookie,
+//! applies the route's rule from `wilayah_shared::access::ROUTE_POLICIES` (deny by default:
+//! admin-only), checks CSRF on cookie-authenticated writes, and runs the handler with the caller
+//! as the author of every audited change. Handlers read the caller with `Extension<Caller>`.
+
+use std::net::SocketAddr;
+use std::sync::LazyLock;
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{delete, get, post};
+use axum::{Extension, Form, Json, Router};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::json;
+use wilayah_shared::access::{Caller, Role, Rule, rule_for};
+
+use super::error::ApiError;
+use super::extract::{ApiJson, ApiQuery};
+use crate::AppState;
+use crate::auth::{
+    MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_IP, check_password_rules, constant_time_eq,
+    decoy_hash, hash_password, random_token, token_hash, verify_password,
+};
+use crate::db::{Actor, AuditQuery, NewUser, UserRecord, acting_as};
+
+pub const SESSION_COOKIE: &str = "wilayah_session";
+/// Readable by the page's scripts: its value goes back in [`CSRF_HEADER`] on writes.
+pub const CSRF_COOKIE: &str = "wilayah_csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The session a cookie-authenticated request belongs to.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token_hash: String,
+    pub csrf_token: String,
+}
+
+static GENERIC: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    wilayah_shared::resources::ALL
+        .iter()
+        .map(|spec| spec.name)
+        .collect()
+});
+
+/// What kind of path a request is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Area {
+    /// REST API: rules from the policy table, CSRF token required for cookie writes.
+    Api,
+    /// Server functions: rules from the policy table; same-origin proof or token for writes.
+    Rpc,
+    /// Pages: signed-in users only; others are sent to the login page.
+    Page,
+    /// Login and setup pages, sign-in forms, probes, static files.
+    Open,
+}
+
+impl Area {
+    fn of(path: &str) -> Area {
+        if path.starts_with("/api/") {
+            Area::Api
+        } else if path.starts_with("/rpc/") {
+            Area::Rpc
+        } else if matches!(path, "/login" | "/setup" | "/healthz" | "/readyz")
+            || path.starts_with("/auth/")
+            || path.starts_with("/pkg/")
+            || path.starts_with("/vendor/")
+            || path
+                .rsplit('/')
+                .next()
+                .is_some_and(|last| last.contains('.'))
+        {
+            Area::Open
+        } else {
+            Area::Page
+        }
+    }
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (key, value) = pair.trim().split_once('=')?;
+            (key == name).then_some(value)
+        })
+}
+
+fn header_text(headers: &HeaderMap, name: impl axum::http::header::AsHeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Whether the `Origin` header names this server (the `Host` it was reached at).
+fn origin_is_own(headers: &HeaderMap) -> Option<bool> {
+    let origin = header_text(headers, header::ORIGIN)?;
+    let host = header_text(headers, header::HOST).unwrap_or_default();
+    let without_scheme = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    Some(!host.is_empty() && without_scheme == Some(host))
+}
+
+/// A browser said the request comes from another site.
+fn cross_site(headers: &HeaderMap) -> bool {
+    matches!(
+        header_text(headers, "sec-fetch-site"),
+        Some("cross-site" | "same-site")
+    ) || origin_is_own(headers) == Some(false)
+}
+
+/// A browser said the request comes from our own pages.
+fn same_origin(headers: &HeaderMap) -> bool {
+    header_text(headers, "sec-fetch-site") == Some("same-origin")
+        || origin_is_own(headers) == Some(true)
+}
+
+/// The caller the credentials of a request name (`None`: anonymous), and their session when
+/// they came with the cookie. A bad bearer token is an error, not anonymity.
+async fn identify(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(Option<Caller>, Option<Session>), ApiError> {
+    if let Some(authorization) = header_text(headers, header::AUTHORIZATION) {
+        let token = authorization
+            .strip_prefix("Bearer ")
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                ApiError::Unauthorized("use Authorization: Bearer <API token>".into())
+            })?;
+        let user = state
+            .store
+            .api_token_user(&token_hash(token), Utc::now())
+            .await?
+            .ok_or_else(|| ApiError::Unauthorized("invalid or revoked API token".into()))?;
+        return Ok((Some(user.caller()), None));
+    }
+    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+        return Ok((None, None));
+    };
+    let hash = token_hash(token);
+    match state.store.session_user(&hash, Utc::now()).await? {
+        Some((user, csrf_token)) => Ok((
+            Some(user.caller()),
+            Some(Session {
+                token_hash: hash,
+                csrf_token,
+            }),
+        )),
+        None => Ok((None, None)),
+    }
+}
+
+/// The guard in front of every route (see the module documentation).
+pub async fn guard(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let method = request.method().clone();
+    let writes = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if writes && cross_site(request.headers()) {
+        return ApiError::Forbidden("cross-site request refused".into()).into_response();
+    }
+    let (caller, session) = match identify(&state, request.headers()).await {
+        Ok(found) => found,
+        Err(e) => return e.into_response(),
+    };
+    let area = Area::of(&path);
+    match area {
+        Area::Api | Area::Rpc => {
+            let rule = rule_for(method.as_str(), &path, &GENERIC);
+            if !rule.admits(caller.as_ref()) {
+                return match &caller {
+                    None if cookie(request.headers(), SESSION_COOKIE).is_some() => {
+                        ApiError::Unauthorized("your session has expired; sign in again".into())
+                    }
+                    None => ApiError::Unauthorized(
+                        "sign in first (session cookie or Authorization: Bearer <API token>)"
+                            .into(),
+                    ),
+                    Some(c) => ApiError::Forbidden(match rule {
+                        Rule::AdminOnly => "only admins may do this".into(),
+                        _ => format!("a {} may not do this", c.role),
+                    }),
+                }
+                .into_response();
+            }
+        }
+        Area::Page if caller.is_none() => {
+            return Redirect::to("/login").into_response();
+        }
+        Area::Page | Area::Open => {}
+    }
+    if writes && let Some(session) = &session {
+        let passes = match header_text(request.headers(), CSRF_HEADER) {
+            Some(given) => constant_time_eq(given.as_bytes(), session.csrf_token.as_bytes()),
+            // Server functions and forms come from our pages, which a browser says (and a
+            // foreign page cannot fake); the REST API always wants the token.
+            None => area != Area::Api && same_origin(request.headers()),
+        };
+        if !passes {
+            return ApiError::Forbidden(format!(
+                "missing or wrong CSRF token: send the {CSRF_COOKIE} cookie's value in {CSRF_HEADER}"
+            ))
+            .into_response();
+        }
+    }
+    let actor = match &caller {
+        Some(c) => Actor {
+            user_id: Some(c.user_id),
+            label: c.email.clone(),
+        },
+        None => Actor {
+            user_id: None,
+            label: "anonymous".into(),
+        },
+    };
+    if let Some(caller) = caller {
+        request.extensions_mut().insert(caller);
+    }
+    if let Some(session) = session {
+        request.extensions_mut().insert(session);
+    }
+    acting_as(actor, next.run(request)).await
+}
+
+/// The sign-in routes outside `/api/v1`: HTML forms that answer with redirects.
+pub fn form_router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", post(login_form))
+        .route("/auth/logout", post(logout_form))
+        .route("/auth/setup", post(setup_form))
+}
+
+/// Sign-in, users, tokens and the audit log under `/api/v1`.
+pub fn api_router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", post(login_json))
+        .route("/auth/logout", post(logout_json))
+        .route("/auth/setup", post(setup_json))
+        .route("/auth/me", get(me))
+        .route("/users", get(list_users).post(create_user))
+        .route("/users/{id}/password", post(reset_password))
+        .route("/tokens", get(list_tokens).post(create_token))
+        .route("/tokens/{id}", delete(revoke_token))
+        .route("/audit", get(audit))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    email: String,
+    password: String,
+}
+
+/// A new session's secrets, to be set as cookies.
+struct NewSession {
+    token: String,
+    csrf_token: String,
+}
+
+fn client_address(extensions: &Extensions) -> String {
+    extensions.get::<ConnectInfo<SocketAddr>>().map_or_else(
+        || "unknown".into(),
+        |ConnectInfo(addr)| addr.ip().to_string(),
+    )
+}
+
+fn secure(state: &AppState, headers: &HeaderMap) -> bool {
+    state.auth.secure_cookies || header_text(headers, "x-forwarded-proto") == Some("https")
+}
+
+fn session_cookies(
+    state: &AppState,
+    headers: &HeaderMap,
+    session: Option<&NewSession>,
+) -> [HeaderValue; 2] {
+    let flags = if secure(state, headers) {
+        "; Secure"
+    } else {
+        ""
+    };
+    let (token, csrf, max_age) = match session {
+        Some(s) => (
+            s.token.as_str(),
+            s.csrf_token.as_str(),
+            state.auth.session_ttl.num_seconds(),
+        ),
+        None => ("", "", 0),
+    };
+    let cookie = |text: String| HeaderValue::from_str(&text).expect("cookies are ASCII");
+    [
+        cookie(format!(
+            "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{flags}"
+        )),
+        cookie(format!(
+            "{CSRF_COOKIE}={csrf}; Path=/; SameSite=Lax; Max-Age={max_age}{flags}"
+        )),
+    ]
+}
+
+fn with_cookies(mut response: Response, cookies: [HeaderValue; 2]) -> Response {
+    for c in cookies {
+        response.headers_mut().append(header::SET_COOKIE, c);
+    }
+    response
+}
+
+async fn start_session(state: &AppState, user: &UserRecord) -> Result<NewSession, ApiError> {
+    let session = NewSession {
+        token: random_token(),
+        csrf_token: random_token(),
+    };
+    state
+        .store
+        .create_session(
+            &token_hash(&session.token),
+            user.id,
+            &session.csrf_token,
+            Utc::now() + state.auth.session_ttl,
+        )
+        .await?;
+    Ok(session)
+}
+
+/// Checks credentials under the rate limits and opens a session.
+async fn sign_in(
+    state: &AppState,
+    client: &str,
+    credentials: Credentials,
+) -> Result<(UserRecord, NewSession), ApiError> {
+    let email = credentials.email.trim().to_lowercase();
+    let limiter = &state.auth.limiter;
+    let (account_key, client_key) = (format!("account:{email}"), format!("client:{client}"));
+    let now = Instant::now();
+    limiter
+        .check(&account_key, MAX_FAILURES_PER_ACCOUNT, now)
+        .and(limiter.check(&client_key, MAX_FAILURES_PER_IP, now))
+        .map_err(|retry_after_s| ApiError::TooManyRequests { retry_after_s })?;
+    let found = state.store.login_user(&email).await?;
+    let password = credentials.password;
+    // Hashing is CPU work: off the async workers. Unknown e-mails verify against a decoy so
+    // both failures take as long.
+    let user = tokio::task::spawn_blocking(move || match found {
+        Some((user, hash)) => verify_password(&password, &hash).then_some(user),
+        None => {
+            verify_password(&password, decoy_hash());
+            None
+        }
+    })
+    .await
+    .map_err(|e| ApiError::Store(wilayah_app::store::StoreError::Database(Box::new(e))))?;
+    let Some(user) = user else {
+        limiter.record_failure(&account_key, now);
+        limiter.record_failure(&client_key, now);
+        return Err(ApiError::Unauthorized("wrong e-mail or password".into()));
+    };
+    limiter.clear(&account_key);
+    let session = start_session(state, &user).await?;
+    tracing::info!(user = user.id, "signed in");
+    Ok((user, session))
+}
+
+/// `POST /api/v1/auth/login {"email", "password"}` → 200 with the user and the CSRF token, and
+/// the session cookie; 401 for wrong credentials, 429 after too many failures.
+async fn login_json(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    extensions: Extensions,
+    ApiJson(credentials): ApiJson<Credentials>,
+) -> Result<Response, ApiError> {
+    let (user, session) = sign_in(&state, &client_address(&extensions), credentials).await?;
+    Ok(signed_in(&state, &headers, StatusCode::OK, &user, &session))
+}
+
+/// The JSON answer to a sign-in: the user and the CSRF token, with the session cookies.
+fn signed_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    user: &UserRecord,
+    session: &NewSession,
+) -> Response {
+    let body = (
+        status,
+        Json(json!({ "user": user, "csrf_token": session.csrf_token })),
+    );
+    with_cookies(
+        body.into_response(),
+        session_cookies(state, headers, Some(session)),
+    )
+}
+
+/// The login page's form: on success to the map, else back to the form with the reason.
+async fn login_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    extensions: Extensions,
+    Form(credentials): Form<Credentials>,
+) -> Response {
+    match sign_in(&state, &client_address(&extensions), credentials).await {
+        Ok((_, session)) => with_cookies(
+            Redirect::to("/").into_response(),
+            session_cookies(&state, &headers, Some(&session)),
+        ),
+        Err(ApiError::TooManyRequests { .. }) => {
+            Redirect::to("/login?error=limited").into_response()
+        }
+        Err(ApiError::Unauthorized(_)) => Redirect::to("/login?error=invalid").into_response(),
+        Err(other) => other.into_response(),
+    }
+}
+
+async fn end_session(state: &AppState, session: Option<&Session>) -> Result<(), ApiError> {
+    if let Some(session) = session {
+        state.store.delete_session(&session.token_hash).await?;
+    }
+    Ok(())
+}
+
+/// `POST /api/v1/auth/logout` → 204, the session ended and its cookies cleared.
+async fn logout_json(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    session: Option<Extension<Session>>,
+) -> Result<Response, ApiError> {
+    end_session(&state, session.as_deref()).await?;
+    Ok(with_cookies(
+        StatusCode::NO_CONTENT.into_response(),
+        session_cookies(&state, &headers, None),
+    ))
+}
+
+async fn logout_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    session: Option<Extension<Session>>,
+) -> Result<Response, ApiError> {
+    end_session(&state, session.as_deref()).await?;
+    Ok(with_cookies(
+        Redirect::to("/login").into_response(),
+        session_cookies(&state, &headers, None),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetupRequest {
+    token: String,
+    email: String,
+    password: String,
+}
+
+fn checked_email(email: &str) -> Result<String, ApiError> {
+    let email = email.trim().to_lowercase();
+    if email.len() > 200 || !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
+        return Err(ApiError::Invalid(
+            wilayah_shared::account::ValidationError::new("email", "is not an e-mail address"),
+        ));
+    }
+    Ok(email)
+}
+
+/// The argon2id hash of a new password that meets the rules (422 on `password` otherwise).
+pub async fn hashed_password(password: String) -> Result<String, ApiError> {
+    check_password_rules(&password).map_err(|e| {
+        ApiError::Invalid(wilayah_shared::account::ValidationError::new(
+            "password",
+            e.to_string(),
+        ))
+    })?;
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| ApiError::Store(wilayah_app::store::StoreError::Database(Box::new(e))))?
+        .map_err(|e| ApiError::Store(wilayah_app::store::StoreError::Database(Box::new(e))))
+}
+
+/// Creates the first admin with the one-time setup token and signs them in.
+async fn set_up(
+    state: &AppState,
+    request: SetupRequest,
+) -> Result<(UserRecord, NewSession), ApiError> {
+    if !state.auth.setup_token_matches(&request.token) || state.store.count_users().await? != 0 {
+        return Err(ApiError::Forbidden(
+            "this setup link is not valid (any more): the first admin exists".into(),
+        ));
+    }
+    let user = NewUser {
+        email: checked_email(&request.email)?,
+        password_hash: hashed_password(request.password).await?,
+        role: Role::Admin,
+        staff_id: None,
+        region: vec![],
+    };
+    let user = acting_as(
+        Actor {
+            user_id: None,
+            label: "setup".into(),
+        },
+        state.store.create_user(&user),
+    )
+    .await?;
+    *state
+        .auth
+        .setup_token
+        .lock()
+        .unwrap_or_else(|e| e.into_inner()) = None;
+    tracing::info!(user = user.id, "first admin created through the setup link");
+    let session = start_session(state, &user).await?;
+    Ok((user, session))
+}
+
+/// `POST /api/v1/auth/setup {"token", "email", "password"}` → 201, signed in as the new admin.
+async fn setup_json(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<SetupRequest>,
+) -> Result<Response, ApiError> {
+    let (user, session) = set_up(&state, request).await?;
+    Ok(signed_in(
+        &state,
+        &headers,
+        StatusCode::CREATED,
+        &user,
+        &session,
+    ))
+}
+
+async fn setup_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(request): Form<SetupRequest>,
+) -> Response {
+    let token = request.token.clone();
+    match set_up(&state, request).await {
+        Ok((_, session)) => with_cookies(
+            Redirect::to("/").into_response(),
+            session_cookies(&state, &headers, Some(&session)),
+        ),
+        Err(ApiError::Invalid(e)) => Redirect::to(&format!(
+            "/setup?token={}&error={}",
+            urlencode(&token),
+            e.field
+        ))
+        .into_response(),
+        Err(other) => other.into_response(),
+    }
+}
+
+/// Percent-encodes everything but unreserved characters (the token is hex anyway).
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// `GET /api/v1/auth/me`: who the caller is (and, for a browser session, its CSRF token).
+async fn me(
+    Extension(caller): Extension<Caller>,
+    session: Option<Extension<Session>>,
+) -> Json<serde_json::Value> {
+    Json(json!({
+        "user": caller,
+        "csrf_token": session.map(|s| s.csrf_token.clone()),
+    }))
+}
+
+async fn list_users(State(state): State<AppState>) -> Result<Json<Vec<UserRecord>>, ApiError> {
+    Ok(Json(state.store.list_users().await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserInput {
+    email: String,
+    password: String,
+    role: String,
+    staff_id: Option<i64>,
+    #[serde(default)]
+    region: Vec<i64>,
+}
+
+/// Checks a new user's fields (shared by the API and the CLI).
+pub async fn new_user(input: UserInput) -> Result<NewUser, ApiError> {
+    let role: Role = input
+        .role
+        .parse()
+        .map_err(|e: wilayah_shared::domain::UnknownVariant| {
+            ApiError::Invalid(wilayah_shared::account::ValidationError::new(
+                "role",
+                e.to_string(),
+            ))
+        })?;
+    if matches!(role, Role::SalesRep | Role::Technician) && input.staff_id.is_none() {
+        return Err(ApiError::Invalid(
+            wilayah_shared::account::ValidationError::new(
+                "staff_id",
+                "is required for sales reps and technicians: their rows are found through it",
+            ),
+        ));
+    }
+    if role != Role::Manager && !input.region.is_empty() {
+        return Err(ApiError::Invalid(
+            wilayah_shared::account::ValidationError::new("region", "only managers have a region"),
+        ));
+    }
+    Ok(NewUser {
+        email: checked_email(&input.email)?,
+        password_hash: hashed_password(input.password).await?,
+        role,
+        staff_id: input.staff_id,
+        region: input.region,
+    })
+}
+
+impl UserInput {
+    pub fn new(
+        email: String,
+        password: String,
+        role: String,
+        staff_id: Option<i64>,
+        region: Vec<i64>,
+    ) -> Self {
+        UserInput {
+            email,
+            password,
+            role,
+            staff_id,
+            region,
+        }
+    }
+}
+
+/// `POST /api/v1/users {"email", "password", "role", "staff_id"?, "region"?}` → 201.
+async fn create_user(
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<UserInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let user = state.store.create_user(&new_user(input).await?).await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordInput {
+    password: String,
+}
+
+/// `POST /api/v1/users/{id}/password {"password"}` → 204; the user's sessions end.
+async fn reset_password(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<PasswordInput>,
+) -> Result<StatusCode, ApiError> {
+    let hash = hashed_password(input.password).await?;
+    state.store.set_password(id, &hash).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_tokens(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(state.store.list_api_tokens().await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenInput {
+    name: String,
+    /// Whose token it is (default: the caller's own).
+    user_id: Option<i64>,
+}
+
+/// `POST /api/v1/tokens {"name", "user_id"?}` → 201 with the token, shown this once.
+async fn create_token(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(input): ApiJson<TokenInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let user_id = input.user_id.unwrap_or(caller.user_id);
+    let (token, record) = issue_api_token(&*state.store, user_id, &input.name).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "token": token, "record": record })),
+    ))
+}
+
+/// A new API token for the user, named `name` (1–100 characters): the token (to show once)
+/// and its record; the store keeps only its hash.
+pub async fn issue_api_token(
+    store: &dyn crate::db::ServerStore,
+    user_id: i64,
+    name: &str,
+) -> Result<(String, crate::db::ApiTokenRecord), ApiError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::Invalid(
+            wilayah_shared::account::ValidationError::new("name", "must be 1 to 100 characters"),
+        ));
+    }
+    let token = format!("wly_{}", random_token());
+    let record = store
+        .create_api_token(user_id, name, &token_hash(&token))
+        .await?;
+    Ok((token, record))
+}
+
+/// `DELETE /api/v1/tokens/{id}` → 204; the token stops working at once.
+async fn revoke_token(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    state.store.revoke_api_token(id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditParams {
+    entity: Option<String>,
+    entity_id: Option<i64>,
+    account_id: Option<i64>,
+    actor: Option<String>,
+    action: Option<String>,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+    limit: Option<u32>,
+    offset: Option<u64>,
+}
+
+/// `GET /api/v1/audit?entity&entity_id&account_id&actor&action&since&until&limit&offset`:
+/// newest first. A manager with a region sees the entries about that region's accounts.
+async fn audit(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiQuery(params): ApiQuery<AuditParams>,
+) -> Result<impl IntoResponse, ApiError> {
+    let limit = params.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::bad_field("limit", "must be between 1 and 1000"));
+    }
+    let query = AuditQuery {
+        entity: params.entity,
+        entity_id: params.entity_id,
+        account_id: params.account_id,
+        actor: params.actor,
+        action: params.action,
+        since: params.since,
+        until: params.until,
+        within_accounts: state
+            .store
+            .visible_account_ids(&caller.account_scope())
+            .await?,
+        limit,
+        offset: params.offset.unwrap_or(0),
+    };
+    Ok(Json(state.store.audit_entries(&query).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_fall_into_areas() {
+        assert_eq!(Area::of("/api/v1/accounts"), Area::Api);
+        assert_eq!(Area::of("/rpc/account_panel"), Area::Rpc);
+        assert_eq!(Area::of("/"), Area::Page);
+        assert_eq!(Area::of("/planning"), Area::Page);
+        assert_eq!(Area::of("/login"), Area::Open);
+        assert_eq!(Area::of("/pkg/wilayah.wasm"), Area::Open);
+        assert_eq!(Area::of("/wilayah.css"), Area::Open);
+    }
+
+    #[test]
+    fn origins_are_compared_with_the_host() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, HeaderValue::from_static("127.0.0.1:3000"));
+        assert!(!cross_site(&headers) && !same_origin(&headers));
+        headers.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://127.0.0.1:3000"),
+        );
+        assert!(!cross_site(&headers) && same_origin(&headers));
+        headers.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://evil.example"),
+        );
+        assert!(cross_site(&headers) && !same_origin(&headers));
+        headers.remove(header::ORIGIN);
+        headers.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
+        assert!(cross_site(&headers));
+    }
+}

@@ -1,0 +1,51 @@
+//! Privacy: `GET /accounts/{id}/export` (everything held about one customer, as JSON) and
+//! `POST /accounts/{id}/erase` (personal fields removed, revenue and counts kept). Both are
+//! written to the audit log; both follow the caller's row scope (404 outside it).
+
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use wilayah_shared::access::Caller;
+
+use super::error::ApiError;
+use super::scope::Visible;
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/accounts/{id}/export", get(export))
+        .route("/accounts/{id}/erase", post(erase))
+}
+
+/// `GET /accounts/{id}/export`: the account, contacts, activities, visits, cases, deals and
+/// the audit entries about it, as a JSON download.
+async fn export(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<i64>,
+) -> Result<impl IntoResponse, ApiError> {
+    Visible::of(&state, &caller).await?.check(id)?;
+    let data = state.store.customer_data(id).await?;
+    let disposition = format!("attachment; filename=\"wilayah-customer-{id}.json\"");
+    Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(data)))
+}
+
+/// `POST /accounts/{id}/erase` → the account afterwards. Names become `[erased]`, contact
+/// details, notes and outcomes are removed, the position is coarsened to ~1 km; revenue, cost,
+/// deal values and the counts of activities, visits and cases stay for the aggregates.
+async fn erase(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<i64>,
+) -> Result<impl IntoResponse, ApiError> {
+    Visible::of(&state, &caller).await?.check(id)?;
+    let _writing = state.index.lock_writes().await;
+    let account = state.store.erase_customer(id).await?;
+    state
+        .index
+        .upsert(&account)
+        .map_err(|e| ApiError::Store(wilayah_app::store::StoreError::Database(e.into())))?;
+    Ok(Json(account))
+}

@@ -1,0 +1,632 @@
+//! Who may do what. Pure rules, no I/O: the roles, the role × resource × action matrix, the rows
+//! each role sees, the policy of every HTTP route and server function, and what an audit entry
+//! records of a change. The server applies these (see `server/src/http/auth.rs`); they are
+//! unit-tested here.
+//!
+//! **Deny by default**: a route or server function with no line in [`ROUTE_POLICIES`] (and not a
+//! generic resource route) is for admins only. Adding a policy for a new route is one line there.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// A user's role; the same five roles staff members have.
+pub use crate::domain::StaffRole as Role;
+
+/// What a request does to a resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Read,
+    Create,
+    Update,
+    Delete,
+    Import,
+    Export,
+}
+
+/// The signed-in user a request acts for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Caller {
+    pub user_id: i64,
+    pub email: String,
+    pub role: Role,
+    /// The staff member this user is (required for sales reps and technicians: their rows are
+    /// found through it).
+    pub staff_id: Option<i64>,
+    /// A manager's region: the territories they manage. Empty means every territory.
+    pub region: Vec<i64>,
+}
+
+/// The accounts a caller may see. Everything hanging off an account (contacts, deals, cases,
+/// activities, visits, history) follows its account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountScope {
+    All,
+    /// Accounts in these territories (a manager with a region).
+    Territories(Vec<i64>),
+    /// A sales rep's own accounts plus the prospects in the territories the rep owns.
+    Rep {
+        staff_id: i64,
+    },
+    /// The accounts a technician has visits at.
+    VisitedBy {
+        staff_id: i64,
+    },
+    /// A rep or technician user not linked to a staff member sees nothing.
+    Nothing,
+}
+
+impl AccountScope {
+    /// Whether an account with these attributes may be created (or kept after a change) by a
+    /// caller of this scope: a rep only creates accounts they own, a regional manager only
+    /// accounts in their region. Technicians do not create accounts.
+    pub fn may_hold(&self, owner_id: Option<i64>, territory_id: Option<i64>) -> bool {
+        match self {
+            AccountScope::All => true,
+            AccountScope::Territories(region) => territory_id.is_some_and(|t| region.contains(&t)),
+            AccountScope::Rep { staff_id } => owner_id == Some(*staff_id),
+            AccountScope::VisitedBy { .. } | AccountScope::Nothing => false,
+        }
+    }
+}
+
+/// Which rows of a generic resource a caller sees, beyond the role check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowScope {
+    All,
+    /// Rows whose `account_id` is one of the caller's accounts.
+    ByAccount,
+    /// Rows whose `column` is the caller's staff id (a technician's own visits).
+    Own {
+        column: &'static str,
+        staff_id: i64,
+    },
+    Nothing,
+}
+
+impl Caller {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    pub fn account_scope(&self) -> AccountScope {
+        match (self.role, self.staff_id) {
+            (Role::Admin | Role::Planner, _) => AccountScope::All,
+            (Role::Manager, _) if self.region.is_empty() => AccountScope::All,
+            (Role::Manager, _) => AccountScope::Territories(self.region.clone()),
+            (Role::SalesRep, Some(staff_id)) => AccountScope::Rep { staff_id },
+            (Role::Technician, Some(staff_id)) => AccountScope::VisitedBy { staff_id },
+            (Role::SalesRep | Role::Technician, None) => AccountScope::Nothing,
+        }
+    }
+
+    /// The rows of `resource` (a table name) this caller sees.
+    pub fn row_scope(&self, resource: &str) -> RowScope {
+        let by_account = match self.account_scope() {
+            AccountScope::All => RowScope::All,
+            AccountScope::Nothing => RowScope::Nothing,
+            _ => RowScope::ByAccount,
+        };
+        match (resource, self.role, self.staff_id) {
+            ("staff" | "territories", _, _) => RowScope::All,
+            ("visits", Role::Technician, Some(staff_id)) => RowScope::Own {
+                column: "technician_id",
+                staff_id,
+            },
+            ("contacts" | "opportunities" | "activities" | "cases" | "visits", _, _) => by_account,
+            // A resource this module does not know yet: only unscoped callers see its rows.
+            _ if by_account == RowScope::All => RowScope::All,
+            _ => RowScope::Nothing,
+        }
+    }
+}
+
+/// The role × resource × action matrix. `resource` is the table name (`accounts`, `contacts`,
+/// …) or one of the pseudo-resources `routes`, `audit`, `privacy`, `map`. Admins may do
+/// everything; an unknown resource or action is admin-only.
+pub fn may(role: Role, resource: &str, action: Action) -> bool {
+    use Action::*;
+    use Role::*;
+    if role == Admin {
+        return true;
+    }
+    let roles: &[Role] = match (resource, action) {
+        ("accounts", Read | Export) => &[Manager, Planner, SalesRep, Technician],
+        ("accounts", Create | Update) => &[Manager, Planner, SalesRep],
+        ("accounts", Import) => &[Manager, Planner],
+        ("accounts", Delete) => &[Manager],
+        ("contacts", Read) => &[Manager, SalesRep, Technician],
+        ("contacts", Create | Update | Delete) => &[Manager, SalesRep],
+        ("opportunities", Read | Create | Update | Delete) => &[Manager, SalesRep],
+        // Activities are append-only (no update); deleting history is a manager's call.
+        ("activities", Read | Create) => &[Manager, SalesRep, Technician],
+        ("activities", Delete) => &[Manager],
+        ("cases", Read | Create | Update) => &[Manager, SalesRep, Technician],
+        ("cases", Delete) => &[Manager],
+        ("visits", Read) => &[Manager, Planner, SalesRep, Technician],
+        ("visits", Update) => &[Manager, Planner, Technician],
+        ("visits", Create | Delete) => &[Manager, Planner],
+        ("staff", Read) => &[Manager, Planner, SalesRep, Technician],
+        ("territories", Read | Export) => &[Manager, Planner, SalesRep, Technician],
+        ("territories", Create | Update | Delete | Import) => &[Planner],
+        // Route planning (plan, suggest) creates plans, not records.
+        ("routes", Create) => &[Manager, Planner],
+        ("audit", Read) => &[Manager],
+        // Privacy: export everything held about a customer, erase a customer.
+        ("privacy", Export | Delete) => &[Manager],
+        _ => &[],
+    };
+    roles.contains(&role)
+}
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// No sign-in needed (login, first-admin setup).
+    Public,
+    /// Any signed-in user.
+    SignedIn,
+    /// Signed-in users whose role [`may`] do `action` on `resource`; rows are scoped by the handler.
+    Can(&'static str, Action),
+    /// Admins only: what every route without a policy gets.
+    AdminOnly,
+}
+
+/// One route's policy: method (`*` for any), path pattern as the router spells it (`{id}`
+/// matches one path segment), rule.
+#[derive(Debug, Clone, Copy)]
+pub struct RoutePolicy {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub rule: Rule,
+}
+
+const fn route(method: &'static str, path: &'static str, rule: Rule) -> RoutePolicy {
+    RoutePolicy { method, path, rule }
+}
+
+use Action::{Create, Delete, Export, Import, Read, Update};
+use Rule::{Can, Public, SignedIn};
+
+/// The policy of every REST route and server function. **A new route gets one line here**;
+/// without one it is admin-only. The generic resources' routes (`/api/v1/{resource}` and
+/// `/api/v1/{resource}/{id}`) follow [`may`] without lines of their own.
+pub static ROUTE_POLICIES: &[RoutePolicy] = &[
+    // Sign-in and the first admin.
+    route("POST", "/api/v1/auth/login", Public),
+    route("POST", "/api/v1/auth/setup", Public),
+    route("POST", "/api/v1/auth/logout", SignedIn),
+    route("GET", "/api/v1/auth/me", SignedIn),
+    route("GET", "/api/v1/openapi.json", SignedIn),
+    // Accounts (rows scoped by the handlers).
+    route("GET", "/api/v1/accounts", Can("accounts", Read)),
+    route("POST", "/api/v1/accounts", Can("accounts", Create)),
+    route("GET", "/api/v1/accounts/nearby", Can("accounts", Read)),
+    route("GET", "/api/v1/accounts/{id}", Can("accounts", Read)),
+    route("PATCH", "/api/v1/accounts/{id}", Can("accounts", Update)),
+    route("DELETE", "/api/v1/accounts/{id}", Can("accounts", Delete)),
+    route(
+        "GET",
+        "/api/v1/accounts/{id}/history",
+        Can("accounts", Read),
+    ),
+    route("POST", "/api/v1/accounts/import", Can("accounts", Import)),
+    route("GET", "/api/v1/accounts/export", Can("accounts", Export)),
+    route(
+        "POST",
+        "/api/v1/territories/import",
+        Can("territories", Import),
+    ),
+    route(
+        "GET",
+        "/api/v1/territories/export",
+        Can("territories", Export),
+    ),
+    // Map feeds.
+    route("GET", "/api/v1/map/accounts.geojson", Can("accounts", Read)),
+    route(
+        "GET",
+        "/api/v1/map/territories.geojson",
+        Can("territories", Read),
+    ),
+    route("GET", "/api/v1/map/visits.geojson", Can("visits", Read)),
+    // Route planning.
+    route("POST", "/api/v1/routes/plan", Can("routes", Create)),
+    // Prospects along a route: technicians see suggestions along their own day too.
+    route("POST", "/api/v1/routes/suggest", Can("visits", Update)),
+    // Audit log and privacy.
+    route("GET", "/api/v1/audit", Can("audit", Read)),
+    route(
+        "GET",
+        "/api/v1/accounts/{id}/export",
+        Can("privacy", Export),
+    ),
+    route(
+        "POST",
+        "/api/v1/accounts/{id}/erase",
+        Can("privacy", Delete),
+    ),
+    // Field service: a technician's day and actions (technicians only their own, checked by the
+    // handlers), adding a stop to a route.
+    route("GET", "/api/v1/field/day", Can("visits", Update)),
+    route("POST", "/api/v1/field/actions", Can("visits", Update)),
+    route("GET", "/api/v1/field/actions", Can("visits", Update)),
+    route("POST", "/api/v1/routes/add-stop", Can("visits", Update)),
+    // Territory planning: the planner's tool.
+    route(
+        "GET",
+        "/api/v1/planning/revision",
+        Can("territories", Update),
+    ),
+    route(
+        "POST",
+        "/api/v1/planning/validate",
+        Can("territories", Update),
+    ),
+    route("GET", "/api/v1/planning/drafts", Can("territories", Update)),
+    route(
+        "POST",
+        "/api/v1/planning/drafts",
+        Can("territories", Update),
+    ),
+    route(
+        "GET",
+        "/api/v1/planning/drafts/{id}",
+        Can("territories", Update),
+    ),
+    route(
+        "PATCH",
+        "/api/v1/planning/drafts/{id}",
+        Can("territories", Update),
+    ),
+    route(
+        "DELETE",
+        "/api/v1/planning/drafts/{id}",
+        Can("territories", Update),
+    ),
+    route(
+        "POST",
+        "/api/v1/planning/drafts/{id}/import",
+        Can("territories", Import),
+    ),
+    route(
+        "GET",
+        "/api/v1/planning/drafts/{id}/export",
+        Can("territories", Export),
+    ),
+    route(
+        "GET",
+        "/api/v1/planning/drafts/{id}/preview",
+        Can("territories", Update),
+    ),
+    route(
+        "POST",
+        "/api/v1/planning/drafts/{id}/publish",
+        Can("territories", Update),
+    ),
+    route(
+        "POST",
+        "/api/v1/planning/auto-assign",
+        Can("territories", Update),
+    ),
+    route(
+        "GET",
+        "/api/v1/planning/unassigned",
+        Can("territories", Update),
+    ),
+    route(
+        "POST",
+        "/api/v1/planning/balance",
+        Can("territories", Update),
+    ),
+    route(
+        "GET",
+        "/api/v1/planning/publications",
+        Can("territories", Update),
+    ),
+    // Server functions of the UI (`/rpc/…`, any method).
+    route("*", "/rpc/filter_options", SignedIn),
+    route("*", "/rpc/dashboard_kpis", Can("accounts", Read)),
+    route("*", "/rpc/dashboard_list", Can("accounts", Read)),
+    route("*", "/rpc/log_activity", Can("activities", Create)),
+    route("*", "/rpc/open_case", Can("cases", Create)),
+    route("*", "/rpc/dashboard_summary", SignedIn),
+    route("*", "/rpc/map_settings", SignedIn),
+    route("*", "/rpc/account_panel", Can("accounts", Read)),
+    route("*", "/rpc/nearby_prospects", Can("accounts", Read)),
+    // Users and API tokens (/api/v1/users…, /api/v1/tokens…) have no line: admin-only.
+];
+
+/// Does `path` match `pattern` (`{name}` matches one non-empty segment)?
+pub fn path_matches(pattern: &str, path: &str) -> bool {
+    let mut pattern = pattern.split('/');
+    let mut path = path.split('/');
+    loop {
+        match (pattern.next(), path.next()) {
+            (None, None) => return true,
+            (Some(p), Some(s)) if p.starts_with('{') && p.ends_with('}') && !s.is_empty() => {}
+            (Some(p), Some(s)) if p == s => {}
+            _ => return false,
+        }
+    }
+}
+
+/// The rule for a request: its line in [`ROUTE_POLICIES`], else the generic resource rule,
+/// else admin-only. `generic` names the generic resources (`wilayah_shared::resources::ALL`).
+pub fn rule_for(method: &str, path: &str, generic: &[&'static str]) -> Rule {
+    if let Some(policy) = ROUTE_POLICIES
+        .iter()
+        .find(|p| (p.method == "*" || p.method == method) && path_matches(p.path, path))
+    {
+        return policy.rule;
+    }
+    let rest = path.strip_prefix("/api/v1/").unwrap_or_default();
+    let mut segments = rest.split('/');
+    let (name, id, more) = (segments.next(), segments.next(), segments.next());
+    let Some(name) = name.and_then(|n| generic.iter().copied().find(|g| *g == n)) else {
+        return Rule::AdminOnly;
+    };
+    let action = match (method, id, more) {
+        ("GET", None, None) => Read,
+        ("POST", None, None) => Create,
+        ("GET", Some(id), None) if !id.is_empty() => Read,
+        ("PATCH", Some(id), None) if !id.is_empty() => Update,
+        ("DELETE", Some(id), None) if !id.is_empty() => Delete,
+        _ => return Rule::AdminOnly,
+    };
+    Can(name, action)
+}
+
+impl Rule {
+    /// Whether a caller (`None`: not signed in) passes this rule.
+    pub fn admits(self, caller: Option<&Caller>) -> bool {
+        match (self, caller) {
+            (Rule::Public, _) => true,
+            (_, None) => false,
+            (Rule::SignedIn, Some(_)) => true,
+            (Rule::Can(resource, action), Some(c)) => may(c.role, resource, action),
+            (Rule::AdminOnly, Some(c)) => c.is_admin(),
+        }
+    }
+}
+
+/// Fields whose values are personal data: an audit entry names them when they change but does
+/// not copy their values, so erasing a customer does not leave their data in the (append-only)
+/// audit log.
+pub const PERSONAL_FIELDS: &[&str] = &[
+    "name",
+    "email",
+    "phone",
+    "title",
+    "address",
+    "notes",
+    "body",
+    "outcome",
+    "subject",
+    "description",
+    "resolution",
+    "checkin_lon",
+    "checkin_lat",
+    "password",
+    "password_hash",
+];
+
+/// Bookkeeping columns that change with every write and say nothing about the change.
+const BOOKKEEPING: &[&str] = &["id", "version", "created_at", "updated_at"];
+
+/// What an audit entry records of a change: every field whose value differs between `old`
+/// (none for a creation) and `new`, with its new value, or `"[personal]"` for personal fields.
+pub fn audit_changes(
+    old: Option<&Map<String, Value>>,
+    new: &Map<String, Value>,
+) -> Map<String, Value> {
+    new.iter()
+        .filter(|(field, _)| !BOOKKEEPING.contains(&field.as_str()))
+        .filter(|(field, value)| match old {
+            Some(old) => old.get(*field) != Some(*value),
+            None => !value.is_null(),
+        })
+        .map(|(field, value)| {
+            let shown = if PERSONAL_FIELDS.contains(&field.as_str()) && !value.is_null() {
+                Value::from("[personal]")
+            } else {
+                value.clone()
+            };
+            (field.clone(), shown)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn caller(role: Role, staff_id: Option<i64>, region: Vec<i64>) -> Caller {
+        Caller {
+            user_id: 1,
+            email: "x@example.com".into(),
+            role,
+            staff_id,
+            region,
+        }
+    }
+
+    const GENERIC: &[&str] = &[
+        "contacts",
+        "staff",
+        "territories",
+        "opportunities",
+        "activities",
+        "cases",
+        "visits",
+    ];
+
+    #[test]
+    fn admins_may_do_everything_and_unknown_things_are_admin_only() {
+        for action in [Read, Create, Update, Delete, Import, Export] {
+            assert!(may(Role::Admin, "anything_new", action));
+            for role in [
+                Role::Manager,
+                Role::Planner,
+                Role::SalesRep,
+                Role::Technician,
+            ] {
+                assert!(!may(role, "anything_new", action), "{role:?} {action:?}");
+                assert!(!may(role, "users", action), "{role:?} {action:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_matrix_follows_the_job_of_each_role() {
+        assert!(may(Role::Planner, "territories", Update));
+        assert!(!may(Role::Manager, "territories", Update));
+        assert!(!may(Role::Planner, "contacts", Read));
+        assert!(may(Role::SalesRep, "opportunities", Create));
+        assert!(!may(Role::Technician, "opportunities", Read));
+        assert!(may(Role::Technician, "visits", Update));
+        assert!(!may(Role::Technician, "visits", Create));
+        assert!(!may(Role::SalesRep, "accounts", Delete));
+        assert!(may(Role::Manager, "audit", Read));
+        assert!(!may(Role::Planner, "audit", Read));
+        assert!(!may(Role::SalesRep, "privacy", Export));
+    }
+
+    #[test]
+    fn routes_without_a_policy_are_admin_only() {
+        assert_eq!(rule_for("GET", "/api/v1/users", GENERIC), Rule::AdminOnly);
+        assert_eq!(
+            rule_for("POST", "/api/v1/territory_drafts", GENERIC),
+            Rule::AdminOnly
+        );
+        assert_eq!(
+            rule_for("POST", "/rpc/some_new_function", GENERIC),
+            Rule::AdminOnly
+        );
+        assert_eq!(
+            rule_for("PUT", "/api/v1/contacts/3", GENERIC),
+            Rule::AdminOnly
+        );
+        assert_eq!(
+            rule_for("GET", "/api/v1/contacts/3/more", GENERIC),
+            Rule::AdminOnly
+        );
+        assert!(!Rule::AdminOnly.admits(Some(&caller(Role::Manager, None, vec![]))));
+        assert!(Rule::AdminOnly.admits(Some(&caller(Role::Admin, None, vec![]))));
+        assert!(!Rule::AdminOnly.admits(None));
+    }
+
+    #[test]
+    fn explicit_lines_win_over_the_generic_rule() {
+        assert_eq!(
+            rule_for("POST", "/api/v1/territories/import", GENERIC),
+            Can("territories", Import)
+        );
+        assert_eq!(
+            rule_for("GET", "/api/v1/territories/7", GENERIC),
+            Can("territories", Read)
+        );
+        assert_eq!(
+            rule_for("GET", "/api/v1/accounts/nearby", GENERIC),
+            Can("accounts", Read)
+        );
+        assert_eq!(
+            rule_for("POST", "/api/v1/accounts/12/erase", GENERIC),
+            Can("privacy", Delete)
+        );
+        assert_eq!(
+            rule_for("POST", "/rpc/account_panel", GENERIC),
+            Can("accounts", Read)
+        );
+        assert_eq!(rule_for("POST", "/api/v1/auth/login", GENERIC), Public);
+        assert!(Public.admits(None));
+        assert!(!SignedIn.admits(None));
+    }
+
+    #[test]
+    fn paths_match_segment_by_segment() {
+        assert!(path_matches("/api/v1/accounts/{id}", "/api/v1/accounts/5"));
+        assert!(!path_matches("/api/v1/accounts/{id}", "/api/v1/accounts/"));
+        assert!(!path_matches(
+            "/api/v1/accounts/{id}",
+            "/api/v1/accounts/5/history"
+        ));
+        assert!(!path_matches("/api/v1/accounts", "/api/v1/accounts/5"));
+    }
+
+    #[test]
+    fn each_role_gets_its_rows() {
+        assert_eq!(
+            caller(Role::Admin, None, vec![]).account_scope(),
+            AccountScope::All
+        );
+        assert_eq!(
+            caller(Role::Planner, None, vec![]).account_scope(),
+            AccountScope::All
+        );
+        assert_eq!(
+            caller(Role::Manager, None, vec![]).account_scope(),
+            AccountScope::All
+        );
+        assert_eq!(
+            caller(Role::Manager, None, vec![2, 3]).account_scope(),
+            AccountScope::Territories(vec![2, 3])
+        );
+        assert_eq!(
+            caller(Role::SalesRep, Some(4), vec![]).account_scope(),
+            AccountScope::Rep { staff_id: 4 }
+        );
+        assert_eq!(
+            caller(Role::SalesRep, None, vec![]).account_scope(),
+            AccountScope::Nothing
+        );
+        assert_eq!(
+            caller(Role::Technician, Some(9), vec![]).account_scope(),
+            AccountScope::VisitedBy { staff_id: 9 }
+        );
+        let tech = caller(Role::Technician, Some(9), vec![]);
+        assert_eq!(
+            tech.row_scope("visits"),
+            RowScope::Own {
+                column: "technician_id",
+                staff_id: 9
+            }
+        );
+        assert_eq!(tech.row_scope("contacts"), RowScope::ByAccount);
+        assert_eq!(tech.row_scope("staff"), RowScope::All);
+        assert_eq!(tech.row_scope("territory_drafts"), RowScope::Nothing);
+        let admin = caller(Role::Admin, None, vec![]);
+        assert_eq!(admin.row_scope("contacts"), RowScope::All);
+        assert_eq!(admin.row_scope("territory_drafts"), RowScope::All);
+    }
+
+    #[test]
+    fn scoped_callers_only_create_accounts_they_may_hold() {
+        let rep = AccountScope::Rep { staff_id: 4 };
+        assert!(rep.may_hold(Some(4), None));
+        assert!(!rep.may_hold(Some(5), None));
+        assert!(!rep.may_hold(None, Some(1)));
+        let region = AccountScope::Territories(vec![1, 2]);
+        assert!(region.may_hold(None, Some(2)));
+        assert!(!region.may_hold(Some(4), Some(3)));
+        assert!(!region.may_hold(Some(4), None));
+        assert!(AccountScope::All.may_hold(None, None));
+    }
+
+    #[test]
+    fn audit_entries_name_changed_fields_without_copying_personal_values() {
+        let old = json!({"id": 1, "name": "Ani", "status": "new", "phone": null, "version": 1});
+        let new = json!({"id": 1, "name": "Ani Wijaya", "status": "contacted", "phone": null, "version": 2});
+        let changes = audit_changes(old.as_object(), new.as_object().unwrap());
+        assert_eq!(
+            Value::Object(changes),
+            json!({"name": "[personal]", "status": "contacted"})
+        );
+        let created = audit_changes(None, new.as_object().unwrap());
+        assert_eq!(
+            Value::Object(created),
+            json!({"name": "[personal]", "status": "contacted"})
+        );
+    }
+}
