@@ -515,6 +515,44 @@ async fn a_click_on_an_empty_spot_finds_the_prospects_around_it() {
     )
     .await;
     assert_same_hits(&nearby_listed(&client).await, &within);
+
+    // "Add to today's route": a visit for the chosen technician at the nearest prospect, today.
+    let technician = all(&app, "/api/v1/staff?role=technician").await[0]["id"]
+        .as_i64()
+        .expect("the demo has technicians");
+    let prospect = expected[0].1;
+    if within.is_empty() {
+        select_value(&client, "nearby-mode", "nearest").await;
+        click_test_id(&client, "find-nearby").await;
+        wait_for_js(
+            &client,
+            "the nearest prospects again",
+            "return document.querySelectorAll('[data-testid=nearby-item]').length > 0",
+        )
+        .await;
+    }
+    select_value(&client, "route-technician", &technician.to_string()).await;
+    click_test_id(&client, "add-to-route").await;
+    wait_for_js(
+        &client,
+        "the route answer",
+        "return document.querySelector('[data-testid=route-added]') !== null",
+    )
+    .await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    let visits = all(
+        &app,
+        &format!("/api/v1/visits?technician_id={technician}&account_id={prospect}"),
+    )
+    .await;
+    assert_eq!(visits.len(), 1, "one visit added: {visits:?}");
+    assert!(
+        visits[0]["window_start"]
+            .as_str()
+            .unwrap()
+            .starts_with(&today),
+        "{visits:?}"
+    );
     save_screenshot(&client, "dashboard-spot-nearby").await;
 }
 

@@ -67,6 +67,8 @@ struct Dashboard {
     fly_to: RwSignal<Option<(f64, f64)>>,
     /// Bumped after a write, so figures and panels read again.
     revision: RwSignal<u32>,
+    /// Reps, territories, technicians... for the menus.
+    options: Resource<Result<FilterOptions, ServerFnError>>,
 }
 
 /// Which tab of the sidebar is open.
@@ -81,6 +83,7 @@ enum SideTab {
 pub fn HomePage() -> impl IntoView {
     let search = leptos_router::hooks::use_location().search;
     let start = DashboardView::from_query(&search.get_untracked());
+    let options = Resource::new(|| (), |_| api::get_filter_options());
     let state = Dashboard {
         filter: RwSignal::new(start.filter.clone()),
         colour_by: RwSignal::new(start.colour_by),
@@ -91,6 +94,7 @@ pub fn HomePage() -> impl IntoView {
         nearby: RwSignal::new(Vec::new()),
         fly_to: RwSignal::new(None),
         revision: RwSignal::new(0),
+        options,
     };
     // Nearby prospects belong to the account or spot they were found for; one panel at a time.
     Effect::new(move |_| {
@@ -109,7 +113,6 @@ pub fn HomePage() -> impl IntoView {
         replace_query(&view.to_query());
     });
     let settings = Resource::new(|| (), |_| api::get_map_settings());
-    let options = Resource::new(|| (), |_| api::get_filter_options());
     let tab = RwSignal::new(SideTab::List);
     let tab_button = move |which: SideTab, label: Msg, key: &'static str| {
         view! {
@@ -1067,6 +1070,29 @@ fn NearbySection(origin: NearbyOrigin, state: Dashboard, auto: bool) -> impl Int
         });
     }
     let searched = move || found.try_with(Option::is_some).unwrap_or(false);
+    // "Add to today's route": which technician, and what happened per prospect.
+    let technician = RwSignal::new(None::<i64>);
+    let added = RwSignal::new(std::collections::HashMap::<i64, Result<bool, String>>::new());
+    let add_to_route = move |account_id: i64| {
+        let Some(technician_id) = technician.get_untracked() else {
+            return;
+        };
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            let outcome = add_stop(technician_id, account_id).await;
+            let _ = added.try_update(|a| a.insert(account_id, outcome));
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (technician_id, account_id, added);
+    };
+    let technicians = move || {
+        state
+            .options
+            .get()
+            .and_then(Result::ok)
+            .map(|o| o.technicians)
+            .unwrap_or_default()
+    };
     view! {
         <div class="nearby-controls">
             <select data-testid="nearby-mode" on:change=move |ev| by_radius.set(event_target_value(&ev) == "radius")>
@@ -1089,6 +1115,18 @@ fn NearbySection(origin: NearbyOrigin, state: Dashboard, auto: bool) -> impl Int
                 {tr(Msg::Search)}
             </button>
         </div>
+        <Show when=move || !nearby.with(Vec::is_empty)>
+            <label class="route-technician">
+                <span>{tr(Msg::RouteTechnician)}</span>
+                <select data-testid="route-technician" on:change=move |ev| technician.set(event_target_value(&ev).parse().ok())>
+                    <option value="">"—"</option>
+                    {move || technicians()
+                        .into_iter()
+                        .map(|t| view! { <option value=t.id.to_string()>{t.name}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+        </Show>
         <ol class="nearby" data-testid="nearby">
             <For each=move || nearby.get() key=|p| p.id let(p)>
                 <li data-testid="nearby-item" data-id=p.id data-distance=p.distance_m>
@@ -1098,6 +1136,24 @@ fn NearbySection(origin: NearbyOrigin, state: Dashboard, auto: bool) -> impl Int
                         state.fly_to.set(Some((p.lon, p.lat)));
                     }>{p.name.clone()}</button>
                     " · " <span class="muted">{format_distance(p.distance_m)} " · " {p.status.clone()}</span>
+                    <div class="nearby-route">
+                        <button
+                            class="action subtle"
+                            data-testid="add-to-route"
+                            disabled=move || technician.get().is_none()
+                            on:click=move |_| add_to_route(p.id)
+                        >
+                            {tr(Msg::AddToRoute)}
+                        </button>
+                        {move || added.with(|a| a.get(&p.id).cloned()).map(|outcome| match outcome {
+                            Ok(fits) => view! {
+                                <span class="muted" data-testid="route-added" data-fits=fits.to_string()>
+                                    {tr(if fits { Msg::AddedFits } else { Msg::AddedNoRoom })}
+                                </span>
+                            }.into_any(),
+                            Err(e) => view! { <span class="error" data-testid="route-error">{e}</span> }.into_any(),
+                        })}
+                    </div>
                 </li>
             </For>
         </ol>
@@ -1125,5 +1181,32 @@ fn SpotPanel(state: Dashboard) -> impl IntoView {
                 <NearbySection origin=NearbyOrigin::Point { lon, lat } state auto=true />
             })}
         </aside>
+    }
+}
+
+/// Adds a visit at `account_id` to the technician's route today (the browser's calendar day),
+/// through the field-service API; `Ok(true)` when the re-planned day has room for it.
+#[cfg(feature = "hydrate")]
+async fn add_stop(technician_id: i64, account_id: i64) -> Result<bool, String> {
+    let utc_offset_minutes = -(js_sys::Date::new_0().get_timezone_offset() as i32);
+    let body = serde_json::json!({
+        "technician_id": technician_id,
+        "account_id": account_id,
+        "utc_offset_minutes": utc_offset_minutes,
+    });
+    let response = crate::auth::post("/api/v1/routes/add-stop")
+        .json(&body)
+        .map_err(|e| e.to_string())?
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let answer: serde_json::Value = response.json().await.map_err(|e| e.to_string())?;
+    if response.ok() {
+        Ok(answer["planned"].as_bool().unwrap_or(false))
+    } else {
+        Err(answer["error"]
+            .as_str()
+            .unwrap_or("the visit could not be added")
+            .to_owned())
     }
 }

@@ -145,6 +145,10 @@ pub enum Msg {
     VisitDone,
     VisitMissed,
     VisitStatuses,
+    AddToRoute,
+    RouteTechnician,
+    AddedFits,
+    AddedNoRoom,
     // Field service (technician view, /tech)
     FieldTitle,
     FieldOnline,
@@ -355,6 +359,16 @@ impl Msg {
             Msg::VisitDone => ["Done", "Selesai"],
             Msg::VisitMissed => ["Missed", "Terlewat"],
             Msg::VisitStatuses => ["Visit status", "Status kunjungan"],
+            Msg::AddToRoute => ["Add to today's route", "Tambah ke rute hari ini"],
+            Msg::RouteTechnician => [
+                "Technician for today's route",
+                "Teknisi untuk rute hari ini",
+            ],
+            Msg::AddedFits => ["Added: fits the route", "Ditambahkan: muat di rute"],
+            Msg::AddedNoRoom => [
+                "Added: no room left today",
+                "Ditambahkan: tidak ada waktu tersisa hari ini",
+            ],
             // Field service (technician view, /tech)
             Msg::FieldTitle => ["Today's route", "Rute hari ini"],
             Msg::FieldOnline => ["Online", "Daring"],

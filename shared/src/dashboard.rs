@@ -225,6 +225,8 @@ pub struct Named {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FilterOptions {
     pub reps: Vec<Named>,
+    /// Field technicians, for "add to today's route".
+    pub technicians: Vec<Named>,
     pub territories: Vec<Named>,
     pub segments: Vec<String>,
     pub tags: Vec<String>,

@@ -554,6 +554,9 @@ macro_rules! impl_store {
                 let reps: Vec<(i64, String)> =
                     sqlx::query_as("SELECT id, name FROM staff WHERE role = 'sales_rep' ORDER BY name")
                         .fetch_all(&self.pool).await.map_err(db_error)?;
+                let technicians: Vec<(i64, String)> =
+                    sqlx::query_as("SELECT id, name FROM staff WHERE role = 'technician' ORDER BY name")
+                        .fetch_all(&self.pool).await.map_err(db_error)?;
                 let territories: Vec<(i64, String)> =
                     sqlx::query_as("SELECT id, name FROM territories ORDER BY name")
                         .fetch_all(&self.pool).await.map_err(db_error)?;
@@ -565,6 +568,7 @@ macro_rules! impl_store {
                     sqlx::query_as($distinct_tags).fetch_all(&self.pool).await.map_err(db_error)?;
                 Ok(FilterOptions {
                     reps: named(reps),
+                    technicians: named(technicians),
                     territories: named(territories),
                     segments: segments.into_iter().map(|(s,)| s).collect(),
                     tags: tags.into_iter().map(|(t,)| t).collect(),
