@@ -21,6 +21,9 @@ cargo run -q -p wilayah-tests --bin map-bench -- csv "$count" > "$dir/accounts-$
 step "importing them into $db"
 DATABASE_URL="sqlite://$db" "$server" import accounts "$dir/accounts-$count.csv"
 
+export WILAYAH_BENCH_EMAIL=bench@example.com WILAYAH_PASSWORD="bench password $RANDOM$RANDOM"
+DATABASE_URL="sqlite://$db" "$server" user add --email "$WILAYAH_BENCH_EMAIL" --role admin
+
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 DATABASE_URL="sqlite://$db" WILAYAH_NO_DEMO=1 "$server" --listen "127.0.0.1:$port" >"$dir/server.log" 2>&1 &
 pid=$!

@@ -134,7 +134,37 @@ fn matrix(account: i64) -> Vec<Case> {
         case("GET", "/api/v1/map/territories.geojson", "AMPRT"),
         case("GET", "/api/v1/map/visits.geojson", "AMPRT"),
         case("POST", "/api/v1/routes/plan", "AMP").json(json!({})),
-        case("POST", "/api/v1/routes/suggest", "AMP").json(json!({})),
+        case("POST", "/api/v1/routes/suggest", "AMPT").json(json!({})),
+        // Field service (a technician's own day; see the test below for others' days).
+        case("GET", "/api/v1/field/actions", "AMPT"),
+        case("POST", "/api/v1/field/actions", "AMPT").json(json!({})),
+        case("POST", "/api/v1/routes/add-stop", "AMPT").json(json!({})),
+        // Territory planning.
+        case("GET", "/api/v1/planning/revision", "AP"),
+        case("GET", "/api/v1/planning/drafts", "AP"),
+        case("GET", format!("/api/v1/planning/drafts/{NONE}"), "AP"),
+        case("GET", format!("/api/v1/planning/drafts/{NONE}/preview"), "AP"),
+        case("POST", format!("/api/v1/planning/drafts/{NONE}/publish"), "AP").json(json!({})),
+        case("GET", "/api/v1/planning/unassigned", "AP"),
+        case("GET", "/api/v1/planning/publications", "AP"),
+        // The dashboard's server functions.
+        case("POST", "/rpc/filter_options", "AMPRT").raw("application/x-www-form-urlencoded", ""),
+        case("POST", "/rpc/dashboard_kpis", "AMPRT").raw(
+            "application/json",
+            r#"{"filter":{"kind":null,"status":null,"owner_id":null,"territory_id":null,"segment":null,"tag":null,"stage":null},"unassigned":"-"}"#,
+        ),
+        case("POST", "/rpc/dashboard_list", "AMPRT").raw(
+            "application/json",
+            r#"{"filter":{"kind":null,"status":null,"owner_id":null,"territory_id":null,"segment":null,"tag":null,"stage":null},"offset":0}"#,
+        ),
+        case("POST", "/rpc/log_activity", "AMRT").raw(
+            "application/json",
+            r#"{"account_id":987654,"kind":"call","subject":"x","body":null}"#,
+        ),
+        case("POST", "/rpc/open_case", "AMRT").raw(
+            "application/json",
+            r#"{"account_id":987654,"subject":"x","priority":"low","description":null}"#,
+        ),
         case("GET", "/api/v1/audit", "AM"),
         case("GET", format!("/api/v1/accounts/{NONE}/export"), "AM"),
         case("POST", format!("/api/v1/accounts/{NONE}/erase"), "AM"),
@@ -151,8 +181,10 @@ fn matrix(account: i64) -> Vec<Case> {
         case("POST", "/rpc/map_settings", "AMPRT").raw("application/x-www-form-urlencoded", ""),
         case("POST", "/rpc/account_panel", "AMPRT")
             .raw("application/x-www-form-urlencoded", "id=1"),
-        case("POST", "/rpc/nearby_prospects", "AMPRT")
-            .raw("application/x-www-form-urlencoded", "account_id=1&k=3"),
+        case("POST", "/rpc/nearby_prospects", "AMPRT").raw(
+            "application/json",
+            r#"{"origin":{"Account":1},"search":{"Nearest":{"k":3}}}"#,
+        ),
         case("POST", "/rpc/no_policy_yet", "A").raw("application/x-www-form-urlencoded", ""),
         case("GET", "/api/v1/not_a_route_yet", "A"),
     ];
@@ -355,8 +387,10 @@ async fn a_sales_rep_sees_only_their_accounts_everywhere() {
     assert_eq!(status, StatusCode::OK);
     assert!(String::from_utf8_lossy(&body).contains("\"contacts\""));
     let nearby = Request::post("/rpc/nearby_prospects")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(Body::from(format!("account_id={mine}&k=50")))
+        .header("content-type", "application/json")
+        .body(Body::from(
+            json!({"origin": {"Account": mine}, "search": {"Nearest": {"k": 50}}}).to_string(),
+        ))
         .unwrap();
     let (status, body) = client.request(nearby).await;
     assert_eq!(status, StatusCode::OK);
@@ -1117,4 +1151,51 @@ async fn the_admin_page_manages_users_and_tokens_for_admins_only() {
     let (status, html) = app.get("/admin").await;
     assert_eq!(status, StatusCode::OK);
     assert!(String::from_utf8_lossy(&html).contains("new@test.example"));
+}
+
+#[tokio::test]
+async fn a_technician_works_only_their_own_day() {
+    let app = TestApp::start().await;
+    let (_, staff) = app.get_json("/api/v1/staff?role=technician").await;
+    let technicians: Vec<i64> = staff["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_i64().unwrap())
+        .collect();
+    assert!(technicians.len() >= 2, "the demo has several technicians");
+    let (me, other) = (technicians[0], technicians[1]);
+    let today = chrono::Utc::now().date_naive();
+    let client = app.as_user(Role::Technician, Some(me), vec![]).await;
+    let (status, _) = client
+        .get_json(&format!(
+            "/api/v1/field/day?technician_id={me}&date={today}"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "their own day");
+    let (status, _) = client
+        .get_json(&format!(
+            "/api/v1/field/day?technician_id={other}&date={today}"
+        ))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "someone else's day does not exist for them"
+    );
+    let (status, _) = client
+        .send_json(
+            "POST",
+            "/api/v1/routes/add-stop",
+            &json!({"technician_id": other, "account_id": 1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "nor can they add to it");
+    let manager = app.as_user(Role::Manager, None, vec![]).await;
+    let (status, _) = manager
+        .get_json(&format!(
+            "/api/v1/field/day?technician_id={other}&date={today}"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "a dispatcher sees every day");
 }

@@ -1188,10 +1188,18 @@ fn SpotPanel(state: Dashboard) -> impl IntoView {
 /// through the field-service API; `Ok(true)` when the re-planned day has room for it.
 #[cfg(feature = "hydrate")]
 async fn add_stop(technician_id: i64, account_id: i64) -> Result<bool, String> {
-    let utc_offset_minutes = -(js_sys::Date::new_0().get_timezone_offset() as i32);
+    let now = js_sys::Date::new_0();
+    let utc_offset_minutes = -(now.get_timezone_offset() as i32);
+    let date = format!(
+        "{:04}-{:02}-{:02}",
+        now.get_full_year(),
+        now.get_month() + 1,
+        now.get_date()
+    );
     let body = serde_json::json!({
         "technician_id": technician_id,
         "account_id": account_id,
+        "date": date,
         "utc_offset_minutes": utc_offset_minutes,
     });
     let response = crate::auth::post("/api/v1/routes/add-stop")
