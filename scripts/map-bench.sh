@@ -25,7 +25,7 @@ export WILAYAH_BENCH_EMAIL=bench@example.com WILAYAH_PASSWORD="bench password $R
 DATABASE_URL="sqlite://$db" "$server" user add --email "$WILAYAH_BENCH_EMAIL" --role admin
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-DATABASE_URL="sqlite://$db" WILAYAH_NO_DEMO=1 "$server" --listen "127.0.0.1:$port" >"$dir/server.log" 2>&1 &
+DATABASE_URL="sqlite://$db" WILAYAH_NO_DEMO=true "$server" --listen "127.0.0.1:$port" >"$dir/server.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do
