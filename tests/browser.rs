@@ -133,24 +133,33 @@ async fn home_page_hydrates_and_draws_the_seeded_accounts_on_the_map() {
     )
     .await;
 
-    // 3. The account layers hold exactly the seeded accounts, and some are on screen.
+    // 3. The account layers stand for exactly the seeded accounts (clustered by the server at
+    // this zoom: fewer features than accounts), and some are on screen.
     let counts = client
         .execute_async(
             "const done = arguments[arguments.length - 1];
              const map = window.wilayahMap;
+             const accounts = d => d.features.reduce((n, f) => n + (f.properties.point_count || 1), 0);
              Promise.all(['customers', 'prospects'].map(id => map.getSource(id).getData()))
-               .then(([c, p]) => done([c.features.length, p.features.length]))
+               .then(([c, p]) => done([accounts(c), accounts(p), c.features.length + p.features.length]))
                .catch(e => done(String(e)));",
             vec![],
         )
         .await
         .expect("read the map sources");
+    let features = counts[2].as_u64().expect("a feature count");
+    let counts = json!([counts[0], counts[1]]);
     let summary = app.state.store.map_accounts(None).await.expect("accounts");
     let seeded = |kind| summary.iter().filter(|a| a.kind == kind).count();
     assert_eq!(
         counts,
         json!([seeded(AccountKind::Customer), seeded(AccountKind::Prospect)]),
         "map sources vs database"
+    );
+    assert!(
+        features < summary.len() as u64,
+        "{features} features for {} accounts: the server clusters them",
+        summary.len()
     );
     let rendered = client
         .execute(

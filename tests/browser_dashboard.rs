@@ -13,8 +13,8 @@ use wilayah_shared::spatial::haversine_m;
 use wilayah_tests::TestApp;
 use wilayah_tests::browser::{
     Chromedriver, click_at, click_test_id, connect, connect_sized, forget_map_idle, map_pixel,
-    save_screenshot, select_value, sign_in_as, source_feature_count, start_chromedriver, text_of,
-    wait_for_js, wait_for_map_idle,
+    save_screenshot, select_value, sign_in_as, source_account_count, source_feature_count,
+    start_chromedriver, text_of, wait_for_js, wait_for_map_idle,
 };
 
 /// Every row of a REST list (the demo data fits in one page of 1,000).
@@ -101,12 +101,12 @@ async fn one_filter_drives_map_list_and_kpis_and_a_link_restores_the_view() {
     .await;
     wait_for_map_idle(&client).await;
     assert_eq!(
-        source_feature_count(&client, "customers").await,
+        source_account_count(&client, "customers").await,
         expected.len() as i64,
         "the map shows what the list counts"
     );
     assert_eq!(
-        source_feature_count(&client, "prospects").await,
+        source_account_count(&client, "prospects").await,
         0,
         "kind=customer empties the prospect layer"
     );
@@ -258,7 +258,7 @@ async fn one_filter_drives_map_list_and_kpis_and_a_link_restores_the_view() {
     assert!((restored[4].as_f64().unwrap() + 6.9932).abs() < 1e-4);
     assert!((restored[5].as_f64().unwrap() - 10.5).abs() < 1e-6);
     assert_eq!(
-        source_feature_count(&client, "customers").await,
+        source_account_count(&client, "customers").await,
         expected_stage as i64
     );
 

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::{Value, json};
+use wilayah_shared::access::Role;
 use wilayah_tests::TestApp;
 
 async fn all(app: &TestApp, path: &str) -> Vec<Value> {
@@ -89,6 +90,131 @@ async fn the_map_feed_applies_every_filter_the_list_does() {
             list["total"],
             json!(expected.len()),
             "the list counts what the map shows for {query}"
+        );
+    }
+}
+
+/// How many accounts a clustered feed stands for, and its single accounts.
+fn clustered(feed: &Value) -> (u64, HashSet<i64>) {
+    let features = feed["features"].as_array().expect("features");
+    let counted = features
+        .iter()
+        .map(|f| f["properties"]["point_count"].as_u64().unwrap_or(1))
+        .sum();
+    let singles = features
+        .iter()
+        .filter(|f| f["properties"]["cluster"] != true)
+        .map(|f| f["properties"]["id"].as_i64().unwrap())
+        .collect();
+    (counted, singles)
+}
+
+#[tokio::test]
+async fn the_clustered_feed_stands_for_every_match_follows_writes_and_keeps_scopes_apart() {
+    let app = TestApp::start().await;
+    let accounts = all(&app, "/api/v1/accounts").await;
+    let customers: HashSet<i64> = accounts
+        .iter()
+        .filter(|a| a["kind"] == "customer")
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect();
+
+    // Zoomed out, clusters hold every customer, each breaking up deeper than it is drawn.
+    let zoomed_out = "/api/v1/map/accounts.geojson?kind=customer&zoom=4.6&bbox=95,-11,141,6";
+    let (status, feed) = app.get_json(zoomed_out).await;
+    assert_eq!(status, StatusCode::OK, "{feed}");
+    let (counted, singles) = clustered(&feed);
+    assert_eq!(counted, customers.len() as u64);
+    let clusters: Vec<&Value> = feed["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["properties"]["cluster"] == true)
+        .collect();
+    assert!(!clusters.is_empty(), "zoom 4 clusters the demo");
+    for cluster in &clusters {
+        let p = &cluster["properties"];
+        assert!(p["point_count"].as_u64().unwrap() >= 2, "{cluster}");
+        assert!(p["expansion_zoom"].as_u64().unwrap() > 4, "{cluster}");
+        assert!(p["point_count_abbreviated"].is_string(), "{cluster}");
+    }
+    assert!(singles.is_subset(&customers));
+
+    // Zoomed in past the clustering, every customer is its own point (the demo is small
+    // enough to be answered whole, whatever the view).
+    let zoomed_in = "/api/v1/map/accounts.geojson?kind=customer&zoom=15&bbox=106.8,-6.3,106.9,-6.1";
+    let (_, feed) = app.get_json(zoomed_in).await;
+    assert_eq!(
+        clustered(&feed),
+        (customers.len() as u64, customers.clone())
+    );
+
+    // A write shows at once: the cached clusters notice the data changed.
+    let (status, created) = app
+        .send_json(
+            "POST",
+            "/api/v1/accounts",
+            &json!({"name": "Toko Baru", "kind": "customer", "status": "active",
+                    "lon": 106.85, "lat": -6.2}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let new_id = created["id"].as_i64().unwrap();
+    let (_, feed) = app.get_json(zoomed_in).await;
+    let (counted, singles) = clustered(&feed);
+    assert_eq!(counted, customers.len() as u64 + 1);
+    assert!(singles.contains(&new_id));
+    let (status, _) = app
+        .send_json(
+            "PATCH",
+            &format!("/api/v1/accounts/{new_id}"),
+            &json!({"version": 1, "kind": "prospect", "status": "new"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, feed) = app.get_json(zoomed_in).await;
+    assert_eq!(
+        clustered(&feed),
+        (customers.len() as u64, customers.clone())
+    );
+
+    // A rep's clusters hold the rep's customers only, though an admin's are cached.
+    let rep = accounts
+        .iter()
+        .find(|a| a["kind"] == "customer")
+        .and_then(|a| a["owner_id"].as_i64())
+        .expect("demo customers have owners");
+    let theirs: HashSet<i64> = accounts
+        .iter()
+        .filter(|a| a["kind"] == "customer" && a["owner_id"] == rep)
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect();
+    assert!(!theirs.is_empty() && theirs.len() < customers.len());
+    let client = app.as_user(Role::SalesRep, Some(rep), vec![]).await;
+    let (status, feed) = client.get_json(zoomed_in).await;
+    assert_eq!(status, StatusCode::OK, "{feed}");
+    assert_eq!(clustered(&feed), (theirs.len() as u64, theirs.clone()));
+    let (_, feed) = client.get_json(zoomed_out).await;
+    assert_eq!(clustered(&feed).0, theirs.len() as u64, "zoomed out too");
+}
+
+#[tokio::test]
+async fn bad_views_are_refused_naming_the_parameter() {
+    let app = TestApp::start().await;
+    for (query, field) in [
+        ("zoom=99", "zoom"),
+        ("zoom=near", "zoom"),
+        ("zoom=5&bbox=1,2,3", "bbox"),
+        ("zoom=5&bbox=10,50,20,40", "bbox"),
+        ("zoom=5&bbox=10,-95,20,40", "bbox"),
+        ("bbox=10,0,20,10", "bbox"),
+    ] {
+        let path = format!("/api/v1/map/accounts.geojson?{query}");
+        let (status, body) = app.get_json(&path).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        assert!(
+            body.to_string().contains(field),
+            "{path} should name {field}: {body}"
         );
     }
 }

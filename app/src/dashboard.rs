@@ -142,7 +142,7 @@ pub fn HomePage() -> impl IntoView {
                     <AccountList state />
                 </div>
                 <div class="tab-body" class:hidden=move || tab.get() != SideTab::Kpis>
-                    <KpiPanel state />
+                    <KpiPanel state open=Signal::derive(move || tab.get() == SideTab::Kpis) />
                 </div>
                 <div class="tab-body" class:hidden=move || tab.get() != SideTab::Legend>
                     <LayersAndLegend state options />
@@ -458,15 +458,27 @@ fn list_page(
     }
 }
 
-/// KPIs of what the filter shows: the total, then per rep or per territory.
+/// KPIs of what the filter shows: the total, then per rep or per territory. They are read only
+/// while their tab is open: the roll-up visits every matching account, and the page should not
+/// wait for it (at 100,000 accounts it took 0.7 s of every page load).
 #[component]
-fn KpiPanel(state: Dashboard) -> impl IntoView {
+fn KpiPanel(state: Dashboard, open: Signal<bool>) -> impl IntoView {
     let locale = i18n::use_locale();
     let by_territory = RwSignal::new(false);
     let kpis = Resource::new(
-        move || (state.filter.get(), state.revision.get(), locale.get()),
-        |(filter, _, locale)| {
-            api::get_dashboard_kpis(filter, Msg::Unassigned.text(locale).to_owned())
+        move || {
+            open.get()
+                .then(|| (state.filter.get(), state.revision.get(), locale.get()))
+        },
+        |wanted| async move {
+            match wanted {
+                Some((filter, _, locale)) => {
+                    api::get_dashboard_kpis(filter, Msg::Unassigned.text(locale).to_owned())
+                        .await
+                        .map(Some)
+                }
+                None => Ok(None),
+            }
         },
     );
     view! {
@@ -490,7 +502,8 @@ fn KpiPanel(state: Dashboard) -> impl IntoView {
             <Transition fallback=|| view! { <p>{tr(Msg::Loading)}</p> }>
                 {move || Suspend::new(async move {
                     match kpis.await {
-                        Ok(kpis) => view! { <KpiCards kpis by_territory /> }.into_any(),
+                        Ok(Some(kpis)) => view! { <KpiCards kpis by_territory /> }.into_any(),
+                        Ok(None) => ().into_any(),
                         Err(_) => view! { <p class="error">{tr(Msg::LoadFailed)}</p> }.into_any(),
                     }
                 })}

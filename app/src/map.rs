@@ -78,6 +78,78 @@ pub fn filtered_accounts_url(kind: AccountKind, filter: &DashboardFilter) -> Opt
     Some(format!("/api/v1/map/accounts.geojson?{}", query.finish()))
 }
 
+/// What the map asks the server for: the accounts of one zoom level (its whole part, as tiles
+/// are) in a view, clustered by the server. `view` is `[west, south, east, north]` with
+/// longitudes in the map's unwrapped space (they may pass ±180 when the map shows world
+/// copies); `None` is the whole world.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FeedView {
+    pub zoom: u8,
+    pub view: Option<[f64; 4]>,
+}
+
+impl FeedView {
+    /// The view to fetch for what the map shows: the visible bounds grown by half their size on
+    /// every side, so small pans need no new request.
+    pub fn around(zoom: f64, [west, south, east, north]: [f64; 4]) -> Self {
+        let zoom = zoom.clamp(0.0, 24.0).floor() as u8;
+        let (width, height) = (east - west, north - south);
+        if width * 2.0 >= 360.0 {
+            return Self { zoom, view: None };
+        }
+        let view = [
+            west - width / 2.0,
+            (south - height / 2.0).max(-90.0),
+            east + width / 2.0,
+            (north + height / 2.0).min(90.0),
+        ];
+        Self {
+            zoom,
+            view: Some(view),
+        }
+    }
+
+    /// Whether the map showing `bounds` at `zoom` needs nothing this view did not fetch.
+    pub fn covers(&self, zoom: f64, [west, south, east, north]: [f64; 4]) -> bool {
+        if self.zoom != zoom.clamp(0.0, 24.0).floor() as u8 {
+            return false;
+        }
+        match self.view {
+            None => true,
+            Some([w, s, e, n]) => west >= w && east <= e && south >= s && north <= n,
+        }
+    }
+
+    /// The view as the server's `bbox` parameter: longitudes wrapped into [-180, 180], so a view
+    /// across the antimeridian has `west > east`.
+    pub fn bbox_param(&self) -> Option<String> {
+        let [west, south, east, north] = self.view?;
+        let wrap = |lon: f64| (lon + 180.0).rem_euclid(360.0) - 180.0;
+        Some(format!(
+            "{:.4},{:.4},{:.4},{:.4}",
+            wrap(west),
+            south,
+            wrap(east),
+            north
+        ))
+    }
+}
+
+/// The clustered feed of one kind's accounts under a filter, for one view.
+pub fn clustered_accounts_url(
+    kind: AccountKind,
+    filter: &DashboardFilter,
+    view: &FeedView,
+) -> Option<String> {
+    let mut url = filtered_accounts_url(kind, filter)?;
+    url.push_str(&format!("&zoom={}", view.zoom));
+    if let Some(bbox) = view.bbox_param() {
+        url.push_str("&bbox=");
+        url.push_str(&bbox);
+    }
+    Some(url)
+}
+
 /// Account status colours: customers in blues and greys, prospects in warm tones.
 pub const STATUS_COLOURS: [(AccountStatus, &str); 7] = [
     (AccountStatus::Active, "#1f6feb"),
@@ -181,15 +253,10 @@ pub fn base_style(settings: &MapSettings, basemap_attribution: &str) -> Value {
     json!({ "version": 8, "sources": sources, "layers": layers })
 }
 
-/// The clustered source of one account kind.
-pub fn accounts_source(kind: AccountKind) -> Value {
-    json!({
-        "type": "geojson",
-        "data": accounts_url(kind),
-        "cluster": true,
-        "clusterRadius": 40,
-        "clusterMaxZoom": 11,
-    })
+/// The source of one account kind, empty until the map knows its view. The server clusters
+/// (see [`clustered_accounts_url`]); MapLibre only draws.
+pub fn accounts_source() -> Value {
+    json!({ "type": "geojson", "data": points_geojson(&[]) })
 }
 
 pub fn cluster_count_layer_id(kind: AccountKind) -> String {
@@ -363,6 +430,9 @@ pub use browser::MapHandle;
 
 #[cfg(feature = "hydrate")]
 mod browser {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
     use super::*;
     use wasm_bindgen::prelude::*;
 
@@ -399,6 +469,9 @@ mod browser {
 
         #[wasm_bindgen(method, js_name = getZoom)]
         fn get_zoom(this: &JsMap) -> f64;
+
+        #[wasm_bindgen(method, js_name = getBounds)]
+        fn get_bounds(this: &JsMap) -> JsValue;
 
         #[wasm_bindgen(method, js_name = getCenter)]
         fn get_center(this: &JsMap) -> JsValue;
@@ -497,11 +570,59 @@ mod browser {
         to_js(&points_geojson(&[]))
     }
 
+    /// What the account sources hold: the filter, and the view last fetched for it.
+    struct AccountFeed {
+        filter: DashboardFilter,
+        fetched: Option<FeedView>,
+    }
+
+    /// The visible bounds `[west, south, east, north]` (longitudes unwrapped).
+    fn visible_bounds(map: &JsMap) -> Option<[f64; 4]> {
+        let bounds = map.get_bounds();
+        let edge = |name: &str| {
+            get(&bounds, name)
+                .dyn_into::<js_sys::Function>()
+                .ok()?
+                .call0(&bounds)
+                .ok()?
+                .as_f64()
+        };
+        Some([
+            edge("getWest")?,
+            edge("getSouth")?,
+            edge("getEast")?,
+            edge("getNorth")?,
+        ])
+    }
+
+    /// Points the account sources at the server's clusters for what the map shows, unless what
+    /// they hold already covers it (`force` after a filter change).
+    fn refresh_accounts(map: &JsMap, feed: &RefCell<AccountFeed>, force: bool) {
+        let Some(bounds) = visible_bounds(map) else {
+            return;
+        };
+        let zoom = map.get_zoom();
+        let mut feed = feed.borrow_mut();
+        if !force && feed.fetched.is_some_and(|f| f.covers(zoom, bounds)) {
+            return;
+        }
+        let view = FeedView::around(zoom, bounds);
+        for kind in AccountKind::ALL.iter().copied() {
+            let data = match clustered_accounts_url(kind, &feed.filter, &view) {
+                Some(url) => JsValue::from_str(&url),
+                None => empty_collection(),
+            };
+            set_source_data(map, source_id(kind), &data);
+        }
+        feed.fetched = Some(view);
+    }
+
     /// A live map on the page. It lives as long as the page, so its event closures are leaked
     /// on purpose (`forget`) rather than kept in a struct that would have to outlive the map.
     #[derive(Clone)]
     pub struct MapHandle {
         map: JsMap,
+        feed: Rc<RefCell<AccountFeed>>,
     }
 
     impl MapHandle {
@@ -528,6 +649,10 @@ mod browser {
             js_sys::Reflect::set(&options, &"container".into(), container)
                 .expect("options is an object");
             let map = JsMap::new(&options);
+            let feed = Rc::new(RefCell::new(AccountFeed {
+                filter: start.filter.clone(),
+                fetched: None,
+            }));
             let MapCallbacks {
                 visible,
                 select,
@@ -537,6 +662,7 @@ mod browser {
 
             let on_load = {
                 let map = map.clone();
+                let feed = feed.clone();
                 Closure::<dyn FnMut()>::new(move || {
                     map.add_source(
                         "territories",
@@ -551,12 +677,7 @@ mod browser {
                         } else {
                             Overlay::Prospects
                         };
-                        let mut source = accounts_source(kind);
-                        source["data"] = match filtered_accounts_url(kind, &start.filter) {
-                            Some(url) => json!(url),
-                            None => points_geojson(&[]),
-                        };
-                        map.add_source(source_id(kind), &to_js(&source));
+                        map.add_source(source_id(kind), &to_js(&accounts_source()));
                         for layer in accounts_layers(kind, visible(overlay), start.colour_by) {
                             map.add_layer(&to_js(&layer));
                         }
@@ -569,6 +690,7 @@ mod browser {
                     let no_points = json!({ "type": "geojson", "data": points_geojson(&[]) });
                     map.add_source("nearby", &to_js(&no_points));
                     map.add_layer(&to_js(&nearby_layer()));
+                    refresh_accounts(&map, &feed, true);
                 })
             };
             map.on("load", on_load.as_ref().unchecked_ref());
@@ -613,13 +735,21 @@ mod browser {
                 );
                 on_point.forget();
 
-                // A click on a cluster zooms in towards it.
+                // A click on a cluster zooms in to where it breaks up, centred on it.
                 let zoom_map = map.clone();
                 let on_cluster = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
-                    let options =
-                        to_js(&json!({ "zoom": zoom_map.get_zoom() + 2.0, "duration": 400 }));
-                    let _ =
-                        js_sys::Reflect::set(&options, &"center".into(), &get(&event, "lngLat"));
+                    let here = zoom_map.get_zoom();
+                    let zoom = feature_number(&event, "expansion_zoom")
+                        .map_or(here + 2.0, |z| z.max(here + 1.0));
+                    let options = to_js(&json!({ "zoom": zoom, "duration": 400 }));
+                    let first = get(&get(&event, "features"), "0");
+                    let position = get(&get(&first, "geometry"), "coordinates");
+                    let centre = if position.is_undefined() {
+                        get(&event, "lngLat")
+                    } else {
+                        position
+                    };
+                    let _ = js_sys::Reflect::set(&options, &"center".into(), &centre);
                     zoom_map.ease_to(&options);
                 });
                 map.on_layer(
@@ -673,7 +803,9 @@ mod browser {
 
             let on_move_end = {
                 let map = map.clone();
+                let feed = feed.clone();
                 Closure::<dyn FnMut()>::new(move || {
+                    refresh_accounts(&map, &feed, false);
                     let centre = map.get_center();
                     let (Some(lon), Some(lat)) =
                         (get(&centre, "lng").as_f64(), get(&centre, "lat").as_f64())
@@ -710,7 +842,7 @@ mod browser {
                 // A handle for the browser console and the end-to-end tests.
                 let _ = js_sys::Reflect::set(&window, &"wilayahMap".into(), &map);
             }
-            Self { map }
+            Self { map, feed }
         }
 
         /// Highlights these positions (nearby prospects); an empty slice clears them.
@@ -718,16 +850,11 @@ mod browser {
             set_source_data(&self.map, "nearby", &to_js(&points_geojson(positions)));
         }
 
-        /// Shows the accounts this filter matches. Until the sources exist (before `load`) this
-        /// does nothing: they are created from the filter the page had at that moment.
+        /// Shows the accounts this filter matches (before `load`, the sources are created with
+        /// it).
         pub fn set_filter(&self, filter: &DashboardFilter) {
-            for kind in AccountKind::ALL.iter().copied() {
-                let data = match filtered_accounts_url(kind, filter) {
-                    Some(url) => JsValue::from_str(&url),
-                    None => empty_collection(),
-                };
-                set_source_data(&self.map, source_id(kind), &data);
-            }
+            self.feed.borrow_mut().filter = filter.clone();
+            refresh_accounts(&self.map, &self.feed, true);
         }
 
         /// Recolours the single account points.
@@ -973,10 +1100,50 @@ mod tests {
         assert_eq!(clusters["filter"], json!(["has", "point_count"]));
         assert_eq!(points["filter"], json!(["!", ["has", "point_count"]]));
         assert_eq!(points["layout"]["visibility"], "none");
-        assert_eq!(
-            accounts_source(AccountKind::Customer)["data"],
-            "/api/v1/map/accounts.geojson?kind=customer"
+        assert_eq!(accounts_source()["data"]["features"], json!([]));
+    }
+
+    #[test]
+    fn the_fetched_view_pads_the_visible_one_and_covers_small_pans() {
+        let feed = FeedView::around(6.7, [105.0, -8.0, 109.0, -6.0]);
+        assert_eq!(feed.zoom, 6);
+        assert_eq!(feed.view, Some([103.0, -9.0, 111.0, -5.0]));
+        assert!(feed.covers(6.2, [106.0, -8.5, 110.0, -6.5]));
+        assert!(
+            !feed.covers(7.0, [106.0, -8.5, 110.0, -6.5]),
+            "another zoom"
         );
+        assert!(
+            !feed.covers(6.2, [108.0, -8.0, 112.0, -6.0]),
+            "panned past the pad"
+        );
+        assert_eq!(
+            feed.bbox_param().as_deref(),
+            Some("103.0000,-9.0000,111.0000,-5.0000")
+        );
+        let url = clustered_accounts_url(AccountKind::Prospect, &DashboardFilter::default(), &feed);
+        assert_eq!(
+            url.as_deref(),
+            Some(
+                "/api/v1/map/accounts.geojson?kind=prospect&zoom=6&bbox=103.0000,-9.0000,111.0000,-5.0000"
+            )
+        );
+    }
+
+    #[test]
+    fn views_across_the_antimeridian_wrap_and_wide_views_take_the_world() {
+        let fiji = FeedView::around(5.0, [176.0, -20.0, 184.0, -14.0]);
+        assert_eq!(
+            fiji.bbox_param().as_deref(),
+            Some("172.0000,-23.0000,-172.0000,-11.0000"),
+            "west > east: the server reads a box across 180°"
+        );
+        let world = FeedView::around(1.3, [-250.0, -80.0, 60.0, 80.0]);
+        assert_eq!(world.view, None);
+        assert_eq!(world.bbox_param(), None);
+        assert!(world.covers(1.9, [-100.0, -10.0, 10.0, 10.0]));
+        let polar = FeedView::around(3.0, [0.0, 80.0, 20.0, 88.0]);
+        assert_eq!(polar.view.unwrap()[3], 90.0);
     }
 
     #[test]

@@ -88,6 +88,11 @@ pub trait Store: Send + Sync + 'static {
         query: &AccountQuery,
     ) -> Result<Vec<MapAccount>, StoreError>;
 
+    /// A value that changes with every write to accounts, deals or staff (row counts, the
+    /// highest account id and the sums of row versions, which every update bumps), so a cache
+    /// of map data can tell it is stale, whichever process wrote.
+    async fn map_data_fingerprint(&self) -> Result<[i64; 6], StoreError>;
+
     /// Each matching account's share of the KPIs, visits counted in `period`.
     async fn kpi_inputs(
         &self,

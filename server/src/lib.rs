@@ -10,6 +10,7 @@ pub mod db;
 pub mod demo;
 pub mod http;
 pub mod index;
+pub mod map_feed;
 pub mod osrm;
 pub mod planning_service;
 pub mod routing_service;
@@ -23,7 +24,9 @@ use leptos::config::LeptosOptions;
 use tokio::net::TcpListener;
 use wilayah_app::map::MapSettings;
 use wilayah_app::store::{AppContext, Store, StoreError, UtcRange};
+use wilayah_shared::account::AccountQuery;
 use wilayah_shared::dashboard::NearbySearch;
+use wilayah_shared::domain::AccountKind;
 
 use crate::config::Config;
 use crate::db::{DbError, ServerStore};
@@ -39,6 +42,8 @@ pub const DEMO_SEED: u64 = 2026;
 pub struct AppState {
     pub store: Arc<dyn ServerStore>,
     pub index: Arc<AccountIndex>,
+    /// The map's clustered accounts per filter, until the data changes.
+    pub map_feed: Arc<map_feed::MapFeedCache>,
     pub leptos_options: LeptosOptions,
     pub app_context: AppContext,
     pub routing: RouteSettings,
@@ -162,6 +167,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
     Ok(AppState {
         store,
         index,
+        map_feed: Arc::default(),
         leptos_options,
         app_context,
         routing: RouteSettings {
@@ -208,7 +214,22 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         println!("  or from a shell: wilayah user add --email you@example.com --role admin");
         println!();
     }
+    tokio::spawn(warm_map_feed(state.clone()));
     serve(listener, state).await
+}
+
+/// Clusters every customer and every prospect (the unfiltered dashboard of a manager or an
+/// admin) in the background, so the first dashboard after a start does not wait for it.
+async fn warm_map_feed(state: AppState) {
+    for kind in AccountKind::ALL.iter().copied() {
+        let query = AccountQuery {
+            kind: Some(kind),
+            ..AccountQuery::default()
+        };
+        if let Err(e) = state.map_feed.clusters(state.store.as_ref(), &query).await {
+            tracing::warn!(error = %e, "clustering the map's accounts ahead of time failed");
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -1,5 +1,6 @@
 //! The map at scale, in headless Chromium: how long from navigation to the map's first `idle`
-//! with every account loaded, clustered and drawn. A benchmark that prints figures, not a test;
+//! with the accounts loaded (clustered by the server for the view) and drawn, then how long a zoom
+//! into a city takes to settle. A benchmark that prints figures, not a test;
 //! `scripts/map-bench.sh` prepares the data and the release server and runs it.
 //!
 //! `map-bench csv N` writes N synthetic accounts (around real Indonesian places, deterministic) as
@@ -83,15 +84,33 @@ async fn measure(url: &str, runs: usize) {
         .await
         .as_f64()
         .expect("a time");
-        let loaded = client
+        let loaded: Value = client
             .execute_async(
                 "const done = arguments[arguments.length - 1];
                  Promise.all(['customers', 'prospects'].map(id => window.wilayahMap.getSource(id).getData()))
-                   .then(([c, p]) => done(c.features.length + p.features.length)).catch(e => done(String(e)));",
+                   .then(sources => {
+                     const features = sources.flatMap(s => s.features);
+                     const accounts = features.reduce((n, f) => n + (f.properties.point_count || 1), 0);
+                     done(`${features.length} features standing for ${accounts} accounts`);
+                   }).catch(e => done(String(e)));",
                 vec![],
             )
             .await
             .expect("count the loaded points");
+        // Then a zoom into the densest place (Jakarta) down to single accounts.
+        let zoom_ms = client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 const map = window.wilayahMap;
+                 const started = performance.now();
+                 map.once('idle', () => done(performance.now() - started));
+                 map.jumpTo({ center: [106.83, -6.2], zoom: 13 });",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or(f64::NAN);
         let feeds: Value = client
             .execute(
                 "return performance.getEntriesByType('resource')
@@ -102,7 +121,8 @@ async fn measure(url: &str, runs: usize) {
             .await
             .unwrap_or(json!([]));
         println!(
-            "run {run}: first idle {ms:.0} ms after navigation; {loaded} points loaded; feeds [ms, bytes on the wire, bytes decoded]: {feeds}"
+            "run {run}: first idle {ms:.0} ms after navigation ({}); zoom to Jakarta at 13: idle after {zoom_ms:.0} ms; feeds [ms, bytes on the wire, bytes decoded]: {feeds}",
+            loaded.as_str().unwrap_or_default()
         );
         idle_ms.push(ms);
         let _ = client.close().await;

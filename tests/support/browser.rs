@@ -226,6 +226,24 @@ pub async fn source_feature_count(client: &Client, source: &str) -> i64 {
         .unwrap_or_else(|| panic!("source {source}: {count}"))
 }
 
+/// Number of accounts an account source of the map stands for: its single accounts plus the
+/// accounts in its clusters (the server clusters them).
+pub async fn source_account_count(client: &Client, source: &str) -> i64 {
+    let count = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             window.wilayahMap.getSource(arguments[0]).getData()
+               .then(d => done(d.features.reduce((n, f) => n + (f.properties.point_count || 1), 0)))
+               .catch(e => done(String(e)));",
+            vec![json!(source)],
+        )
+        .await
+        .expect("read a map source");
+    count
+        .as_i64()
+        .unwrap_or_else(|| panic!("source {source}: {count}"))
+}
+
 /// Fills the login form and submits it.
 pub async fn sign_in(client: &Client, email: &str, password: &str) {
     wait_for_js(

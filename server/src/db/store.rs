@@ -533,6 +533,21 @@ macro_rules! impl_store {
                 rows.into_iter().map(MapAccount::try_from).collect()
             }
 
+            async fn map_data_fingerprint(&self) -> Result<[i64; 6], StoreError> {
+                let row: (i64, i64, i64, i64, i64, i64) = sqlx::query_as(
+                    "SELECT (SELECT COUNT(*) FROM accounts),
+                            (SELECT COALESCE(MAX(id), 0) FROM accounts),
+                            (SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM accounts),
+                            (SELECT COUNT(*) FROM opportunities),
+                            (SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM opportunities),
+                            (SELECT CAST(COUNT(*) + COALESCE(SUM(version), 0) AS BIGINT) FROM staff)",
+                )
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_error)?;
+                Ok([row.0, row.1, row.2, row.3, row.4, row.5])
+            }
+
             async fn kpi_inputs(&self, query: &AccountQuery, period: &UtcRange) -> Result<Vec<KpiInput>, StoreError> {
                 let mut qb = QueryBuilder::<$db>::new(KPI_SELECT);
                 qb.push_bind(period.from).push(" AND v.window_start < ").push_bind(period.to);

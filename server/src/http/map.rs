@@ -6,6 +6,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use wilayah_shared::account::AccountQuery;
 use wilayah_shared::domain::MapAccount;
+use wilayah_shared::spatial::LonLatBox;
+use wilayah_shared::spatial::clusters::{MapFeature, abbreviated_count};
 
 use std::collections::HashMap;
 
@@ -36,17 +38,25 @@ pub struct AccountsQuery {
     segment: Option<String>,
     tag: Option<String>,
     stage: Option<String>,
+    /// With `zoom`, the answer is clustered for that zoom level (as the dashboard draws it).
+    zoom: Option<String>,
+    /// `west,south,east,north` in degrees (`west > east` crosses the antimeridian): with `zoom`,
+    /// only what lies in this view (large sets; small ones are answered whole).
+    bbox: Option<String>,
 }
 
 /// `GET /api/v1/map/accounts.geojson[?kind=..&status=..&owner_id=..&territory_id=..&segment=..
-/// &tag=..&stage=..]`: the matching accounts as a FeatureCollection of points whose properties are
-/// what the map colours by.
+/// &tag=..&stage=..][&zoom=..[&bbox=..]]`: the matching accounts as a FeatureCollection of points
+/// whose properties are what the map colours by; with `zoom`, clustered as MapLibre would
+/// (clusters carry `cluster`, `cluster_id`, `point_count`, `point_count_abbreviated` and
+/// `expansion_zoom`, the zoom at which they break up).
 pub async fn accounts_geojson(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     ApiQuery(query): ApiQuery<AccountsQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let visible = Visible::of(&state, &caller).await?;
+    let (query_zoom, bbox) = (query.zoom, query.bbox);
     let query = AccountQuery {
         kind: parse_enum("kind", query.kind.as_deref())?,
         status: parse_enum("status", query.status.as_deref())?,
@@ -58,26 +68,84 @@ pub async fn accounts_geojson(
         ids: visible.ids().map(<[i64]>::to_vec),
         ..AccountQuery::default()
     };
-    let accounts = state.store.map_accounts_matching(&query).await?;
-    Ok(Json(feature_collection(&accounts)))
+    let Some(zoom) = query_zoom else {
+        if bbox.is_some() {
+            return Err(ApiError::bad_field("bbox", "a view needs a zoom"));
+        }
+        let accounts = state.store.map_accounts_matching(&query).await?;
+        return Ok(Json(feature_collection(&accounts)));
+    };
+    let zoom = zoom
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|z| (0.0..=24.0).contains(z))
+        .ok_or_else(|| {
+            ApiError::bad_field("zoom", format!("{zoom:?} is not a zoom from 0 to 24"))
+        })?;
+    let view = bbox.as_deref().map(parse_view).transpose()?;
+    let clusters = state
+        .map_feed
+        .clusters(state.store.as_ref(), &query)
+        .await?;
+    let features = clusters.features(zoom, view.as_ref());
+    Ok(Json(clustered_collection(&features)))
 }
 
-fn feature_collection(accounts: &[MapAccount]) -> Value {
-    let features: Vec<Value> = accounts
+/// A view as `west,south,east,north`; latitudes beyond the map's edge (±85.05°) are fine.
+fn parse_view(text: &str) -> Result<LonLatBox, ApiError> {
+    let bad = |why: String| ApiError::bad_field("bbox", why);
+    let edges: Vec<f64> = text
+        .split(',')
+        .map(|part| part.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| {
+            bad(format!(
+                "{text:?} is not four numbers west,south,east,north"
+            ))
+        })?;
+    let [west, south, east, north] = edges[..] else {
+        return Err(bad(format!(
+            "{text:?} is not four numbers west,south,east,north"
+        )));
+    };
+    LonLatBox::new(west, south, east, north).map_err(|e| bad(e.to_string()))
+}
+
+fn clustered_collection(features: &[MapFeature<'_>]) -> Value {
+    let features: Vec<Value> = features
         .iter()
-        .map(|a| {
-            json!({
+        .map(|feature| match feature {
+            MapFeature::Account(account) => account_feature(account),
+            MapFeature::Cluster(cluster) => json!({
                 "type": "Feature",
-                "id": a.id,
-                "geometry": { "type": "Point", "coordinates": [a.lon, a.lat] },
+                "geometry": { "type": "Point", "coordinates": [cluster.lon, cluster.lat] },
                 "properties": {
-                    "id": a.id, "name": a.name, "kind": a.kind, "status": a.status,
-                    "owner_id": a.owner_id, "revenue_minor": a.revenue_minor, "currency": a.currency,
+                    "cluster": true, "cluster_id": cluster.id, "point_count": cluster.count,
+                    "point_count_abbreviated": abbreviated_count(cluster.count),
+                    "expansion_zoom": cluster.expansion_zoom,
                 },
-            })
+            }),
         })
         .collect();
     json!({ "type": "FeatureCollection", "features": features })
+}
+
+fn feature_collection(accounts: &[MapAccount]) -> Value {
+    let features: Vec<Value> = accounts.iter().map(account_feature).collect();
+    json!({ "type": "FeatureCollection", "features": features })
+}
+
+fn account_feature(a: &MapAccount) -> Value {
+    json!({
+        "type": "Feature",
+        "id": a.id,
+        "geometry": { "type": "Point", "coordinates": [a.lon, a.lat] },
+        "properties": {
+            "id": a.id, "name": a.name, "kind": a.kind, "status": a.status,
+            "owner_id": a.owner_id, "revenue_minor": a.revenue_minor, "currency": a.currency,
+        },
+    })
 }
 
 /// `GET /api/v1/map/territories.geojson`: territories as filled areas, each with its rep's name

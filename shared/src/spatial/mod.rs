@@ -10,6 +10,8 @@
 //!   boundaries); see [`Region`] for the boundary rule.
 
 mod bbox;
+#[cfg(feature = "clusters")]
+pub mod clusters;
 mod error;
 mod points;
 mod region;
