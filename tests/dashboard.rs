@@ -196,6 +196,30 @@ async fn the_clustered_feed_stands_for_every_match_follows_writes_and_keeps_scop
     assert_eq!(clustered(&feed), (theirs.len() as u64, theirs.clone()));
     let (_, feed) = client.get_json(zoomed_out).await;
     assert_eq!(clustered(&feed).0, theirs.len() as u64, "zoomed out too");
+
+    // The figures at the top of the rep's dashboard count the rep's accounts, an admin's all.
+    let summary_of = |client: &wilayah_tests::Client| {
+        let request = Request::post("/rpc/dashboard_summary")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::empty())
+            .unwrap();
+        let client = client.clone();
+        async move { client.request_json(request).await }
+    };
+    let (status, summary) = summary_of(&client).await;
+    assert_eq!(status, StatusCode::OK, "{summary}");
+    assert_eq!(summary["customers"], json!(theirs.len()));
+    let (_, everything) = summary_of(&app.as_user(Role::Admin, None, vec![]).await).await;
+    assert_eq!(everything["customers"], json!(customers.len()));
+    assert_eq!(
+        everything["prospects"],
+        json!(accounts.len() - customers.len() + 1),
+        "the demo's prospects and Toko Baru"
+    );
+    assert!(
+        summary["prospects"].as_i64().unwrap() < everything["prospects"].as_i64().unwrap(),
+        "{summary} vs {everything}"
+    );
 }
 
 #[tokio::test]

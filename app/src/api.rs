@@ -43,12 +43,37 @@ async fn visible_accounts(
 
 #[server(prefix = "/rpc", endpoint = "dashboard_summary")]
 pub async fn get_dashboard_summary() -> Result<DashboardSummary, ServerFnError> {
+    use wilayah_shared::account::AccountQuery;
+    use wilayah_shared::domain::AccountKind;
     let ctx = app_context()?;
     let today = (ctx.today)();
-    ctx.store.dashboard_summary(&today).await.map_err(|e| {
+    let failed = |e: crate::store::StoreError| {
         leptos::logging::error!("dashboard_summary: {e}");
         ServerFnError::new("could not load the dashboard figures")
-    })
+    };
+    let mut summary = ctx.store.dashboard_summary(&today).await.map_err(failed)?;
+    // Someone who sees part of the accounts counts that part (and its visits); the numbers of
+    // reps and territories are the organisation's.
+    if let Some(ids) = visible_accounts(&ctx).await? {
+        let query = AccountQuery {
+            ids: Some(ids.clone()),
+            ..AccountQuery::default()
+        };
+        let accounts = ctx
+            .store
+            .map_accounts_matching(&query)
+            .await
+            .map_err(failed)?;
+        let count = |kind| accounts.iter().filter(|a| a.kind == kind).count() as i64;
+        summary.customers = count(AccountKind::Customer);
+        summary.prospects = count(AccountKind::Prospect);
+        let visits = ctx.store.map_visits(&today).await.map_err(failed)?;
+        summary.visits_today = visits
+            .iter()
+            .filter(|v| ids.binary_search(&v.account_id).is_ok())
+            .count() as i64;
+    }
+    Ok(summary)
 }
 
 #[server(prefix = "/rpc", endpoint = "map_settings")]

@@ -212,31 +212,29 @@ pub async fn select_value(client: &Client, test_id: &str, value: &str) {
 
 /// Number of features a GeoJSON source of the map holds.
 pub async fn source_feature_count(client: &Client, source: &str) -> i64 {
-    let count = client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             window.wilayahMap.getSource(arguments[0]).getData()
-               .then(d => done(d.features.length)).catch(e => done(String(e)));",
-            vec![json!(source)],
-        )
-        .await
-        .expect("read a map source");
-    count
-        .as_i64()
-        .unwrap_or_else(|| panic!("source {source}: {count}"))
+    count_in_source(client, source, "d.features.length").await
 }
 
 /// Number of accounts an account source of the map stands for: its single accounts plus the
 /// accounts in its clusters (the server clusters them).
 pub async fn source_account_count(client: &Client, source: &str) -> i64 {
+    count_in_source(
+        client,
+        source,
+        "d.features.reduce((n, f) => n + (f.properties.point_count || 1), 0)",
+    )
+    .await
+}
+
+/// A number computed by `expression` from the data `d` of a map source.
+async fn count_in_source(client: &Client, source: &str, expression: &str) -> i64 {
+    let script = format!(
+        "const done = arguments[arguments.length - 1];
+         window.wilayahMap.getSource(arguments[0]).getData()
+           .then(d => done({expression})).catch(e => done(String(e)));"
+    );
     let count = client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             window.wilayahMap.getSource(arguments[0]).getData()
-               .then(d => done(d.features.reduce((n, f) => n + (f.properties.point_count || 1), 0)))
-               .catch(e => done(String(e)));",
-            vec![json!(source)],
-        )
+        .execute_async(&script, vec![json!(source)])
         .await
         .expect("read a map source");
     count

@@ -48,6 +48,29 @@ pub struct ListParams {
     offset: Option<u64>,
 }
 
+/// The [`AccountQuery`] of the filter parameters every account listing takes (`/accounts`, its
+/// export, the map feed), checked the same way for all three: `kind`, `status`, `owner_id`,
+/// `territory_id`, `segment`, `tag` and `stage` of any parameter struct. A macro because each
+/// endpoint's struct spells the fields out: serde's `flatten` would lose the refusal of unknown
+/// parameters (`deny_unknown_fields`). Evaluates to `Result<AccountQuery, ApiError>`.
+macro_rules! account_filter_query {
+    ($params:expr) => {
+        (|| -> Result<AccountQuery, ApiError> {
+            Ok(AccountQuery {
+                kind: $crate::http::accounts::parse_enum("kind", $params.kind.as_deref())?,
+                status: $crate::http::accounts::parse_enum("status", $params.status.as_deref())?,
+                owner_id: $params.owner_id,
+                territory_id: $params.territory_id,
+                segment: $params.segment.clone(),
+                tag: $params.tag.clone(),
+                stage: $crate::http::accounts::parse_stage($params.stage.clone())?,
+                ..AccountQuery::default()
+            })
+        })()
+    };
+}
+pub(super) use account_filter_query;
+
 /// A pipeline stage filter must name a stage, so a typo is a 400 rather than an empty list.
 pub(super) fn parse_stage(stage: Option<String>) -> Result<Option<String>, ApiError> {
     match stage {
@@ -125,15 +148,9 @@ pub async fn list(
         None => None,
     };
     let ids = Visible::of(&state, &caller).await?.narrow(ids);
+    let filter = account_filter_query!(params)?;
     let query = AccountQuery {
-        kind: parse_enum("kind", params.kind.as_deref())?,
-        status: parse_enum("status", params.status.as_deref())?,
-        owner_id: params.owner_id,
-        territory_id: params.territory_id,
-        segment: params.segment,
-        tag: params.tag,
-        stage: parse_stage(params.stage)?,
-        name_contains: params.q.filter(|q| !q.trim().is_empty()),
+        name_contains: params.q.clone().filter(|q| !q.trim().is_empty()),
         ids,
         sort: params
             .sort
@@ -143,6 +160,7 @@ pub async fn list(
             .unwrap_or_default(),
         limit,
         offset: params.offset.unwrap_or(0),
+        ..filter
     };
     Ok(Json(state.store.list_accounts(&query).await?))
 }

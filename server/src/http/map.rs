@@ -19,7 +19,7 @@ use wilayah_shared::resources::{STAFF, TERRITORIES, VISITS};
 
 const VISITS_TABLE: &str = VISITS.name;
 
-use super::accounts::{parse_enum, parse_stage};
+use super::accounts::account_filter_query;
 use super::error::ApiError;
 use super::extract::ApiQuery;
 use super::scope::Visible;
@@ -56,17 +56,10 @@ pub async fn accounts_geojson(
     ApiQuery(query): ApiQuery<AccountsQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let visible = Visible::of(&state, &caller).await?;
-    let (query_zoom, bbox) = (query.zoom, query.bbox);
+    let (query_zoom, bbox) = (query.zoom.clone(), query.bbox.clone());
     let query = AccountQuery {
-        kind: parse_enum("kind", query.kind.as_deref())?,
-        status: parse_enum("status", query.status.as_deref())?,
-        owner_id: query.owner_id,
-        territory_id: query.territory_id,
-        segment: query.segment,
-        tag: query.tag,
-        stage: parse_stage(query.stage)?,
         ids: visible.ids().map(<[i64]>::to_vec),
-        ..AccountQuery::default()
+        ..account_filter_query!(query)?
     };
     let Some(zoom) = query_zoom else {
         if bbox.is_some() {

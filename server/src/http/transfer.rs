@@ -221,17 +221,10 @@ pub async fn export_accounts(
         .transpose()?
         .unwrap_or(Format::Csv);
     let query = AccountQuery {
-        kind: parse_enum("kind", params.kind.as_deref())?,
-        status: parse_enum("status", params.status.as_deref())?,
-        owner_id: params.owner_id,
-        territory_id: params.territory_id,
-        segment: params.segment,
-        tag: params.tag,
-        stage: parse_stage(params.stage)?,
-        name_contains: params.q.filter(|q| !q.trim().is_empty()),
+        name_contains: params.q.clone().filter(|q| !q.trim().is_empty()),
         ids: Visible::of(&state, &caller).await?.narrow(None),
         limit: MAX_PAGE_SIZE,
-        ..AccountQuery::default()
+        ..account_filter_query!(params)?
     };
     let accounts = state.store.export_accounts(&query).await?;
     let body = tokio::task::spawn_blocking(move || write_accounts(format, &accounts))
