@@ -9,9 +9,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::{Value, json};
-use wilayah_shared::LonLat;
-use wilayah_shared::spatial::{Territory, TerritoryIndex};
 use wilayah_tests::TestApp;
+use wilayah_tests::planning::{
+    all_accounts, assert_each_account_in_exactly_one_territory, territories,
+};
 
 fn square(x0: f64, y0: f64, x1: f64, y1: f64) -> Value {
     json!({"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]})
@@ -21,18 +22,6 @@ fn territory(name: &str, geometry: Value) -> Value {
     json!({"name": name, "geometry": geometry})
 }
 
-async fn all_accounts(app: &TestApp) -> Vec<Value> {
-    let (status, page) = app.get_json("/api/v1/accounts?limit=1000").await;
-    assert_eq!(status, StatusCode::OK, "{page}");
-    page["items"].as_array().unwrap().clone()
-}
-
-async fn territories(app: &TestApp) -> Vec<Value> {
-    let (status, page) = app.get_json("/api/v1/territories?limit=1000").await;
-    assert_eq!(status, StatusCode::OK, "{page}");
-    page["items"].as_array().unwrap().clone()
-}
-
 /// Accounts per territory id, as the database has them.
 fn by_territory(accounts: &[Value]) -> BTreeMap<Option<i64>, usize> {
     let mut m = BTreeMap::new();
@@ -40,40 +29,6 @@ fn by_territory(accounts: &[Value]) -> BTreeMap<Option<i64>, usize> {
         *m.entry(a["territory_id"].as_i64()).or_default() += 1;
     }
     m
-}
-
-/// Every account lies in exactly one stored territory, is recorded in it, and is owned by its
-/// rep: checked here with the spatial engine directly, not through the server.
-async fn assert_each_account_in_exactly_one_territory(app: &TestApp) {
-    let stored = territories(app).await;
-    let index = TerritoryIndex::new(
-        stored
-            .iter()
-            .map(|t| {
-                let coords = wilayah_shared::geojson::area_coordinates(
-                    &t["geometry"].to_string(),
-                    "geometry",
-                )
-                .unwrap();
-                Territory::from_coords(t["id"].as_i64().unwrap(), t["owner_id"].as_i64(), &coords)
-                    .unwrap()
-            })
-            .collect(),
-    )
-    .unwrap();
-    for a in all_accounts(app).await {
-        let p = LonLat::new(a["lon"].as_f64().unwrap(), a["lat"].as_f64().unwrap()).unwrap();
-        let found = index.territories_at(p);
-        assert_eq!(
-            found.len(),
-            1,
-            "account {} is in {} territories",
-            a["id"],
-            found.len()
-        );
-        assert_eq!(a["territory_id"].as_i64(), Some(found[0].id), "{a}");
-        assert_eq!(a["owner_id"].as_i64(), found[0].owner, "{a}");
-    }
 }
 
 async fn create_draft(app: &TestApp, body: Value) -> Value {
@@ -611,4 +566,102 @@ async fn drafts_with_errors_are_not_published_and_import_export_round_trips() {
     assert_eq!(body["field"], "body");
     let (status, _) = app.get_json("/api/v1/planning/drafts/424242").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn import_refusals_name_the_feature_and_nothing_is_imported() {
+    let app = TestApp::start().await;
+    let draft = create_draft(&app, json!({})).await;
+    let import = |file: Value, version: &Value| {
+        Request::post(format!(
+            "/api/v1/planning/drafts/{}/import?version={version}",
+            draft["id"]
+        ))
+        .header("content-type", "application/geo+json")
+        .body(Body::from(file.to_string()))
+        .unwrap()
+    };
+    let area = |name: &str| json!({"type": "Feature", "properties": {"name": name}, "geometry": square(90.0, -11.0, 90.5, -10.5)});
+    for (file, expected) in [
+        (
+            json!({"type": "FeatureCollection", "features": [area("Laut"), {"type": "Feature", "properties": {"name": "Kuta"}, "geometry": {"type": "Point", "coordinates": [115.17, -8.72]}}]}),
+            "feature 2 (Kuta): the geometry must be a Polygon or MultiPolygon, not Point",
+        ),
+        (
+            json!({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "Laut", "owner_id": 999999}, "geometry": square(90.0, -11.0, 90.5, -10.5)}]}),
+            "feature 1 (Laut): owner_id 999999 is not a member of staff",
+        ),
+        (
+            json!({"type": "FeatureCollection", "features": []}),
+            "the file holds no features",
+        ),
+    ] {
+        let (status, body) = app.request_json(import(file, &draft["version"])).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["field"], "body");
+        assert_eq!(body["error"], expected);
+    }
+    let (_, unchanged) = app
+        .get_json(&format!("/api/v1/planning/drafts/{}", draft["id"]))
+        .await;
+    assert_eq!(unchanged, draft, "nothing was imported");
+    // A stale version is a conflict, not a silent overwrite.
+    let (status, _) = app
+        .request_json(import(
+            json!({"type": "FeatureCollection", "features": [area("Laut")]}),
+            &json!(draft["version"].as_i64().unwrap() + 5),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn every_planning_route_is_in_the_openapi_document() {
+    let app = TestApp::start_with(|c| c.no_demo = true).await;
+    let (status, doc) = app.get_json("/api/v1/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    // The routes of server/src/http/planning.rs, each with its methods.
+    for (path, methods) in [
+        ("/planning/revision", &["get"][..]),
+        ("/planning/validate", &["post"][..]),
+        ("/planning/drafts", &["get", "post"][..]),
+        ("/planning/drafts/{id}", &["get", "patch", "delete"][..]),
+        ("/planning/drafts/{id}/import", &["post"][..]),
+        ("/planning/drafts/{id}/export", &["get"][..]),
+        ("/planning/drafts/{id}/preview", &["get"][..]),
+        ("/planning/drafts/{id}/publish", &["post"][..]),
+        ("/planning/auto-assign", &["post"][..]),
+        ("/planning/unassigned", &["get"][..]),
+        ("/planning/balance", &["post"][..]),
+        ("/planning/publications", &["get"][..]),
+    ] {
+        let item = &doc["paths"][format!("/api/v1{path}")];
+        for method in methods {
+            let operation = &item[*method];
+            assert!(
+                operation["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                "{method} {path} is not documented"
+            );
+            assert!(operation["responses"].is_object(), "{method} {path}");
+        }
+    }
+    let publish = &doc["paths"]["/api/v1/planning/drafts/{id}/publish"]["post"]["responses"];
+    assert!(publish["409"].is_object() && publish["422"].is_object());
+    // Every documented planning path answers a GET where it has one (the API's fallback would
+    // answer 404 to a path that does not exist).
+    let draft = create_draft(&app, json!({"name": "Doc"})).await;
+    let planning_paths: Vec<&String> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|p| p.starts_with("/api/v1/planning/"))
+        .collect();
+    assert_eq!(planning_paths.len(), 12, "{planning_paths:?}");
+    for path in planning_paths {
+        if doc["paths"][path].get("get").is_some() {
+            let url = path.replace("{id}", &draft["id"].to_string());
+            let (status, _) = app.get(&url).await;
+            assert_eq!(status, StatusCode::OK, "GET {url}");
+        }
+    }
 }

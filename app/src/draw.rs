@@ -77,6 +77,39 @@ pub fn planner_layers() -> Vec<Value> {
     ]
 }
 
+/// A geometry with every coordinate rounded to 1e-9° (0.1 mm): terra-draw refuses features with
+/// more decimals than its precision (9), as polygons cut or united by BooleanOps have.
+pub fn round_coordinates(value: &Value) -> Value {
+    match value {
+        Value::Number(n) => n
+            .as_f64()
+            .map(|x| json!((x * 1e9).round() / 1e9))
+            .unwrap_or_else(|| value.clone()),
+        Value::Array(items) => Value::Array(items.iter().map(round_coordinates).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), round_coordinates(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// Whether two geometries have the same coordinates (numerically, within 1e-10°).
+pub fn same_coordinates(a: &Value, b: &Value) -> bool {
+    fn numbers(v: &Value, out: &mut Vec<f64>) {
+        match v {
+            Value::Number(n) => out.extend(n.as_f64()),
+            Value::Array(items) => items.iter().for_each(|i| numbers(i, out)),
+            _ => {}
+        }
+    }
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    numbers(&a["coordinates"], &mut x);
+    numbers(&b["coordinates"], &mut y);
+    x.len() == y.len() && x.iter().zip(&y).all(|(p, q)| (p - q).abs() <= 1e-10)
+}
+
 #[cfg(feature = "hydrate")]
 pub use browser::{PlannerMap, fetch_json, load_scripts};
 
@@ -259,6 +292,8 @@ mod browser {
         map: PlanMap,
         draw: std::rc::Rc<std::cell::RefCell<Option<TerraDraw>>>,
         labels: std::rc::Rc<std::cell::RefCell<Vec<Marker>>>,
+        /// What [`PlannerMap::load_for_editing`] put into terra-draw, to tell edits apart.
+        editing: std::rc::Rc<std::cell::RefCell<Vec<(usize, Value)>>>,
     }
 
     impl PlannerMap {
@@ -283,6 +318,7 @@ mod browser {
                 map: map.clone(),
                 draw: Default::default(),
                 labels: Default::default(),
+                editing: Default::default(),
             };
             let on_drawn = std::rc::Rc::new(on_drawn);
             let on_load = {
@@ -430,11 +466,16 @@ mod browser {
             }
         }
 
-        /// Puts polygons into terra-draw for editing, each tagged with its territory index.
+        /// Puts polygons into terra-draw for editing, each tagged with its territory index
+        /// (coordinates rounded to terra-draw's precision).
         pub fn load_for_editing(&self, polygons: &[(usize, Value)]) {
             if let Some(draw) = self.draw.borrow().as_ref() {
                 draw.clear();
-                let features: Vec<Value> = polygons
+                let rounded: Vec<(usize, Value)> = polygons
+                    .iter()
+                    .map(|(i, g)| (*i, round_coordinates(g)))
+                    .collect();
+                let features: Vec<Value> = rounded
                     .iter()
                     .map(|(i, g)| {
                         json!({ "type": "Feature", "geometry": g,
@@ -442,23 +483,30 @@ mod browser {
                     })
                     .collect();
                 draw.add_features(&to_js(&Value::Array(features)));
+                *self.editing.borrow_mut() = rounded;
             }
         }
 
-        /// The edited polygons back, as (territory index, geometry); clears terra-draw.
+        /// The polygons changed in terra-draw, as (territory index, geometry); clears
+        /// terra-draw. Untouched polygons are left out, so they keep their exact coordinates.
         pub fn take_edited(&self) -> Vec<(usize, Value)> {
             let Some(draw) = self.draw.borrow().clone() else {
                 return Vec::new();
             };
             let snapshot = from_js(&draw.get_snapshot());
             draw.clear();
+            let loaded = std::mem::take(&mut *self.editing.borrow_mut());
             snapshot
                 .as_array()
                 .map(|fs| {
                     fs.iter()
                         .filter_map(|f| {
                             let i = f["properties"]["territory"].as_u64()? as usize;
-                            Some((i, f["geometry"].clone()))
+                            let geometry = f["geometry"].clone();
+                            let unchanged = loaded
+                                .iter()
+                                .any(|(j, g)| *j == i && same_coordinates(g, &geometry));
+                            (!unchanged).then_some((i, geometry))
                         })
                         .collect()
                 })
@@ -471,5 +519,30 @@ mod browser {
                 draw.clear();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_keeps_nine_decimals_and_edits_are_told_apart() {
+        let g = json!({"type": "Polygon", "coordinates": [[[115.12345678912345, -8.5], [115.5, -8.123456789123], [115.0, -8.0], [115.12345678912345, -8.5]]]});
+        let r = round_coordinates(&g);
+        assert_eq!(r["type"], "Polygon");
+        assert_eq!(r["coordinates"][0][0][0], json!(115.123456789));
+        assert_eq!(r["coordinates"][0][1][1], json!(-8.123456789));
+        assert!(same_coordinates(&r, &r.clone()));
+        // Integers and floats of the same value are the same coordinate.
+        let a = json!({"coordinates": [[[115, -8], [116.0, -8.0]]]});
+        let b = json!({"coordinates": [[[115.0, -8.0], [116, -8]]]});
+        assert!(same_coordinates(&a, &b));
+        let moved = json!({"coordinates": [[[115.0, -8.0], [116.1, -8]]]});
+        assert!(!same_coordinates(&a, &moved));
+        assert!(!same_coordinates(
+            &a,
+            &json!({"coordinates": [[[115, -8]]]})
+        ));
     }
 }

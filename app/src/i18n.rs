@@ -222,7 +222,17 @@ pub enum Msg {
     AccountsMoving,
     UnassignedAccounts,
     ImportGeojson,
+    ImportFeature,
+    ImportFeatureNamed,
+    ImportNotJson,
+    ImportNotFeatures,
+    ImportEmpty,
+    ImportNotArea,
+    ImportBadOwner,
+    ImportRefused,
+    ImportedCount,
     ExportGeojson,
+    ExportPublished,
     Accounts,
     VisitHours,
     ActorName,
@@ -493,7 +503,38 @@ impl Msg {
             ],
             Msg::UnassignedAccounts => ["Accounts in no territory: {0}", "Akun tanpa wilayah: {0}"],
             Msg::ImportGeojson => ["Import GeoJSON into the draft", "Impor GeoJSON ke draf"],
+            Msg::ImportFeature => ["Feature {0}", "Fitur {0}"],
+            Msg::ImportFeatureNamed => ["Feature {0} ({1})", "Fitur {0} ({1})"],
+            Msg::ImportNotJson => [
+                "The file is not JSON; a GeoJSON FeatureCollection is expected. Nothing was imported.",
+                "Berkas ini bukan JSON; diharapkan FeatureCollection GeoJSON. Tidak ada yang diimpor.",
+            ],
+            Msg::ImportNotFeatures => [
+                "The file is not a GeoJSON FeatureCollection or Feature. Nothing was imported.",
+                "Berkas ini bukan FeatureCollection atau Feature GeoJSON. Tidak ada yang diimpor.",
+            ],
+            Msg::ImportEmpty => [
+                "The file holds no features. Nothing was imported.",
+                "Berkas ini tidak berisi fitur. Tidak ada yang diimpor.",
+            ],
+            Msg::ImportNotArea => [
+                "{0} is refused: its geometry is {1}, not a Polygon or MultiPolygon. Nothing was imported.",
+                "{0} ditolak: geometrinya {1}, bukan Polygon atau MultiPolygon. Tidak ada yang diimpor.",
+            ],
+            Msg::ImportBadOwner => [
+                "{0} is refused: owner_id must be the id of a rep. Nothing was imported.",
+                "{0} ditolak: owner_id harus berupa id tenaga penjual. Tidak ada yang diimpor.",
+            ],
+            Msg::ImportRefused => ["Import refused: {0}", "Impor ditolak: {0}"],
+            Msg::ImportedCount => [
+                "Territories imported into the draft: {0}",
+                "Wilayah yang diimpor ke draf: {0}",
+            ],
             Msg::ExportGeojson => ["Export the draft as GeoJSON", "Ekspor draf sebagai GeoJSON"],
+            Msg::ExportPublished => [
+                "Export the published territories",
+                "Ekspor wilayah yang terbit",
+            ],
             Msg::Accounts => ["Accounts", "Akun"],
             Msg::VisitHours => ["Visit hours", "Jam kunjungan"],
             Msg::ActorName => [
@@ -691,6 +732,10 @@ mod tests {
             Msg::Prospects,
             Msg::Layers,
             Msg::SwitchLanguage,
+            Msg::ImportGeojson,
+            Msg::ImportNotArea,
+            Msg::ImportBadOwner,
+            Msg::ExportPublished,
         ] {
             assert_ne!(msg.text(Locale::En), msg.text(Locale::Id), "{msg:?}");
         }

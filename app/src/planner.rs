@@ -6,7 +6,9 @@
 
 use leptos::prelude::*;
 use serde_json::Value;
-use wilayah_shared::planning::{Draft, DraftTerritory, Problem, ProblemKind};
+use wilayah_shared::planning::{
+    Draft, DraftTerritory, ImportError, Measure, Problem, ProblemKind, RepTotals, Totals,
+};
 
 use crate::i18n::{Locale, Msg, tr, use_locale};
 use crate::map::rep_colour;
@@ -34,6 +36,34 @@ pub fn problem_text(p: &Problem, locale: Locale) -> String {
     }
 }
 
+/// "Feature 3 (Kuta)" or "Feature 3" in the reader's language.
+fn feature_text(index: usize, name: Option<&str>, locale: Locale) -> String {
+    match name {
+        Some(name) => fill(
+            Msg::ImportFeatureNamed.text(locale),
+            &[&index.to_string(), name],
+        ),
+        None => fill(Msg::ImportFeature.text(locale), &[&index.to_string()]),
+    }
+}
+
+/// Why a GeoJSON file was refused, in the reader's language, naming the feature at fault.
+pub fn import_error_text(e: &ImportError, locale: Locale) -> String {
+    match e {
+        ImportError::NotJson(_) => Msg::ImportNotJson.text(locale).to_owned(),
+        ImportError::NotFeatures => Msg::ImportNotFeatures.text(locale).to_owned(),
+        ImportError::Empty => Msg::ImportEmpty.text(locale).to_owned(),
+        ImportError::NotArea { index, name, found } => fill(
+            Msg::ImportNotArea.text(locale),
+            &[&feature_text(*index, name.as_deref(), locale), found],
+        ),
+        ImportError::BadOwner { index, name } => fill(
+            Msg::ImportBadOwner.text(locale),
+            &[&feature_text(*index, name.as_deref(), locale)],
+        ),
+    }
+}
+
 /// What the planner holds.
 #[derive(Clone, Copy)]
 struct Planner {
@@ -42,6 +72,8 @@ struct Planner {
     reps: RwSignal<Vec<(i64, String)>>,
     balance: RwSignal<Value>,
     message: RwSignal<Option<String>>,
+    /// Why the last GeoJSON import was refused.
+    import_error: RwSignal<Option<String>>,
     stale: RwSignal<bool>,
     ticked: RwSignal<Vec<usize>>,
     /// "static", "polygon" (draw), "split" (draw the part to cut off) or "select" (edit).
@@ -68,6 +100,7 @@ pub fn PlannerPage() -> impl IntoView {
         reps: RwSignal::new(Vec::new()),
         balance: RwSignal::new(Value::Null),
         message: RwSignal::new(None),
+        import_error: RwSignal::new(None),
         stale: RwSignal::new(false),
         ticked: RwSignal::new(Vec::new()),
         mode: RwSignal::new("static"),
@@ -196,6 +229,60 @@ mod actions {
         refresh_preview(p).await;
     }
 
+    /// Imports a GeoJSON file into the draft: checked here first with the server's own rules
+    /// (so a refused feature is named in the reader's language), then sent to the import API,
+    /// which checks again (and that owners exist) and stores it.
+    pub async fn import_file(p: Planner, file: web_sys::File, locale: Locale) {
+        let text = match wasm_bindgen_futures::JsFuture::from(file.text()).await {
+            Ok(text) => text.as_string().unwrap_or_default(),
+            Err(_) => {
+                p.import_error
+                    .set(Some(Msg::ImportNotJson.text(locale).to_owned()));
+                return;
+            }
+        };
+        let count = match wilayah_shared::planning::territories_from_geojson(text.as_bytes()) {
+            Ok(list) => list.len(),
+            Err(e) => {
+                p.import_error.set(Some(import_error_text(&e, locale)));
+                return;
+            }
+        };
+        let Some(draft) = p.draft.get_untracked() else {
+            return;
+        };
+        let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        match fetch_json(
+            "POST",
+            &format!(
+                "/api/v1/planning/drafts/{}/import?version={}",
+                draft.id, draft.version
+            ),
+            Some(&body),
+            &[],
+        )
+        .await
+        {
+            Ok((200, d)) => {
+                p.draft.set(serde_json::from_value(d).ok());
+                p.import_error.set(None);
+                p.ticked.set(Vec::new());
+                p.message.set(Some(fill(
+                    Msg::ImportedCount.text(locale),
+                    &[&count.to_string()],
+                )));
+            }
+            Ok((status, body)) => p.import_error.set(Some(fill(
+                Msg::ImportRefused.text(locale),
+                &[&error_text(status, &body)],
+            ))),
+            Err(e) => p
+                .import_error
+                .set(Some(fill(Msg::ImportRefused.text(locale), &[&e]))),
+        }
+        refresh_preview(p).await;
+    }
+
     pub async fn rebase(p: Planner) {
         let Some(draft) = p.draft.get_untracked() else {
             return;
@@ -267,6 +354,7 @@ mod actions {
                 p.preview.set(answer["preview"].clone());
                 p.balance.set(answer);
                 p.ticked.set(Vec::new());
+                p.message.set(None);
             }
             Ok((status, body)) => p.message.set(Some(error_text(status, &body))),
             Err(e) => p.message.set(Some(e)),
@@ -370,6 +458,8 @@ fn on_drawn(p: Planner, geometry: Value, locale: Locale) {
         if !actions::split(&mut territories, i, &geometry, name) {
             return;
         }
+        // The ticked territory changed shape; a merge next should not take it by surprise.
+        p.ticked.set(Vec::new());
     } else {
         territories.push(DraftTerritory {
             id: None,
@@ -544,6 +634,26 @@ fn DraftPanel(planner: Planner) -> impl IntoView {
             actions::refresh_preview(p).await;
         });
     };
+    let import = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let Some(input) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            else {
+                return;
+            };
+            let file = input.files().and_then(|files| files.get(0));
+            // Choosing the same file again must fire `change` again.
+            input.set_value("");
+            if let Some(file) = file {
+                leptos::task::spawn_local(actions::import_file(p, file, locale.get_untracked()));
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
     let export_href = move || {
         p.draft.with(|d| {
             d.as_ref()
@@ -571,8 +681,19 @@ fn DraftPanel(planner: Planner) -> impl IntoView {
                     {tr(Msg::SplitTerritory)}
                 </button>
                 <button class="action" data-testid="merge-territories" on:click=merge>{tr(Msg::MergeTicked)}</button>
+                <label class="action file-action" data-testid="import-label">
+                    {tr(Msg::ImportGeojson)}
+                    <input type="file" data-testid="import-file"
+                        accept=".geojson,.json,application/geo+json,application/json"
+                        on:change=import />
+                </label>
                 <a class="action" data-testid="export-draft" href=export_href download="draft.geojson">{tr(Msg::ExportGeojson)}</a>
+                <a class="action" data-testid="export-published" href="/api/v1/territories/export"
+                    download="territories.geojson">{tr(Msg::ExportPublished)}</a>
             </div>
+            <Show when=move || p.import_error.with(Option::is_some)>
+                <p class="error" role="alert" data-testid="import-error">{move || p.import_error.get()}</p>
+            </Show>
             <Show when=move || matches!(p.mode.get(), "polygon" | "split")>
                 <p class="muted" data-testid="draw-hint">{tr(Msg::DrawHint)}</p>
             </Show>
@@ -668,38 +789,32 @@ fn ProblemList(planner: Planner) -> impl IntoView {
     }
 }
 
-/// Each rep's totals before → after for the chosen measure, and the spread.
+/// Each rep's totals before → after for the chosen measure (the rows of the server's preview,
+/// [`wilayah_shared::planning::compare_totals`]); `data-before`/`data-after` carry the values.
 #[component]
-fn TotalsTable(rows: Value, measure: String) -> impl IntoView {
-    let key = match measure.as_str() {
-        "revenue" => "revenue_minor",
-        "visit_hours" => "visit_hours",
-        _ => "accounts",
-    };
-    let cell = move |v: &Value| match v[key].as_f64() {
-        Some(x) if key == "visit_hours" => format!("{x:.1}"),
-        Some(x) if key == "revenue_minor" => crate::format_money(x as i64, "IDR"),
-        Some(x) => format!("{x:.0}"),
-        None => "—".into(),
+fn TotalsTable(rows: Vec<RepTotals>, measure: Measure) -> impl IntoView {
+    let cell = move |t: &Totals| match measure {
+        Measure::VisitHours => format!("{:.1}", t.visit_hours),
+        Measure::Revenue => crate::format_money(t.revenue_minor, "IDR"),
+        Measure::Accounts => t.accounts.to_string(),
     };
     let body = rows
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
         .into_iter()
-        .filter(|r| !r["owner_id"].is_null())
+        .filter(|r| r.owner_id.is_some())
         .map(|r| {
             view! {
-                <tr data-testid="rep-totals">
-                    <td>{r["name"].as_str().unwrap_or("").to_owned()}</td>
-                    <td class="num">{cell(&r["before"])}</td>
-                    <td class="num">{cell(&r["after"])}</td>
+                <tr data-testid="rep-totals" data-owner=r.owner_id.map(|o| o.to_string())
+                    data-before=r.before.value(measure).to_string()
+                    data-after=r.after.value(measure).to_string()>
+                    <td>{r.name.clone()}</td>
+                    <td class="num">{cell(&r.before)}</td>
+                    <td class="num">{cell(&r.after)}</td>
                 </tr>
             }
         })
         .collect_view();
     view! {
-        <table class="totals">
+        <table class="totals" data-testid="totals" data-measure=measure.as_str()>
             <thead><tr><th>{tr(Msg::Reps)}</th><th>{tr(Msg::Before)}</th><th>{tr(Msg::After)}</th></tr></thead>
             <tbody>{body}</tbody>
         </table>
@@ -753,8 +868,8 @@ fn PublishPanel(planner: Planner) -> impl IntoView {
     };
     let measure = move || {
         p.balance
-            .with(|b| b["measure"].as_str().map(str::to_owned))
-            .unwrap_or_else(|| "accounts".into())
+            .with(|b| serde_json::from_value::<Measure>(b["measure"].clone()).ok())
+            .unwrap_or_default()
     };
     let spread = move |which: &'static str| {
         let m = measure();
@@ -774,9 +889,15 @@ fn PublishPanel(planner: Planner) -> impl IntoView {
                 {move || fill(Msg::UnassignedAccounts.text(locale.get()), &[&p.preview.with(|v| v["unassigned"].as_array().map_or(0, Vec::len)).to_string()])}
             </p>
             <p data-testid="spread">
-                {tr(Msg::Spread)} ": " {move || spread("spread_before")} " → " {move || spread("spread_after")}
+                {tr(Msg::Spread)} ": " <span data-testid="spread-before">{move || spread("spread_before")}</span>
+                " → " <span data-testid="spread-after">{move || spread("spread_after")}</span>
             </p>
-            {move || view! { <TotalsTable rows=p.preview.with(|v| v["reps"].clone()) measure=measure() /> }}
+            {move || {
+                let rows: Vec<RepTotals> = p
+                    .preview
+                    .with(|v| serde_json::from_value(v["reps"].clone()).unwrap_or_default());
+                view! { <TotalsTable rows measure=measure() /> }
+            }}
             <label>{tr(Msg::ActorName)}
                 <input data-testid="actor" on:input=move |ev| p.actor.set(event_target_value(&ev)) />
             </label>

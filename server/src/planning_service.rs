@@ -12,30 +12,14 @@ use wilayah_shared::LonLat;
 use wilayah_shared::geojson::area_coordinates;
 use wilayah_shared::planning::{
     AutoAssignment, BalanceError, BalanceOptions, DraftTerritory, Measure, Problem, Severity,
-    Totals, VisitModel, auto_assign, balance, cells_multipolygon, grid_atoms, match_districts,
-    spread, totals_by_owner, validate_draft,
+    VisitModel, auto_assign, balance, cells_multipolygon, compare_totals, grid_atoms,
+    match_districts, validate_draft,
 };
+pub use wilayah_shared::planning::{RepTotals, Spreads};
 use wilayah_shared::routing::Budget;
 use wilayah_shared::spatial::{Territory, TerritoryIndex};
 
 use crate::db::{PlanningAccount, PublishedTerritory, StaffName, account_points};
-
-/// One rep's (or "no owner"'s) workload before and after a change.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RepTotals {
-    pub owner_id: Option<i64>,
-    pub name: String,
-    pub before: Totals,
-    pub after: Totals,
-}
-
-/// max/min over the reps, per measure.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Spreads {
-    pub accounts: f64,
-    pub revenue: f64,
-    pub visit_hours: f64,
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AccountMove {
@@ -95,20 +79,6 @@ fn draft_index(territories: &[DraftTerritory]) -> (TerritoryIndex, HashMap<i64, 
     }
     let index = TerritoryIndex::new(list).expect("ids were made unique above");
     (index, names)
-}
-
-fn spreads(reps: &[RepTotals], after: bool, sales_reps: &[i64]) -> Spreads {
-    let pick = |m: Measure| -> Vec<f64> {
-        reps.iter()
-            .filter(|r| r.owner_id.is_some_and(|id| sales_reps.contains(&id)))
-            .map(|r| if after { r.after } else { r.before }.value(m))
-            .collect()
-    };
-    Spreads {
-        accounts: spread(&pick(Measure::Accounts)),
-        revenue: spread(&pick(Measure::Revenue)),
-        visit_hours: spread(&pick(Measure::VisitHours)),
-    }
 }
 
 /// Staff ids whose role is sales_rep.
@@ -197,24 +167,14 @@ pub fn preview(input: PreviewInput<'_>) -> Preview {
             })
             .collect()
     };
-    let before = totals_by_owner(&with_owner(false), &input.model);
-    let after = totals_by_owner(&with_owner(true), &input.model);
     let sales_reps = sales_rep_ids(input.staff);
-    let mut owners: Vec<Option<i64>> = sales_reps.iter().map(|&id| Some(id)).collect();
-    for o in before.keys().chain(after.keys()) {
-        if !owners.contains(o) {
-            owners.push(*o);
-        }
-    }
-    let reps: Vec<RepTotals> = owners
-        .into_iter()
-        .map(|owner| RepTotals {
-            owner_id: owner,
-            name: staff_name(owner).unwrap_or_default(),
-            before: before.get(&owner).copied().unwrap_or_default(),
-            after: after.get(&owner).copied().unwrap_or_default(),
-        })
-        .collect();
+    let totals = compare_totals(
+        &with_owner(false),
+        &with_owner(true),
+        &input.model,
+        &sales_reps,
+        |owner| staff_name(owner).unwrap_or_default(),
+    );
     let stale = input.base_revision != input.current_revision;
     Preview {
         draft_id: input.draft_id,
@@ -229,9 +189,9 @@ pub fn preview(input: PreviewInput<'_>) -> Preview {
             .into_iter()
             .map(|o| account_ref(o.point))
             .collect(),
-        spread_before: spreads(&reps, false, &sales_reps),
-        spread_after: spreads(&reps, true, &sales_reps),
-        reps,
+        spread_before: totals.spread_before,
+        spread_after: totals.spread_after,
+        reps: totals.reps,
     }
 }
 

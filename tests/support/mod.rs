@@ -3,6 +3,7 @@
 //! built in-process, either as a router (no port) or served on a free local port.
 
 pub mod browser;
+pub mod planning;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};

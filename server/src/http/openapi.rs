@@ -351,6 +351,7 @@ pub fn document() -> Value {
     );
     routes_paths(&mut paths);
     field_paths(&mut paths);
+    planning_paths(&mut schemas, &mut paths);
     auth_paths(&mut paths);
     json!({
         "openapi": "3.1.0",
@@ -655,6 +656,223 @@ fn field_paths(paths: &mut Map<String, Value>) {
             },
         } }),
     );
+}
+
+/// Territory planning (`/planning/...`, see docs/planning.md): drafts, import/export,
+/// validation, preview, publishing (409 when stale), auto-assignment, balancing, the audit trail.
+fn planning_paths(schemas: &mut Map<String, Value>, paths: &mut Map<String, Value>) {
+    let int = json!({ "type": "integer" });
+    let geometry = json!({ "type": "object", "description": "A GeoJSON Polygon or MultiPolygon" });
+    schemas.insert(
+        "DraftTerritory".into(),
+        json!({ "type": "object", "required": ["name", "geometry"], "properties": {
+            "id": { "type": ["integer", "null"], "description": "The published territory this one replaces; none for a new one" },
+            "name": { "type": "string", "maxLength": 200 },
+            "owner_id": { "type": ["integer", "null"], "description": "The rep who will own it and its accounts" },
+            "geometry": geometry } }),
+    );
+    let territories = json!({ "type": "array", "items": schema_ref("DraftTerritory") });
+    schemas.insert(
+        "Draft".into(),
+        json!({ "type": "object", "properties": {
+            "id": int, "name": { "type": "string" },
+            "base_revision": { "type": "integer", "description": "The published revision the draft started from" },
+            "status": { "type": "string", "enum": ["open", "published"] },
+            "territories": territories,
+            "created_by": { "type": ["string", "null"] }, "version": int,
+            "created_at": { "type": "string", "format": "date-time" },
+            "updated_at": { "type": "string", "format": "date-time" } } }),
+    );
+    schemas.insert(
+        "PlanningProblem".into(),
+        json!({ "type": "object", "properties": {
+            "kind": { "type": "string", "enum": ["self_intersection", "overlap", "gap", "invalid_geometry", "missing_name", "duplicate_name"] },
+            "severity": { "type": "string", "enum": ["error", "warning"] },
+            "territories": { "type": "array", "items": { "type": "string" }, "description": "Names of the territories involved" },
+            "indexes": { "type": "array", "items": int, "description": "Their positions in the list" },
+            "message": { "type": "string" },
+            "location": { "type": ["array", "null"], "items": { "type": "number" }, "description": "[lon, lat] to point at" },
+            "area": { "description": "The overlap or gap as MultiPolygon coordinates" },
+            "area_km2": { "type": ["number", "null"] } } }),
+    );
+    let totals = json!({ "type": "object", "properties": {
+        "accounts": int, "revenue_minor": int, "visit_hours": { "type": "number" } } });
+    let spreads = json!({ "type": "object", "description": "max/min over the sales reps (null = infinite: a rep has none)",
+        "properties": { "accounts": { "type": ["number", "null"] }, "revenue": { "type": ["number", "null"] },
+                        "visit_hours": { "type": ["number", "null"] } } });
+    let reps = json!({ "type": "array", "items": { "type": "object", "properties": {
+        "owner_id": { "type": ["integer", "null"] }, "name": { "type": "string" },
+        "before": totals, "after": totals } } });
+    let account_ref =
+        json!({ "type": "object", "properties": { "id": int, "name": { "type": "string" } } });
+    let text_or_null = json!({ "type": ["string", "null"] });
+    let int_or_null = json!({ "type": ["integer", "null"] });
+    schemas.insert(
+        "PlanningPreview".into(),
+        json!({ "type": "object", "properties": {
+            "draft_id": int, "base_revision": int, "current_revision": int,
+            "stale": { "type": "boolean", "description": "Someone published since the draft was made: publishing would be refused" },
+            "publishable": { "type": "boolean" },
+            "problems": { "type": "array", "items": schema_ref("PlanningProblem") },
+            "moves": { "type": "array", "items": { "type": "object", "properties": {
+                "account_id": int, "account_name": { "type": "string" },
+                "from_territory": text_or_null, "to_territory": text_or_null,
+                "from_owner_id": int_or_null, "to_owner_id": int_or_null,
+                "from_owner": text_or_null, "to_owner": text_or_null } } },
+            "unassigned": { "type": "array", "items": account_ref, "description": "Accounts that would be in no territory" },
+            "ambiguous": { "type": "array", "items": account_ref, "description": "Accounts in more than one territory" },
+            "reps": reps, "spread_before": spreads, "spread_after": spreads } }),
+    );
+    let change = json!({ "type": "object", "properties": {
+        "account_id": int, "from_territory": int_or_null, "to_territory": int_or_null,
+        "from_owner": int_or_null, "to_owner": int_or_null } });
+    schemas.insert(
+        "PlanningOutcome".into(),
+        json!({ "type": "object", "description": "What a publication or auto-assignment changed", "properties": {
+            "revision": int, "publication_id": int,
+            "created": { "type": "array", "items": int }, "updated": { "type": "array", "items": int },
+            "deleted": { "type": "array", "items": int },
+            "reassigned": { "type": "array", "items": change },
+            "unassigned": { "type": "array", "items": int, "description": "Accounts in no territory" } } }),
+    );
+    let draft_param = [id_param()];
+    let model_params = [
+        query_param(
+            "service_hours",
+            json!({ "type": "number", "minimum": 0, "maximum": 24, "default": 1 }),
+            "Time on site per account (visit hours)",
+        ),
+        query_param(
+            "speed_kmh",
+            json!({ "type": "number", "minimum": 1, "maximum": 200, "default": 30 }),
+            "Travel speed (visit hours)",
+        ),
+    ];
+    let stale = "Stale: someone published since the draft was made (the message names both revisions; PATCH with rebase after looking), the draft changed since `version`, or it is already published";
+    let entries: Vec<(&str, Value)> = vec![
+        (
+            "/api/v1/planning/revision",
+            json!({ "get": { "summary": "The published territories' revision",
+                "responses": { "200": ok("The revision", json!({ "type": "object", "properties": { "revision": int } })) } } }),
+        ),
+        (
+            "/api/v1/planning/validate",
+            json!({ "post": { "summary": "Problems of a territory set (self-intersections, overlaps, gaps, names), each with the place to point at; nothing stored",
+                "requestBody": json_content(json!({ "type": "object", "required": ["territories"], "additionalProperties": false,
+                    "properties": { "territories": territories } })),
+                "responses": { "200": ok("The problems", json!({ "type": "object", "properties": {
+                    "valid": { "type": "boolean", "description": "No errors (warnings allowed)" },
+                    "problems": { "type": "array", "items": schema_ref("PlanningProblem") } } })),
+                    "400": error_response("Malformed body"), "422": error_response("A name too long, an id twice, a geometry not an object") } } }),
+        ),
+        (
+            "/api/v1/planning/drafts",
+            json!({
+                "get": { "summary": "Every draft, newest first",
+                    "responses": { "200": ok("Drafts", json!({ "type": "array", "items": schema_ref("Draft") })) } },
+                "post": { "summary": "Create a draft (default: a copy of the published territories)",
+                    "requestBody": json_content(json!({ "type": "object", "additionalProperties": false, "properties": {
+                        "name": { "type": "string", "maxLength": 200 }, "territories": territories, "actor": { "type": "string" } } })),
+                    "responses": { "201": ok("Created", schema_ref("Draft")), "400": error_response("Malformed body"),
+                        "422": error_response("A field breaks a rule") } } }),
+        ),
+        (
+            "/api/v1/planning/drafts/{id}",
+            json!({
+                "parameters": draft_param,
+                "get": { "summary": "Read a draft", "responses": { "200": ok("The draft", schema_ref("Draft")), "404": error_response("No such draft") } },
+                "patch": { "summary": "Change a draft's name or territories, or rebase it onto the current published revision",
+                    "requestBody": json_content(json!({ "type": "object", "required": ["version"], "additionalProperties": false, "properties": {
+                        "version": { "type": "integer", "description": "The version you last read" },
+                        "name": { "type": "string", "maxLength": 200 }, "territories": territories,
+                        "rebase": { "type": "boolean", "default": false, "description": "Move the draft onto the current revision" } } })),
+                    "responses": { "200": ok("Changed", schema_ref("Draft")), "404": error_response("No such draft"),
+                        "409": error_response("Changed since `version`, or already published"), "422": error_response("A field breaks a rule") } },
+                "delete": { "summary": "Delete a draft", "responses": { "204": { "description": "Deleted" }, "404": error_response("No such draft") } } }),
+        ),
+        (
+            "/api/v1/planning/drafts/{id}/import",
+            json!({ "post": { "summary": "Add (or with replace, put instead) the features of a GeoJSON FeatureCollection to a draft: Polygon/MultiPolygon, name from `name` or `NAME`, optional `owner_id`; flawed geometries are kept and reported by validation",
+                "parameters": [id_param(),
+                    { "name": "version", "in": "query", "required": true, "schema": int, "description": "The draft version you last read" },
+                    query_param("replace", json!({ "type": "boolean", "default": false }), "Replace the draft's territories")],
+                "requestBody": { "required": true, "content": { "application/geo+json": {}, "application/json": {} } },
+                "responses": { "200": ok("The draft with the imported territories", schema_ref("Draft")),
+                    "404": error_response("No such draft"), "409": error_response("Changed since `version`, or already published"),
+                    "422": error_response("Not GeoJSON, no features, or a feature refused (the message names it by position and name: not an area, a bad or unknown owner_id); nothing imported") } } }),
+        ),
+        (
+            "/api/v1/planning/drafts/{id}/export",
+            json!({ "get": { "summary": "A draft's territories as a GeoJSON FeatureCollection (re-importable)", "parameters": draft_param,
+                "responses": { "200": { "description": "FeatureCollection", "content": { "application/geo+json": {} } }, "404": error_response("No such draft") } } }),
+        ),
+        (
+            "/api/v1/planning/drafts/{id}/preview",
+            json!({ "get": { "summary": "What publishing the draft would do: accounts that move, accounts in no territory, each rep's totals before and after, the spreads, the problems, whether it is stale",
+                "parameters": [id_param(), model_params[0].clone(), model_params[1].clone()],
+                "responses": { "200": ok("The preview", schema_ref("PlanningPreview")), "404": error_response("No such draft"),
+                    "422": error_response("service_hours or speed_kmh out of range") } } }),
+        ),
+        (
+            "/api/v1/planning/drafts/{id}/publish",
+            json!({ "post": { "summary": "Publish a draft in one transaction: the territories are replaced and every account moves to the territory that contains it and to its rep (with an activity each and an audit entry)",
+                "parameters": draft_param,
+                "requestBody": json_content(json!({ "type": "object", "additionalProperties": false, "properties": {
+                    "version": { "type": "integer", "description": "The draft version previewed (default: the current one)" },
+                    "actor": { "type": "string", "description": "Only used for requests without a signed-in user" } } })),
+                "responses": { "200": ok("What changed", schema_ref("PlanningOutcome")), "404": error_response("No such draft"),
+                    "409": error_response(stale),
+                    "422": ok("The draft has errors: `problems` lists them; nothing written", json!({ "type": "object", "properties": {
+                        "error": { "type": "string" }, "field": { "type": "string" },
+                        "problems": { "type": "array", "items": schema_ref("PlanningProblem") } } })) } } }),
+        ),
+        (
+            "/api/v1/planning/auto-assign",
+            json!({ "post": { "summary": "Assign every account by geometry to the published territory that contains it and to its rep (one transaction, activities, an audit entry)",
+                "requestBody": json_content(json!({ "type": "object", "additionalProperties": false, "properties": {
+                    "dry_run": { "type": "boolean", "default": false }, "actor": { "type": "string" } } })),
+                "responses": { "200": ok("What changed (or would)", schema_ref("PlanningOutcome")), "400": error_response("Malformed body") } } }),
+        ),
+        (
+            "/api/v1/planning/unassigned",
+            json!({ "get": { "summary": "Accounts no published territory contains",
+                "responses": { "200": ok("By id", json!({ "type": "array", "items": { "type": "object", "properties": {
+                    "id": int, "name": { "type": "string" }, "lon": { "type": "number" }, "lat": { "type": "number" },
+                    "owner_id": int_or_null, "territory_id": { "type": ["integer", "null"], "description": "The territory the record names, though none contains it" } } } })) } } }),
+        ),
+        (
+            "/api/v1/planning/balance",
+            json!({ "post": { "summary": "A balanced proposal as a new draft: contiguous districts of even load, one per rep, with each rep's totals before and after and the spreads",
+                "requestBody": json_content(json!({ "type": "object", "additionalProperties": false, "properties": {
+                    "measure": { "type": "string", "enum": ["accounts", "revenue", "visit_hours"], "default": "accounts" },
+                    "rep_ids": { "type": "array", "items": int, "description": "Default: every sales rep" },
+                    "seed": { "type": "integer", "default": 1 },
+                    "time_budget_ms": { "type": "integer", "minimum": 1, "maximum": 5000, "default": 1000 },
+                    "max_iterations": { "type": "integer", "minimum": 1, "default": 1000000 },
+                    "compactness_weight": { "type": "number", "minimum": 0, "maximum": 10, "default": 0.005 },
+                    "cell_deg": { "type": "number", "minimum": 0.01, "maximum": 2, "default": 0.1, "description": "Grid cell size the territories are built from" },
+                    "start": { "type": "string", "enum": ["seeds", "current"], "default": "seeds" },
+                    "service_hours": { "type": "number" }, "speed_kmh": { "type": "number" },
+                    "draft_name": { "type": "string", "maxLength": 200 }, "actor": { "type": "string" } } })),
+                "responses": { "201": ok("The proposal", json!({ "type": "object", "properties": {
+                    "draft": schema_ref("Draft"), "measure": { "type": "string" },
+                    "search": { "type": "object", "description": "atoms, started_from, district spreads and CVs at the start and end, iterations, moves, elapsed_ms" },
+                    "reps": reps, "spread_before": spreads, "spread_after": spreads, "preview": schema_ref("PlanningPreview") } })),
+                    "400": error_response("Malformed body"), "422": error_response("A value out of range or an unknown rep (the field is named)") } } }),
+        ),
+        (
+            "/api/v1/planning/publications",
+            json!({ "get": { "summary": "The planning audit trail (publications and auto-assignments), newest first",
+                "parameters": [query_param("limit", json!({ "type": "integer", "minimum": 1, "maximum": 1000, "default": 50 }), "At most this many")],
+                "responses": { "200": ok("Newest first", json!({ "type": "array", "items": { "type": "object", "properties": {
+                    "id": int, "draft_id": int_or_null, "revision": int, "actor": { "type": "string" },
+                    "summary": { "type": "object" }, "published_at": { "type": "string", "format": "date-time" } } } })),
+                    "400": error_response("Bad limit") } } }),
+        ),
+    ];
+    for (path, item) in entries {
+        paths.insert(path.into(), item);
+    }
 }
 
 /// `GET /api/v1/openapi.json`

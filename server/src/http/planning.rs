@@ -1,8 +1,9 @@
 //! Territory planning over HTTP, under `/planning`: drafts (create, edit, import GeoJSON,
 //! preview, publish, rebase), stateless validation, auto-assignment of accounts to the
 //! published territories, the accounts in no territory, balanced proposals and the audit
-//! trail. There is no login yet: the actor comes from the `X-Wilayah-Actor` header or an
-//! `actor` field ([`actor`] is the one place to swap for the signed-in user).
+//! trail. The actor is the signed-in user; the `X-Wilayah-Actor` header or an `actor` field only
+//! count for requests without one ([`actor`]). Every route here is in the OpenAPI document
+//! (`openapi::planning_paths`).
 
 use std::time::Duration;
 
@@ -16,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use wilayah_shared::account::ValidationError;
 use wilayah_shared::planning::{
-    Draft, DraftTerritory, Measure, Problem, Severity, VisitModel, territories_from_geojson,
-    validate_draft,
+    Draft, DraftTerritory, Measure, Problem, Severity, VisitModel, feature_label,
+    territories_from_geojson, validate_draft,
 };
 use wilayah_shared::transfer::{Territory, territories_to_geojson};
 
@@ -57,8 +58,8 @@ fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::Invalid(ValidationError::new(field, message))
 }
 
-/// Who is acting: the `X-Wilayah-Actor` header, else the body's `actor`, else "anonymous".
-/// Replace with the signed-in user once login exists.
+/// Who is acting: the signed-in user; without one the `X-Wilayah-Actor` header, else the
+/// body's `actor`, else "anonymous".
 fn actor(headers: &HeaderMap, body_actor: Option<&str>) -> String {
     // The signed-in user when there is one (the auth guard sets it for every request).
     let signed_in = crate::db::current_actor();
@@ -293,7 +294,22 @@ async fn import_into_draft(
 ) -> Result<Json<Draft>, ApiError> {
     let imported = tokio::task::spawn_blocking(move || territories_from_geojson(&body))
         .await
-        .map_err(|e| ApiError::Store(wilayah_app::store::StoreError::Database(Box::new(e))))??;
+        .map_err(|e| ApiError::Store(wilayah_app::store::StoreError::Database(Box::new(e))))?
+        .map_err(ValidationError::from)?;
+    let staff = state.store.staff_names().await?;
+    for (i, t) in imported.iter().enumerate() {
+        if let Some(owner) = t.owner_id
+            && !staff.iter().any(|s| s.id == owner)
+        {
+            return Err(invalid(
+                "body",
+                format!(
+                    "{}: owner_id {owner} is not a member of staff",
+                    feature_label(i + 1, Some(&t.name))
+                ),
+            ));
+        }
+    }
     let draft = state.store.get_draft(id).await?;
     let mut territories = if params.replace {
         Vec::new()

@@ -19,7 +19,8 @@ pub use balance::{
     balance, coefficient_of_variation, match_districts, spread,
 };
 pub use draft::{
-    Draft, DraftTerritory, Totals, plan_territories, territories_from_geojson, totals_by_owner,
+    Draft, DraftTerritory, ImportError, RepTotals, Spreads, Totals, TotalsComparison,
+    compare_totals, feature_label, plan_territories, territories_from_geojson, totals_by_owner,
     validate_draft,
 };
 pub use validate::{PlanTerritory, Problem, ProblemKind, Severity, validate};

@@ -1,0 +1,55 @@
+//! Checks shared by the planning tests (HTTP and browser): the stored accounts and territories,
+//! and that every account lies in exactly one territory and is recorded and owned accordingly.
+
+use axum::http::StatusCode;
+use serde_json::Value;
+use wilayah_shared::LonLat;
+use wilayah_shared::spatial::{Territory, TerritoryIndex};
+
+use crate::TestApp;
+
+pub async fn all_accounts(app: &TestApp) -> Vec<Value> {
+    let (status, page) = app.get_json("/api/v1/accounts?limit=1000").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page["items"].as_array().unwrap().clone()
+}
+
+pub async fn territories(app: &TestApp) -> Vec<Value> {
+    let (status, page) = app.get_json("/api/v1/territories?limit=1000").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page["items"].as_array().unwrap().clone()
+}
+
+/// Every account lies in exactly one stored territory, is recorded in it, and is owned by its
+/// rep: checked with the spatial engine directly, not through the server.
+pub async fn assert_each_account_in_exactly_one_territory(app: &TestApp) {
+    let stored = territories(app).await;
+    let index = TerritoryIndex::new(
+        stored
+            .iter()
+            .map(|t| {
+                let coords = wilayah_shared::geojson::area_coordinates(
+                    &t["geometry"].to_string(),
+                    "geometry",
+                )
+                .unwrap();
+                Territory::from_coords(t["id"].as_i64().unwrap(), t["owner_id"].as_i64(), &coords)
+                    .unwrap()
+            })
+            .collect(),
+    )
+    .unwrap();
+    for a in all_accounts(app).await {
+        let p = LonLat::new(a["lon"].as_f64().unwrap(), a["lat"].as_f64().unwrap()).unwrap();
+        let found = index.territories_at(p);
+        assert_eq!(
+            found.len(),
+            1,
+            "account {} is in {} territories",
+            a["id"],
+            found.len()
+        );
+        assert_eq!(a["territory_id"].as_i64(), Some(found[0].id), "{a}");
+        assert_eq!(a["owner_id"].as_i64(), found[0].owner, "{a}");
+    }
+}
