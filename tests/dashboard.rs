@@ -139,6 +139,11 @@ async fn the_clustered_feed_stands_for_every_match_follows_writes_and_keeps_scop
         assert!(p["point_count_abbreviated"].is_string(), "{cluster}");
     }
     assert!(singles.is_subset(&customers));
+    let (status, none) = app
+        .get_json("/api/v1/map/accounts.geojson?segment=no-such-segment&zoom=4")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{none}");
+    assert_eq!(none["features"], json!([]), "a filter nothing matches");
 
     // Zoomed in past the clustering, every customer is its own point (the demo is small
     // enough to be answered whole, whatever the view).

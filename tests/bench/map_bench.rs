@@ -6,7 +6,7 @@
 //! `map-bench csv N` writes N synthetic accounts (around real Indonesian places, deterministic) as
 //! an import CSV to standard output. `map-bench measure URL [RUNS]` signs in (as the user in
 //! `WILAYAH_BENCH_EMAIL` / `WILAYAH_PASSWORD`) and opens URL RUNS times, each in a fresh browser
-//! profile, and prints the time from navigation to first idle and the feeds' sizes. The sign-in
+//! profile, and prints the time from navigation to first idle and the features loaded. The sign-in
 //! page loads the app's scripts and wasm first, so those come from the browser cache; the account
 //! feeds never do.
 
@@ -111,17 +111,8 @@ async fn measure(url: &str, runs: usize) {
             .ok()
             .and_then(|v| v.as_f64())
             .unwrap_or(f64::NAN);
-        let feeds: Value = client
-            .execute(
-                "return performance.getEntriesByType('resource')
-                   .filter(e => e.name.includes('accounts.geojson'))
-                   .map(e => [Math.round(e.duration), e.transferSize, e.decodedBodySize]);",
-                vec![],
-            )
-            .await
-            .unwrap_or(json!([]));
         println!(
-            "run {run}: first idle {ms:.0} ms after navigation ({}); zoom to Jakarta at 13: idle after {zoom_ms:.0} ms; feeds [ms, bytes on the wire, bytes decoded]: {feeds}",
+            "run {run}: first idle {ms:.0} ms after navigation ({}); zoom to Jakarta at 13: idle after {zoom_ms:.0} ms",
             loaded.as_str().unwrap_or_default()
         );
         idle_ms.push(ms);

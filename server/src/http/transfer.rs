@@ -19,7 +19,7 @@ use wilayah_shared::transfer::{
     write_accounts,
 };
 
-use super::accounts::{parse_enum, parse_stage};
+use super::accounts::account_filter_query;
 use super::error::ApiError;
 use super::extract::ApiQuery;
 use super::scope::Visible;

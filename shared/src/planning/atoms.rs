@@ -166,8 +166,10 @@ pub fn cells_multipolygon(cells: &[(i64, i64)], cell_deg: f64) -> MultiPolygon<f
     let squares: Vec<Polygon<f64>> = cells
         .iter()
         .map(|&(x, y)| {
+            // Each edge from its own index, so neighbours share bit-identical edges (x0 + cell
+            // can differ from the next cell's x0 in the last bit).
             let (x0, y0) = (x as f64 * cell_deg, y as f64 * cell_deg);
-            let (x1, y1) = (x0 + cell_deg, y0 + cell_deg);
+            let (x1, y1) = ((x + 1) as f64 * cell_deg, (y + 1) as f64 * cell_deg);
             Polygon::new(
                 LineString(vec![
                     Coord { x: x0, y: y0 },

@@ -24,7 +24,8 @@ pub const WHOLE_SET_LIMIT: usize = 5_000;
 /// The accounts of one filter, clustered at every zoom level.
 pub struct AccountClusters {
     accounts: Vec<MapAccount>,
-    index: Supercluster,
+    /// `None` for no accounts: the crate cannot index an empty set.
+    index: Option<Supercluster>,
 }
 
 /// One thing to draw: a cluster of several accounts, or a single account.
@@ -81,11 +82,20 @@ impl AccountClusters {
                 foreign_members: None,
             })
             .collect();
+        if accounts.is_empty() {
+            return Self {
+                accounts,
+                index: None,
+            };
+        }
         let mut index = Supercluster::new(options);
         index
             .load(points)
             .expect("every zoom from 0 to the maximum is built");
-        Self { accounts, index }
+        Self {
+            accounts,
+            index: Some(index),
+        }
     }
 
     /// How many accounts are clustered.
@@ -107,14 +117,17 @@ impl AccountClusters {
             }
             _ => [-180.0, -90.0, 180.0, 90.0],
         };
-        let found = self.index.get_clusters(bbox, zoom).unwrap_or_default();
+        let Some(index) = &self.index else {
+            return Vec::new();
+        };
+        let found = index.get_clusters(bbox, zoom).unwrap_or_default();
         found
             .into_iter()
-            .filter_map(|feature| self.feature(feature))
+            .filter_map(|feature| self.feature(index, feature))
             .collect()
     }
 
-    fn feature(&self, feature: ::geojson::Feature) -> Option<MapFeature<'_>> {
+    fn feature(&self, index: &Supercluster, feature: ::geojson::Feature) -> Option<MapFeature<'_>> {
         let properties = feature.properties.as_ref();
         let cluster_id = properties
             .and_then(|p| p.get("cluster_id"))
@@ -125,7 +138,7 @@ impl AccountClusters {
                 let ::geojson::Value::Point(position) = &feature.geometry.as_ref()?.value else {
                     return None;
                 };
-                let expansion_zoom = self.index.get_cluster_expansion_zoom(id as usize);
+                let expansion_zoom = index.get_cluster_expansion_zoom(id as usize);
                 Some(MapFeature::Cluster(Cluster {
                     id,
                     lon: position[0],
@@ -251,6 +264,8 @@ mod tests {
                 assert!(cluster.expansion_zoom > zoom, "{cluster:?} at {zoom}");
                 let children = clusters
                     .index
+                    .as_ref()
+                    .expect("points were clustered")
                     .get_children(cluster.id as usize)
                     .expect("a cluster has children");
                 assert!(children.len() >= 2 || cluster.expansion_zoom > CLUSTER_MAX_ZOOM);
@@ -313,6 +328,15 @@ mod tests {
         let clusters = AccountClusters::build(accounts.clone());
         let view = LonLatBox::new(105.0, -8.0, 108.0, -6.0).unwrap();
         assert_eq!(counted(&clusters.features(15.0, Some(&view))), 400);
+    }
+
+    #[test]
+    fn no_accounts_answer_nothing() {
+        let clusters = AccountClusters::build(Vec::new());
+        let view = LonLatBox::new(105.0, -8.0, 108.0, -6.0).unwrap();
+        assert!(clusters.is_empty());
+        assert_eq!(clusters.features(3.0, None), Vec::new());
+        assert_eq!(clusters.features(14.0, Some(&view)), Vec::new());
     }
 
     #[test]
