@@ -12,7 +12,7 @@
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use wilayah_shared::rng::SplitMix64;
 use wilayah_tests::browser::{connect_sized, sign_in, start_chromedriver, wait_for_js};
 
