@@ -105,11 +105,16 @@ pub async fn wait_for_js(client: &Client, what: &str, script: &str) -> Value {
             return value;
         }
         if started.elapsed() > WAIT {
-            let errors = client
-                .execute("return window.__wilayahErrors || []", vec![])
+            let state = client
+                .execute(
+                    "return {errors: window.__wilayahErrors || [], url: location.href,
+                             ready: document.readyState, html: document.documentElement.outerHTML.length,
+                             tail: document.documentElement.outerHTML.slice(-300)}",
+                    vec![],
+                )
                 .await
                 .unwrap_or(Value::Null);
-            panic!("timed out after {WAIT:?} waiting for {what}; page errors: {errors}");
+            panic!("timed out after {WAIT:?} waiting for {what}; the page: {state}");
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
