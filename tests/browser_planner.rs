@@ -9,6 +9,7 @@ use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerA
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 use wilayah_tests::browser::{connect, start_chromedriver, text_of, wait_for_js};
+use wilayah_tests::planning::{open_planner, wait_idle, wait_rows};
 use wilayah_tests::{TestApp, project_root};
 
 async fn screenshot(client: &Client, name: &str) {
@@ -19,26 +20,6 @@ async fn screenshot(client: &Client, name: &str) {
         png,
     )
     .expect("write screenshot");
-}
-
-async fn wait_idle(client: &Client, what: &str) {
-    wait_for_js(
-        client,
-        what,
-        "return document.querySelector('#planner-map[data-map-idle=true]') !== null",
-    )
-    .await;
-}
-
-async fn wait_rows(client: &Client, n: usize) {
-    wait_for_js(
-        client,
-        &format!("{n} territories in the draft list"),
-        &format!(
-            "return document.querySelectorAll(\"[data-testid='territory-row']\").length === {n}"
-        ),
-    )
-    .await;
 }
 
 /// Screen position of a lon/lat on the planner map.
@@ -132,35 +113,8 @@ async fn a_planner_draws_a_territory_assigns_a_rep_and_publishes_it() {
 
     let driver = start_chromedriver();
     let client = connect(&driver).await;
-    wilayah_tests::browser::sign_in_as(
-        &app,
-        &client,
-        &base,
-        wilayah_shared::access::Role::Planner,
-        None,
-    )
-    .await;
-    client
-        .goto(&format!("{base}/planner"))
-        .await
-        .expect("open the planner");
-    client
-        .execute(
-            "window.__wilayahErrors = []; window.addEventListener('error', e => window.__wilayahErrors.push(String(e.message)));",
-            vec![],
-        )
-        .await
-        .expect("install error hook");
-
     // The draft opens with the eight published territories, drawn on the map.
-    wait_rows(&client, 8).await;
-    wait_idle(&client, "the planner map").await;
-    wait_for_js(
-        &client,
-        "terra-draw",
-        "return !!(window.terraDraw && window.wilayahPlannerMap.getSource('draft'))",
-    )
-    .await;
+    open_planner(&app, &client, &base, 8).await;
     wait_for_js(
         &client,
         "the draft territories on the map",

@@ -16,37 +16,17 @@ use serde_json::{Value, json};
 use wilayah_shared::LonLat;
 use wilayah_shared::spatial::{Territory, TerritoryIndex};
 use wilayah_tests::browser::{
-    WAIT, click_test_id, connect, save_screenshot, sign_in_as, start_chromedriver, text_of,
-    wait_for_js,
+    WAIT, click_test_id, connect, save_screenshot, start_chromedriver, text_of, wait_for_js,
 };
 use wilayah_tests::planning::{
-    all_accounts, assert_each_account_in_exactly_one_territory, territories,
+    all_accounts, assert_each_account_in_exactly_one_territory, open_planner, territories,
+    wait_idle, wait_rows,
 };
 use wilayah_tests::{TestApp, project_root};
 
 /// Rounded to 1e-3° so terra-draw takes the coordinates as they are.
 fn r3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
-}
-
-async fn wait_rows(client: &Client, n: usize) {
-    wait_for_js(
-        client,
-        &format!("{n} territories in the draft list"),
-        &format!(
-            "return document.querySelectorAll(\"[data-testid='territory-row']\").length === {n}"
-        ),
-    )
-    .await;
-}
-
-async fn wait_idle(client: &Client, what: &str) {
-    wait_for_js(
-        client,
-        what,
-        "return document.querySelector('#planner-map[data-map-idle=true]') !== null",
-    )
-    .await;
 }
 
 /// Page position of a lon/lat on the planner map.
@@ -283,33 +263,7 @@ async fn a_planner_imports_edits_splits_merges_balances_and_publishes() {
 
     let driver = start_chromedriver();
     let client = connect(&driver).await;
-    sign_in_as(
-        &app,
-        &client,
-        &base,
-        wilayah_shared::access::Role::Planner,
-        None,
-    )
-    .await;
-    client
-        .goto(&format!("{base}/planner"))
-        .await
-        .expect("open the planner");
-    client
-        .execute(
-            "window.__wilayahErrors = []; window.addEventListener('error', e => window.__wilayahErrors.push(String(e.message)));",
-            vec![],
-        )
-        .await
-        .expect("install error hook");
-    wait_rows(&client, 8).await;
-    wait_idle(&client, "the planner map").await;
-    wait_for_js(
-        &client,
-        "terra-draw and the draft on the map",
-        "return !!(window.terraDraw && window.wilayahPlannerMap.getSource('draft'))",
-    )
-    .await;
+    open_planner(&app, &client, &base, 8).await;
 
     // 1. A file with a point feature is refused, naming it; nothing is imported.
     let file_input = client

@@ -7,6 +7,7 @@ use wilayah_shared::LonLat;
 use wilayah_shared::spatial::{Territory, TerritoryIndex};
 
 use crate::TestApp;
+use crate::browser::{sign_in_as, wait_for_js};
 
 pub async fn all_accounts(app: &TestApp) -> Vec<Value> {
     let (status, page) = app.get_json("/api/v1/accounts?limit=1000").await;
@@ -52,4 +53,59 @@ pub async fn assert_each_account_in_exactly_one_territory(app: &TestApp) {
         assert_eq!(a["territory_id"].as_i64(), Some(found[0].id), "{a}");
         assert_eq!(a["owner_id"].as_i64(), found[0].owner, "{a}");
     }
+}
+
+/// Signs in as a planner and opens `/planner`; returns when the draft list shows `rows`
+/// territories, the map is idle and terra-draw holds the draft. Page errors are collected in
+/// `window.__wilayahErrors`.
+pub async fn open_planner(app: &TestApp, client: &fantoccini::Client, base: &str, rows: usize) {
+    sign_in_as(
+        app,
+        client,
+        base,
+        wilayah_shared::access::Role::Planner,
+        None,
+    )
+    .await;
+    client
+        .goto(&format!("{base}/planner"))
+        .await
+        .expect("open the planner");
+    client
+        .execute(
+            "window.__wilayahErrors = []; window.addEventListener('error', e => window.__wilayahErrors.push(String(e.message)));",
+            vec![],
+        )
+        .await
+        .expect("install error hook");
+    wait_rows(client, rows).await;
+    wait_idle(client, "the planner map").await;
+    wait_for_js(
+        client,
+        "terra-draw and the draft on the map",
+        "return !!(window.terraDraw && window.wilayahPlannerMap.getSource('draft'))",
+    )
+    .await;
+}
+
+/// Waits until the planner's map has drawn everything.
+pub async fn wait_idle(client: &fantoccini::Client, what: &str) {
+    wait_for_js(
+        client,
+        what,
+        "return document.querySelector('#planner-map[data-map-idle=true]') !== null",
+    )
+    .await;
+}
+
+/// Waits until the draft list shows `n` territories.
+pub async fn wait_rows(client: &fantoccini::Client, n: usize) {
+    wait_for_js(
+        client,
+        &format!("{n} territories in the draft list"),
+        &format!(
+            "return document.querySelectorAll(\"[data-testid='territory-row']\").length === {n}"
+        ),
+    )
+    .await;
 }
