@@ -227,6 +227,39 @@ async fn the_clustered_feed_stands_for_every_match_follows_writes_and_keeps_scop
     );
 }
 
+/// "Today" and `?date=` are calendar days of the deployment's time zone (`--utc-offset`).
+#[tokio::test]
+async fn the_visits_layer_takes_days_in_the_deployments_time_zone() {
+    let app = TestApp::start_with(|c| c.utc_offset = "+07:00".parse().expect("an offset")).await;
+    let accounts = all(&app, "/api/v1/accounts").await;
+    let account = accounts[0]["id"].as_i64().unwrap();
+    let mut made = Vec::new();
+    // 23:30 on 24 December in Jakarta, and 00:30 on the 25th (17:30 UTC on the 24th).
+    for start in ["2030-12-24T23:30:00+07:00", "2030-12-25T00:30:00+07:00"] {
+        let (status, visit) = app
+            .send_json(
+                "POST",
+                "/api/v1/visits",
+                &json!({"account_id": account, "window_start": start,
+                        "window_end": start.replace(":30:00", ":59:00"), "duration_min": 20}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{visit}");
+        made.push(visit["id"].as_i64().unwrap());
+    }
+    for (date, expected) in [("2030-12-24", made[0]), ("2030-12-25", made[1])] {
+        let (status, layer) = app
+            .get_json(&format!("/api/v1/map/visits.geojson?date={date}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{layer}");
+        assert_eq!(
+            ids(layer["features"].as_array().unwrap()),
+            HashSet::from([expected]),
+            "{date}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn bad_views_are_refused_naming_the_parameter() {
     let app = TestApp::start().await;

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use chrono::FixedOffset;
 use clap::Parser;
 
 #[derive(Debug, Clone, Parser)]
@@ -50,6 +51,13 @@ pub struct Config {
     #[arg(long, env = "WILAYAH_OSRM_URL")]
     pub osrm_url: Option<String>,
 
+    /// The deployment's time zone as an offset from UTC (`+07:00` WIB, `+08:00` WITA, `+09:00`
+    /// WIT; Indonesia keeps no daylight saving time): which calendar day "today" is for the
+    /// dashboard's visit figures and visits layer, and for the demo data. The technician's view
+    /// plans with the device's own day.
+    #[arg(long, env = "WILAYAH_UTC_OFFSET", default_value = "+00:00", value_parser = parse_utc_offset)]
+    pub utc_offset: FixedOffset,
+
     /// Do not fill an empty database with demo data on start.
     #[arg(long, env = "WILAYAH_NO_DEMO")]
     pub no_demo: bool,
@@ -62,6 +70,16 @@ pub struct Config {
     /// https`). Set it when the server is only reached over TLS.
     #[arg(long, env = "WILAYAH_SECURE_COOKIES")]
     pub secure_cookies: bool,
+}
+
+/// `+07:00`, `-03:30`, `+0700` or `Z`.
+fn parse_utc_offset(text: &str) -> Result<FixedOffset, String> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("z") {
+        return Ok(FixedOffset::east_opt(0).expect("zero is an offset"));
+    }
+    text.parse::<FixedOffset>()
+        .map_err(|_| format!("{text:?} is not an offset from UTC like +07:00"))
 }
 
 impl Config {

@@ -19,7 +19,7 @@ pub mod user_admin;
 use std::sync::Arc;
 
 use axum::extract::FromRef;
-use chrono::{Duration, Utc};
+use chrono::{Duration, FixedOffset, NaiveDate, Utc};
 use leptos::config::LeptosOptions;
 use tokio::net::TcpListener;
 use wilayah_app::map::MapSettings;
@@ -44,6 +44,8 @@ pub struct AppState {
     pub index: Arc<AccountIndex>,
     /// The map's clustered accounts per filter, until the data changes.
     pub map_feed: Arc<map_feed::MapFeedCache>,
+    /// The deployment's time zone, for calendar days (`--utc-offset`).
+    pub utc_offset: FixedOffset,
     pub leptos_options: LeptosOptions,
     pub app_context: AppContext,
     pub routing: RouteSettings,
@@ -79,17 +81,19 @@ pub enum StartError {
     Serve(std::io::Error),
 }
 
-/// The current UTC calendar day, for "today" figures.
-fn utc_today() -> UtcRange {
-    let from = Utc::now()
-        .date_naive()
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight exists")
-        .and_utc();
+/// The calendar day `date` in the time zone `offset`: local midnight to local midnight, in UTC.
+pub fn local_day(date: NaiveDate, offset: FixedOffset) -> UtcRange {
+    let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+    let from = (midnight - Duration::seconds(i64::from(offset.local_minus_utc()))).and_utc();
     UtcRange {
         from,
         to: from + Duration::days(1),
     }
+}
+
+/// Today's date in the time zone `offset`.
+pub fn local_date(offset: FixedOffset) -> NaiveDate {
+    Utc::now().with_timezone(&offset).date_naive()
 }
 
 /// Connects, migrates, seeds a fresh database with demo data (unless disabled) and loads the
@@ -100,7 +104,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
     }
     let store = db::connect(&config.database_url).await?;
     if !config.no_demo && store.has_no_accounts().await.map_err(StartError::Seed)? {
-        let data = demo::generate(DEMO_SEED, Utc::now().date_naive());
+        let data = demo::generate(DEMO_SEED, local_date(config.utc_offset));
         store
             .seed(&data, Utc::now())
             .await
@@ -140,7 +144,10 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
             center: (113.5, -3.5),
             zoom: 4.2,
         },
-        today: Arc::new(utc_today),
+        today: {
+            let offset = config.utc_offset;
+            Arc::new(move || local_day(local_date(offset), offset))
+        },
         nearby: {
             let index = index.clone();
             Arc::new(move |centre, search, kind| {
@@ -168,6 +175,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         store,
         index,
         map_feed: Arc::default(),
+        utc_offset: config.utc_offset,
         leptos_options,
         app_context,
         routing: RouteSettings {
@@ -246,4 +254,33 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[test]
+    fn a_local_day_runs_from_local_midnight_to_local_midnight() {
+        let wib = FixedOffset::east_opt(7 * 3600).unwrap();
+        let date = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let day = local_day(date, wib);
+        assert_eq!(day.from.to_rfc3339(), "2026-11-23T17:00:00+00:00");
+        assert_eq!(day.to.to_rfc3339(), "2026-11-24T17:00:00+00:00");
+        let utc = local_day(date, FixedOffset::east_opt(0).unwrap());
+        assert_eq!(utc.from.to_rfc3339(), "2026-11-24T00:00:00+00:00");
+        let west = local_day(date, FixedOffset::west_opt(3 * 3600 + 1800).unwrap());
+        assert_eq!(west.from.to_rfc3339(), "2026-11-24T03:30:00+00:00");
+    }
+
+    #[test]
+    fn offsets_parse_from_the_command_line_and_bad_ones_are_named() {
+        let config = Config::parse_from(["wilayah", "--utc-offset", "+07:00"]);
+        assert_eq!(config.utc_offset.local_minus_utc(), 7 * 3600);
+        assert_eq!(Config::defaults().utc_offset.local_minus_utc(), 0);
+        let refused = Config::try_parse_from(["wilayah", "--utc-offset", "7"]).unwrap_err();
+        assert!(refused.to_string().contains("like +07:00"), "{refused}");
+    }
 }

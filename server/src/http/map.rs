@@ -13,7 +13,6 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use wilayah_app::map::rep_colour;
-use wilayah_app::store::UtcRange;
 use wilayah_shared::account::MAX_PAGE_SIZE;
 use wilayah_shared::resources::{STAFF, TERRITORIES, VISITS};
 
@@ -182,7 +181,7 @@ pub async fn territories_geojson(State(state): State<AppState>) -> Result<Json<V
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VisitsQuery {
-    /// Calendar day (UTC), default today.
+    /// Calendar day in the deployment's time zone (`--utc-offset`), default today.
     date: Option<String>,
 }
 
@@ -198,11 +197,7 @@ pub async fn visits_geojson(
             let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
                 ApiError::bad_field("date", format!("{text:?} is not a date like 2026-11-23"))
             })?;
-            let from = day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
-            UtcRange {
-                from,
-                to: from + chrono::Duration::days(1),
-            }
+            crate::local_day(day, state.utc_offset)
         }
     };
     let mut visits = state.store.map_visits(&range).await?;
