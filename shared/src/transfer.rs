@@ -281,6 +281,33 @@ impl Raw<'_> {
     }
 }
 
+/// What makes a spreadsheet read a cell as a formula (OWASP's list for CSV injection).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether a text cell needs [`guard_formula`]: it starts like a formula, or with the apostrophe
+/// of an already guarded one (so reading it back cannot lose that apostrophe).
+fn needs_guard(text: &str) -> bool {
+    text.starts_with(FORMULA_STARTS) || text.strip_prefix('\'').is_some_and(needs_guard)
+}
+
+/// A text cell as written to CSV: one leading apostrophe when a spreadsheet would otherwise run
+/// it as a formula (`=HYPERLINK(...)` in a customer's name). [`unguard_formula`] undoes it.
+pub fn guard_formula(text: &str) -> String {
+    if needs_guard(text) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// A CSV cell as read: the apostrophe [`guard_formula`] added is dropped.
+pub fn unguard_formula(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if needs_guard(rest) => rest,
+        _ => cell,
+    }
+}
+
 /// Splits a CSV tags cell at unescaped `;`; `\;` and `\\` stand for `;` and `\`. Blank pieces
 /// (e.g. a trailing `;`) are dropped.
 pub fn split_tags(cell: &str) -> Vec<String> {
@@ -539,7 +566,7 @@ pub fn accounts_from_csv(data: &[u8], progress: Progress) -> Result<Vec<ImportRo
                         .iter()
                         .position(|c| *c == field)
                         .and_then(|i| record.get(i))
-                        .map_or(Raw::Missing, Raw::Text)
+                        .map_or(Raw::Missing, |cell| Raw::Text(unguard_formula(cell)))
                 };
                 collector.add(
                     row,
@@ -713,21 +740,21 @@ pub fn accounts_to_csv(accounts: &[Account]) -> Vec<u8> {
         write(
             &mut writer,
             &[
-                optional(a.external_id.as_ref()),
-                a.name.clone(),
+                guard_formula(&optional(a.external_id.as_ref())),
+                guard_formula(&a.name),
                 a.kind.to_string(),
                 a.status.to_string(),
-                optional(a.segment.as_ref()),
-                optional(a.address.as_ref()),
+                guard_formula(&optional(a.segment.as_ref())),
+                guard_formula(&optional(a.address.as_ref())),
                 a.lon.to_string(),
                 a.lat.to_string(),
                 optional(a.owner_id),
                 optional(a.territory_id),
                 a.revenue_minor.to_string(),
                 a.cost_to_serve_minor.to_string(),
-                a.currency.clone(),
+                guard_formula(&a.currency),
                 optional(a.acquired_on),
-                join_tags(&a.tags),
+                guard_formula(&join_tags(&a.tags)),
             ],
         );
     }
@@ -1053,6 +1080,35 @@ mod tests {
         let rows = accounts_from_csv(&text, &mut |_, _| {}).unwrap();
         let read: Vec<ValidAccount> = rows.into_iter().map(|r| r.account).collect();
         assert_eq!(read, accounts.iter().map(valid).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_guarded_and_read_back_unchanged() {
+        let mut risky = account(3, &["=cmd|' /C calc'!A0", "-", "'@x"]);
+        risky.name = "=HYPERLINK(\"http://evil.example\",\"Click\")".into();
+        risky.address = Some("+62 Jl. Merdeka".into());
+        risky.segment = Some("'=already quoted".into());
+        risky.external_id = Some("@ref-7".into());
+        let text = accounts_to_csv(std::slice::from_ref(&risky));
+        let mut reader = csv::Reader::from_reader(text.as_slice());
+        for record in reader.records() {
+            for cell in record.unwrap().iter().filter(|c| c.parse::<f64>().is_err()) {
+                assert!(!cell.starts_with(FORMULA_STARTS), "unguarded cell {cell:?}");
+            }
+        }
+        let rows = accounts_from_csv(&text, &mut |_, _| {}).unwrap();
+        assert_eq!(rows[0].account, valid(&risky));
+        // Numbers stay numbers: the negative latitude is not quoted.
+        assert!(String::from_utf8_lossy(&text).contains(&risky.lat.to_string()));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn guarding_round_trips_any_text(text in "['=+@\\-]{0,3}[a-z ]{0,4}") {
+            let guarded = guard_formula(&text);
+            proptest::prop_assert!(!guarded.starts_with(FORMULA_STARTS));
+            proptest::prop_assert_eq!(unguard_formula(&guarded), text.as_str());
+        }
     }
 
     #[test]
