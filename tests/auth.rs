@@ -445,6 +445,43 @@ async fn technicians_and_regional_managers_get_their_rows() {
         ))
         .await;
     assert_eq!(accounts["total"], all["total"]);
+
+    // Their route plan holds the visits to their region's accounts only.
+    let theirs: BTreeSet<i64> = items.iter().map(|a| a["id"].as_i64().unwrap()).collect();
+    let body = json!({
+        "date": chrono::Utc::now().date_naive().to_string(),
+        "utc_offset_minutes": 420,
+        "max_iterations": 200,
+    });
+    let planned_accounts = |plan: &Value| -> BTreeSet<i64> {
+        let stops = plan["routes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r["stops"].as_array().unwrap().iter());
+        stops
+            .chain(plan["unassigned"].as_array().unwrap().iter())
+            .map(|v| v["account_id"].as_i64().unwrap())
+            .collect()
+    };
+    let (status, everyone) = app.send_json("POST", "/api/v1/routes/plan", &body).await;
+    assert_eq!(status, StatusCode::OK, "{everyone}");
+    let everyones = planned_accounts(&everyone);
+    assert!(
+        !everyones.is_subset(&theirs),
+        "the demo has visits outside the region today"
+    );
+    let (status, plan) = manager
+        .send_json("POST", "/api/v1/routes/plan", &body)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    let planned = planned_accounts(&plan);
+    assert!(planned.is_subset(&theirs), "{planned:?} vs {theirs:?}");
+    assert_eq!(
+        planned,
+        everyones.intersection(&theirs).copied().collect(),
+        "every visit of the region is planned"
+    );
 }
 
 /// The Set-Cookie headers of an answer.

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::routing::post;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use wilayah_app::store::StoreError;
@@ -20,11 +20,13 @@ use wilayah_shared::spatial::haversine_m;
 
 use super::error::ApiError;
 use super::extract::ApiJson;
+use super::scope::Visible;
 use crate::AppState;
 use crate::db::{Technician, VisitToPlan};
 use crate::routing_service::{
     Candidate, Day, DayPlan, DayProblem, LeftOut, PlanError, Suggested, rfc3339,
 };
+use wilayah_shared::access::Caller;
 
 /// The longest search a request may ask for.
 pub const MAX_TIME_BUDGET_MS: u64 = 5_000;
@@ -175,17 +177,24 @@ async fn solve(
 }
 
 /// Loads, builds and solves the day the request describes.
-async fn plan_day(state: &AppState, request: &PlanRequest) -> Result<DayPlan, ApiError> {
+/// Plans the day's open visits of the accounts `visible` admits (a regional manager plans the
+/// visits in their region only).
+async fn plan_day(
+    state: &AppState,
+    request: &PlanRequest,
+    visible: &Visible,
+) -> Result<DayPlan, ApiError> {
     let day = parse_day(request.date.as_deref(), request.utc_offset_minutes)?;
     let search =
         Search::from_request(request.time_budget_ms, request.max_iterations, request.seed)?;
     let include_unassigned = request.include_unassigned.unwrap_or(true);
     let reassign = request.reassign.unwrap_or(false);
     let all_technicians = state.store.technicians().await?;
-    let visits = state
+    let mut visits = state
         .store
         .open_visits_between(day.start(), day.end())
         .await?;
+    visits.retain(|v| visible.admits(v.account_id));
 
     let (technicians, homeless): (Vec<Technician>, BTreeSet<i64>) = match &request.technician_ids {
         Some(ids) => {
@@ -268,6 +277,7 @@ pub(super) async fn plan_technician_day(
             reassign: Some(false),
             ..PlanRequest::default()
         },
+        &Visible::everything(),
     )
     .await
 }
@@ -275,9 +285,11 @@ pub(super) async fn plan_technician_day(
 /// `POST /routes/plan`
 async fn plan(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     ApiJson(request): ApiJson<PlanRequest>,
 ) -> Result<Json<DayPlan>, ApiError> {
-    Ok(Json(plan_day(&state, &request).await?))
+    let visible = Visible::of(&state, &caller).await?;
+    Ok(Json(plan_day(&state, &request, &visible).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -396,6 +408,7 @@ async fn suggest(
                     include_unassigned: Some(false),
                     reassign: Some(false),
                 },
+                &Visible::everything(),
             )
             .await?;
             let order: Vec<i64> = planned.routes[0].stops.iter().map(|s| s.visit_id).collect();
