@@ -5,11 +5,12 @@
 
 use std::time::Duration;
 
-use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 use wilayah_tests::browser::{connect, start_chromedriver, text_of, wait_for_js};
-use wilayah_tests::planning::{open_planner, wait_idle, wait_rows};
+use wilayah_tests::planning::{
+    click_planner_map, open_planner, require_site, staff_id, wait_idle, wait_rows,
+};
 use wilayah_tests::{TestApp, project_root};
 
 async fn screenshot(client: &Client, name: &str) {
@@ -22,59 +23,12 @@ async fn screenshot(client: &Client, name: &str) {
     .expect("write screenshot");
 }
 
-/// Screen position of a lon/lat on the planner map.
-async fn screen_point(client: &Client, lon: f64, lat: f64) -> (f64, f64) {
-    let at = client
-        .execute(
-            "const map = window.wilayahPlannerMap;
-             const rect = map.getCanvas().getBoundingClientRect();
-             const p = map.project([arguments[0], arguments[1]]);
-             return [rect.left + p.x, rect.top + p.y];",
-            vec![json!(lon), json!(lat)],
-        )
-        .await
-        .expect("project");
-    (at[0].as_f64().unwrap(), at[1].as_f64().unwrap())
-}
-
-async fn click_at(client: &Client, (x, y): (f64, f64)) {
-    let click = MouseActions::new("mouse".into())
-        .then(PointerAction::MoveTo {
-            duration: Some(Duration::from_millis(100)),
-            x,
-            y,
-        })
-        .then(PointerAction::Down {
-            button: MOUSE_BUTTON_LEFT,
-        })
-        .then(PointerAction::Up {
-            button: MOUSE_BUTTON_LEFT,
-        });
-    client.perform_actions(click).await.expect("click");
-    tokio::time::sleep(Duration::from_millis(400)).await;
-}
-
 #[tokio::test]
 async fn a_planner_draws_a_territory_assigns_a_rep_and_publishes_it() {
-    let site = project_root().join("target/site");
-    assert!(
-        site.join("pkg/wilayah.wasm").exists() && site.join("vendor/terra-draw.umd.js").exists(),
-        "the site is not built: run scripts/build.sh --site-only before this test"
-    );
+    require_site();
     let app = TestApp::start().await;
     let base = app.serve().await;
-    let (_, staff) = app.get_json("/api/v1/staff?limit=100").await;
-    let rep_id = |name: &str| {
-        staff["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["name"] == name)
-            .unwrap()["id"]
-            .as_i64()
-            .unwrap()
-    };
-    let medan_rep = rep_id("Rizky Pratama");
+    let medan_rep = staff_id(&app, "Rizky Pratama").await;
     let (_, territories) = app.get_json("/api/v1/territories?limit=100").await;
     let bali = territories["items"]
         .as_array()
@@ -158,12 +112,10 @@ async fn a_planner_draws_a_territory_assigns_a_rep_and_publishes_it() {
     .await;
     let corners = [(west, south), (east, south), (east, north), (west, north)];
     for (lon, lat) in corners {
-        let at = screen_point(&client, lon, lat).await;
-        click_at(&client, at).await;
+        click_planner_map(&client, lon, lat).await;
     }
     // Closing click on the first corner finishes the polygon.
-    let first = screen_point(&client, west, south).await;
-    click_at(&client, first).await;
+    click_planner_map(&client, west, south).await;
     wait_rows(&client, 8).await;
 
     // Give the new territory the Medan rep.

@@ -15,40 +15,18 @@ use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 use wilayah_shared::LonLat;
 use wilayah_shared::spatial::{Territory, TerritoryIndex};
+use wilayah_tests::TestApp;
 use wilayah_tests::browser::{
     WAIT, click_test_id, connect, save_screenshot, start_chromedriver, text_of, wait_for_js,
 };
 use wilayah_tests::planning::{
-    all_accounts, assert_each_account_in_exactly_one_territory, open_planner, territories,
-    wait_idle, wait_rows,
+    all_accounts, assert_each_account_in_exactly_one_territory, click_planner_map, open_planner,
+    planner_pixel, require_site, staff_id, territories, wait_idle, wait_rows,
 };
-use wilayah_tests::{TestApp, project_root};
 
 /// Rounded to 1e-3° so terra-draw takes the coordinates as they are.
 fn r3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
-}
-
-/// Page position of a lon/lat on the planner map.
-async fn pixel(client: &Client, lon: f64, lat: f64) -> (f64, f64) {
-    let at = client
-        .execute(
-            "const map = window.wilayahPlannerMap;
-             const rect = map.getCanvas().getBoundingClientRect();
-             const p = map.project([arguments[0], arguments[1]]);
-             return [rect.left + p.x, rect.top + p.y];",
-            vec![json!(lon), json!(lat)],
-        )
-        .await
-        .expect("project");
-    (at[0].as_f64().unwrap(), at[1].as_f64().unwrap())
-}
-
-async fn click_map(client: &Client, lon: f64, lat: f64) {
-    let (x, y) = pixel(client, lon, lat).await;
-    wilayah_tests::browser::click_at(client, x, y).await;
-    // terra-draw tells a click from a double click by time; let each click stand alone.
-    tokio::time::sleep(Duration::from_millis(350)).await;
 }
 
 /// Presses at `from`, moves to `to` in small steps and releases (a drag, as a hand does it).
@@ -79,9 +57,9 @@ async fn drag(client: &Client, from: (f64, f64), to: (f64, f64)) {
 /// Draws a polygon through `corners` in the current drawing mode (closing on the first).
 async fn draw_polygon(client: &Client, corners: &[(f64, f64)]) {
     for &(lon, lat) in corners {
-        click_map(client, lon, lat).await;
+        click_planner_map(client, lon, lat).await;
     }
-    click_map(client, corners[0].0, corners[0].1).await;
+    click_planner_map(client, corners[0].0, corners[0].1).await;
 }
 
 async fn row_control(client: &Client, name: &str, control: &str) -> fantoccini::elements::Element {
@@ -164,28 +142,13 @@ fn per_owner(accounts: &[Value]) -> BTreeMap<i64, usize> {
 
 #[tokio::test]
 async fn a_planner_imports_edits_splits_merges_balances_and_publishes() {
-    let site = project_root().join("target/site");
-    assert!(
-        site.join("pkg/wilayah.wasm").exists() && site.join("vendor/terra-draw.umd.js").exists(),
-        "the site is not built: run scripts/build.sh --site-only before this test"
-    );
+    require_site();
     let app = TestApp::start().await;
     let base = app.serve().await;
-    let (_, staff) = app.get_json("/api/v1/staff?limit=100").await;
-    let rep_id = |name: &str| {
-        staff["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["name"] == name)
-            .unwrap_or_else(|| panic!("no staff {name}"))["id"]
-            .as_i64()
-            .unwrap()
-    };
     let (made, putri, rizky) = (
-        rep_id("Made Wirawan"),
-        rep_id("Putri Handayani"),
-        rep_id("Rizky Pratama"),
+        staff_id(&app, "Made Wirawan").await,
+        staff_id(&app, "Putri Handayani").await,
+        staff_id(&app, "Rizky Pratama").await,
     );
     let published = territories(&app).await;
     let bali = territory_named(&published, "Bali").clone();
@@ -354,7 +317,7 @@ async fn a_planner_imports_edits_splits_merges_balances_and_publishes() {
         &terra_draw_rendered("Polygon"),
     )
     .await;
-    click_map(
+    click_planner_map(
         &client,
         west + (east - west) * 0.25,
         south + (north - south) * 0.25,
@@ -366,8 +329,8 @@ async fn a_planner_imports_edits_splits_merges_balances_and_publishes() {
         &terra_draw_rendered("Point"),
     )
     .await;
-    let from = pixel(&client, mid_lon, mid_lat).await;
-    let to = pixel(&client, east, north).await;
+    let from = planner_pixel(&client, mid_lon, mid_lat).await;
+    let to = planner_pixel(&client, east, north).await;
     drag(&client, from, to).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     save_screenshot(&client, "planner-edit-dragged").await;

@@ -368,22 +368,6 @@ mod actions {
             .map(|r| r.to_multi_polygon())
     }
 
-    fn to_geometry(mp: &MultiPolygon<f64>) -> Value {
-        let polygons: Vec<Vec<Vec<[f64; 2]>>> =
-            mp.0.iter()
-                .map(|p| {
-                    std::iter::once(p.exterior())
-                        .chain(p.interiors())
-                        .map(|r| r.0.iter().map(|c| [c.x, c.y]).collect())
-                        .collect()
-                })
-                .collect();
-        match polygons.as_slice() {
-            [one] => json!({ "type": "Polygon", "coordinates": one }),
-            _ => json!({ "type": "MultiPolygon", "coordinates": polygons }),
-        }
-    }
-
     /// The ticked territories united into the first of them.
     pub fn merge(territories: &mut Vec<DraftTerritory>, ticked: &[usize]) -> bool {
         let mut ticked: Vec<usize> = ticked
@@ -403,7 +387,7 @@ mod actions {
                 union = union.union(&mp);
             }
         }
-        territories[ticked[0]].geometry = to_geometry(&union);
+        territories[ticked[0]].geometry = wilayah_shared::planning::geometry(&union);
         for &i in ticked[1..].iter().rev() {
             territories.remove(i);
         }
@@ -428,13 +412,13 @@ mod actions {
         if inside.0.is_empty() || rest.0.is_empty() {
             return false;
         }
-        territories[i].geometry = to_geometry(&rest);
+        territories[i].geometry = wilayah_shared::planning::geometry(&rest);
         let owner_id = territories[i].owner_id;
         territories.push(DraftTerritory {
             id: None,
             name,
             owner_id,
-            geometry: to_geometry(&inside),
+            geometry: wilayah_shared::planning::geometry(&inside),
         });
         true
     }

@@ -5,9 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
-use geo::MultiPolygon;
 use serde::Serialize;
-use serde_json::{Value, json};
 use wilayah_shared::LonLat;
 use wilayah_shared::geojson::area_coordinates;
 use wilayah_shared::planning::{
@@ -232,22 +230,6 @@ pub struct BalanceProposal {
     pub elapsed_ms: u64,
 }
 
-fn geometry(mp: &MultiPolygon<f64>) -> Value {
-    let polygons: Vec<Vec<Vec<[f64; 2]>>> =
-        mp.0.iter()
-            .map(|p| {
-                std::iter::once(p.exterior())
-                    .chain(p.interiors())
-                    .map(|r| r.0.iter().map(|c| [c.x, c.y]).collect())
-                    .collect()
-            })
-            .collect();
-    match polygons.as_slice() {
-        [one] => json!({"type": "Polygon", "coordinates": one}),
-        _ => json!({"type": "MultiPolygon", "coordinates": polygons}),
-    }
-}
-
 /// Balances the accounts between `request.rep_ids` (each must exist; checked by the caller).
 /// Each rep's territory keeps the id and name of the published territory they own, if any.
 pub fn propose_balance(
@@ -356,7 +338,10 @@ pub fn propose_balance(
             id: own.map(|t| t.id),
             name: own.map_or_else(|| format!("Territory of {rep_name}"), |t| t.name.clone()),
             owner_id: Some(rep),
-            geometry: geometry(&cells_multipolygon(&cells, grid.cell_deg)),
+            geometry: wilayah_shared::planning::geometry(&cells_multipolygon(
+                &cells,
+                grid.cell_deg,
+            )),
         });
     }
     territories.sort_by_key(|t| (t.id.is_none(), t.id, t.owner_id));

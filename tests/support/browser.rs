@@ -189,15 +189,20 @@ pub async fn click_at(client: &Client, x: f64, y: f64) {
     client.perform_actions(click).await.expect("pointer click");
 }
 
-/// Page coordinates of a position on the map (`window.wilayahMap`).
+/// Page coordinates of a position on the dashboard's map (`window.wilayahMap`).
 pub async fn map_pixel(client: &Client, lon: f64, lat: f64) -> (f64, f64) {
+    pixel_on(client, "wilayahMap", lon, lat).await
+}
+
+/// Page coordinates of a position on the map the page keeps in `window[map]`.
+pub async fn pixel_on(client: &Client, map: &str, lon: f64, lat: f64) -> (f64, f64) {
     let at = client
         .execute(
-            "const map = window.wilayahMap;
+            "const map = window[arguments[0]];
              const rect = map.getCanvas().getBoundingClientRect();
-             const p = map.project([arguments[0], arguments[1]]);
+             const p = map.project([arguments[1], arguments[2]]);
              return [rect.left + p.x, rect.top + p.y];",
-            vec![json!(lon), json!(lat)],
+            vec![json!(map), json!(lon), json!(lat)],
         )
         .await
         .expect("project a position");

@@ -6,8 +6,8 @@ use serde_json::Value;
 use wilayah_shared::LonLat;
 use wilayah_shared::spatial::{Territory, TerritoryIndex};
 
-use crate::TestApp;
-use crate::browser::{sign_in_as, wait_for_js};
+use crate::browser::{click_at, pixel_on, sign_in_as, wait_for_js};
+use crate::{TestApp, project_root};
 
 pub async fn all_accounts(app: &TestApp) -> Vec<Value> {
     let (status, page) = app.get_json("/api/v1/accounts?limit=1000").await;
@@ -108,4 +108,39 @@ pub async fn wait_rows(client: &fantoccini::Client, n: usize) {
         ),
     )
     .await;
+}
+
+/// Panics with what to do when the site (wasm and terra-draw) is not built.
+pub fn require_site() {
+    let site = project_root().join("target/site");
+    assert!(
+        site.join("pkg/wilayah.wasm").exists() && site.join("vendor/terra-draw.umd.js").exists(),
+        "the site is not built: run scripts/build.sh --site-only before this test"
+    );
+}
+
+/// The id of the staff member called `name`.
+pub async fn staff_id(app: &TestApp, name: &str) -> i64 {
+    let (_, staff) = app.get_json("/api/v1/staff?limit=100").await;
+    staff["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no staff {name}"))["id"]
+        .as_i64()
+        .unwrap()
+}
+
+/// Page position of a lon/lat on the planner's map.
+pub async fn planner_pixel(client: &fantoccini::Client, lon: f64, lat: f64) -> (f64, f64) {
+    pixel_on(client, "wilayahPlannerMap", lon, lat).await
+}
+
+/// One click on the planner's map at a lon/lat. terra-draw tells a click from a double click by
+/// time, so each click is left to stand alone for 400 ms.
+pub async fn click_planner_map(client: &fantoccini::Client, lon: f64, lat: f64) {
+    let (x, y) = planner_pixel(client, lon, lat).await;
+    click_at(client, x, y).await;
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
 }

@@ -27,3 +27,23 @@ pub use validate::{PlanTerritory, Problem, ProblemKind, Severity, validate};
 
 /// GeoJSON-layout coordinates of a multipolygon: polygons → rings → `[lon, lat]`.
 pub type Coords = Vec<Vec<Vec<[f64; 2]>>>;
+
+/// The coordinates of a multipolygon in GeoJSON layout.
+pub fn coords(mp: &geo::MultiPolygon<f64>) -> Coords {
+    mp.0.iter()
+        .map(|p| {
+            std::iter::once(p.exterior())
+                .chain(p.interiors())
+                .map(|r| r.0.iter().map(|c| [c.x, c.y]).collect())
+                .collect()
+        })
+        .collect()
+}
+
+/// A multipolygon as a GeoJSON geometry: a `Polygon` when it has one part.
+pub fn geometry(mp: &geo::MultiPolygon<f64>) -> serde_json::Value {
+    match coords(mp).as_slice() {
+        [one] => serde_json::json!({ "type": "Polygon", "coordinates": one }),
+        polygons => serde_json::json!({ "type": "MultiPolygon", "coordinates": polygons }),
+    }
+}

@@ -9,7 +9,7 @@ use geo::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::Coords;
+use super::{Coords, coords};
 use crate::spatial::{Region, SpatialError};
 
 /// A territory as proposed: its name and its polygons (GeoJSON `MultiPolygon` layout).
@@ -62,17 +62,6 @@ const MIN_AREA_DEG2: f64 = 1e-9;
 
 fn km2(area_deg2: f64, lat: f64) -> f64 {
     area_deg2 * 111.320 * 110.574 * lat.to_radians().cos()
-}
-
-fn coords(mp: &MultiPolygon<f64>) -> Coords {
-    mp.0.iter()
-        .map(|p| {
-            std::iter::once(p.exterior())
-                .chain(p.interiors())
-                .map(|r| r.0.iter().map(|c| [c.x, c.y]).collect())
-                .collect()
-        })
-        .collect()
 }
 
 fn interior_point(mp: &MultiPolygon<f64>) -> Option<[f64; 2]> {
