@@ -2,6 +2,7 @@
 //! Chromium session with a fresh profile, and small waiting helpers.
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -10,7 +11,9 @@ use serde_json::{Value, json};
 
 pub const WAIT: Duration = Duration::from_secs(60);
 
-/// chromedriver as a child process, killed when the test ends.
+/// chromedriver as a child process in a process group of its own, killed with every Chromium it
+/// started when the test ends (killing chromedriver alone leaves its browsers running: over a
+/// test suite they filled the machine's memory).
 pub struct Chromedriver {
     child: Child,
     pub url: String,
@@ -18,6 +21,10 @@ pub struct Chromedriver {
 
 impl Drop for Chromedriver {
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -35,6 +42,7 @@ pub fn start_chromedriver() -> Chromedriver {
     let port = free_port();
     let child = Command::new(&binary)
         .arg(format!("--port={port}"))
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
