@@ -3,7 +3,7 @@
 //! purchase they drop out with probability p ~ Beta(a, b). Time is in weeks.
 
 use super::FitError;
-use super::optimise::{Objective, bfgs};
+use super::optimise::{FLAT_TOLERANCE, GRADIENT_TOLERANCE, Objective, bfgs};
 use super::special::hyp2f1;
 use super::summary::{CustomerSummary, DAYS_PER_WEEK};
 use serde::{Deserialize, Serialize};
@@ -238,8 +238,14 @@ pub fn fit(customers: &[CustomerSummary]) -> Result<BgNbdParams, FitError> {
     // Start where the mean purchase rate r/α matches the data's.
     let start = [0.0, (mean_age / mean_x.max(1e-3)).max(1e-3).ln(), 0.0, 0.0];
     let mut likelihood = Likelihood::new(customers);
-    let m = bfgs(&mut likelihood, &start, 1e-10, 1000)
-        .ok_or(FitError::NoConvergence { model: "BG/NBD" })?;
+    let m = bfgs(
+        &mut likelihood,
+        &start,
+        GRADIENT_TOLERANCE,
+        FLAT_TOLERANCE,
+        1000,
+    )
+    .ok_or(FitError::NoConvergence { model: "BG/NBD" })?;
     if !m.converged {
         return Err(FitError::NoConvergence { model: "BG/NBD" });
     }
@@ -264,7 +270,7 @@ mod tests {
     use super::*;
     use chrono::NaiveDate;
 
-    pub(crate) const CDNOW: BgNbdParams = BgNbdParams {
+    const CDNOW: BgNbdParams = BgNbdParams {
         r: 0.2426,
         alpha: 4.414,
         a: 0.7929,
@@ -395,5 +401,30 @@ mod tests {
         // a = 1 is a removable singularity.
         let near = |a: f64| BgNbdParams { a, ..p }.expected_purchases(3, 10.0, 30.0, 20.0);
         assert!((near(1.0) - near(1.0 + 1e-4)).abs() < 1e-3 * near(1.0));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn p_alive_is_a_probability_that_falls_with_time_since_the_last_purchase(
+            r in 0.01..10.0f64, alpha in 0.01..100.0f64, a in 0.01..10.0f64, b in 0.01..10.0f64,
+            x in 0u32..200, recency in 0.0..1.0f64, age in 0.0..300.0f64, later in 0.0..300.0f64,
+        ) {
+            let p = BgNbdParams { r, alpha, a, b };
+            let t_x = recency * age;
+            let now = p.p_alive(x, t_x, age);
+            let after = p.p_alive(x, t_x, age + later);
+            proptest::prop_assert!((0.0..=1.0).contains(&now) && (0.0..=1.0).contains(&after));
+            proptest::prop_assert!(after <= now, "{now} then {after}");
+            // A more recent last purchase (same age) never makes the customer less likely alive.
+            proptest::prop_assert!(p.p_alive(x, age, age) >= now);
+        }
+    }
+
+    #[test]
+    fn p_alive_strictly_falls_for_a_repeat_buyer() {
+        let a = CDNOW.p_alive(3, 10.0, 20.0);
+        let b = CDNOW.p_alive(3, 10.0, 30.0);
+        assert!(0.0 < b && b < a && a < 1.0, "{a} {b}");
+        assert_eq!(CDNOW.p_alive(0, 0.0, 50.0), 1.0);
     }
 }

@@ -6,6 +6,7 @@ use super::bgnbd::{BgNbdParams, nudge_off_one};
 use super::gamma_gamma::GammaGammaParams;
 use super::summary::CustomerSummary;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// How lifetime value is counted: `periods` periods of `period_weeks` weeks each, the expected
 /// margin of period `k` discounted by `(1 + discount_rate)^k`.
@@ -44,7 +45,9 @@ pub struct CustomerScore {
 
 /// Scores many customers under one fit. The conditional expectation needs
 /// `₂F₁(a+b−1−r, a−1; a+b+x−1; z)` at one `z` per period; its series coefficients depend only on
-/// `x`, so they are computed once per `x` and every period's series is summed in one pass.
+/// `x`, so they are computed once per `x` and every period's series is summed in one pass. Given
+/// alive, the expectations depend only on `(x, T)`; with ages in whole days many customers share
+/// them, so they are remembered per `(x, T in days)` and only P(alive) is computed per customer.
 pub struct Scorer {
     bgnbd: BgNbdParams,
     gamma_gamma: GammaGammaParams,
@@ -52,6 +55,8 @@ pub struct Scorer {
     /// Series coefficients by `x`, extended on demand.
     coefficients: Vec<Vec<f64>>,
     discounts: Vec<f64>,
+    /// `(x, age in days)` → (expected purchases over the horizon, discounted purchases), given alive.
+    given_alive: HashMap<(u32, u32), (f64, f64)>,
     /// Scratch per period: z, z^n, running sum.
     z: Vec<f64>,
     power: Vec<f64>,
@@ -59,6 +64,8 @@ pub struct Scorer {
 }
 
 const MAX_TERMS: usize = 200_000;
+/// Bound on the remembered `(x, T)` expectations (about 40 MB).
+const MAX_REMEMBERED: usize = 1 << 20;
 
 impl Scorer {
     pub fn new(
@@ -95,6 +102,7 @@ impl Scorer {
             settings,
             coefficients: Vec::new(),
             discounts,
+            given_alive: HashMap::new(),
             z: vec![0.0; k],
             power: vec![0.0; k],
             sum: vec![0.0; k],
@@ -102,9 +110,34 @@ impl Scorer {
     }
 
     pub fn score(&mut self, c: &CustomerSummary) -> CustomerScore {
-        let p = self.bgnbd;
         let (x, t_x, big_t) = (c.frequency, c.recency_weeks(), c.age_weeks());
-        let p_alive = p.p_alive(x, t_x, big_t);
+        let p_alive = self.bgnbd.p_alive(x, t_x, big_t);
+        let key = (x, c.age_days);
+        let (purchases, discounted) = match self.given_alive.get(&key) {
+            Some(&v) => v,
+            None => {
+                if self.given_alive.len() >= MAX_REMEMBERED {
+                    self.given_alive.clear();
+                }
+                let v = self.expectations_given_alive(x, big_t);
+                self.given_alive.insert(key, v);
+                v
+            }
+        };
+        let mean = c.mean_repeat_value_minor().unwrap_or(0.0);
+        let value = self.gamma_gamma.expected_value(x, mean);
+        CustomerScore {
+            p_alive,
+            expected_purchases: p_alive * purchases,
+            expected_value_minor: value,
+            clv_minor: p_alive * discounted * value * self.settings.margin_share,
+        }
+    }
+
+    /// Given alive: expected purchases over the horizon and the discounted sum of each period's
+    /// expected purchases.
+    fn expectations_given_alive(&mut self, x: u32, big_t: f64) -> (f64, f64) {
+        let p = self.bgnbd;
         let a = nudge_off_one(p.a);
         let front = (a + p.b + x as f64 - 1.0) / (a - 1.0);
         let age = p.alpha + big_t;
@@ -113,21 +146,13 @@ impl Scorer {
             self.z[k] = t / (age + t);
         }
         self.sum_series(x);
-        let mut clv = 0.0;
-        let mut previous = 0.0;
+        let (mut discounted, mut previous) = (0.0, 0.0);
         for k in 0..self.z.len() {
-            let expected = p_alive * front * (1.0 - (1.0 - self.z[k]).powf(a - 1.0) * self.sum[k]);
-            clv += (expected - previous) * self.discounts[k];
+            let expected = front * (1.0 - (1.0 - self.z[k]).powf(a - 1.0) * self.sum[k]);
+            discounted += (expected - previous) * self.discounts[k];
             previous = expected;
         }
-        let mean = c.mean_repeat_value_minor().unwrap_or(0.0);
-        let value = self.gamma_gamma.expected_value(x, mean);
-        CustomerScore {
-            p_alive,
-            expected_purchases: previous,
-            expected_value_minor: value,
-            clv_minor: clv * value * self.settings.margin_share,
-        }
+        (previous, discounted)
     }
 
     /// `sum[k] = Σ_n c_n z[k]^n` until every period's terms stop changing its sum.
@@ -153,13 +178,13 @@ impl Scorer {
                 coefficients.push(next);
             }
             let c = coefficients[n];
-            let mut done = true;
             for k in 0..self.z.len() {
                 self.power[k] *= self.z[k];
-                let term = c * self.power[k];
-                self.sum[k] += term;
-                done &= term.abs() <= 1e-16 * self.sum[k].abs();
+                self.sum[k] += c * self.power[k];
             }
+            // The last period has the largest z, so its series converges last.
+            let last = self.z.len() - 1;
+            let done = (c * self.power[last]).abs() <= 1e-16 * self.sum[last].abs();
             // Past the largest term (|ratio| < 1 once n exceeds the parameters) and converged.
             if (done && n as f64 > (sa * sb / sc).abs() + 1.0) || c == 0.0 || n >= MAX_TERMS {
                 break;

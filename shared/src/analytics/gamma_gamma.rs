@@ -5,7 +5,7 @@
 //! scale) is too; `p` and `q` do not depend on the unit.
 
 use super::FitError;
-use super::optimise::{Objective, bfgs};
+use super::optimise::{FLAT_TOLERANCE, GRADIENT_TOLERANCE, Objective, bfgs};
 use super::special::{digamma, ln_gamma};
 use super::summary::CustomerSummary;
 use serde::{Deserialize, Serialize};
@@ -65,15 +65,29 @@ impl Objective for Likelihood<'_> {
             return None;
         }
         let (p, q, v) = (theta[0].exp(), theta[1].exp(), theta[2].exp());
-        let params = GammaGammaParams { p, q, v };
-        let (mut ll, mut g) = (0.0, [0.0; 3]);
+        // Terms that depend on x only, once per x.
+        let max_x = self.data.iter().map(|&(x, _)| x).max().unwrap_or(0) as usize;
+        let by_x: Vec<[f64; 3]> = (0..=max_x)
+            .map(|x| {
+                let px = p * x as f64;
+                if x == 0 {
+                    return [0.0; 3];
+                }
+                [
+                    ln_gamma(px + q) - ln_gamma(px) + px * (x as f64).ln(),
+                    digamma(px + q),
+                    digamma(px),
+                ]
+            })
+            .collect();
+        let (mut ll, mut g) = (-(self.data.len() as f64) * ln_gamma(q), [0.0; 3]);
         let (psi_q, ln_v) = (digamma(q), v.ln());
         for &(x, m) in self.data {
             let xf = x as f64;
-            ll += params.log_likelihood_one(x, m);
-            let psi_pxq = digamma(p * xf + q);
-            let ln_vxm = (v + xf * m).ln();
-            g[0] += xf * (psi_pxq - digamma(p * xf) + xf.ln() + m.ln() - ln_vxm);
+            let [lg, psi_pxq, psi_px] = by_x[x as usize];
+            let (ln_m, ln_vxm) = (m.ln(), (v + xf * m).ln());
+            ll += lg + q * ln_v + (p * xf - 1.0) * ln_m - (p * xf + q) * ln_vxm;
+            g[0] += xf * (psi_pxq - psi_px + xf.ln() + ln_m - ln_vxm);
             g[1] += psi_pxq - psi_q + ln_v - ln_vxm;
             g[2] += q / v - (p * xf + q) / (v + xf * m);
         }
@@ -91,7 +105,14 @@ pub fn fit(data: &[(u32, f64)]) -> Result<GammaGammaParams, FitError> {
     let mean = data.iter().map(|&(_, m)| m).sum::<f64>() / data.len() as f64;
     // Start at p = 1, q = 2, where the population mean p γ / (q − 1) equals the data's.
     let start = [0.0, 2f64.ln(), mean.max(1e-6).ln()];
-    let m = bfgs(&mut Likelihood { data }, &start, 1e-10, 1000).ok_or(FitError::NoConvergence {
+    let m = bfgs(
+        &mut Likelihood { data },
+        &start,
+        GRADIENT_TOLERANCE,
+        FLAT_TOLERANCE,
+        1000,
+    )
+    .ok_or(FitError::NoConvergence {
         model: "Gamma-Gamma",
     })?;
     if !m.converged {

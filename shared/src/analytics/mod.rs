@@ -8,6 +8,7 @@ pub mod clv;
 pub mod gamma_gamma;
 mod optimise;
 pub mod report;
+pub mod simulate;
 pub mod special;
 pub mod summary;
 
