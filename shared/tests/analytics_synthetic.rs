@@ -75,8 +75,8 @@ fn fits_recover_the_parameters_they_were_simulated_from() {
     }
 }
 
-#[test]
-fn holdout_prediction_matches_simulated_behaviour() {
+/// Purchases of a moderately active customer base.
+fn moderate_world(customers: usize, seed: u64) -> Vec<Purchase> {
     let bg = BgNbdParams {
         r: 0.6,
         alpha: 5.0,
@@ -88,7 +88,12 @@ fn holdout_prediction_matches_simulated_behaviour() {
         q: 3.0,
         v: 2000.0,
     };
-    let purchases = simulate(&sim(20_000, 3), &bg, &gg);
+    simulate(&sim(customers, seed), &bg, &gg)
+}
+
+#[test]
+fn holdout_prediction_matches_simulated_behaviour() {
+    let purchases = moderate_world(20_000, 3);
     let report = fit_report(&purchases, day("2023-09-30"), Some(day("2024-06-30"))).unwrap();
     let h = report.holdout.unwrap();
     let rel = (h.predicted - h.actual as f64).abs() / h.actual as f64;
@@ -97,18 +102,7 @@ fn holdout_prediction_matches_simulated_behaviour() {
 
 #[test]
 fn report_json_has_the_agreed_shape() {
-    let bg = BgNbdParams {
-        r: 0.6,
-        alpha: 5.0,
-        a: 0.9,
-        b: 3.0,
-    };
-    let gg = GammaGammaParams {
-        p: 5.0,
-        q: 3.0,
-        v: 2000.0,
-    };
-    let purchases = simulate(&sim(2_000, 9), &bg, &gg);
+    let purchases = moderate_world(2_000, 9);
     let with = serde_json::to_value(
         fit_report(&purchases, day("2023-09-30"), Some(day("2024-03-31"))).unwrap(),
     )
@@ -135,18 +129,7 @@ fn report_json_has_the_agreed_shape() {
 
 #[test]
 fn refuses_a_calibration_window_with_too_little_data() {
-    let bg = BgNbdParams {
-        r: 0.6,
-        alpha: 5.0,
-        a: 0.9,
-        b: 3.0,
-    };
-    let gg = GammaGammaParams {
-        p: 5.0,
-        q: 3.0,
-        v: 2000.0,
-    };
-    let purchases = simulate(&sim(2_000, 9), &bg, &gg);
+    let purchases = moderate_world(2_000, 9);
     // The first day: a handful of customers, none with a repeat purchase yet.
     let err = fit_report(&purchases, day("2023-01-01"), None).unwrap_err();
     assert!(matches!(err, FitError::TooFewCustomers { .. }), "{err}");
