@@ -84,7 +84,7 @@ impl Segment {
     /// | hibernating | R = 1, F ≥ 2 |
     /// | lost | R = 1, F = 1 |
     // The arms overlap on purpose: first match wins, as in the table.
-    #[allow(clippy::match_overlapping_arm)]
+    #[allow(overlapping_range_endpoints)]
     pub fn of(r: u8, f: u8, m: u8) -> Segment {
         match (r, f, m) {
             (4.., 4.., 4..) => Segment::Champions,
