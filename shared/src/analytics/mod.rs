@@ -8,6 +8,7 @@ pub mod clv;
 pub mod gamma_gamma;
 mod optimise;
 pub mod pareto;
+pub mod profitability;
 pub mod report;
 pub mod rfm;
 pub mod simulate;
