@@ -5,6 +5,7 @@
 
 pub mod bgnbd;
 pub mod clv;
+pub mod cohorts;
 pub mod gamma_gamma;
 mod optimise;
 pub mod pareto;
