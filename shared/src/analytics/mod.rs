@@ -6,6 +6,7 @@
 pub mod bgnbd;
 pub mod clv;
 pub mod cohorts;
+pub mod cross_sell;
 pub mod gamma_gamma;
 mod optimise;
 pub mod pareto;
