@@ -78,15 +78,8 @@ pub fn frequent_itemsets(
                 }
                 let mut c = a.clone();
                 c.push(b[k - 1]);
-                let all_subsets_frequent = (0..c.len()).all(|skip| {
-                    let sub: Vec<i64> = c
-                        .iter()
-                        .enumerate()
-                        .filter(|&(j, _)| j != skip)
-                        .map(|(_, &p)| p)
-                        .collect();
-                    frequent.contains(sub.as_slice())
-                });
+                let all_subsets_frequent =
+                    (0..c.len()).all(|skip| frequent.contains(without(&c, skip).as_slice()));
                 if all_subsets_frequent {
                     candidates.push(c);
                 }
@@ -108,6 +101,15 @@ pub fn frequent_itemsets(
     out
 }
 
+/// `set` without its element at `skip`.
+fn without(set: &[i64], skip: usize) -> Vec<i64> {
+    set.iter()
+        .enumerate()
+        .filter(|&(j, _)| j != skip)
+        .map(|(_, &p)| p)
+        .collect()
+}
+
 /// Both sorted.
 fn is_subset(small: &[i64], big: &[i64]) -> bool {
     let mut it = big.iter();
@@ -123,12 +125,7 @@ pub fn association_rules(baskets: &[Basket], settings: &RuleSettings) -> Vec<Rul
     let mut rules = Vec::new();
     for (set, together) in itemsets.iter().filter(|(s, _)| s.len() >= 2) {
         for (skip, &consequent) in set.iter().enumerate() {
-            let antecedent: Vec<i64> = set
-                .iter()
-                .enumerate()
-                .filter(|&(j, _)| j != skip)
-                .map(|(_, &p)| p)
-                .collect();
+            let antecedent = without(set, skip);
             let confidence = *together as f64 / count[antecedent.as_slice()] as f64;
             if confidence + 1e-12 < settings.min_confidence {
                 continue;
