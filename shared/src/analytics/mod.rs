@@ -16,6 +16,7 @@ pub mod rfm;
 pub mod simulate;
 pub mod special;
 pub mod summary;
+pub mod unusual;
 
 pub use bgnbd::BgNbdParams;
 pub use clv::{ClvSettings, CustomerScore, Scorer};
