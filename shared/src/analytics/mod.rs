@@ -1,7 +1,14 @@
 //! Analytical CRM: pure models over plain inputs (purchases, visits, cases, campaign contacts)
 //! that the server fills from its database. See docs/analytics.md.
 //!
-//! - [`summary`], [`bgnbd`], [`gamma_gamma`], [`clv`], [`report`]: lifetime value and churn risk.
+//! - [`summary`], [`bgnbd`], [`gamma_gamma`], [`clv`], [`report`]: lifetime value and churn risk
+//!   (BG/NBD and Gamma-Gamma maximum-likelihood fits, P(alive), expected purchases, CLV);
+//!   [`simulate`] draws histories from known parameters for tests and benchmarks.
+//! - [`rfm`]: quintile scores and named segments. [`pareto`]: Pareto and whale curves.
+//! - [`profitability`]: waterfall per customer with a geographic cost to serve.
+//! - [`cohorts`]: retention by acquisition month, movement, revenue by month per group.
+//! - [`cross_sell`]: association rules and look-alike recommendations.
+//! - [`unusual`]: orders far outside a customer's own pattern.
 
 pub mod bgnbd;
 pub mod clv;
