@@ -34,13 +34,6 @@ fn main() {
     };
     let start = NaiveDate::from_ymd_opt(1997, 1, 1).unwrap();
     let calibration_end = NaiveDate::from_ymd_opt(1997, 9, 30).unwrap();
-    let sim = |customers, seed| Simulation {
-        customers,
-        start,
-        acquisition_days: 90,
-        observed_days: 272,
-        seed,
-    };
 
     let purchases = simulate(
         &Simulation {

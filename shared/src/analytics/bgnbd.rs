@@ -232,6 +232,9 @@ pub fn log_likelihood(params: &BgNbdParams, customers: &[CustomerSummary]) -> f6
 /// Maximum-likelihood fit. Needs customers with and without repeat purchases; a likelihood
 /// that keeps rising towards a parameter of 0 or infinity is reported as degenerate.
 pub fn fit(customers: &[CustomerSummary]) -> Result<BgNbdParams, FitError> {
+    if customers.is_empty() {
+        return Err(FitError::NoData { model: "BG/NBD" });
+    }
     let n = customers.len() as f64;
     let mean_x = customers.iter().map(|c| c.frequency as f64).sum::<f64>() / n;
     let mean_age = customers.iter().map(|c| c.age_weeks()).sum::<f64>() / n;

@@ -102,6 +102,11 @@ impl Objective for Likelihood<'_> {
 
 /// Maximum-likelihood fit on the output of [`fitting_data`].
 pub fn fit(data: &[(u32, f64)]) -> Result<GammaGammaParams, FitError> {
+    if data.is_empty() {
+        return Err(FitError::NoData {
+            model: "Gamma-Gamma",
+        });
+    }
     let mean = data.iter().map(|&(_, m)| m).sum::<f64>() / data.len() as f64;
     // Start at p = 1, q = 2, where the population mean p γ / (q − 1) equals the data's.
     let start = [0.0, 2f64.ln(), mean.max(1e-6).ln()];

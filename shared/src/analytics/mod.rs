@@ -59,6 +59,8 @@ pub enum FitError {
         found: usize,
         needed: usize,
     },
+    #[error("the {model} fit has no customers to fit on")]
+    NoData { model: &'static str },
     #[error("the {model} fit did not converge")]
     NoConvergence { model: &'static str },
     #[error(
