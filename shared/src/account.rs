@@ -649,6 +649,10 @@ pub struct TimelineEntry {
     pub label: String,
     pub title: String,
     pub detail: Option<String>,
+    /// An activity's channel; `pipeline`, `case` and `visit` mark the notes the server writes
+    /// when a deal's stage or a case's or visit's status changes (see `access::timeline_resource`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
 }
 
 /// Everything the customer panel shows about one account, in one round trip.
