@@ -146,7 +146,7 @@ impl RowError {
         }
     }
 
-    fn validation(row: usize, e: ValidationError) -> Self {
+    pub(crate) fn validation(row: usize, e: ValidationError) -> Self {
         Self::at(row, e.field, e.message)
     }
 }
@@ -230,7 +230,7 @@ pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
 
 /// One cell or property as the file holds it.
 #[derive(Clone, Copy)]
-enum Raw<'a> {
+pub(crate) enum Raw<'a> {
     Missing,
     Text(&'a str),
     Json(&'a Value),
@@ -238,7 +238,7 @@ enum Raw<'a> {
 
 impl Raw<'_> {
     /// The cell as text; empty and `null` are absent.
-    fn string(self) -> Result<Option<String>, String> {
+    pub(crate) fn string(self) -> Result<Option<String>, String> {
         let text = match self {
             Raw::Missing | Raw::Json(Value::Null) => return Ok(None),
             Raw::Text(s) => s.to_owned(),
@@ -250,7 +250,7 @@ impl Raw<'_> {
     }
 
     /// The cell parsed as a `T` (a number, an enum value, a date); empty is absent.
-    fn parse<T: FromStr>(self, what: &str) -> Result<Option<T>, String>
+    pub(crate) fn parse<T: FromStr>(self, what: &str) -> Result<Option<T>, String>
     where
         T::Err: std::fmt::Display,
     {
@@ -337,25 +337,25 @@ pub fn join_tags(tags: &[String]) -> String {
 
 /// The fields of one row as they are read: every unreadable field is recorded, so a row with
 /// several mistakes reports them all.
-struct Fields {
+pub(crate) struct Fields {
     row: usize,
     errors: Vec<RowError>,
 }
 
 impl Fields {
-    fn new(row: usize) -> Self {
+    pub(crate) fn new(row: usize) -> Self {
         Self {
             row,
             errors: Vec::new(),
         }
     }
 
-    fn fail(&mut self, field: &'static str, message: impl Into<String>) {
+    pub(crate) fn fail(&mut self, field: &'static str, message: impl Into<String>) {
         self.errors.push(RowError::at(self.row, field, message));
     }
 
     /// The value, or its default after recording why it could not be read.
-    fn take<T: Default>(&mut self, field: &'static str, value: Result<T, String>) -> T {
+    pub(crate) fn take<T: Default>(&mut self, field: &'static str, value: Result<T, String>) -> T {
         value.unwrap_or_else(|message| {
             self.fail(field, message);
             T::default()
@@ -363,7 +363,11 @@ impl Fields {
     }
 
     /// A value the row must have.
-    fn required<T: Default>(&mut self, field: &'static str, value: Result<Option<T>, String>) -> T {
+    pub(crate) fn required<T: Default>(
+        &mut self,
+        field: &'static str,
+        value: Result<Option<T>, String>,
+    ) -> T {
         match value {
             Ok(Some(v)) => v,
             Ok(None) => {
@@ -377,7 +381,7 @@ impl Fields {
         }
     }
 
-    fn finish<T>(self, value: T) -> Result<T, Vec<RowError>> {
+    pub(crate) fn finish<T>(self, value: T) -> Result<T, Vec<RowError>> {
         if self.errors.is_empty() {
             Ok(value)
         } else {
@@ -485,16 +489,17 @@ fn external_id(row: &ImportRow) -> Option<&str> {
 
 /// The position of each known column in a CSV header, refusing unknown, repeated and missing
 /// required columns (all named).
-fn header_columns(header: &csv::StringRecord) -> Result<Vec<&'static str>, RowErrors> {
+fn header_columns(
+    header: &csv::StringRecord,
+    known: &[&'static str],
+    required: &[&'static str],
+) -> Result<Vec<&'static str>, RowErrors> {
     let mut errors = RowErrors::default();
     let mut columns = Vec::with_capacity(header.len());
     let mut unknown = Vec::new();
     for name in header {
         let name = name.trim();
-        match ACCOUNT_COLUMNS
-            .iter()
-            .find(|c| c.eq_ignore_ascii_case(name))
-        {
+        match known.iter().find(|c| c.eq_ignore_ascii_case(name)) {
             Some(column) if columns.contains(column) => errors.push(RowError::file(
                 Some(Cow::Borrowed(column)),
                 format!("column {column:?} appears twice in the header"),
@@ -512,11 +517,11 @@ fn header_columns(header: &csv::StringRecord) -> Result<Vec<&'static str>, RowEr
             format!(
                 "unknown column(s) {}; the columns are: {}",
                 unknown.join(", "),
-                ACCOUNT_COLUMNS.join(", ")
+                known.join(", ")
             ),
         ));
     }
-    let missing: Vec<&str> = REQUIRED_COLUMNS
+    let missing: Vec<&str> = required
         .iter()
         .filter(|c| !columns.contains(c))
         .copied()
@@ -530,8 +535,48 @@ fn header_columns(header: &csv::StringRecord) -> Result<Vec<&'static str>, RowEr
     errors.or_ok(columns)
 }
 
-/// Reads accounts from CSV text with a header row (see the module docs for row numbers).
-pub fn accounts_from_csv(data: &[u8], progress: Progress) -> Result<Vec<ImportRow>, RowErrors> {
+/// The cells of one CSV record, found by column name.
+pub(crate) struct Cells<'r> {
+    columns: &'r [&'static str],
+    record: &'r csv::StringRecord,
+}
+
+impl<'r> Cells<'r> {
+    /// The cell of `column` (the guard apostrophe of [`guard_formula`] dropped), or missing when
+    /// the file has no such column.
+    pub(crate) fn get(&self, column: &'static str) -> Raw<'r> {
+        self.columns
+            .iter()
+            .position(|c| *c == column)
+            .and_then(|i| self.record.get(i))
+            .map_or(Raw::Missing, |cell| Raw::Text(unguard_formula(cell)))
+    }
+
+    /// Whether the file has this column at all.
+    pub(crate) fn has(&self, column: &'static str) -> bool {
+        self.columns.contains(&column)
+    }
+
+    /// The cell of `column` trimmed, without copying it; empty or missing is `None`.
+    pub(crate) fn text(&self, column: &'static str) -> Option<&'r str> {
+        match self.get(column) {
+            Raw::Text(text) => Some(text.trim()).filter(|t| !t.is_empty()),
+            _ => None,
+        }
+    }
+}
+
+/// Reads CSV text with a header row of `known` columns (`required` among them; a byte-order mark
+/// and any letter case are fine) and calls `each` with every record's row number (see the module
+/// docs) and its cells, or the reason it is unreadable (a ragged row). Stops when `each` answers
+/// false, or at an I/O error. A bad header is the only error returned here.
+pub(crate) fn read_csv(
+    data: &[u8],
+    known: &[&'static str],
+    required: &[&'static str],
+    progress: Progress,
+    mut each: impl FnMut(usize, Result<Cells<'_>, RowError>) -> bool,
+) -> Result<(), RowErrors> {
     let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
     let total = data.len() as u64;
     let mut reader = csv::ReaderBuilder::new().from_reader(data);
@@ -544,50 +589,64 @@ pub fn accounts_from_csv(data: &[u8], progress: Progress) -> Result<Vec<ImportRo
     if header.iter().all(|h| h.trim().is_empty()) {
         return Err(RowErrors::single(RowError::file(
             None,
-            format!(
-                "the file has no header row; expected: {}",
-                ACCOUNT_COLUMNS.join(",")
-            ),
+            format!("the file has no header row; expected: {}", known.join(",")),
         )));
     }
-    let columns = header_columns(header)?;
-    let mut collector = account_collector();
+    let columns = header_columns(header, known, required)?;
     let mut record = csv::StringRecord::new();
     let mut row = 0;
-    while !collector.errors.more {
+    loop {
         let more = reader.read_record(&mut record);
         progress(reader.position().byte(), total);
-        match more {
+        let keep_going = match more {
             Ok(false) => break,
             Ok(true) => {
                 row += 1;
-                let get = |field: &'static str| {
-                    columns
-                        .iter()
-                        .position(|c| *c == field)
-                        .and_then(|i| record.get(i))
-                        .map_or(Raw::Missing, |cell| Raw::Text(unguard_formula(cell)))
+                let cells = Cells {
+                    columns: &columns,
+                    record: &record,
                 };
-                collector.add(
-                    row,
-                    read_account(row, get).map(|account| ImportRow { row, account }),
-                    external_id,
-                );
+                each(row, Ok(cells))
             }
             Err(e) => {
                 row += 1;
                 let io = matches!(e.kind(), csv::ErrorKind::Io(_));
-                collector.errors.push(RowError {
+                let error = RowError {
                     row: Some(row),
                     field: None,
                     message: format!("unreadable CSV: {e}"),
-                });
-                if io {
-                    break;
-                }
+                };
+                each(row, Err(error)) && !io
             }
+        };
+        if !keep_going {
+            break;
         }
     }
+    Ok(())
+}
+
+/// Reads accounts from CSV text with a header row (see the module docs for row numbers).
+pub fn accounts_from_csv(data: &[u8], progress: Progress) -> Result<Vec<ImportRow>, RowErrors> {
+    let mut collector = account_collector();
+    read_csv(
+        data,
+        &ACCOUNT_COLUMNS,
+        &REQUIRED_COLUMNS,
+        progress,
+        |row, cells| {
+            match cells {
+                Ok(cells) => collector.add(
+                    row,
+                    read_account(row, |field| cells.get(field))
+                        .map(|account| ImportRow { row, account }),
+                    external_id,
+                ),
+                Err(error) => collector.errors.push(error),
+            }
+            !collector.errors.more
+        },
+    )?;
     collector.finish()
 }
 
@@ -901,7 +960,7 @@ pub fn territories_to_geojson(territories: &[Territory]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use chrono::{DateTime, NaiveDate};
 
     use super::*;
@@ -920,7 +979,7 @@ mod tests {
     }
 
     /// (row, field) of each error.
-    fn places(errors: &RowErrors) -> Vec<(Option<usize>, Option<&str>)> {
+    pub(crate) fn places(errors: &RowErrors) -> Vec<(Option<usize>, Option<&str>)> {
         errors
             .errors
             .iter()
