@@ -16,6 +16,9 @@ use crate::sales::catalogue::{
 };
 use crate::transfer::{Fields, RowErrors};
 
+/// Longest terms and conditions on a quote, in characters.
+pub const MAX_TERMS_CHARS: usize = 10_000;
+
 /// Largest quantity on one line: a billion units.
 pub const MAX_QUANTITY_MILLI: i64 = 1_000_000_000_000;
 
@@ -103,6 +106,8 @@ pub struct QuoteLine {
     pub product_id: i64,
     pub sku: String,
     pub quantity_milli: i64,
+    /// The currency the line was priced in: it must be the quote's.
+    pub currency: Currency,
     /// The price the rules give (price list or list price): discount limits count from it.
     pub applicable_price_minor: i64,
     pub price_source: PriceSource,
@@ -204,6 +209,7 @@ pub fn price_lines<'p>(
                 product_id: p.id,
                 sku: p.sku.clone(),
                 quantity_milli: input.quantity_milli,
+                currency: applied.currency,
                 applicable_price_minor: applied.unit_price_minor,
                 price_source: applied.source,
                 unit_price_minor: price.unwrap_or(applied.unit_price_minor),
@@ -212,7 +218,8 @@ pub fn price_lines<'p>(
                 unit_cost_minor: p.cost_price_minor,
             }),
             (Err(line_errors), _) => line_errors.into_iter().for_each(|e| errors.push(e)),
-            (Ok(()), None) => unreachable!("a line without its product has an error"),
+            // Every way of not finding a priced product recorded an error above.
+            (Ok(()), None) => {}
         }
     }
     errors.or_ok(lines)
@@ -314,8 +321,24 @@ impl Quote {
     }
 
     /// Replaces the lines (of a draft). A given approval no longer holds for new lines.
+    /// Every line must be priced in the quote's currency.
     pub fn set_lines(&mut self, lines: Vec<QuoteLine>) -> Result<(), ValidationError> {
         self.ensure_editable()?;
+        if let Some((i, line)) = lines
+            .iter()
+            .enumerate()
+            .find(|(_, l)| l.currency != self.currency)
+        {
+            return Err(ValidationError::new(
+                "currency",
+                format!(
+                    "line {} is priced in {}, the quote is in {}",
+                    i + 1,
+                    line.currency,
+                    self.currency
+                ),
+            ));
+        }
         self.lines = lines;
         self.approval = None;
         Ok(())
@@ -329,7 +352,20 @@ impl Quote {
 
     pub fn set_terms(&mut self, terms: Option<String>) -> Result<(), ValidationError> {
         self.ensure_editable()?;
-        self.terms = terms.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+        let terms = terms.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+        if let Some(t) = terms
+            .as_ref()
+            .filter(|t| t.chars().count() > MAX_TERMS_CHARS)
+        {
+            return Err(ValidationError::new(
+                "terms",
+                format!(
+                    "{} characters, more than {MAX_TERMS_CHARS}",
+                    t.chars().count()
+                ),
+            ));
+        }
+        self.terms = terms;
         Ok(())
     }
 
@@ -804,6 +840,25 @@ mod tests {
             (rejected.status, again.revision),
             (QuoteStatus::Rejected, 2)
         );
+    }
+
+    #[test]
+    fn lines_must_be_in_the_quote_s_currency_and_terms_not_endless() {
+        let mut dollars = quote(None, None);
+        dollars.currency = Currency::parse("currency", "USD").unwrap();
+        let lines = dollars.lines.clone();
+        let err = dollars.set_lines(lines).unwrap_err();
+        assert_eq!(err.field, "currency");
+        assert!(err.message.contains("line 1 is priced in IDR"), "{err}");
+        let mut q = quote(None, None);
+        assert_eq!(
+            q.set_terms(Some("x".repeat(MAX_TERMS_CHARS + 1)))
+                .unwrap_err()
+                .field,
+            "terms"
+        );
+        q.set_terms(Some("  ".into())).unwrap();
+        assert_eq!(q.terms, None);
     }
 
     #[test]
