@@ -86,6 +86,26 @@ pub struct UnknownSku {
     pub sku: String,
     pub first_row: usize,
     pub lines: usize,
+    /// The currency and unit price of its first line: the new product's list price, so that
+    /// the product is not worth nothing in the catalogue until someone reviews it.
+    pub currency: Currency,
+    pub unit_price_minor: i64,
+}
+
+impl UnknownSku {
+    /// The body that creates its product through [`crate::sales::catalogue::PRODUCTS`]: named by
+    /// the SKU in both languages, `status` review (inactive until someone looks), priced as
+    /// its first line, default unit and tax rate.
+    pub fn product_body(&self) -> serde_json::Value {
+        serde_json::json!({
+            "sku": self.sku,
+            "name_en": self.sku,
+            "name_id": self.sku,
+            "list_price_minor": self.unit_price_minor,
+            "currency": self.currency,
+            "status": "review",
+        })
+    }
 }
 
 /// The row's own fields, read and checked one by one (every bad field reported).
@@ -365,7 +385,11 @@ impl OrderHistory {
         let mut found: Vec<UnknownSku> = Vec::new();
         // Each SKU asked once: None when known, else its place in `found`.
         let mut seen: HashMap<&str, Option<usize>> = HashMap::new();
-        for line in self.orders.iter().flat_map(|o| &o.lines) {
+        for (order, line) in self
+            .orders
+            .iter()
+            .flat_map(|o| o.lines.iter().map(move |l| (o, l)))
+        {
             match seen.get(line.sku.as_str()) {
                 Some(Some(i)) => found[*i].lines += 1,
                 Some(None) => {}
@@ -378,6 +402,8 @@ impl OrderHistory {
                         sku: line.sku.clone(),
                         first_row: line.row,
                         lines: 1,
+                        currency: order.currency,
+                        unit_price_minor: line.unit_price_minor,
                     });
                 }
             }
@@ -486,9 +512,18 @@ mod tests {
             [UnknownSku {
                 sku: "NEW-9".into(),
                 first_row: 3,
-                lines: 1
+                lines: 1,
+                currency: Currency::IDR,
+                unit_price_minor: 10_000,
             }]
         );
+        // Its product passes the catalogue's own rules and waits for review.
+        let created = crate::sales::catalogue::PRODUCTS
+            .validate_create(&unknown[0].product_body())
+            .unwrap()
+            .record;
+        assert_eq!(created["status"], "review");
+        assert_eq!(created["name_en"], "NEW-9");
     }
 
     #[test]
