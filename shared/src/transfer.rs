@@ -1,6 +1,8 @@
-//! Import and export of accounts (CSV and GeoJSON) and territories (GeoJSON): reading files,
-//! validating every row, and writing files that read back to the same records. Pure: the server
-//! does the database part (references, uniqueness against stored rows, the transaction).
+//! Import and export of accounts (CSV and GeoJSON), territories (GeoJSON) and the records of any
+//! generic resource (CSV, e.g. the product catalogue): reading files, validating every row, and
+//! writing files that read back to the same records. The CSV reader (`read_csv`) and the row
+//! errors serve the order-history import too (`sales::history`). Pure: the server does the
+//! database part (references, uniqueness against stored rows, the transaction).
 //!
 //! **Row numbers** are 1-based and count data only. In a CSV file the header is not counted: row 1
 //! is the first record after the header (line 2 of a file without multi-line cells). In GeoJSON,
