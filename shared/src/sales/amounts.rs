@@ -197,6 +197,17 @@ mod tests {
     }
 
     #[test]
+    fn three_ties_stay_within_one_unit() {
+        // Three lines of exactly half a rupiah: 1 + 1 + 1 = 3 against 1.5 rounded to 2, one apart
+        // (⌊3/2⌋). Rounding halves to even would give 0 + 0 + 0 against 2: two apart.
+        let lines: Vec<LineAmounts> = (0..3)
+            .map(|_| line_amounts(1, 500, 0, 0, 0).unwrap())
+            .collect();
+        assert_eq!(Totals::of(&lines).unwrap().subtotal_minor, 3);
+        assert_eq!(round_div(3 * 500, 1_000), 2);
+    }
+
+    #[test]
     fn an_amount_too_large_names_the_field() {
         let err = line_amounts(9_000_000_000_000_000, 2_000, 0, 0, 0).unwrap_err();
         assert_eq!(err.field, "quantity_milli");
