@@ -202,12 +202,7 @@ impl AccountInput {
             .currency
             .map(|c| c.trim().to_ascii_uppercase())
             .unwrap_or_else(|| DEFAULT_CURRENCY.into());
-        if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(ValidationError::new(
-                "currency",
-                format!("{currency:?} is not an ISO 4217 code like IDR"),
-            ));
-        }
+        crate::money::Currency::parse("currency", &currency)?;
         if self.tags.len() > MAX_TAGS {
             return Err(ValidationError::new(
                 "tags",
