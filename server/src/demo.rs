@@ -10,7 +10,7 @@ use wilayah_shared::domain::{AccountKind, AccountStatus, StaffRole, VisitStatus}
 use wilayah_shared::rng::SplitMix64;
 
 /// Indonesian populated places from GeoNames (CC-BY 4.0, see NOTICE.md): name, lat, lng, admin1.
-const PLACES_CSV: &str = include_str!("../data/id-cities-geonames.csv");
+const PLACES_CSV: &str = include_str!("../../shared/data/id-cities-geonames.csv");
 
 pub struct DemoData {
     pub staff: Vec<DemoStaff>,

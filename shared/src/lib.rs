@@ -7,6 +7,7 @@ pub mod coord;
 pub mod dashboard;
 pub mod domain;
 pub mod field;
+pub mod geocode;
 pub mod geojson;
 pub mod planning;
 pub mod resource;
@@ -14,6 +15,7 @@ pub mod resources;
 pub mod rng;
 pub mod routing;
 pub mod spatial;
+pub mod text;
 pub mod transfer;
 
 pub use coord::{CoordError, LonLat};
