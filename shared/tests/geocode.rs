@@ -110,7 +110,7 @@ fn a_province_alone_gives_its_capital_at_province_precision() {
 
 #[test]
 fn a_more_specific_place_near_the_city_wins() {
-    // Sleman lies next to Yogyakarta; Ubud near Denpasar (the province's capital).
+    // Sleman lies next to Yogyakarta; Ubud is the only place named in its address.
     assert_place("Sleman, Yogyakarta", "Sleman", "10");
     assert_place("Ubud, Bali", "Ubud", "02");
     // A district named like a far-away place (Kediri) is not taken: the city is.

@@ -76,6 +76,11 @@ pub fn geocode(address: &str) -> Option<GeocodeHit> {
         .geocode(address)
 }
 
+/// The provinces the gazetteer knows, as (GeoNames admin1 code, official name).
+pub fn provinces() -> impl Iterator<Item = (&'static str, &'static str)> {
+    PROVINCES.iter().map(|p| (p.code, p.name))
+}
+
 /// A bad row of a gazetteer file.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("gazetteer row {row}: {message}")]
