@@ -14,14 +14,9 @@ use wilayah_shared::geocode::{GEONAMES_ID_PLACES_CSV, Precision, geocode, provin
 use wilayah_shared::rng::SplitMix64;
 use wilayah_shared::spatial::haversine_m;
 
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+#[path = "support/args.rs"]
+mod args;
+use args::arg;
 
 const STREETS: &[&str] = &[
     "Sudirman",
