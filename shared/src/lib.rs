@@ -6,6 +6,7 @@ pub mod account;
 pub mod coord;
 pub mod dashboard;
 pub mod domain;
+pub mod duplicates;
 pub mod field;
 pub mod geocode;
 pub mod geojson;
