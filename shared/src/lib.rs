@@ -6,7 +6,9 @@ pub mod account;
 pub mod coord;
 pub mod dashboard;
 pub mod domain;
+pub mod duplicates;
 pub mod field;
+pub mod geocode;
 pub mod geojson;
 pub mod money;
 pub mod planning;
@@ -16,6 +18,7 @@ pub mod rng;
 pub mod routing;
 pub mod sales;
 pub mod spatial;
+pub mod text;
 pub mod transfer;
 
 pub use coord::{CoordError, LonLat};
