@@ -54,7 +54,7 @@ impl TravelModel for GreatCircle {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Order {
+pub struct OrderTotals {
     pub customer: i64,
     pub day: NaiveDate,
     pub revenue_minor: i64,
@@ -98,7 +98,7 @@ pub struct CampaignContact {
 /// serving), the other records as known.
 #[derive(Debug, Clone, Default)]
 pub struct Activity<'a> {
-    pub orders: &'a [Order],
+    pub orders: &'a [OrderTotals],
     pub visits: &'a [Visit],
     pub cases: &'a [Case],
     pub contacts: &'a [CampaignContact],
@@ -343,19 +343,19 @@ mod tests {
             ),
         ];
         let orders = [
-            Order {
+            OrderTotals {
                 customer: a,
                 day: day("2024-01-10"),
                 revenue_minor: 5_000_000,
                 cost_of_goods_minor: 3_000_000,
             },
-            Order {
+            OrderTotals {
                 customer: a,
                 day: day("2024-02-01"),
                 revenue_minor: 2_000_000,
                 cost_of_goods_minor: 1_200_000,
             },
-            Order {
+            OrderTotals {
                 customer: a,
                 day: day("2024-04-02"),
                 revenue_minor: 9_999_999,
