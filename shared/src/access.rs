@@ -169,9 +169,23 @@ pub fn timeline_resource(kind: &str, channel: Option<&str>) -> &'static str {
 }
 
 /// A technician may add a stop to their own day only at a prospect this close (great-circle
-/// metres) to the day's route — one of its stops or their home base — which is what "prospects
-/// along my route" offers; anything further is a dispatcher's call.
+/// metres) to the day's route, which is what "prospects along my route" offers; anything
+/// further is a dispatcher's call.
 pub const TECHNICIAN_ADD_STOP_REACH_M: f64 = 5_000.0;
+
+/// Whether `at` lies along a technician's day: within [`TECHNICIAN_ADD_STOP_REACH_M`] of the
+/// great-circle leg between any two of the day's places (their home base and the stops), in
+/// whatever order the route takes them.
+pub fn along_the_day(places: &[crate::LonLat], at: crate::LonLat) -> bool {
+    let near = |a: crate::LonLat, b: crate::LonLat| {
+        crate::spatial::distance_to_leg_m(a, b, at)
+            .is_some_and(|d| d <= TECHNICIAN_ADD_STOP_REACH_M)
+    };
+    places
+        .iter()
+        .enumerate()
+        .any(|(i, &a)| near(a, a) || places[i + 1..].iter().any(|&b| near(a, b)))
+}
 
 /// Who may change an account's owner. A rep may set themselves as the owner only of an account
 /// nobody owns (claiming a prospect in their territory); an account another rep owns moves
@@ -696,6 +710,21 @@ mod tests {
         let admin = caller(Role::Admin, None, vec![]);
         assert_eq!(admin.row_scope("contacts"), RowScope::All);
         assert_eq!(admin.row_scope("territory_drafts"), RowScope::All);
+    }
+
+    #[test]
+    fn a_technician_adds_only_what_lies_along_the_day() {
+        let at = |lon, lat| crate::LonLat::new(lon, lat).unwrap();
+        // Home in Bandung, one stop about 40 km east.
+        let places = [at(107.6, -6.9), at(107.96, -6.9)];
+        // Halfway along the leg, 2 km off it: along the day, though 18 km from either end.
+        assert!(along_the_day(&places, at(107.78, -6.918)));
+        // Near the home base alone.
+        assert!(along_the_day(&places, at(107.62, -6.91)));
+        // 20 km off the leg, and far from everything.
+        assert!(!along_the_day(&places, at(107.78, -7.08)));
+        assert!(!along_the_day(&places, at(110.4, -7.0)));
+        assert!(!along_the_day(&[], at(107.6, -6.9)));
     }
 
     #[test]

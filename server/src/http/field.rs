@@ -24,7 +24,7 @@ use super::scope::Scoped;
 use crate::AppState;
 use crate::db::{ActionFilter, FieldVisit, Technician};
 use crate::routing_service::{Day, minutes_of_day, rfc3339};
-use wilayah_shared::access::{Action, Caller, Role, TECHNICIAN_ADD_STOP_REACH_M};
+use wilayah_shared::access::{Action, Caller, Role, along_the_day};
 use wilayah_shared::domain::AccountKind;
 
 /// A technician works only their own day; dispatchers (managers, planners, admins) any, but
@@ -352,9 +352,8 @@ async fn add_stop(
     ))
 }
 
-/// A technician adds to their own day only a prospect along it: within
-/// [`TECHNICIAN_ADD_STOP_REACH_M`] of one of the day's stops or of their home base (what the
-/// technician view offers). Anything else reads as an account that does not exist.
+/// A technician adds to their own day only a prospect along it (`access::along_the_day`: what
+/// the technician view offers). Anything else reads as an account that does not exist.
 async fn prospect_along_route(
     scoped: &Scoped,
     technician: &Technician,
@@ -372,20 +371,18 @@ async fn prospect_along_route(
         .filter(|a| a.kind == AccountKind::Prospect)
         .ok_or_else(nowhere)?;
     let at = wilayah_shared::LonLat::new(account.lon, account.lat).map_err(|_| nowhere())?;
-    let mut route: Vec<(f64, f64)> = state
+    let mut places: Vec<wilayah_shared::LonLat> = state
         .store
         .technician_visits(technician.id, day.start(), day.end())
         .await?
         .iter()
-        .map(|v| (v.lon, v.lat))
+        .filter_map(|v| wilayah_shared::LonLat::new(v.lon, v.lat).ok())
         .collect();
-    if let (Some(lon), Some(lat)) = (technician.home_lon, technician.home_lat) {
-        route.push((lon, lat));
+    if let (Some(lon), Some(lat)) = (technician.home_lon, technician.home_lat)
+        && let Ok(home) = wilayah_shared::LonLat::new(lon, lat)
+    {
+        places.push(home);
     }
-    let near = route.iter().any(|&(lon, lat)| {
-        wilayah_shared::LonLat::new(lon, lat).is_ok_and(|p| {
-            wilayah_shared::spatial::haversine_m(p, at) <= TECHNICIAN_ADD_STOP_REACH_M
-        })
-    });
+    let near = along_the_day(&places, at);
     if near { Ok(()) } else { Err(nowhere()) }
 }

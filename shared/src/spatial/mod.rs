@@ -22,7 +22,7 @@ pub use bbox::LonLatBox;
 pub use error::SpatialError;
 pub use points::{
     CHORD_SLACK, Filter, Hit, IndexedPoint, OwnerFilter, PointAttrs, PointFilter, PointIndex,
-    RouteHit,
+    RouteHit, distance_to_leg_m,
 };
 pub use region::Region;
 pub use sphere::{EARTH_RADIUS_M, haversine_m};

@@ -1091,6 +1091,12 @@ fn query_vector(p: LonLat) -> [f32; 3] {
     [v[0] as f32, v[1] as f32, v[2] as f32]
 }
 
+/// Great-circle metres from `p` to the leg from `a` to `b` (a point when `a == b`); `None` for
+/// antipodal ends, whose leg is undefined.
+pub fn distance_to_leg_m(a: LonLat, b: LonLat, p: LonLat) -> Option<f64> {
+    Arc::new(a, b).map(|arc| arc.distance_m(p))
+}
+
 pub(crate) fn route_arcs(route: &[LonLat]) -> Result<Vec<Arc>, SpatialError> {
     match route {
         [] => Ok(Vec::new()),
