@@ -540,7 +540,6 @@ impl<'a> Lns<'a> {
             1.0
         };
         let (t0, tf) = (T0_FACTOR * mean_edge, TF_FACTOR * mean_edge);
-        budget.start();
         let mut iter = 0u64;
         let mut offset = 0.0;
         // Fleet minimisation pays when a vehicle outweighs the distance it saves: when it costs
