@@ -2,8 +2,8 @@
 //! to the end location by iterated local search.
 //!
 //! The path is kept as a cycle whose edge end → start is fixed (never removed), in an array with
-//! each node's position. Local search: 2-opt and or-opt (segments of 1–3 moved, either way round)
-//! over each node's nearest neighbours only, driven by a queue of nodes whose surroundings changed
+//! each node's position. Local search: 2-opt, or-opt (segments of 1–3 moved, either way round) and
+//! or-3opt (Lin–Kernighan's depth-3 move) over each node's nearest neighbours only, driven by a queue of nodes whose surroundings changed
 //! ("don't-look bits"), so a pass costs O(n · neighbours) plus the reversals it applies. Iterated:
 //! a local double bridge (two adjacent short segments swapped) re-optimised from its six end
 //! nodes only, kept when the tour is no longer, undone otherwise. Every phase reads the budget's
@@ -307,10 +307,83 @@ impl<'a> Cycle<'a> {
         false
     }
 
+    /// Or-3opt, the sequential 3-opt move 2-opt cannot make (Lin–Kernighan's second level): drop
+    /// (t1, t2) and (t3, t4) where t4 follows t3, which cuts off the cycle t2..t3, and reconnect
+    /// through a neighbour t5 of t4 inside it: add (t2, t3), (t4, t5) and, dropping (t5, t6), (t6, t1).
+    /// Swaps two adjacent segments, one of them possibly reversed, of any length.
+    fn or3(&mut self, t1: usize, forward: bool) -> bool {
+        let t2 = self.next(t1, forward);
+        if self.fixed(t1, t2) || self.n < 6 {
+            return false;
+        }
+        let n = self.n;
+        // Steps from t2 to x in the direction of travel.
+        let offset = |c: &Self, x: usize| {
+            if forward {
+                (c.pos[x] + n - c.pos[t2]) % n
+            } else {
+                (c.pos[t2] + n - c.pos[x]) % n
+            }
+        };
+        let d12 = self.d(t1, t2);
+        for i in 0..self.near[t2].len() {
+            let t3 = self.near[t2][i];
+            let g1 = d12 - self.d(t2, t3);
+            if g1 <= GAIN_EPS {
+                break;
+            }
+            let t4 = self.next(t3, forward);
+            if t3 == t1 || t4 == t1 || self.fixed(t3, t4) {
+                continue;
+            }
+            let span = offset(self, t3);
+            let d34 = self.d(t3, t4);
+            for j in 0..self.near[t4].len() {
+                let t5 = self.near[t4][j];
+                let g2 = g1 + d34 - self.d(t4, t5);
+                if g2 <= GAIN_EPS {
+                    break;
+                }
+                let at = offset(self, t5);
+                if at > span {
+                    continue; // t5 must lie on t2..t3
+                }
+                for after in [true, false] {
+                    if after && at == span || !after && at == 0 {
+                        continue;
+                    }
+                    let t6 = self.next(t5, if after { forward } else { !forward });
+                    if self.fixed(t5, t6) {
+                        continue;
+                    }
+                    let gain = g2 + self.d(t5, t6) - self.d(t6, t1);
+                    if gain > GAIN_EPS {
+                        if after {
+                            // t1 t2..t5 t6..t3 t4  →  t1 t6..t3 t2..t5 t4
+                            self.make_2opt(t1, t2, t3, t4);
+                            self.make_2opt(t1, t3, t6, t5);
+                            self.make_2opt(t3, t5, t2, t4);
+                        } else {
+                            // t1 t2..t6 t5..t3 t4  →  t1 t6..t2 t3..t5 t4
+                            self.make_2opt(t1, t2, t6, t5);
+                            self.make_2opt(t2, t5, t3, t4);
+                        }
+                        self.len -= gain;
+                        for x in [t1, t2, t3, t4, t5, t6] {
+                            self.push(x);
+                        }
+                        return true;
+                    }
+                }
+            }
+        }
+        false
+    }
+
     fn improve(&mut self, t1: usize) -> bool {
-        [true, false]
-            .into_iter()
-            .any(|forward| self.two_opt(t1, forward) || self.or_opt(t1, forward))
+        [true, false].into_iter().any(|forward| {
+            self.two_opt(t1, forward) || self.or_opt(t1, forward) || self.or3(t1, forward)
+        })
     }
 
     /// Improves until no queued node yields a move; `false` when the budget expired first (the
@@ -347,10 +420,8 @@ impl<'a> Cycle<'a> {
             return false;
         }
         // a [b..c] [d..e] f  →  a [d..e] [b..c] f by three reversals.
-        let delta = self.d(a, d) + self.d(e, b) + self.d(c, f)
-            - self.d(a, b)
-            - self.d(c, d)
-            - self.d(e, f);
+        let delta =
+            self.d(a, d) + self.d(e, b) + self.d(c, f) - self.d(a, b) - self.d(c, d) - self.d(e, f);
         let first = (i + 1) % n;
         self.journal.push((first, k, l1 + l2));
         self.reverse_raw(first, k, l1 + l2);
@@ -504,7 +575,10 @@ mod tests {
             assert!(!std::mem::replace(&mut seen[x], true), "{x} twice");
             assert_eq!(c.pos[x], i);
         }
-        assert!(c.succ(0) == c.n - 1 || c.pred(0) == c.n - 1, "fixed edge lost");
+        assert!(
+            c.succ(0) == c.n - 1 || c.pred(0) == c.n - 1,
+            "fixed edge lost"
+        );
     }
 
     /// Exhaustive optimum of the path 0 → permutation of 1..n-1 → n-1.
@@ -523,13 +597,13 @@ mod tests {
         best
     }
 
-    /// Each 2-opt and or-opt move keeps a permutation with the fixed edge, lowers the length by
+    /// Each 2-opt, or-opt and or-3opt move keeps a permutation with the fixed edge, lowers the length by
     /// exactly the delta it claims, and a descent never lengthens the tour.
     #[test]
     fn moves_keep_a_valid_cycle_and_their_claimed_length() {
         let mut rng = Rng::new(5);
-        let mut moves = 0;
-        for round in 0..200 {
+        let mut moves = [0; 3];
+        for round in 0..300 {
             let n = 6 + rng.below(40);
             let pts = points(&mut rng, n);
             let d = dense(&pts);
@@ -547,21 +621,21 @@ mod tests {
             for step in 0..500 {
                 let t = rng.below(n);
                 let before = c.len;
-                let moved = if round % 2 == 0 {
-                    c.two_opt(t, step % 2 == 0)
-                } else {
-                    c.or_opt(t, step % 2 == 0)
+                let moved = match round % 3 {
+                    0 => c.two_opt(t, step % 2 == 0),
+                    1 => c.or_opt(t, step % 2 == 0),
+                    _ => c.or3(t, step % 2 == 0),
                 };
                 assert_is_permutation(&c);
                 assert!((c.length() - c.len).abs() < 1e-6, "claimed length drifted");
                 assert!(c.len <= before + 1e-9);
-                moves += usize::from(moved);
+                moves[round % 3] += usize::from(moved);
                 c.queue.clear();
                 c.queued.fill(false);
             }
             assert!(c.len <= start);
         }
-        assert!(moves > 1000, "{moves} moves");
+        assert!(moves.iter().all(|&m| m > 300), "{moves:?} moves");
     }
 
     /// A kick followed by `undo` restores the tour exactly.
@@ -634,7 +708,10 @@ mod tests {
             // start() reads once and the limit is reached at reading limit + 1.
             assert_eq!(readings, (limit_ms + 1).max(2), "limit {limit_ms} ms");
             let bound = 2 * CHECK_EVERY as u64 * n as u64;
-            assert!(widest <= bound, "limit {limit_ms} ms: {widest} evaluations unchecked");
+            assert!(
+                widest <= bound,
+                "limit {limit_ms} ms: {widest} evaluations unchecked"
+            );
         }
     }
 }
