@@ -50,14 +50,29 @@ pub fn tsp_points(n: usize, clustered: bool, seed: u64) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// A 100-visit VRPTW day on Solomon's scale (100 × 100 square, depot in the middle, horizon 3,390,
-/// service 90, capacity 700, 25 vehicles): customers in 8 clusters, each window a random width of
-/// 320–1,280 around a time the visit could be served, a fifth of them open all day.
-pub fn clustered_wide_vrptw(n: usize, seed: u64) -> (Vec<(f64, f64)>, Vec<u32>, Vec<(f64, f64)>) {
+/// Shape of a clustered wide-window day.
+pub struct Clusters {
+    pub count: usize,
+    /// Standard deviation of a visit around its cluster centre.
+    pub sigma: f64,
+    /// Window widths are `width × 1..=4`.
+    pub width: f64,
+    /// Share of visits open all day.
+    pub all_day: f64,
+}
+
+/// A VRPTW day on Solomon's scale (100 × 100 square, depot near the middle, horizon 3,390,
+/// service 90, capacity 700, 25 vehicles): customers in clusters, each window a random multiple
+/// of `width` around a time the visit could be served, some open all day.
+pub fn clustered_wide_vrptw(
+    n: usize,
+    seed: u64,
+    shape: &Clusters,
+) -> (Vec<(f64, f64)>, Vec<u32>, Vec<(f64, f64)>) {
     let mut g = Gen::new(seed ^ 0x5a5a);
     let (horizon, service) = (3390.0, 90.0);
     let depot = (40.0, 50.0);
-    let centres: Vec<(f64, f64)> = (0..8)
+    let centres: Vec<(f64, f64)> = (0..shape.count)
         .map(|_| (5.0 + g.unit() * 90.0, 5.0 + g.unit() * 90.0))
         .collect();
     let mut pts = vec![depot];
@@ -65,14 +80,14 @@ pub fn clustered_wide_vrptw(n: usize, seed: u64) -> (Vec<(f64, f64)>, Vec<u32>, 
     let mut windows = vec![(0.0, horizon)];
     for _ in 0..n {
         let (cx, cy) = centres[(g.unit() * centres.len() as f64) as usize];
-        let x = (cx + g.normal() * 4.0).clamp(0.0, 100.0).round();
-        let y = (cy + g.normal() * 4.0).clamp(0.0, 100.0).round();
+        let x = (cx + g.normal() * shape.sigma).clamp(0.0, 100.0).round();
+        let y = (cy + g.normal() * shape.sigma).clamp(0.0, 100.0).round();
         let reach = (x - depot.0).hypot(y - depot.1).ceil();
         let (earliest, latest) = (reach, horizon - reach - service);
-        let window = if g.unit() < 0.2 {
+        let window = if g.unit() < shape.all_day {
             (earliest, latest)
         } else {
-            let width = 320.0 + (g.unit() * 4.0).floor() * 320.0;
+            let width = shape.width * (1.0 + (g.unit() * 4.0).floor());
             let centre = earliest + g.unit() * (latest - earliest);
             let a = (centre - width / 2.0).max(earliest).floor();
             let b = (centre + width / 2.0).min(latest).floor();
@@ -86,7 +101,9 @@ pub fn clustered_wide_vrptw(n: usize, seed: u64) -> (Vec<(f64, f64)>, Vec<u32>, 
 }
 
 /// Writes the synthetic set into `dir`: uniform and clustered 1,000-point tours (seeds 1, 2) and
-/// three clustered wide-window VRPTW days.
+/// clustered wide-window VRPTW days of two shapes (three seeds each): `cw` 8 loose clusters
+/// (σ 4), windows 320–1,280 wide, a fifth all day; `ct` 10 tight clusters (σ 2) like Solomon's C2,
+/// windows 640–2,560 wide, 30 % all day.
 pub fn write_all(dir: &Path) {
     std::fs::create_dir_all(dir).expect("create the instance folder");
     for seed in 1..=2 {
@@ -98,24 +115,52 @@ pub fn write_all(dir: &Path) {
             write_tsp(&dir.join(format!("{name}.tsp")), &name, &comment, &pts);
         }
     }
-    for seed in 1..=3 {
-        let name = format!("cw100-{seed}");
-        let (pts, demand, windows) = clustered_wide_vrptw(100, seed);
-        let comment = format!(
-            "100 clustered visits, windows 320-1280 wide or all day, seed {seed} (wilayah bench generator)"
-        );
-        write_vrp(
-            &dir.join(format!("{name}.vrp")),
-            &VrpFile {
-                name: &name,
-                comment: &comment,
-                vehicles: 25,
-                capacity: 700,
-                service: 90.0,
-                pts: &pts,
-                demand: &demand,
-                windows: &windows,
+    let shapes = [
+        (
+            "cw",
+            Clusters {
+                count: 8,
+                sigma: 4.0,
+                width: 320.0,
+                all_day: 0.2,
             },
-        );
+        ),
+        (
+            "ct",
+            Clusters {
+                count: 10,
+                sigma: 2.0,
+                width: 640.0,
+                all_day: 0.3,
+            },
+        ),
+    ];
+    for (prefix, shape) in &shapes {
+        for seed in 1..=3 {
+            let name = format!("{prefix}100-{seed}");
+            let (pts, demand, windows) = clustered_wide_vrptw(100, seed, shape);
+            let comment = format!(
+                "100 visits in {} clusters (sigma {}), windows {}-{} wide, {:.0} % all day, seed {seed} \
+                 (wilayah bench generator)",
+                shape.count,
+                shape.sigma,
+                shape.width,
+                4.0 * shape.width,
+                100.0 * shape.all_day
+            );
+            write_vrp(
+                &dir.join(format!("{name}.vrp")),
+                &VrpFile {
+                    name: &name,
+                    comment: &comment,
+                    vehicles: 25,
+                    capacity: 700,
+                    service: 90.0,
+                    pts: &pts,
+                    demand: &demand,
+                    windows: &windows,
+                },
+            );
+        }
     }
 }

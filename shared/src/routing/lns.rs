@@ -14,6 +14,18 @@ const BLINK_RATE: f64 = 0.01;
 /// Start and final temperature as multiples of the mean edge length of the first solution.
 const T0_FACTOR: f64 = 1.0;
 const TF_FACTOR: f64 = 0.01;
+/// Diversification when the best solution stops improving: after this many iterations without a
+/// new best the ruins grow (up to [`MAX_GROWTH`] times as many visits and longer strings) and now
+/// and then remove the seed visit's whole route; after [`RESTART_SHARE`] of the budget without a
+/// new best the search restarts from the best solution with the temperature raised again.
+const STALL_ITERATIONS: f64 = 1_000.0;
+const MAX_GROWTH: f64 = 3.0;
+/// How often a ruin eliminates a route or a recreate opens one, normally and when stalled.
+const ROUTE_RUIN: f64 = 0.02;
+const STALLED_ROUTE_RUIN: f64 = 0.15;
+const RESTART_SHARE: f64 = 0.2;
+/// Temperature after a restart, as a multiple of the first solution's mean edge.
+const REHEAT_FACTOR: f64 = 0.3;
 /// Share of the budget spent removing routes first when vehicles cost something.
 const FLEET_SHARE: f64 = 0.5;
 /// Fleet minimisation runs when a vehicle costs at least this many mean route lengths.
@@ -199,6 +211,11 @@ pub(crate) struct Lns<'a> {
     sort_keys: Vec<(f64, usize)>,
     /// Whether recreate may start an unused vehicle (not while trying to shrink the fleet).
     allow_new_routes: bool,
+    /// Current ruin size: visits removed on average, longest string, and how often the seed's
+    /// whole route goes too (grown while the search stalls).
+    avg_removed: f64,
+    max_string: f64,
+    route_ruin: f64,
 }
 
 impl<'a> Lns<'a> {
@@ -228,7 +245,22 @@ impl<'a> Lns<'a> {
             removed: Vec::new(),
             sort_keys: Vec::new(),
             allow_new_routes: true,
+            avg_removed: AVG_REMOVED,
+            max_string: MAX_STRING,
+            route_ruin: 0.0,
         }
+    }
+
+    /// Grows the ruins with `stall`, the iterations since the last new best.
+    fn adapt_ruin(&mut self, stall: u64) {
+        let growth = 1.0 + (stall as f64 / STALL_ITERATIONS - 1.0).clamp(0.0, MAX_GROWTH - 1.0);
+        self.avg_removed = AVG_REMOVED * growth;
+        self.max_string = MAX_STRING * growth.sqrt();
+        self.route_ruin = if growth > 1.0 {
+            STALLED_ROUTE_RUIN
+        } else {
+            ROUTE_RUIN
+        };
     }
 
     fn cost(&self, sol: &Sol) -> f64 {
@@ -316,6 +348,29 @@ impl<'a> Lns<'a> {
         true
     }
 
+    /// Route opening, the counterpart of route elimination for a stalled search: the first visit
+    /// to recreate starts an unused vehicle whatever that costs, so the visits removed around it
+    /// can gather into a new route (a greedy recreate never pays for a vehicle it can avoid).
+    fn open_route(&mut self, sol: &mut Sol) {
+        let Some(&(_, c)) = self.sort_keys.first() else {
+            return;
+        };
+        let empty = (0..sol.routes.len()).find(|&ri| {
+            let r = &sol.routes[ri];
+            r.nodes.is_empty() && self.inst.eligible(r.v, c)
+        });
+        let Some(ri) = empty else { return };
+        let r = std::mem::take(&mut sol.routes[ri]);
+        let fits = self.best_in_route(&r, c, false).is_some();
+        sol.routes[ri] = r;
+        if fits {
+            let r = &mut sol.routes[ri];
+            r.nodes.push(c);
+            r.refresh(self.inst);
+            sol.route_of[c] = ri;
+        }
+    }
+
     /// Inserts every visit in `self.removed` (plus the unassigned ones) in a random-weighted order.
     fn recreate(&mut self, sol: &mut Sol, blink: bool) {
         self.removed.append(&mut sol.unassigned);
@@ -336,8 +391,14 @@ impl<'a> Lns<'a> {
         self.sort_keys
             .sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         self.removed.clear();
+        if self.allow_new_routes && self.route_ruin > 0.0 && self.rng.unit() < self.route_ruin {
+            self.open_route(sol);
+        }
         for i in 0..self.sort_keys.len() {
             let c = self.sort_keys[i].1;
+            if sol.route_of[c] != NONE {
+                continue; // placed by open_route
+            }
             if !self.insert(sol, c, blink) {
                 sol.unassigned.push(c);
                 sol.route_of[c] = NONE;
@@ -373,8 +434,8 @@ impl<'a> Lns<'a> {
             sol.routes[ri].refresh(self.inst);
             ruined.push(ri);
         }
-        let ls_max = MAX_STRING.min(assigned as f64 / used.max(1) as f64);
-        let ks_max = 4.0 * AVG_REMOVED / (1.0 + ls_max) - 1.0;
+        let ls_max = self.max_string.min(assigned as f64 / used.max(1) as f64);
+        let ks_max = 4.0 * self.avg_removed / (1.0 + ls_max) - 1.0;
         let ks = (1.0 + self.rng.unit() * ks_max).floor() as usize;
         let seed = loop {
             let c = self.rng.below(sol.route_of.len());
@@ -382,6 +443,14 @@ impl<'a> Lns<'a> {
                 break c;
             }
         };
+        if self.route_ruin > 0.0 && ruined.is_empty() && self.rng.unit() < self.route_ruin {
+            // Route elimination: the seed's whole route goes, so its visits can regroup.
+            let ri = sol.route_of[seed];
+            let nodes = std::mem::take(&mut sol.routes[ri].nodes);
+            self.removed.extend_from_slice(&nodes);
+            sol.routes[ri].refresh(self.inst);
+            ruined.push(ri);
+        }
         let whole = ruined.len();
         for k in 0..self.adj[seed].len() {
             if ruined.len() >= ks + whole {
@@ -554,15 +623,30 @@ impl<'a> Lns<'a> {
         }
         let mut best = cur.clone();
         let mut work = cur.clone();
+        let (mut stall, mut best_at, mut restarted_at) = (0u64, offset, offset);
+        let mut t_start = t0;
         while let Some(progress) = budget.progress(iter) {
             iter += 1;
             if pool.is_empty() {
                 break;
             }
-            let progress = ((progress - offset) / (1.0 - offset)).max(0.0);
-            let temp = t0 * det_exp(progress * det_ln(tf / t0));
+            if progress - best_at.max(restarted_at) > RESTART_SHARE {
+                // Long without a new best: start afresh (the best is kept), warmer again.
+                for r in &mut cur.routes {
+                    self.removed.append(&mut r.nodes);
+                    r.refresh(inst);
+                }
+                cur.route_of.fill(NONE);
+                self.recreate(&mut cur, true);
+                (offset, restarted_at, stall) = (progress.min(0.99), progress, 0);
+                t_start = (REHEAT_FACTOR * mean_edge).max(tf);
+            }
+            self.adapt_ruin(stall);
+            let local = ((progress - offset) / (1.0 - offset)).max(0.0);
+            let temp = t_start * det_exp(local * det_ln(tf / t_start));
             work.clone_from(&cur);
             self.removed.clear();
+            stall += 1;
             if !self.ruin(&mut work) {
                 continue;
             }
@@ -571,6 +655,7 @@ impl<'a> Lns<'a> {
                 std::mem::swap(&mut cur, &mut work);
                 if cur.cost < best.cost - 1e-9 {
                     best.clone_from(&cur);
+                    (stall, best_at) = (0, progress);
                 }
             }
         }

@@ -5,8 +5,8 @@
 //! each node's position. Local search: 2-opt, or-opt (segments of 1–3 moved, either way round) and
 //! or-3opt (Lin–Kernighan's depth-3 move) over each node's nearest neighbours only, driven by a queue of nodes whose surroundings changed
 //! ("don't-look bits"), so a pass costs O(n · neighbours) plus the reversals it applies. Iterated:
-//! a local double bridge (two adjacent short segments swapped) re-optimised from its six end
-//! nodes only, kept when the tour is no longer, undone otherwise. Every phase reads the budget's
+//! a local double bridge (two short segments around a third swapped) re-optimised from its eight
+//! end nodes only, kept when the tour is no longer, undone otherwise. Every phase reads the budget's
 //! clock every few dozen steps.
 
 use super::budget::Budget;
@@ -404,34 +404,54 @@ impl<'a> Cycle<'a> {
         true
     }
 
-    /// Swaps two adjacent segments of 1..=KICK_SEGMENT nodes at a random place (a double bridge
-    /// kept local, so it costs O(segment) and leaves the rest of the tour as it was). Returns
-    /// false when the place would break the fixed edge.
+    /// Double bridge kept local: segments B and D of 1..=KICK_SEGMENT nodes on either side of a
+    /// segment C swap places (a B C D e → a D C B e). It changes four edges in two separate
+    /// exchanges, which no single move of the local search undoes, and costs O(segments), leaving
+    /// the rest of the tour as it was. Returns false when the place would break the fixed edge.
     fn kick(&mut self, rng: &mut Rng) -> bool {
         let n = self.n;
-        let max = KICK_SEGMENT.min((n - 2) / 3).max(1);
-        let (l1, l2) = (rng.between(1, max), rng.between(1, max));
+        let max = KICK_SEGMENT.min((n - 2) / 4).max(1);
+        let lens = [
+            rng.between(1, max),
+            rng.between(1, max),
+            rng.between(1, max),
+        ];
         let i = rng.below(n);
-        let (j, k) = ((i + l1) % n, (i + l1 + l2) % n);
-        let (a, b) = (self.tour[i], self.tour[(i + 1) % n]);
-        let (c, d) = (self.tour[j], self.tour[(j + 1) % n]);
-        let (e, f) = (self.tour[k], self.tour[(k + 1) % n]);
-        if self.fixed(a, b) || self.fixed(c, d) || self.fixed(e, f) {
+        // Cuts after positions i, i + l1, i + l1 + l2 and i + l1 + l2 + l3.
+        let mut cut = [i; 4];
+        for k in 0..3 {
+            cut[k + 1] = (cut[k] + lens[k]) % n;
+        }
+        let at = |c: &Self, p: usize| c.tour[p % n];
+        let ends: Vec<(usize, usize)> = cut
+            .iter()
+            .map(|&p| (at(self, p), at(self, p + 1)))
+            .collect();
+        if ends.iter().any(|&(x, y)| self.fixed(x, y)) {
             return false;
         }
-        // a [b..c] [d..e] f  →  a [d..e] [b..c] f by three reversals.
-        let delta =
-            self.d(a, d) + self.d(e, b) + self.d(c, f) - self.d(a, b) - self.d(c, d) - self.d(e, f);
+        let [(a, b1), (b2, c1), (c2, d1), (d2, e)] = [ends[0], ends[1], ends[2], ends[3]];
+        let delta = self.d(a, d1) + self.d(d2, c1) + self.d(c2, b1) + self.d(b2, e)
+            - self.d(a, b1)
+            - self.d(b2, c1)
+            - self.d(c2, d1)
+            - self.d(d2, e);
+        // Reverse B C D as a whole, then each of D, C, B back.
         let first = (i + 1) % n;
-        self.journal.push((first, k, l1 + l2));
-        self.reverse_raw(first, k, l1 + l2);
-        let mid = (first + l2) % n;
-        self.journal.push((first, (mid + n - 1) % n, l2));
-        self.reverse_raw(first, (mid + n - 1) % n, l2);
-        self.journal.push((mid, k, l1));
-        self.reverse_raw(mid, k, l1);
+        let total = lens.iter().sum::<usize>();
+        let raw = |c: &mut Self, from: usize, len: usize| {
+            let to = (from + len - 1) % n;
+            c.journal.push((from, to, len));
+            c.reverse_raw(from, to, len);
+        };
+        raw(self, first, total);
+        let mut from = first;
+        for &len in lens.iter().rev() {
+            raw(self, from, len);
+            from = (from + len) % n;
+        }
         self.len += delta;
-        for x in [a, b, c, d, e, f] {
+        for x in [a, b1, b2, c1, c2, d1, d2, e] {
             self.push(x);
         }
         true
