@@ -66,6 +66,14 @@ fn timed_budget<'a>(ms: u64, c: &'a mut dyn FnMut() -> Duration) -> Budget<'a> {
     Budget::iterations(u64::MAX).with_time_limit(Duration::from_millis(ms), c)
 }
 
+/// The budget of one measured run: `--iters` (load-independent) or the time limit.
+fn run_budget<'a>(args: &Args, ms: u64, c: &'a mut dyn FnMut() -> Duration) -> Budget<'a> {
+    match args.iters {
+        Some(n) => Budget::iterations(n),
+        None => timed_budget(ms, c),
+    }
+}
+
 fn tour_problem(stops: &[usize]) -> Problem {
     Problem {
         visits: stops.iter().map(|&l| Visit::at(l, 0.0)).collect(),
@@ -159,7 +167,7 @@ pub fn run(dir: &Path, args: &Args) {
         for seed in args.seed..args.seed + args.runs {
             let mut c = clock();
             let t = Instant::now();
-            let mut budget = timed_budget(args.ms_tsp, &mut c);
+            let mut budget = run_budget(args, args.ms_tsp, &mut c);
             // `solve` on the tour problem is what `optimise_tour` runs, and it reports the kicks.
             let options = Options {
                 seed,
@@ -245,7 +253,7 @@ pub fn run(dir: &Path, args: &Args) {
         for seed in args.seed..args.seed + args.runs {
             let mut c = clock();
             let t = Instant::now();
-            let mut budget = timed_budget(args.ms_vrp, &mut c);
+            let mut budget = run_budget(args, args.ms_vrp, &mut c);
             let options = Options {
                 seed,
                 vehicle_cost: 0.0,

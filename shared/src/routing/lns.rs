@@ -504,16 +504,27 @@ impl<'a> Lns<'a> {
     /// Fleet minimisation (SISR §5): empty the shortest route, then ruin and recreate without
     /// opening vehicles, accepting a solution with fewer unassigned visits or a smaller sum of
     /// their "absences" (how often each has been left out), until all fit again; repeat. Spends up
-    /// to [`FLEET_SHARE`] of the budget and returns the best complete solution.
-    fn minimise_fleet(&mut self, start: &Sol, budget: &mut Budget, iter: &mut u64) -> Sol {
+    /// to [`FLEET_SHARE`] of the budget and returns the best complete solution with the budget's
+    /// progress at the end (`None` when it is spent).
+    fn minimise_fleet(
+        &mut self,
+        start: &Sol,
+        budget: &mut Budget,
+        iter: &mut u64,
+    ) -> (Sol, Option<f64>) {
         let mut best = start.clone();
         if !start.unassigned.is_empty() {
-            return best;
+            return (best, budget.progress(*iter));
         }
         let mut absences = vec![0u64; self.inst.n()];
         let (mut cur, mut work) = (start.clone(), start.clone());
         self.allow_new_routes = false;
-        while budget.progress(*iter).is_some_and(|p| p < FLEET_SHARE) {
+        let mut at;
+        loop {
+            at = budget.progress(*iter);
+            if at.is_none_or(|p| p >= FLEET_SHARE) {
+                break;
+            }
             *iter += 1;
             if cur.unassigned.is_empty() {
                 best.clone_from(&cur);
@@ -552,7 +563,7 @@ impl<'a> Lns<'a> {
         }
         self.allow_new_routes = true;
         best.cost = self.cost(&best);
-        best
+        (best, at)
     }
 
     /// Runs the search from `start` (routes to keep where still feasible) and returns the best
@@ -610,22 +621,23 @@ impl<'a> Lns<'a> {
         };
         let (t0, tf) = (T0_FACTOR * mean_edge, TF_FACTOR * mean_edge);
         let mut iter = 0u64;
-        let mut offset = 0.0;
+        let (mut offset, mut spent) = (0.0, false);
         // Fleet minimisation pays when a vehicle outweighs the distance it saves: when it costs
         // more than a few mean routes. Below that the annealing trades vehicles for distance.
         let used = cur.routes.iter().filter(|r| !r.nodes.is_empty()).count();
         if used > 1 && self.vehicle_cost >= FLEET_COST_RATIO * dist / used as f64 {
-            let fewer = self.minimise_fleet(&cur, budget, &mut iter);
+            let (fewer, at) = self.minimise_fleet(&cur, budget, &mut iter);
             if fewer.cost < cur.cost {
                 cur = fewer;
             }
-            offset = budget.progress(iter).unwrap_or(1.0).min(0.99);
+            offset = at.unwrap_or(1.0).min(0.99);
+            spent = at.is_none();
         }
         let mut best = cur.clone();
         let mut work = cur.clone();
         let (mut stall, mut best_at, mut restarted_at) = (0u64, offset, offset);
         let mut t_start = t0;
-        while let Some(progress) = budget.progress(iter) {
+        while let Some(progress) = (!spent).then(|| budget.progress(iter)).flatten() {
             iter += 1;
             if pool.is_empty() {
                 break;
