@@ -135,12 +135,15 @@ pub fn write_all(dir: &Path) {
             },
         ),
     ];
-    for (prefix, shape) in &shapes {
-        for seed in 1..=3 {
-            let name = format!("{prefix}100-{seed}");
-            let (pts, demand, windows) = clustered_wide_vrptw(100, seed, shape);
+    // (prefix, visits, seeds): three 100-visit days per shape, and one 1,000-visit day to time.
+    let sizes = [("cw", 100, 3), ("ct", 100, 3), ("cw", 1000, 1)];
+    for (prefix, n, seeds) in sizes {
+        let shape = &shapes.iter().find(|s| s.0 == prefix).unwrap().1;
+        for seed in 1..=seeds {
+            let name = format!("{prefix}{n}-{seed}");
+            let (pts, demand, windows) = clustered_wide_vrptw(n, seed, shape);
             let comment = format!(
-                "100 visits in {} clusters (sigma {}), windows {}-{} wide, {:.0} % all day, seed {seed} \
+                "{n} visits in {} clusters (sigma {}), windows {}-{} wide, {:.0} % all day, seed {seed} \
                  (wilayah bench generator)",
                 shape.count,
                 shape.sigma,
@@ -153,7 +156,7 @@ pub fn write_all(dir: &Path) {
                 &VrpFile {
                     name: &name,
                     comment: &comment,
-                    vehicles: 25,
+                    vehicles: n / 4,
                     capacity: 700,
                     service: 90.0,
                     pts: &pts,
