@@ -175,7 +175,6 @@ pub fn run(dir: &Path, args: &Args) {
             };
             let plan = solve(&m, &tour_problem(&stops), &options, &mut budget).unwrap();
             let wall = t.elapsed();
-            drop(budget);
             assert_eq!(plan.routes[0].stops.len(), stops.len());
             let tour = plan.routes[0].distance;
             if args.bound_iters > 0 && bound.is_none() {
@@ -260,7 +259,6 @@ pub fn run(dir: &Path, args: &Args) {
             };
             let plan = solve(&m, &inst.problem, &options, &mut budget).unwrap();
             let wall = t.elapsed();
-            drop(budget);
             assert!(plan.unassigned.is_empty(), "{name}: {:?}", plan.unassigned);
             row(&[
                 name.clone(),

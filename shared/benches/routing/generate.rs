@@ -50,6 +50,9 @@ pub fn tsp_points(n: usize, clustered: bool, seed: u64) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// Locations (depot first), demands and windows of a generated day.
+type Day = (Vec<(f64, f64)>, Vec<u32>, Vec<(f64, f64)>);
+
 /// Shape of a clustered wide-window day.
 pub struct Clusters {
     pub count: usize,
@@ -64,11 +67,7 @@ pub struct Clusters {
 /// A VRPTW day on Solomon's scale (100 × 100 square, depot near the middle, horizon 3,390,
 /// service 90, capacity 700, 25 vehicles): customers in clusters, each window a random multiple
 /// of `width` around a time the visit could be served, some open all day.
-pub fn clustered_wide_vrptw(
-    n: usize,
-    seed: u64,
-    shape: &Clusters,
-) -> (Vec<(f64, f64)>, Vec<u32>, Vec<(f64, f64)>) {
+pub fn clustered_wide_vrptw(n: usize, seed: u64, shape: &Clusters) -> Day {
     let mut g = Gen::new(seed ^ 0x5a5a);
     let (horizon, service) = (3390.0, 90.0);
     let depot = (40.0, 50.0);

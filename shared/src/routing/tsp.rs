@@ -114,10 +114,10 @@ impl<'a> Cycle<'a> {
         let mut order = Vec::with_capacity(n);
         order.push(0);
         let mut left: Vec<usize> = (1..n - 1).collect();
-        let (mut steps, mut in_time) = (0, true);
+        let (mut steps, mut in_time) = (0usize, true);
         while !left.is_empty() {
             steps += 1;
-            if steps % CHECK_EVERY == 0 && budget.expired() {
+            if steps.is_multiple_of(CHECK_EVERY) && budget.expired() {
                 left.sort_unstable();
                 order.append(&mut left);
                 in_time = false;
@@ -143,7 +143,7 @@ impl<'a> Cycle<'a> {
         let mut row: Vec<(f64, usize)> = Vec::with_capacity(n);
         self.near = vec![Vec::new(); n];
         for a in 0..n {
-            if a % CHECK_EVERY == CHECK_EVERY - 1 && budget.expired() {
+            if (a + 1).is_multiple_of(CHECK_EVERY) && budget.expired() {
                 return false;
             }
             row.clear();
@@ -392,7 +392,7 @@ impl<'a> Cycle<'a> {
         let mut steps = 0usize;
         while let Some(t) = self.queue.pop_front() {
             steps += 1;
-            if steps % CHECK_EVERY == 0 && budget.expired() {
+            if steps.is_multiple_of(CHECK_EVERY) && budget.expired() {
                 self.queue.push_front(t);
                 return false;
             }
@@ -723,7 +723,6 @@ mod tests {
                 .with_time_limit(Duration::from_millis(limit_ms), &mut clock);
             budget.start();
             c.optimise(1, &mut budget);
-            drop(budget);
             assert_is_permutation(&c);
             // start() reads once and the limit is reached at reading limit + 1.
             assert_eq!(readings, (limit_ms + 1).max(2), "limit {limit_ms} ms");
