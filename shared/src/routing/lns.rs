@@ -762,4 +762,99 @@ mod tests {
             "{checked} {fitting}"
         );
     }
+
+    fn clustered_day(n: usize, vehicles: usize) -> (DenseMatrix, Problem) {
+        let mut rng = Rng::new(17);
+        let mut pts = vec![(50.0, 50.0)];
+        for i in 0..n {
+            let (cx, cy) = [(10.0, 10.0), (90.0, 15.0), (20.0, 85.0), (85.0, 90.0)][i % 4];
+            pts.push((cx + rng.unit() * 6.0, cy + rng.unit() * 6.0));
+        }
+        let visits = (1..=n)
+            .map(|l| Visit {
+                window: Some(TimeWindow::new(0.0, 2_000.0)),
+                demand: 10,
+                ..Visit::at(l, 10.0)
+            })
+            .collect();
+        let vehicle = Vehicle {
+            capacity: Some(60),
+            ..Vehicle::at(0, TimeWindow::new(0.0, 3_000.0))
+        };
+        let m = DenseMatrix::euclidean(&pts);
+        (
+            m,
+            Problem {
+                visits,
+                vehicles: vec![vehicle; vehicles],
+            },
+        )
+    }
+
+    /// Ruins grow only once the best has stalled for a while, up to the cap, and reset after.
+    #[test]
+    fn ruins_grow_while_the_search_stalls() {
+        let (m, p) = clustered_day(12, 3);
+        let inst = Inst::compile(&m, &p).unwrap();
+        let pool: Vec<usize> = (0..12).collect();
+        let mut lns = Lns::new(&inst, &pool, 0.0, 1);
+        lns.adapt_ruin(0);
+        assert_eq!((lns.avg_removed, lns.route_ruin), (AVG_REMOVED, ROUTE_RUIN));
+        lns.adapt_ruin(STALL_ITERATIONS as u64);
+        assert_eq!(lns.avg_removed, AVG_REMOVED);
+        lns.adapt_ruin(2 * STALL_ITERATIONS as u64);
+        assert_eq!(lns.avg_removed, 2.0 * AVG_REMOVED);
+        assert_eq!(lns.route_ruin, STALLED_ROUTE_RUIN);
+        assert!(lns.max_string > MAX_STRING);
+        lns.adapt_ruin(100 * STALL_ITERATIONS as u64);
+        assert_eq!(lns.avg_removed, MAX_GROWTH * AVG_REMOVED);
+        lns.adapt_ruin(0);
+        assert_eq!((lns.avg_removed, lns.max_string), (AVG_REMOVED, MAX_STRING));
+    }
+
+    /// Route opening puts the first visit to recreate into an unused vehicle even when an
+    /// existing route would take it more cheaply; route elimination empties the seed's route.
+    /// Both leave every route feasible and every visit placed exactly once.
+    #[test]
+    fn route_opening_and_elimination_change_the_fleet() {
+        let (m, p) = clustered_day(24, 8);
+        let inst = Inst::compile(&m, &p).unwrap();
+        let pool: Vec<usize> = (0..24).collect();
+        let mut lns = Lns::new(&inst, &pool, 0.0, 5);
+        let (sol, _) = lns.run(&pool, &[], &mut Budget::iterations(2_000));
+        let used = |s: &Sol| s.routes.iter().filter(|r| !r.nodes.is_empty()).count();
+        let placed = |s: &Sol| {
+            let mut all: Vec<usize> = s.routes.iter().flat_map(|r| r.nodes.clone()).collect();
+            all.extend(&s.unassigned);
+            all.sort_unstable();
+            all == (0..24).collect::<Vec<_>>()
+        };
+        assert!(used(&sol) < 8 && sol.unassigned.is_empty());
+        let mut z = Vec::new();
+        let feasible = |s: &Sol, z: &mut Vec<f64>| {
+            s.routes.iter().all(|r| inst.seq_feasible(r.v, &r.nodes, z))
+        };
+
+        // Opening: take two visits out and force the first into a new vehicle.
+        let mut opened = sol.clone();
+        let ri = (0..8).find(|&i| opened.routes[i].nodes.len() >= 2).unwrap();
+        for _ in 0..2 {
+            let c = opened.routes[ri].nodes.pop().unwrap();
+            opened.route_of[c] = NONE;
+            lns.removed.push(c);
+        }
+        opened.routes[ri].refresh(&inst);
+        lns.route_ruin = 1.0;
+        lns.recreate(&mut opened, false);
+        assert_eq!(used(&opened), used(&sol) + 1);
+        assert!(placed(&opened) && feasible(&opened, &mut z));
+
+        // Elimination: with route ruin certain, a ruin removes the seed's whole route.
+        let mut ruined = sol.clone();
+        lns.removed.clear();
+        assert!(lns.ruin(&mut ruined));
+        assert!(used(&ruined) < used(&sol));
+        lns.recreate(&mut ruined, false);
+        assert!(placed(&ruined) && feasible(&ruined, &mut z));
+    }
 }
