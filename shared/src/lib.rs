@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod account;
+pub mod analytics;
 pub mod coord;
 pub mod dashboard;
 pub mod domain;
