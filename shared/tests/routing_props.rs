@@ -816,3 +816,66 @@ fn replanning_keeps_the_previous_order_and_fits_new_visits() {
     let improved = solve_from(&m, &p, &start, &options, &mut Budget::iterations(100)).unwrap();
     check_plan(&m, &p, &improved).unwrap();
 }
+
+/// A clock for budgets that advances one millisecond per reading and counts the readings.
+fn stepping_clock(readings: &std::cell::Cell<u64>) -> impl FnMut() -> std::time::Duration + '_ {
+    move || {
+        readings.set(readings.get() + 1);
+        std::time::Duration::from_millis(readings.get())
+    }
+}
+
+/// A 1,200-stop tour stops at the first reading of the clock past its limit, however small the
+/// limit, and is still a tour through every stop. Construction and local search read the clock
+/// too: given no time, the run returns a barely built tour instead of finishing them first. The
+/// wall-clock figures for the same mechanism are in the bench (`--instances`, docs/routing.md).
+#[test]
+fn a_large_tour_stops_when_its_budget_says_so() {
+    let n = 1_200;
+    let m = DenseMatrix::euclidean(&random_points(77, n + 1));
+    let stops: Vec<usize> = (1..=n).collect();
+    let mut lengths = Vec::new();
+    for limit in [0, 1, 3, 10, 40, 150] {
+        let readings = std::cell::Cell::new(0);
+        let mut clock = stepping_clock(&readings);
+        let mut budget = Budget::iterations(u64::MAX)
+            .with_time_limit(std::time::Duration::from_millis(limit), &mut clock);
+        let tour = optimise_tour(&m, 0, Some(0), &stops, 1, &mut budget).unwrap();
+        let mut seen = tour.order.clone();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..n).collect::<Vec<_>>());
+        // One reading at the start, then the one that finds the limit passed.
+        assert_eq!(readings.get(), (limit + 1).max(2), "limit {limit} ms");
+        lengths.push(tour.distance);
+    }
+    assert!(
+        lengths[0] > 1.5 * lengths[5] && lengths[3] > lengths[5],
+        "work was not cut short: {lengths:?}"
+    );
+}
+
+/// The same for a team day with windows (the ruin-and-recreate search): it stops at the first
+/// reading past the limit, with every visit planned or explained.
+#[test]
+fn a_team_day_stops_when_its_budget_says_so() {
+    let (m, p) = team_problem(5, 60, 4);
+    for limit in [0, 1, 5, 30] {
+        for vehicle_cost in [0.0, 1e5] {
+            let readings = std::cell::Cell::new(0);
+            let mut clock = stepping_clock(&readings);
+            let mut budget = Budget::iterations(u64::MAX)
+                .with_time_limit(std::time::Duration::from_millis(limit), &mut clock);
+            let options = Options {
+                seed: 3,
+                vehicle_cost,
+            };
+            let plan = solve(&m, &p, &options, &mut budget).unwrap();
+            check_plan(&m, &p, &plan).unwrap();
+            assert!(
+                readings.get() <= limit + 2,
+                "limit {limit} ms, vehicle cost {vehicle_cost}: {} readings",
+                readings.get()
+            );
+        }
+    }
+}

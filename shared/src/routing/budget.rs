@@ -36,7 +36,8 @@ impl<'a> Budget<'a> {
         self
     }
 
-    /// Marks the start of the search.
+    /// Marks the start of a run: `solve` calls it first thing, so building the search
+    /// (neighbour lists, the first tour or plan) counts against the time limit too.
     pub(crate) fn start(&mut self) {
         if let Some((_, clock)) = self.time.as_mut() {
             self.started = Some(clock());
@@ -57,6 +58,16 @@ impl<'a> Budget<'a> {
             used = used.max(elapsed.as_secs_f64() / limit.as_secs_f64().max(1e-9));
         }
         Some(used)
+    }
+
+    /// Whether the time limit has passed (never without one, so an iteration budget stays
+    /// deterministic). Construction and long local-search passes call this every few dozen steps
+    /// so that a run ends within a small fraction of its limit, however large the instance.
+    pub(crate) fn expired(&mut self) -> bool {
+        let started = self.started.unwrap_or_default();
+        self.time
+            .as_mut()
+            .is_some_and(|(limit, clock)| clock().saturating_sub(started) >= *limit)
     }
 }
 
@@ -84,5 +95,24 @@ mod tests {
             calls += 1;
         }
         assert_eq!(calls, 3);
+    }
+
+    #[test]
+    fn expired_reads_the_clock_only_with_a_time_limit() {
+        let mut b = Budget::iterations(1);
+        b.start();
+        assert!(!b.expired(), "an iteration budget never expires by time");
+
+        let mut reads = 0;
+        let mut clock = || {
+            reads += 1;
+            Duration::from_millis(40 * reads)
+        };
+        let mut b =
+            Budget::iterations(u64::MAX).with_time_limit(Duration::from_millis(100), &mut clock);
+        b.start(); // t = 40 ms
+        assert!(!b.expired()); // 80 - 40
+        assert!(!b.expired()); // 120 - 40
+        assert!(b.expired()); // 160 - 40
     }
 }

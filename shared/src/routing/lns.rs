@@ -14,6 +14,18 @@ const BLINK_RATE: f64 = 0.01;
 /// Start and final temperature as multiples of the mean edge length of the first solution.
 const T0_FACTOR: f64 = 1.0;
 const TF_FACTOR: f64 = 0.01;
+/// Diversification when the best solution stops improving: after this many iterations without a
+/// new best the ruins grow (up to [`MAX_GROWTH`] times as many visits and longer strings) and now
+/// and then remove the seed visit's whole route; after [`RESTART_SHARE`] of the budget without a
+/// new best the search restarts from the best solution with the temperature raised again.
+const STALL_ITERATIONS: f64 = 1_000.0;
+const MAX_GROWTH: f64 = 3.0;
+/// How often a ruin eliminates a route or a recreate opens one, normally and when stalled.
+const ROUTE_RUIN: f64 = 0.02;
+const STALLED_ROUTE_RUIN: f64 = 0.15;
+const RESTART_SHARE: f64 = 0.2;
+/// Temperature after a restart, as a multiple of the first solution's mean edge.
+const REHEAT_FACTOR: f64 = 0.3;
 /// Share of the budget spent removing routes first when vehicles cost something.
 const FLEET_SHARE: f64 = 0.5;
 /// Fleet minimisation runs when a vehicle costs at least this many mean route lengths.
@@ -199,21 +211,32 @@ pub(crate) struct Lns<'a> {
     sort_keys: Vec<(f64, usize)>,
     /// Whether recreate may start an unused vehicle (not while trying to shrink the fleet).
     allow_new_routes: bool,
+    /// Current ruin size: visits removed on average, longest string, and how often the seed's
+    /// whole route goes too (grown while the search stalls).
+    avg_removed: f64,
+    max_string: f64,
+    route_ruin: f64,
 }
 
 impl<'a> Lns<'a> {
     pub(crate) fn new(inst: &'a Inst, pool: &[usize], vehicle_cost: f64, seed: u64) -> Self {
+        // The 128 nearest visits of each visit: a linear selection, then a sort of those only,
+        // so this stays O(n²) (a full sort per visit was O(n² log n), the slowest step at 1,000).
         let keep = pool.len().min(128);
         let adj = (0..inst.n())
             .map(|c| {
-                let mut near: Vec<usize> = pool.to_vec();
-                near.sort_by(|&a, &b| {
+                let by = |&a: &usize, &b: &usize| {
                     inst.d(inst.loc[c], inst.loc[a])
                         .total_cmp(&inst.d(inst.loc[c], inst.loc[b]))
                         .then((a != c).cmp(&(b != c)))
                         .then(a.cmp(&b))
-                });
-                near.truncate(keep);
+                };
+                let mut near: Vec<usize> = pool.to_vec();
+                if keep < near.len() {
+                    near.select_nth_unstable_by(keep, by);
+                    near.truncate(keep);
+                }
+                near.sort_unstable_by(by);
                 near
             })
             .collect();
@@ -228,7 +251,22 @@ impl<'a> Lns<'a> {
             removed: Vec::new(),
             sort_keys: Vec::new(),
             allow_new_routes: true,
+            avg_removed: AVG_REMOVED,
+            max_string: MAX_STRING,
+            route_ruin: 0.0,
         }
+    }
+
+    /// Grows the ruins with `stall`, the iterations since the last new best.
+    fn adapt_ruin(&mut self, stall: u64) {
+        let growth = 1.0 + (stall as f64 / STALL_ITERATIONS - 1.0).clamp(0.0, MAX_GROWTH - 1.0);
+        self.avg_removed = AVG_REMOVED * growth;
+        self.max_string = MAX_STRING * growth.sqrt();
+        self.route_ruin = if growth > 1.0 {
+            STALLED_ROUTE_RUIN
+        } else {
+            ROUTE_RUIN
+        };
     }
 
     fn cost(&self, sol: &Sol) -> f64 {
@@ -316,6 +354,29 @@ impl<'a> Lns<'a> {
         true
     }
 
+    /// Route opening, the counterpart of route elimination for a stalled search: the first visit
+    /// to recreate starts an unused vehicle whatever that costs, so the visits removed around it
+    /// can gather into a new route (a greedy recreate never pays for a vehicle it can avoid).
+    fn open_route(&mut self, sol: &mut Sol) {
+        let Some(&(_, c)) = self.sort_keys.first() else {
+            return;
+        };
+        let empty = (0..sol.routes.len()).find(|&ri| {
+            let r = &sol.routes[ri];
+            r.nodes.is_empty() && self.inst.eligible(r.v, c)
+        });
+        let Some(ri) = empty else { return };
+        let r = std::mem::take(&mut sol.routes[ri]);
+        let fits = self.best_in_route(&r, c, false).is_some();
+        sol.routes[ri] = r;
+        if fits {
+            let r = &mut sol.routes[ri];
+            r.nodes.push(c);
+            r.refresh(self.inst);
+            sol.route_of[c] = ri;
+        }
+    }
+
     /// Inserts every visit in `self.removed` (plus the unassigned ones) in a random-weighted order.
     fn recreate(&mut self, sol: &mut Sol, blink: bool) {
         self.removed.append(&mut sol.unassigned);
@@ -336,8 +397,14 @@ impl<'a> Lns<'a> {
         self.sort_keys
             .sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         self.removed.clear();
+        if self.allow_new_routes && self.route_ruin > 0.0 && self.rng.unit() < self.route_ruin {
+            self.open_route(sol);
+        }
         for i in 0..self.sort_keys.len() {
             let c = self.sort_keys[i].1;
+            if sol.route_of[c] != NONE {
+                continue; // placed by open_route
+            }
             if !self.insert(sol, c, blink) {
                 sol.unassigned.push(c);
                 sol.route_of[c] = NONE;
@@ -373,8 +440,8 @@ impl<'a> Lns<'a> {
             sol.routes[ri].refresh(self.inst);
             ruined.push(ri);
         }
-        let ls_max = MAX_STRING.min(assigned as f64 / used.max(1) as f64);
-        let ks_max = 4.0 * AVG_REMOVED / (1.0 + ls_max) - 1.0;
+        let ls_max = self.max_string.min(assigned as f64 / used.max(1) as f64);
+        let ks_max = 4.0 * self.avg_removed / (1.0 + ls_max) - 1.0;
         let ks = (1.0 + self.rng.unit() * ks_max).floor() as usize;
         let seed = loop {
             let c = self.rng.below(sol.route_of.len());
@@ -382,6 +449,14 @@ impl<'a> Lns<'a> {
                 break c;
             }
         };
+        if self.route_ruin > 0.0 && ruined.is_empty() && self.rng.unit() < self.route_ruin {
+            // Route elimination: the seed's whole route goes, so its visits can regroup.
+            let ri = sol.route_of[seed];
+            let nodes = std::mem::take(&mut sol.routes[ri].nodes);
+            self.removed.extend_from_slice(&nodes);
+            sol.routes[ri].refresh(self.inst);
+            ruined.push(ri);
+        }
         let whole = ruined.len();
         for k in 0..self.adj[seed].len() {
             if ruined.len() >= ks + whole {
@@ -435,16 +510,27 @@ impl<'a> Lns<'a> {
     /// Fleet minimisation (SISR §5): empty the shortest route, then ruin and recreate without
     /// opening vehicles, accepting a solution with fewer unassigned visits or a smaller sum of
     /// their "absences" (how often each has been left out), until all fit again; repeat. Spends up
-    /// to [`FLEET_SHARE`] of the budget and returns the best complete solution.
-    fn minimise_fleet(&mut self, start: &Sol, budget: &mut Budget, iter: &mut u64) -> Sol {
+    /// to [`FLEET_SHARE`] of the budget and returns the best complete solution with the budget's
+    /// progress at the end (`None` when it is spent).
+    fn minimise_fleet(
+        &mut self,
+        start: &Sol,
+        budget: &mut Budget,
+        iter: &mut u64,
+    ) -> (Sol, Option<f64>) {
         let mut best = start.clone();
         if !start.unassigned.is_empty() {
-            return best;
+            return (best, budget.progress(*iter));
         }
         let mut absences = vec![0u64; self.inst.n()];
         let (mut cur, mut work) = (start.clone(), start.clone());
         self.allow_new_routes = false;
-        while budget.progress(*iter).is_some_and(|p| p < FLEET_SHARE) {
+        let mut at;
+        loop {
+            at = budget.progress(*iter);
+            if at.is_none_or(|p| p >= FLEET_SHARE) {
+                break;
+            }
             *iter += 1;
             if cur.unassigned.is_empty() {
                 best.clone_from(&cur);
@@ -483,7 +569,7 @@ impl<'a> Lns<'a> {
         }
         self.allow_new_routes = true;
         best.cost = self.cost(&best);
-        best
+        (best, at)
     }
 
     /// Runs the search from `start` (routes to keep where still feasible) and returns the best
@@ -540,30 +626,45 @@ impl<'a> Lns<'a> {
             1.0
         };
         let (t0, tf) = (T0_FACTOR * mean_edge, TF_FACTOR * mean_edge);
-        budget.start();
         let mut iter = 0u64;
-        let mut offset = 0.0;
+        let (mut offset, mut spent) = (0.0, false);
         // Fleet minimisation pays when a vehicle outweighs the distance it saves: when it costs
         // more than a few mean routes. Below that the annealing trades vehicles for distance.
         let used = cur.routes.iter().filter(|r| !r.nodes.is_empty()).count();
         if used > 1 && self.vehicle_cost >= FLEET_COST_RATIO * dist / used as f64 {
-            let fewer = self.minimise_fleet(&cur, budget, &mut iter);
+            let (fewer, at) = self.minimise_fleet(&cur, budget, &mut iter);
             if fewer.cost < cur.cost {
                 cur = fewer;
             }
-            offset = budget.progress(iter).unwrap_or(1.0).min(0.99);
+            offset = at.unwrap_or(1.0).min(0.99);
+            spent = at.is_none();
         }
         let mut best = cur.clone();
         let mut work = cur.clone();
-        while let Some(progress) = budget.progress(iter) {
+        let (mut stall, mut best_at, mut restarted_at) = (0u64, offset, offset);
+        let mut t_start = t0;
+        while let Some(progress) = (!spent).then(|| budget.progress(iter)).flatten() {
             iter += 1;
             if pool.is_empty() {
                 break;
             }
-            let progress = ((progress - offset) / (1.0 - offset)).max(0.0);
-            let temp = t0 * det_exp(progress * det_ln(tf / t0));
+            if progress - best_at.max(restarted_at) > RESTART_SHARE {
+                // Long without a new best: start afresh (the best is kept), warmer again.
+                for r in &mut cur.routes {
+                    self.removed.append(&mut r.nodes);
+                    r.refresh(inst);
+                }
+                cur.route_of.fill(NONE);
+                self.recreate(&mut cur, true);
+                (offset, restarted_at, stall) = (progress.min(0.99), progress, 0);
+                t_start = (REHEAT_FACTOR * mean_edge).max(tf);
+            }
+            self.adapt_ruin(stall);
+            let local = ((progress - offset) / (1.0 - offset)).max(0.0);
+            let temp = t_start * det_exp(local * det_ln(tf / t_start));
             work.clone_from(&cur);
             self.removed.clear();
+            stall += 1;
             if !self.ruin(&mut work) {
                 continue;
             }
@@ -572,6 +673,7 @@ impl<'a> Lns<'a> {
                 std::mem::swap(&mut cur, &mut work);
                 if cur.cost < best.cost - 1e-9 {
                     best.clone_from(&cur);
+                    (stall, best_at) = (0, progress);
                 }
             }
         }
@@ -659,5 +761,100 @@ mod tests {
             checked > 500 && fitting > 100 && checked - fitting > 100,
             "{checked} {fitting}"
         );
+    }
+
+    fn clustered_day(n: usize, vehicles: usize) -> (DenseMatrix, Problem) {
+        let mut rng = Rng::new(17);
+        let mut pts = vec![(50.0, 50.0)];
+        for i in 0..n {
+            let (cx, cy) = [(10.0, 10.0), (90.0, 15.0), (20.0, 85.0), (85.0, 90.0)][i % 4];
+            pts.push((cx + rng.unit() * 6.0, cy + rng.unit() * 6.0));
+        }
+        let visits = (1..=n)
+            .map(|l| Visit {
+                window: Some(TimeWindow::new(0.0, 2_000.0)),
+                demand: 10,
+                ..Visit::at(l, 10.0)
+            })
+            .collect();
+        let vehicle = Vehicle {
+            capacity: Some(60),
+            ..Vehicle::at(0, TimeWindow::new(0.0, 3_000.0))
+        };
+        let m = DenseMatrix::euclidean(&pts);
+        (
+            m,
+            Problem {
+                visits,
+                vehicles: vec![vehicle; vehicles],
+            },
+        )
+    }
+
+    /// Ruins grow only once the best has stalled for a while, up to the cap, and reset after.
+    #[test]
+    fn ruins_grow_while_the_search_stalls() {
+        let (m, p) = clustered_day(12, 3);
+        let inst = Inst::compile(&m, &p).unwrap();
+        let pool: Vec<usize> = (0..12).collect();
+        let mut lns = Lns::new(&inst, &pool, 0.0, 1);
+        lns.adapt_ruin(0);
+        assert_eq!((lns.avg_removed, lns.route_ruin), (AVG_REMOVED, ROUTE_RUIN));
+        lns.adapt_ruin(STALL_ITERATIONS as u64);
+        assert_eq!(lns.avg_removed, AVG_REMOVED);
+        lns.adapt_ruin(2 * STALL_ITERATIONS as u64);
+        assert_eq!(lns.avg_removed, 2.0 * AVG_REMOVED);
+        assert_eq!(lns.route_ruin, STALLED_ROUTE_RUIN);
+        assert!(lns.max_string > MAX_STRING);
+        lns.adapt_ruin(100 * STALL_ITERATIONS as u64);
+        assert_eq!(lns.avg_removed, MAX_GROWTH * AVG_REMOVED);
+        lns.adapt_ruin(0);
+        assert_eq!((lns.avg_removed, lns.max_string), (AVG_REMOVED, MAX_STRING));
+    }
+
+    /// Route opening puts the first visit to recreate into an unused vehicle even when an
+    /// existing route would take it more cheaply; route elimination empties the seed's route.
+    /// Both leave every route feasible and every visit placed exactly once.
+    #[test]
+    fn route_opening_and_elimination_change_the_fleet() {
+        let (m, p) = clustered_day(24, 8);
+        let inst = Inst::compile(&m, &p).unwrap();
+        let pool: Vec<usize> = (0..24).collect();
+        let mut lns = Lns::new(&inst, &pool, 0.0, 5);
+        let (sol, _) = lns.run(&pool, &[], &mut Budget::iterations(2_000));
+        let used = |s: &Sol| s.routes.iter().filter(|r| !r.nodes.is_empty()).count();
+        let placed = |s: &Sol| {
+            let mut all: Vec<usize> = s.routes.iter().flat_map(|r| r.nodes.clone()).collect();
+            all.extend(&s.unassigned);
+            all.sort_unstable();
+            all == (0..24).collect::<Vec<_>>()
+        };
+        assert!(used(&sol) < 8 && sol.unassigned.is_empty());
+        let mut z = Vec::new();
+        let feasible = |s: &Sol, z: &mut Vec<f64>| {
+            s.routes.iter().all(|r| inst.seq_feasible(r.v, &r.nodes, z))
+        };
+
+        // Opening: take two visits out and force the first into a new vehicle.
+        let mut opened = sol.clone();
+        let ri = (0..8).find(|&i| opened.routes[i].nodes.len() >= 2).unwrap();
+        for _ in 0..2 {
+            let c = opened.routes[ri].nodes.pop().unwrap();
+            opened.route_of[c] = NONE;
+            lns.removed.push(c);
+        }
+        opened.routes[ri].refresh(&inst);
+        lns.route_ruin = 1.0;
+        lns.recreate(&mut opened, false);
+        assert_eq!(used(&opened), used(&sol) + 1);
+        assert!(placed(&opened) && feasible(&opened, &mut z));
+
+        // Elimination: with route ruin certain, a ruin removes the seed's whole route.
+        let mut ruined = sol.clone();
+        lns.removed.clear();
+        assert!(lns.ruin(&mut ruined));
+        assert!(used(&ruined) < used(&sol));
+        lns.recreate(&mut ruined, false);
+        assert!(placed(&ruined) && feasible(&ruined, &mut z));
     }
 }

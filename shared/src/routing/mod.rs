@@ -63,6 +63,7 @@ pub fn solve_from(
     options: &Options,
     budget: &mut Budget,
 ) -> Result<Plan, RoutingError> {
+    budget.start();
     let inst = Inst::compile(matrix, problem)?;
     let n = inst.n();
     let reasons: Vec<_> = (0..n).map(|c| inst.alone_reason(c)).collect();

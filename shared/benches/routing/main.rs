@@ -2,16 +2,32 @@
 //!
 //! `cargo bench -p wilayah-shared --bench routing -- --tsplib DIR --solomon DIR [--ms-tsp 150]
 //! [--ms-vrp 1800] [--seed 1] [--runs 1] [--hierarchical] [--team] [--only NAME]
-//! [--iters N]`; `--iters` stops Solomon runs by iterations instead of time (load-independent). The
-//! instance files are not part of the project;
-//! a missing folder is skipped with a message. See docs/routing.md.
+//! [--iters N] [--cpu-clock] [--instances DIR] [--generate DIR] [--reference-ms MS] [--bound-iters N]`; `--iters`
+//! stops Solomon runs by iterations instead of time (load-independent); `--instances` runs every
+//! `.tsp`/`.vrp` in a folder (see `folder.rs`), `--generate` writes the synthetic set there first.
+//! The instance files are not part of the project; a missing folder is skipped with a message. See
+//! docs/routing.md.
+
+mod files;
+mod folder;
+mod generate;
+mod held_karp;
+
+use files::Lib;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use wilayah_shared::LonLat;
 use wilayah_shared::routing::*;
 
-struct Args {
+pub struct Args {
+    instances: Option<PathBuf>,
+    generate: Option<PathBuf>,
+    /// For instances without a known optimum: one long run whose result is kept as `.ref.*`.
+    reference_ms: Option<u64>,
+    /// Subgradient iterations of the Held–Karp bound on tours (0: none).
+    bound_iters: usize,
     tsplib: Option<PathBuf>,
     solomon: Option<PathBuf>,
     ms_tsp: u64,
@@ -27,6 +43,10 @@ struct Args {
 
 fn parse_args() -> Args {
     let mut args = Args {
+        instances: None,
+        generate: None,
+        reference_ms: None,
+        bound_iters: 0,
         tsplib: None,
         solomon: None,
         ms_tsp: 150,
@@ -42,6 +62,16 @@ fn parse_args() -> Args {
     while let Some(a) = it.next() {
         let mut value = || it.next().unwrap_or_else(|| panic!("{a} needs a value"));
         match a.as_str() {
+            "--cpu-clock" => CPU_CLOCK.store(true, Ordering::Relaxed),
+            "--instances" => args.instances = Some(value().into()),
+            "--generate" => args.generate = Some(value().into()),
+            "--reference-ms" => {
+                args.reference_ms =
+                    Some(value().parse().expect("--reference-ms takes milliseconds"))
+            }
+            "--bound-iters" => {
+                args.bound_iters = value().parse().expect("--bound-iters takes a count")
+            }
             "--tsplib" => args.tsplib = Some(value().into()),
             "--solomon" => args.solomon = Some(value().into()),
             "--ms-tsp" => args.ms_tsp = value().parse().expect("--ms-tsp takes milliseconds"),
@@ -58,60 +88,45 @@ fn parse_args() -> Args {
     args
 }
 
-/// Sections of a TSPLIB/VRPLIB file: header `KEY : value` pairs and numeric rows per section.
-struct Lib {
-    header: Vec<(String, String)>,
-    sections: Vec<(String, Vec<Vec<f64>>)>,
-}
+/// Set by `--cpu-clock`: budgets count this thread's CPU time instead of wall time.
+static CPU_CLOCK: AtomicBool = AtomicBool::new(false);
 
-impl Lib {
-    fn read(path: &Path) -> Option<Self> {
-        let text = std::fs::read_to_string(path).ok()?;
-        let mut lib = Lib {
-            header: Vec::new(),
-            sections: Vec::new(),
-        };
-        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-            if line == "EOF" {
-                break;
-            }
-            if let Some((k, v)) = line.split_once(':') {
-                lib.header
-                    .push((k.trim().to_uppercase(), v.trim().to_string()));
-            } else if line.ends_with("SECTION") {
-                lib.sections.push((line.to_string(), Vec::new()));
-            } else if let Some((_, rows)) = lib.sections.last_mut() {
-                rows.push(
-                    line.split_whitespace()
-                        .filter_map(|x| x.parse().ok())
-                        .collect(),
-                );
-            }
-        }
-        Some(lib)
-    }
-
-    fn value(&self, key: &str) -> Option<&str> {
-        self.header
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn section(&self, name: &str) -> &[Vec<f64>] {
-        self.sections
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or(&[], |(_, r)| r.as_slice())
-    }
-}
-
-fn clock() -> impl FnMut() -> Duration {
+/// The clock injected into every budget: wall time, or with `--cpu-clock` the thread's CPU time
+/// (so figures on a machine shared with other builds mean "1 s of one core"). CPU time is read
+/// from /proc (Linux) at most once a millisecond and extrapolated by wall time in between, which
+/// can only over-state it.
+pub fn clock() -> Box<dyn FnMut() -> Duration> {
     let t = Instant::now();
-    move || t.elapsed()
+    if !CPU_CLOCK.load(Ordering::Relaxed) {
+        return Box::new(move || t.elapsed());
+    }
+    let base = thread_cpu();
+    let mut last = (t, Duration::ZERO);
+    Box::new(move || {
+        if last.0.elapsed() >= Duration::from_millis(1) {
+            last = (Instant::now(), thread_cpu().saturating_sub(base));
+            return last.1;
+        }
+        last.1 + last.0.elapsed()
+    })
 }
 
-fn row(cells: &[String]) {
+pub fn clock_kind() -> &'static str {
+    if CPU_CLOCK.load(Ordering::Relaxed) {
+        "CPU time"
+    } else {
+        "wall time"
+    }
+}
+
+fn thread_cpu() -> Duration {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat")
+        .expect("--cpu-clock needs /proc/thread-self/schedstat (Linux)");
+    let ns = text.split_whitespace().next().and_then(|x| x.parse().ok());
+    Duration::from_nanos(ns.expect("schedstat starts with the CPU time in ns"))
+}
+
+pub fn row(cells: &[String]) {
     println!("| {} |", cells.join(" | "));
 }
 
@@ -244,7 +259,7 @@ impl Stats {
     }
 }
 
-fn header(cells: &[&str]) {
+pub fn header(cells: &[&str]) {
     row(&cells.iter().map(|c| c.to_string()).collect::<Vec<_>>());
     row(&vec!["---".to_string(); cells.len()]);
 }
@@ -256,8 +271,15 @@ struct Solomon {
     sol_cost: f64,
 }
 
-fn read_solomon(dir: &Path, name: &str) -> Option<Solomon> {
-    let lib = Lib::read(&dir.join(format!("{name}.vrp")))?;
+/// A VRPLIB file with time windows (Solomon's layout): locations, and the problem with every
+/// vehicle alike.
+pub struct Vrp {
+    pub pts: Vec<(f64, f64)>,
+    pub problem: Problem,
+}
+
+pub fn read_vrp(path: &Path) -> Option<Vrp> {
+    let lib = Lib::read(path)?;
     let pts: Vec<(f64, f64)> = lib
         .section("NODE_COORD_SECTION")
         .iter()
@@ -265,15 +287,23 @@ fn read_solomon(dir: &Path, name: &str) -> Option<Solomon> {
         .collect();
     let demand = lib.section("DEMAND_SECTION");
     let tw = lib.section("TIME_WINDOW_SECTION");
+    if tw.len() != pts.len() || demand.len() != pts.len() {
+        return None;
+    }
     let service: f64 = lib.value("SERVICE_TIME")?.parse().ok()?;
-    let vehicles: usize = lib.value("VEHICLES")?.parse().ok()?;
     let capacity: u32 = lib.value("CAPACITY")?.parse().ok()?;
+    let vehicles: usize = match lib.value("VEHICLES") {
+        Some(v) => v.parse().ok()?,
+        None => pts.len() - 1,
+    };
     let depot = lib
         .section("DEPOT_SECTION")
         .first()?
         .first()
         .map(|&x| x as usize - 1)?;
-    assert_eq!(depot, 0, "{name}: the depot is expected first");
+    if depot != 0 {
+        return None; // the depot is expected first
+    }
     let visits = (1..pts.len())
         .map(|i| Visit {
             location: i,
@@ -287,6 +317,17 @@ fn read_solomon(dir: &Path, name: &str) -> Option<Solomon> {
         capacity: Some(capacity),
         ..Vehicle::at(0, TimeWindow::new(tw[0][1], tw[0][2]))
     };
+    Some(Vrp {
+        pts,
+        problem: Problem {
+            visits,
+            vehicles: vec![vehicle; vehicles],
+        },
+    })
+}
+
+fn read_solomon(dir: &Path, name: &str) -> Option<Solomon> {
+    let Vrp { pts, problem } = read_vrp(&dir.join(format!("{name}.vrp")))?;
     let text = std::fs::read_to_string(dir.join(format!("{name}.sol"))).ok()?;
     let sol_vehicles = text.lines().filter(|l| l.starts_with("Route")).count();
     let sol_cost = text
@@ -297,10 +338,7 @@ fn read_solomon(dir: &Path, name: &str) -> Option<Solomon> {
         .ok()?;
     Some(Solomon {
         pts,
-        problem: Problem {
-            visits,
-            vehicles: vec![vehicle; vehicles],
-        },
+        problem,
         sol_vehicles,
         sol_cost,
     })
@@ -308,7 +346,7 @@ fn read_solomon(dir: &Path, name: &str) -> Option<Solomon> {
 
 /// Distances truncated to one decimal, travel time = distance: the DIMACS 2021 convention the
 /// PyVRP `.sol` files use (their `Cost` lines reproduce under it exactly).
-fn truncated(pts: &[(f64, f64)]) -> DenseMatrix {
+pub fn truncated(pts: &[(f64, f64)]) -> DenseMatrix {
     DenseMatrix::from_fn(pts.len(), |i, j| {
         let d = ((pts[i].0 - pts[j].0).hypot(pts[i].1 - pts[j].1) * 10.0).floor() / 10.0;
         (d, d)
@@ -541,6 +579,17 @@ fn team_day(args: &Args) {
 
 fn main() {
     let args = parse_args();
+    if let Some(dir) = &args.generate {
+        generate::write_all(dir);
+        println!("synthetic instances written to {}", dir.display());
+    }
+    if let Some(dir) = &args.instances {
+        if dir.is_dir() {
+            folder::run(dir, &args);
+        } else {
+            println!("instance folder {} not found, skipped", dir.display());
+        }
+    }
     if args.team
         || args
             .only
