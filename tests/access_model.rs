@@ -212,7 +212,8 @@ impl World {
     }
 
     /// Rows a route shows beyond the caller's own by design: a technician's `/routes/suggest`
-    /// names nearby prospects (name and position) to fit into the day (`docs/security.md`).
+    /// names nearby prospects (name and position) to fit into the day (`docs/security.md`), and
+    /// planning drafts name their authors.
     fn route_extras(&self, v: &Viewer, route: &str) -> BTreeSet<(Kind, i64)> {
         if v.role == Role::Technician && v.staff.is_some() && route == "POST /api/v1/routes/suggest"
         {
@@ -222,6 +223,11 @@ impl World {
                 .filter(|a| a.prospect)
                 .map(|a| (Kind::Account, a.id))
                 .collect();
+        }
+        // Drafts and publications name the user who made them, for the planners working on them.
+        if route.starts_with("GET /api/v1/planning/") || route.starts_with("POST /api/v1/planning/")
+        {
+            return self.users.keys().map(|u| (Kind::User, *u)).collect();
         }
         BTreeSet::new()
     }
@@ -497,6 +503,22 @@ async fn build_world(app: &TestApp, seed: u64) -> World {
                 .rows
                 .insert(seq, child(Kind::Visit, id_of(&v), account, technician));
         }
+    }
+
+    // A technician's check-in on a visit (field actions name their visit).
+    if let Some(visit) = world
+        .rows
+        .values()
+        .find(|r| r.kind == Kind::Visit && r.technician.is_some())
+    {
+        let id = visit.id;
+        created(
+            app,
+            "/api/v1/field/actions",
+            json!({"client_id": "0f0e0d0c-0b0a-4909-8807-060504030201", "visit_id": id, "base_version": 1,
+                   "action": "check_in", "lon": 106.5, "lat": -6.3, "recorded_at": window(9)}),
+        )
+        .await;
     }
 
     // An API token and a planning draft of the admin's.
@@ -1277,6 +1299,17 @@ async fn every_role_reads_only_its_rows_and_writes_nothing_outside_them() {
                 findings.add(
                     format!("{} got {status} from {}", v.label, call.route),
                     call.uri.clone(),
+                );
+            }
+            if std::env::var("MODEL_DEBUG").is_ok_and(|d| call.route.contains(&d)) {
+                eprintln!(
+                    "{} {} → {status} {}",
+                    v.label,
+                    call.uri,
+                    String::from_utf8_lossy(&body)
+                        .chars()
+                        .take(300)
+                        .collect::<String>()
                 );
             }
             if !status.is_success() {
