@@ -304,6 +304,31 @@ async fn item_04_route_suggestions_are_the_callers_own() {
             }
         }
     }
+    // Another technician's visit as a stop of one's own route reads like a visit that does not
+    // exist.
+    let theirs = visits_of(&app, other)
+        .await
+        .into_iter()
+        .find(|v| v["status"] == "scheduled")
+        .expect("a scheduled visit of the other technician");
+    let day = theirs["window_start"].as_str().unwrap()[..10].to_owned();
+    let with_stop = |visit: i64| json!({"technician_id": me, "date": day, "utc_offset_minutes": 0, "stops": [visit]});
+    let visit = theirs["id"].as_i64().unwrap();
+    let (status, answer) = tech
+        .send_json("POST", "/api/v1/routes/suggest", &with_stop(visit))
+        .await;
+    let (_, missing) = tech
+        .send_json("POST", "/api/v1/routes/suggest", &with_stop(987_654))
+        .await;
+    let unknown = missing["error"]
+        .as_str()
+        .unwrap_or_default()
+        .replace("987654", &visit.to_string());
+    if status.is_success() || answer["error"].as_str() != Some(unknown.as_str()) {
+        leaks.push(format!(
+            "technician {me} learns of technician {other}'s visit {visit} through /routes/suggest stops: {status} {answer} (a visit that does not exist: {missing})"
+        ));
+    }
     assert!(leaks.is_empty(), "{}", leaks.join("\n"));
 }
 
@@ -953,6 +978,34 @@ async fn probe_paging_and_numbers_at_the_ends_of_their_types_answer_400() {
         }
     }
     assert!(broken.is_empty(), "{}", broken.join("\n"));
+}
+
+/// A regional manager's import names the account that already holds an external id, also when
+/// that account lies outside the region.
+#[tokio::test]
+async fn probe_an_import_does_not_name_accounts_outside_the_region() {
+    let app = TestApp::start().await;
+    let (manager, territory, region) = regional_manager(&app).await;
+    let foreign = all(&app, "/api/v1/accounts")
+        .await
+        .into_iter()
+        .find(|a| !region.contains(&a["id"].as_i64().unwrap()) && a["external_id"].is_string())
+        .expect("an account outside the region with an external id");
+    let csv = format!(
+        "name,lon,lat,territory_id,external_id\nToko,106.8,-6.2,{territory},{}\n",
+        foreign["external_id"].as_str().unwrap()
+    );
+    let request = Request::post("/api/v1/accounts/import?dry_run=true")
+        .header("content-type", "text/csv")
+        .body(Body::from(csv))
+        .unwrap();
+    let (status, body) = manager.request(request).await;
+    let body = text(&body);
+    assert!(
+        !body.contains(&format!("account {}", foreign["id"])),
+        "the regional manager of territory {territory} learns the id of account {} (outside the region) from an import: {status} {body}",
+        foreign["id"]
+    );
 }
 
 /// Not a check: serves the app with the demo data and prints an API token per role, for
