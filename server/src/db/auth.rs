@@ -73,6 +73,8 @@ pub struct AuditQuery {
     pub until: Option<DateTime<Utc>>,
     /// A regional manager's accounts: only entries about them.
     pub within_accounts: Option<Vec<i64>>,
+    /// Leave out entries about these tables (users and API tokens for anyone but an admin).
+    pub hidden_entities: Vec<&'static str>,
     pub limit: u32,
     pub offset: u64,
 }
@@ -536,6 +538,9 @@ macro_rules! impl_auth_store {
                         }
                         qb.push(")");
                     }
+                }
+                for entity in &q.hidden_entities {
+                    qb.push(" AND entity <> ").push_bind(*entity);
                 }
                 qb.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(q.limit));
                 qb.push(" OFFSET ").push_bind(i64::try_from(q.offset).unwrap_or(i64::MAX));

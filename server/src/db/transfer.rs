@@ -175,11 +175,12 @@ macro_rules! impl_transfer {
                     rows.iter().filter_map(|r| r.account.external_id.clone()).collect();
                 let taken = Self::existing(&mut tx, "accounts", "external_id", &external_ids).await?;
                 for r in rows {
-                    if let Some(id) = r.account.external_id.as_ref().and_then(|e| taken.get(e)) {
+                    if r.account.external_id.as_ref().is_some_and(|e| taken.contains_key(e)) {
                         errors.push(RowError::at(
                             r.row,
                             "external_id",
-                            format!("{:?} is already used by account {id}", r.account.external_id.as_deref().unwrap_or_default()),
+                            // The other account may lie outside the importer's rows: not named.
+                            format!("{:?} is already used by another account", r.account.external_id.as_deref().unwrap_or_default()),
                         ));
                     }
                 }

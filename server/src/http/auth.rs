@@ -760,6 +760,7 @@ async fn audit(
         since: params.since,
         until: params.until,
         within_accounts: None,
+        hidden_entities: Vec::new(),
         limit,
         offset: params.offset.unwrap_or(0),
     };

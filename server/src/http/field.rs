@@ -242,7 +242,11 @@ async fn list_actions(
 ) -> Result<Json<ActionList>, ApiError> {
     let caller = scoped.caller();
     let account_ids = if caller.role == Role::Technician {
-        query.technician_id = caller.staff_id;
+        // A technician user not linked to a staff member has no actions of their own.
+        let Some(own) = caller.staff_id else {
+            return Ok(Json(ActionList { items: Vec::new() }));
+        };
+        query.technician_id = Some(own);
         None
     } else {
         scoped.visible().await?.ids().map(<[i64]>::to_vec)

@@ -410,6 +410,10 @@ impl Scoped {
         mut query: crate::db::AuditQuery,
     ) -> Result<Vec<crate::db::AuditRecord>, ApiError> {
         query.within_accounts = self.visible().await?.ids().map(<[i64]>::to_vec);
+        // Who has which account and token is the admins' business.
+        if !self.caller.is_admin() {
+            query.hidden_entities = vec!["users", "api_tokens", "sessions"];
+        }
         Ok(self.store().audit_entries(&query).await?)
     }
 
