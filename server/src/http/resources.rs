@@ -192,7 +192,10 @@ async fn create(
     spec: &'static ResourceSpec,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let valid = spec.validate_create(&body)?;
+    let valid = {
+        let body = body.clone();
+        super::error::off_the_workers(move || spec.validate_create(&body)).await??
+    };
     if let Some(record) = body.as_object() {
         check_write_scope(&state, &caller, spec, record).await?;
     }
@@ -232,7 +235,10 @@ async fn update(
         let current_version = current["version"].as_i64().unwrap_or_default();
         return Err(ApiError::Conflict { current_version });
     }
-    let valid = spec.validate_patch(&current, &body)?;
+    let valid = {
+        let (current, body) = (current.clone(), body.clone());
+        super::error::off_the_workers(move || spec.validate_patch(&current, &body)).await??
+    };
     Ok(Json(
         state
             .store
