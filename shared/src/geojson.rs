@@ -69,13 +69,13 @@ pub fn area_coordinates(
     }
 }
 
-/// Most positions one polygon (its outline and holes together) may have. Checking a polygon is
-/// O(n log n) in the usual case, but boxes of long thin edges that all overlap make it
-/// quadratic; at this size that worst case stays near a second (docs/planning.md).
-pub const MAX_POLYGON_VERTICES: usize = 20_000;
+/// Most positions one polygon (its outline and holes together) may have: well above what drawn
+/// territories and simplified boundary files need, and checked (O(n log n)) in well under a
+/// second (docs/planning.md).
+pub const MAX_POLYGON_VERTICES: usize = 50_000;
 
 /// Most positions one request may send in all its areas together (a draft, a validation, an
-/// import, a `within` filter).
+/// import, a `within` filter): bounds the geometry work one request can cause.
 pub const MAX_REQUEST_VERTICES: usize = 250_000;
 
 /// Counts the positions a request sends against [`MAX_POLYGON_VERTICES`] and
@@ -226,7 +226,8 @@ mod tests {
         let err = parse_area(&big.to_string(), "within").unwrap_err();
         assert_eq!(err.field, "within");
         assert!(
-            err.message.contains("at most 20000 per polygon"),
+            err.message
+                .contains(&format!("at most {MAX_POLYGON_VERTICES} per polygon")),
             "{}",
             err.message
         );

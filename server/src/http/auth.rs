@@ -260,6 +260,19 @@ pub fn api_router() -> Router<AppState> {
 pub struct Credentials {
     email: String,
     password: String,
+    /// The login form: where to go once signed in (a path on this site).
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// `next` when it is a path on this site (so the login form cannot send anyone elsewhere).
+fn local_path(next: Option<&str>) -> Option<&str> {
+    next.filter(|p| {
+        p.starts_with('/')
+            && !p.starts_with("//")
+            && p.len() <= 512
+            && !p.chars().any(|c| c == '\\' || c.is_control())
+    })
 }
 
 /// A new session's secrets, to be set as cookies.
@@ -431,15 +444,23 @@ async fn login_form(
     extensions: Extensions,
     Form(credentials): Form<Credentials>,
 ) -> Response {
+    let next = local_path(credentials.next.as_deref()).map(str::to_owned);
+    let again = |error: &str| match &next {
+        Some(next) => format!(
+            "/login?error={error}&next={}",
+            form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+        ),
+        None => format!("/login?error={error}"),
+    };
     match sign_in(&state, &client_address(&extensions), credentials).await {
         Ok((_, session)) => with_cookies(
-            Redirect::to("/").into_response(),
+            Redirect::to(next.as_deref().unwrap_or("/")).into_response(),
             session_cookies(&state, &headers, Some(&session)),
         ),
         Err(ApiError::TooManyRequests { .. } | ApiError::Busy { .. }) => {
-            Redirect::to("/login?error=limited").into_response()
+            Redirect::to(&again("limited")).into_response()
         }
-        Err(ApiError::Unauthorized(_)) => Redirect::to("/login?error=invalid").into_response(),
+        Err(ApiError::Unauthorized(_)) => Redirect::to(&again("invalid")).into_response(),
         Err(other) => other.into_response(),
     }
 }
@@ -808,6 +829,24 @@ async fn audit(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_login_form_only_returns_to_paths_on_this_site() {
+        assert_eq!(
+            local_path(Some("/tech?technician=4")),
+            Some("/tech?technician=4")
+        );
+        for outside in [
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil.example",
+            "",
+            "tech",
+        ] {
+            assert_eq!(local_path(Some(outside)), None, "{outside}");
+        }
+        assert_eq!(local_path(None), None);
+    }
 
     #[test]
     fn paths_fall_into_areas() {
