@@ -309,17 +309,20 @@ async fn parallel_wrong_passwords_are_counted_before_any_is_checked() {
         "{checked} passwords were checked; the limit is 5"
     );
     assert_eq!(checked + refused, 12);
+    // Attempts refused for want of a hashing slot (503) were not checked and do not count;
+    // once five were checked the account is locked for the window.
     let response = app
         .plain_router
         .clone()
         .oneshot(login_request("target@test.example", TEST_PASSWORD))
         .await
         .unwrap();
-    assert_eq!(
-        response.status(),
-        StatusCode::TOO_MANY_REQUESTS,
-        "the account is locked for the window"
-    );
+    let expected = if checked == 5 {
+        StatusCode::TOO_MANY_REQUESTS
+    } else {
+        StatusCode::OK
+    };
+    assert_eq!(response.status(), expected, "{checked} checked");
 }
 
 #[tokio::test]
