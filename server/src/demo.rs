@@ -9,8 +9,9 @@ use wilayah_shared::LonLat;
 use wilayah_shared::domain::{AccountKind, AccountStatus, StaffRole, VisitStatus};
 use wilayah_shared::rng::SplitMix64;
 
-/// Indonesian populated places from GeoNames (CC-BY 4.0, see NOTICE.md): name, lat, lng, admin1.
-const PLACES_CSV: &str = include_str!("../data/id-cities-geonames.csv");
+/// Indonesian populated places from GeoNames (CC-BY 4.0, see NOTICE.md): name, lat, lng, admin1
+/// (the geocoder's gazetteer).
+const PLACES_CSV: &str = wilayah_shared::geocode::GEONAMES_ID_PLACES_CSV;
 
 pub struct DemoData {
     pub staff: Vec<DemoStaff>,

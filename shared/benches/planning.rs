@@ -21,14 +21,9 @@ use wilayah_shared::spatial::{Region, Territory, TerritoryIndex};
 
 const DATA_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data");
 
-fn arg(name: &str, default: f64) -> f64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+#[path = "support/args.rs"]
+mod args;
+use args::arg;
 
 struct County {
     polygons: Vec<Vec<Vec<[f64; 2]>>>,
@@ -152,6 +147,6 @@ fn counties_bench(k: usize, seconds: f64) {
 fn main() {
     // `cargo bench` passes --bench; only our own flags are read.
     let seconds = arg("--seconds", 3.0);
-    let k = arg("--districts", 50.0) as usize;
+    let k: usize = arg("--districts", 50);
     counties_bench(k, seconds);
 }

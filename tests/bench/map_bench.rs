@@ -16,7 +16,7 @@ use serde_json::Value;
 use wilayah_shared::rng::SplitMix64;
 use wilayah_tests::browser::{connect_sized, sign_in, start_chromedriver, wait_for_js};
 
-const PLACES: &str = include_str!("../../server/data/id-cities-geonames.csv");
+const PLACES: &str = wilayah_shared::geocode::GEONAMES_ID_PLACES_CSV;
 
 fn write_csv(count: usize) {
     let places: Vec<(f64, f64)> = PLACES

@@ -1,7 +1,7 @@
 //! GeoJSON feeds for the map.
 
+use axum::Json;
 use axum::extract::State;
-use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use wilayah_shared::account::AccountQuery;
@@ -13,17 +13,14 @@ use std::collections::HashMap;
 
 use wilayah_app::map::rep_colour;
 use wilayah_shared::account::MAX_PAGE_SIZE;
-use wilayah_shared::resources::{STAFF, TERRITORIES, VISITS};
-
-const VISITS_TABLE: &str = VISITS.name;
+use wilayah_shared::resources::{STAFF, TERRITORIES};
 
 use super::accounts::account_filter_query;
 use super::error::ApiError;
 use super::extract::ApiQuery;
-use super::scope::Visible;
+use super::scope::Scoped;
 use crate::AppState;
 use crate::db::ResourceQuery;
-use wilayah_shared::access::{Caller, RowScope};
 
 /// The dashboard filter, as the map and the side list share it (names as in `/accounts`).
 #[derive(Debug, Deserialize)]
@@ -49,21 +46,16 @@ pub struct AccountsQuery {
 /// (clusters carry `cluster`, `cluster_id`, `point_count`, `point_count_abbreviated` and
 /// `expansion_zoom`, the zoom at which they break up).
 pub async fn accounts_geojson(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scoped: Scoped,
     ApiQuery(query): ApiQuery<AccountsQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let visible = Visible::of(&state, &caller).await?;
     let (query_zoom, bbox) = (query.zoom.clone(), query.bbox.clone());
-    let query = AccountQuery {
-        ids: visible.ids().map(<[i64]>::to_vec),
-        ..account_filter_query!(query)?
-    };
+    let query = scoped.scope_query(account_filter_query!(query)?).await?;
     let Some(zoom) = query_zoom else {
         if bbox.is_some() {
             return Err(ApiError::bad_field("bbox", "a view needs a zoom"));
         }
-        let accounts = state.store.map_accounts_matching(&query).await?;
+        let accounts = scoped.map_accounts(query).await?;
         return Ok(Json(feature_collection(&accounts)));
     };
     let zoom = zoom
@@ -75,6 +67,8 @@ pub async fn accounts_geojson(
             ApiError::bad_field("zoom", format!("{zoom:?} is not a zoom from 0 to 24"))
         })?;
     let view = bbox.as_deref().map(parse_view).transpose()?;
+    // `query` is already narrowed to the caller's accounts: the cache keys on it.
+    let state = scoped.state();
     let clusters = state
         .map_feed
         .clusters(state.store.as_ref(), &query)
@@ -186,12 +180,12 @@ pub struct VisitsQuery {
 
 /// `GET /api/v1/map/visits.geojson[?date=YYYY-MM-DD]`: the day's field visits at their accounts.
 pub async fn visits_geojson(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scoped: Scoped,
     ApiQuery(query): ApiQuery<VisitsQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    let state = scoped.state();
     let range = match query.date.as_deref() {
-        None => (state.app_context.today)(),
+        None => (state.today)(),
         Some(text) => crate::parse_date(text)
             .and_then(|day| crate::local_day(day, state.utc_offset))
             .ok_or_else(|| {
@@ -201,16 +195,7 @@ pub async fn visits_geojson(
                 )
             })?,
     };
-    let mut visits = state.store.map_visits(&range).await?;
-    match caller.row_scope(VISITS_TABLE) {
-        RowScope::All => {}
-        RowScope::Own { staff_id, .. } => visits.retain(|v| v.technician_id == Some(staff_id)),
-        RowScope::ByAccount => {
-            let visible = Visible::of(&state, &caller).await?;
-            visits.retain(|v| visible.admits(v.account_id));
-        }
-        RowScope::Nothing => visits.clear(),
-    }
+    let visits = scoped.map_visits(&range).await?;
     let features: Vec<Value> = visits
         .iter()
         .map(|v| {

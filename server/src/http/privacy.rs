@@ -2,15 +2,14 @@
 //! `POST /accounts/{id}/erase` (personal fields removed, revenue and counts kept). Both are
 //! written to the audit log; both follow the caller's row scope (404 outside it).
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
-use wilayah_shared::access::Caller;
+use axum::{Json, Router};
 
 use super::error::ApiError;
-use super::scope::Visible;
+use super::scope::Scoped;
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -21,13 +20,8 @@ pub fn router() -> Router<AppState> {
 
 /// `GET /accounts/{id}/export`: the account, contacts, activities, visits, cases, deals and
 /// the audit entries about it, as a JSON download.
-async fn export(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<i64>,
-) -> Result<impl IntoResponse, ApiError> {
-    Visible::of(&state, &caller).await?.check(id)?;
-    let data = state.store.customer_data(id).await?;
+async fn export(scoped: Scoped, Path(id): Path<i64>) -> Result<impl IntoResponse, ApiError> {
+    let data = scoped.customer_data(id).await?;
     let disposition = format!("attachment; filename=\"wilayah-customer-{id}.json\"");
     Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(data)))
 }
@@ -35,17 +29,6 @@ async fn export(
 /// `POST /accounts/{id}/erase` → the account afterwards. Names become `[erased]`, contact
 /// details, notes and outcomes are removed, the position is coarsened to ~1 km; revenue, cost,
 /// deal values and the counts of activities, visits and cases stay for the aggregates.
-async fn erase(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<i64>,
-) -> Result<impl IntoResponse, ApiError> {
-    Visible::of(&state, &caller).await?.check(id)?;
-    let _writing = state.index.lock_writes().await;
-    let account = state.store.erase_customer(id).await?;
-    state
-        .index
-        .upsert(&account)
-        .map_err(|e| ApiError::Store(wilayah_app::store::StoreError::Database(e.into())))?;
-    Ok(Json(account))
+async fn erase(scoped: Scoped, Path(id): Path<i64>) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(scoped.erase_customer(id).await?))
 }

@@ -6,9 +6,8 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
-use axum::extract::State;
 use axum::routing::post;
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use wilayah_app::store::StoreError;
@@ -20,13 +19,13 @@ use wilayah_shared::spatial::haversine_m;
 
 use super::error::ApiError;
 use super::extract::ApiJson;
-use super::scope::Visible;
+use super::scope::{Scoped, Visible};
 use crate::AppState;
 use crate::db::{Technician, VisitToPlan};
 use crate::routing_service::{
     Candidate, Day, DayPlan, DayProblem, LeftOut, PlanError, Suggested, rfc3339,
 };
-use wilayah_shared::access::Caller;
+use wilayah_shared::access::Role;
 
 /// The longest search a request may ask for.
 pub const MAX_TIME_BUDGET_MS: u64 = 5_000;
@@ -289,12 +288,11 @@ pub(super) async fn plan_technician_day(
 
 /// `POST /routes/plan`
 async fn plan(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scoped: Scoped,
     ApiJson(request): ApiJson<PlanRequest>,
 ) -> Result<Json<DayPlan>, ApiError> {
-    let visible = Visible::of(&state, &caller).await?;
-    Ok(Json(plan_day(&state, &request, &visible).await?))
+    let visible = scoped.visible().await?;
+    Ok(Json(plan_day(scoped.state(), &request, visible).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -344,12 +342,26 @@ fn positive(
 
 /// `POST /routes/suggest`
 async fn suggest(
-    State(state): State<AppState>,
+    scoped: Scoped,
     ApiJson(request): ApiJson<SuggestRequest>,
 ) -> Result<Json<Suggestions>, ApiError> {
+    let state = scoped.state();
+    let caller = scoped.caller();
     let technician_id = request
         .technician_id
         .ok_or_else(|| ApiError::bad_field("technician_id", "is required"))?;
+    // A technician asks about their own day only, and hears of prospects (what a field visit
+    // may pick up); a dispatcher about any technician, within the accounts they see.
+    let is_technician = caller.role == Role::Technician;
+    if is_technician && caller.staff_id != Some(technician_id) {
+        return Err(ApiError::NotFound);
+    }
+    let everything = Visible::everything();
+    let visible = if is_technician {
+        &everything
+    } else {
+        scoped.visible().await?
+    };
     let day = parse_day(request.date.as_deref(), request.utc_offset_minutes)?;
     let max_detour_m = positive("max_detour_m", request.max_detour_m, 5_000.0, 200_000.0)?;
     let max_detour_min = positive("max_detour_min", request.max_detour_min, 30.0, 600.0)?;
@@ -362,6 +374,9 @@ async fn suggest(
         return Err(invalid("visit_min", "must be between 1 and 480"));
     }
     let kind = request.kind.unwrap_or(AccountKind::Prospect);
+    if is_technician && kind != AccountKind::Prospect {
+        return Err(invalid("kind", "a technician may look for prospects only"));
+    }
     let technician = state
         .store
         .technicians()
@@ -381,6 +396,10 @@ async fn suggest(
         .open_visits_between(day.start(), day.end())
         .await?
         .into_iter()
+        // The route is built from this technician's visits (or unassigned ones) that the
+        // caller sees; another technician's stops read as visits that do not exist.
+        .filter(|v| v.technician_id.is_none_or(|t| t == technician_id))
+        .filter(|v| visible.admits(v.account_id))
         .map(|v| (v.id, v))
         .collect();
     let route: Vec<VisitToPlan> = match &request.stops {
@@ -402,7 +421,7 @@ async fn suggest(
         }
         None => {
             let planned = plan_day(
-                &state,
+                state,
                 &PlanRequest {
                     date: request.date.clone(),
                     technician_ids: Some(vec![technician_id]),
@@ -413,7 +432,7 @@ async fn suggest(
                     include_unassigned: Some(false),
                     reassign: Some(false),
                 },
-                &Visible::everything(),
+                visible,
             )
             .await?;
             let order: Vec<i64> = planned.routes[0].stops.iter().map(|s| s.visit_id).collect();
@@ -443,7 +462,7 @@ async fn suggest(
                 &polyline,
                 corridor,
                 |p: &wilayah_shared::spatial::IndexedPoint| {
-                    p.attrs.kind == kind && !on_route.contains(&p.id)
+                    p.attrs.kind == kind && !on_route.contains(&p.id) && visible.admits(p.id)
                 },
             )
         })
@@ -478,7 +497,7 @@ async fn suggest(
     problem
         .locations
         .extend(candidates.iter().map(|c| c.position));
-    let (matrix, _, _) = matrix(&state, &problem.locations).await;
+    let (matrix, _, _) = matrix(state, &problem.locations).await;
     if !problem
         .fixed_route_fits(&matrix)
         .map_err(|e| plan_error("stops", e))?

@@ -2,6 +2,7 @@
 //! only check), `GET /accounts/export?format=csv|geojson` with the list filters, and the same for
 //! territories in GeoJSON. A refused import answers 422 with every error by row and field.
 
+use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -9,7 +10,6 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::json;
 use wilayah_app::store::StoreError;
@@ -22,9 +22,8 @@ use wilayah_shared::transfer::{
 use super::accounts::account_filter_query;
 use super::error::ApiError;
 use super::extract::ApiQuery;
-use super::scope::Visible;
+use super::scope::Scoped;
 use crate::AppState;
-use wilayah_shared::access::Caller;
 
 /// Imports may be far larger than other request bodies (the API-wide limit is 8 MiB).
 const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
@@ -112,8 +111,7 @@ fn imported(dry_run: bool, ids: Vec<i64>) -> Response {
 /// `POST /accounts/import[?dry_run=true]`, body CSV (`text/csv`) or GeoJSON
 /// (`application/geo+json`): all rows or none; 422 lists every bad row.
 pub async fn import_accounts(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scoped: Scoped,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<ImportParams>,
     data: Result<Bytes, BytesRejection>,
@@ -123,26 +121,7 @@ pub async fn import_accounts(
         read_accounts(format, data, &mut |_, _| {})
     })
     .await?;
-    let scope = caller.account_scope();
-    if let Some(row) = rows
-        .iter()
-        .find(|r| !scope.may_hold(r.account.owner_id, r.account.territory_id))
-    {
-        return Err(ApiError::Forbidden(format!(
-            "row {}: a {} may only import accounts inside their own scope",
-            row.row, caller.role
-        )));
-    }
-    let _writing = state.index.lock_writes().await;
-    let accounts = state
-        .store
-        .import_accounts(&rows, params.dry_run, &|_, _| {})
-        .await?;
-    if !params.dry_run {
-        for account in &accounts {
-            state.index.upsert(account).map_err(internal)?;
-        }
-    }
+    let accounts = scoped.import_accounts(&rows, params.dry_run).await?;
     Ok(imported(
         params.dry_run,
         accounts.iter().map(|a| a.id).collect(),
@@ -210,8 +189,7 @@ fn download(format: Format, what: &str, body: Vec<u8>) -> Response {
 /// `GET /accounts/export?format=csv|geojson` with the filters of `GET /accounts`: every match,
 /// in id order, as a file [`import_accounts`] reads back.
 pub async fn export_accounts(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scoped: Scoped,
     ApiQuery(params): ApiQuery<ExportParams>,
 ) -> Result<Response, ApiError> {
     let format = params
@@ -222,11 +200,10 @@ pub async fn export_accounts(
         .unwrap_or(Format::Csv);
     let query = AccountQuery {
         name_contains: params.q.clone().filter(|q| !q.trim().is_empty()),
-        ids: Visible::of(&state, &caller).await?.narrow(None),
         limit: MAX_PAGE_SIZE,
         ..account_filter_query!(params)?
     };
-    let accounts = state.store.export_accounts(&query).await?;
+    let accounts = scoped.export_accounts(query).await?;
     let body = tokio::task::spawn_blocking(move || write_accounts(format, &accounts))
         .await
         .map_err(internal)?;

@@ -12,6 +12,12 @@
 //! antimeridian: its negative longitudes are shifted by +360° and points are tested the same
 //! way, so such a polygon works as drawn (the RFC 7946 convention of splitting at ±180° works
 //! too).
+//!
+//! A polygon closed along a pole — its ring runs along latitude ±90 from one side of the
+//! antimeridian to the other, as world datasets lay out Antarctica — is read as drawn in
+//! −180..=180: that edge is the pole itself (one point on the sphere), not an antimeridian
+//! crossing. Its ±180° meridian is a seam inside it, so longitude 180 is tested as −180, and
+//! the pole is inside it.
 
 use geo::kernels::{Kernel, Orientation, RobustKernel};
 use geo::{Coord, LineString, MultiPolygon, Polygon};
@@ -38,21 +44,51 @@ pub(crate) struct PreparedPolygon {
     rings: Vec<Vec<Coord<f64>>>,
     /// Bounding box `[min_x, min_y, max_x, max_y]` in the (possibly shifted) plane.
     pub(crate) bbox: [f64; 4],
+    pub(crate) plane: Plane,
+}
+
+/// How a polygon's rings sit in the lon/lat plane, and so where a position is tested.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Plane {
     /// The polygon crosses the antimeridian and is stored with longitudes in 0..=360.
     pub(crate) wraps: bool,
+    /// The pole the polygon is closed along, if any (see the module docs).
+    pole: Option<Pole>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Pole {
+    North,
+    South,
+}
+
+impl Plane {
+    /// The plane position at which `p` is tested against a polygon laid out this way.
+    #[inline]
+    pub(crate) fn point(self, p: LonLat) -> Coord<f64> {
+        let (mut x, mut y) = (p.lon(), p.lat());
+        if self.wraps && x < 0.0 {
+            x += 360.0;
+        }
+        if let Some(pole) = self.pole {
+            // ±180° is one meridian, a seam inside the polygon: test it on the west edge, which
+            // the boundary rule counts as inside.
+            if x == 180.0 {
+                x = -180.0;
+            }
+            // The pole is one point, inside the polygon closed along it; just off the pole
+            // edge, all longitudes agree.
+            y = match pole {
+                Pole::North if y == 90.0 => f64::from_bits(90f64.to_bits() - 1),
+                Pole::South if y == -90.0 => f64::from_bits((-90f64).to_bits() - 1),
+                _ => y,
+            };
+        }
+        Coord { x, y }
+    }
 }
 
 impl PreparedPolygon {
-    /// The x at which a position is tested against this polygon.
-    #[inline]
-    pub(crate) fn x_of(&self, lon: f64) -> f64 {
-        if self.wraps && lon < 0.0 {
-            lon + 360.0
-        } else {
-            lon
-        }
-    }
-
     /// The closed rings, exterior first, in the (possibly shifted) plane.
     pub(crate) fn rings(&self) -> &[Vec<Coord<f64>>] {
         &self.rings
@@ -60,10 +96,7 @@ impl PreparedPolygon {
 
     #[inline]
     pub(crate) fn contains(&self, p: LonLat) -> bool {
-        let p = Coord {
-            x: self.x_of(p.lon()),
-            y: p.lat(),
-        };
+        let p = self.plane.point(p);
         let [x0, y0, x1, y1] = self.bbox;
         if p.x < x0 || p.x > x1 || p.y < y0 || p.y > y1 {
             return false;
@@ -230,7 +263,7 @@ impl Region {
             let [x0, y0, x1, y1] = part.bbox;
             south = south.min(y0);
             north = north.max(y1);
-            if part.wraps && x1 > 180.0 {
+            if part.plane.wraps && x1 > 180.0 {
                 if x0 >= 180.0 {
                     intervals.push((x0 - 360.0, x1 - 360.0));
                 } else {
@@ -283,6 +316,7 @@ fn prepare_polygon(
         });
     }
     let mut wraps = false;
+    let mut pole = None;
     let mut kept: Vec<(usize, Ring)> = Vec::with_capacity(rings.len());
     for (ri, ring) in rings.into_iter().enumerate() {
         if ring.len() < 4 {
@@ -309,7 +343,15 @@ fn prepare_polygon(
         let (ring, removed) = without_spikes(&ring);
         *spikes += removed;
         if ring.len() >= 4 {
-            wraps |= ring.windows(2).any(|w| (w[1].0.x - w[0].0.x).abs() > 180.0);
+            for w in ring.windows(2) {
+                let (a, b) = (w[0].0, w[1].0);
+                if (b.x - a.x).abs() > 180.0 {
+                    match pole_along(a, b) {
+                        Some(p) => pole = Some(p),
+                        None => wraps = true,
+                    }
+                }
+            }
             kept.push((ri, ring));
         } else {
             collapsed.push((pi, ri));
@@ -323,6 +365,8 @@ fn prepare_polygon(
         return Ok(None);
     }
     let mut rings = kept;
+    // A ring around a pole covers every longitude already: it is read as drawn.
+    let wraps = wraps && pole.is_none();
     if wraps {
         for (_, ring) in rings.iter_mut() {
             for (c, _) in ring.iter_mut() {
@@ -375,8 +419,18 @@ fn prepare_polygon(
     Ok(Some(PreparedPolygon {
         rings: rings.into_iter().map(|(_, r)| r).collect(),
         bbox,
-        wraps,
+        plane: Plane { wraps, pole },
     }))
+}
+
+/// The pole an edge runs along, when it goes along latitude ±90 across more than half the
+/// longitudes: the usual way world datasets close a polygon around a pole.
+fn pole_along(a: Coord<f64>, b: Coord<f64>) -> Option<Pole> {
+    match (a.y, b.y) {
+        (90.0, 90.0) => Some(Pole::North),
+        (-90.0, -90.0) => Some(Pole::South),
+        _ => None,
+    }
 }
 
 /// The closed ring with repeated positions and spikes removed, each position paired with its

@@ -100,7 +100,7 @@ impl TerritoryIndex {
             }
         }
         let bands: Vec<Bands> = parts.iter().map(|p| Bands::new(p)).collect();
-        let in_grid: Vec<bool> = parts.iter().map(|p| !p.wraps).collect();
+        let in_grid: Vec<bool> = parts.iter().map(|p| !p.plane.wraps).collect();
         let grid = Grid::new(&parts, &bands, &in_grid);
         let wrapping = (0..parts.len() as u32)
             .filter(|&i| !in_grid[i as usize])

@@ -18,13 +18,13 @@
 use geo::Coord;
 
 use crate::LonLat;
-use crate::spatial::region::{PreparedPolygon, edge_crosses};
+use crate::spatial::region::{Plane, PreparedPolygon, edge_crosses};
 
 /// One polygon's edges in horizontal bands.
 #[derive(Debug, Clone)]
 pub(super) struct Bands {
     bbox: [f64; 4],
-    wraps: bool,
+    plane: Plane,
     inv_h: f64,
     /// `starts[i]..starts[i + 1]` are band `i`'s edges.
     starts: Vec<u32>,
@@ -79,7 +79,7 @@ impl Bands {
         }
         Self {
             bbox,
-            wraps: part.wraps,
+            plane: part.plane,
             inv_h,
             starts,
             edges,
@@ -89,12 +89,7 @@ impl Bands {
     /// Exactly [`PreparedPolygon::contains`].
     #[inline]
     pub(super) fn contains(&self, p: LonLat) -> bool {
-        let x = if self.wraps && p.lon() < 0.0 {
-            p.lon() + 360.0
-        } else {
-            p.lon()
-        };
-        let p = Coord { x, y: p.lat() };
+        let p = self.plane.point(p);
         let [x0, y0, x1, y1] = self.bbox;
         if p.x < x0 || p.x > x1 || p.y < y0 || p.y > y1 {
             return false;
