@@ -2,7 +2,9 @@
 //! (emulated) device position, done with an outcome; and offline: with the server cut off
 //! (the browser reaches the app through a small TCP proxy the test switches off), actions are
 //! recorded, survive a reload, and arrive exactly once when the connection is back, also when
-//! the device sends them again. Screenshots go to target/screenshots/tech-*.png.
+//! the device sends them again; a session that ends while work is queued keeps the work until
+//! the technician signs in again, and another user of the same browser never sees or sends it.
+//! Screenshots go to target/screenshots/tech-*.png.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,8 +17,8 @@ use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 use wilayah_server::db::ActionFilter;
 use wilayah_shared::LonLat;
-use wilayah_tests::browser::{connect_sized, start_chromedriver, wait_for_js};
-use wilayah_tests::{TestApp, project_root};
+use wilayah_tests::browser::{connect_sized, sign_in, start_chromedriver, wait_for_js};
+use wilayah_tests::{TEST_PASSWORD, TestApp, TestDatabase, create_user, project_root};
 
 fn today() -> String {
     Utc::now().date_naive().to_string()
@@ -465,9 +467,13 @@ async fn actions_recorded_offline_arrive_exactly_once() {
     wait_status(&client, b, "missed").await;
     wait_pending(&client, 3, false).await;
     let queued = client
-        .execute("return localStorage.getItem('wilayah.field.queue')", vec![])
+        .execute(
+            "return localStorage.getItem(`wilayah.field.${localStorage.getItem('wilayah.field.user')}.queue`)",
+            vec![],
+        )
         .await
         .unwrap();
+    assert!(queued.is_string(), "the queue is kept under the user's key");
     let all = ActionFilter {
         limit: 1000,
         ..ActionFilter::default()
@@ -540,7 +546,7 @@ async fn actions_recorded_offline_arrive_exactly_once() {
     // The device sends the same queue again: nothing changes.
     client
         .execute(
-            "localStorage.setItem('wilayah.field.queue', arguments[0])",
+            "localStorage.setItem(`wilayah.field.${localStorage.getItem('wilayah.field.user')}.queue`, arguments[0])",
             vec![queued],
         )
         .await
@@ -569,5 +575,172 @@ async fn actions_recorded_offline_arrive_exactly_once() {
         .await
         .unwrap();
     assert_eq!(refused, json!(0), "replayed actions are not conflicts");
+    client.close().await.ok();
+}
+
+/// Ends every session, as their expiry would.
+async fn expire_sessions(app: &TestApp) {
+    use sqlx::Connection;
+    let sql = "UPDATE sessions SET expires_at = created_at";
+    if TestDatabase::backend() == "postgres" {
+        let mut conn = sqlx::PgConnection::connect(&app.db.url).await.unwrap();
+        sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(&app.db.url).await.unwrap();
+        sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+    }
+}
+
+async fn shown(client: &Client, test_id: &str) {
+    wait_for_js(
+        client,
+        test_id,
+        &format!("return document.querySelector('[data-testid={test_id}]') !== null"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn work_queued_past_the_session_end_waits_for_its_own_user() {
+    site_is_built();
+    let app = TestApp::start().await;
+    let base = app.serve().await;
+    let target: SocketAddr = base.trim_start_matches("http://").parse().unwrap();
+    let proxy = Proxy::start(target).await;
+    let (_, staff) = app.get_json("/api/v1/staff?role=technician").await;
+    let staff_id = |i: usize| staff["items"][i]["id"].as_i64().unwrap();
+    let (ana, budi) = (staff_id(0), staff_id(1));
+    let day_of = |technician: i64| {
+        let app = &app;
+        async move {
+            let (_, day) = app
+                .get_json(&format!(
+                    "/api/v1/field/day?technician_id={technician}&date={}",
+                    today()
+                ))
+                .await;
+            day
+        }
+    };
+    let day = day_of(ana).await;
+    let stops = day["stops"].as_array().unwrap().len();
+    let open: Vec<i64> = day["stops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] == "scheduled")
+        .map(|s| s["visit_id"].as_i64().unwrap())
+        .collect();
+    let ana_email = "ana.field@test.example";
+    let budi_email = "budi.field@test.example";
+    create_user(
+        &app.state,
+        ana_email,
+        wilayah_shared::access::Role::Technician,
+        Some(ana),
+        vec![],
+    )
+    .await;
+    create_user(
+        &app.state,
+        budi_email,
+        wilayah_shared::access::Role::Technician,
+        Some(budi),
+        vec![],
+    )
+    .await;
+    let all = ActionFilter {
+        limit: 1000,
+        ..ActionFilter::default()
+    };
+    let recorded = || async { app.state.store.field_actions(&all).await.unwrap() };
+
+    let driver = start_chromedriver();
+    let client = connect_sized(&driver, 1024, 768).await;
+    client.goto(&format!("{}/login", proxy.url)).await.unwrap();
+    sign_in(&client, ana_email, TEST_PASSWORD).await;
+    open_day(&client, &proxy.url, ana, stops).await;
+
+    // Offline, two actions; meanwhile the session ends.
+    proxy.cut();
+    click_in_stop(&client, open[0], "to-en_route").await;
+    wait_status(&client, open[0], "en_route").await;
+    click_in_stop(&client, open[1], "to-missed").await;
+    wait_status(&client, open[1], "missed").await;
+    wait_pending(&client, 2, false).await;
+    expire_sessions(&app).await;
+
+    // Signing out now would lose them: the page asks first.
+    client
+        .find(Locator::Css("[data-testid=tech-sign-out]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    shown(&client, "unsent-warning").await;
+    assert!(
+        client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .starts_with("/tech")
+    );
+
+    // Back online the server answers 401: the work stays queued and the page asks to sign in.
+    proxy.restore();
+    shown(&client, "session-ended").await;
+    wait_pending(&client, 2, true).await;
+    assert!(recorded().await.is_empty());
+    screenshot(&client, "session-ended").await;
+
+    // Another technician signs in on this tablet: they neither see nor send Ana's work.
+    client.goto(&format!("{}/login", proxy.url)).await.unwrap();
+    sign_in(&client, budi_email, TEST_PASSWORD).await;
+    let budi_stops = day_of(budi).await["stops"].as_array().unwrap().len();
+    open_day(&client, &proxy.url, budi, budi_stops).await;
+    wait_for_js(
+        &client,
+        "Budi's day synced",
+        "const n = document.querySelector('[data-testid=net-status]'); return n !== null && n.dataset.syncing === 'false' && n.dataset.online === 'true'",
+    )
+    .await;
+    wait_pending(&client, 0, true).await;
+    let shown_ids = visit_ids_on_page(&client).await;
+    assert!(
+        !shown_ids.contains(&open[0]) && !shown_ids.contains(&open[1]),
+        "{shown_ids:?}"
+    );
+    assert!(
+        recorded().await.is_empty(),
+        "Budi's session sent nothing of Ana's"
+    );
+
+    // Ana signs in again through the page's link (the login page brings her back): her work
+    // arrives, once.
+    client
+        .goto(&format!(
+            "{}{}",
+            proxy.url,
+            wilayah_app::tech::sign_in_link(Some(ana), &today())
+        ))
+        .await
+        .unwrap();
+    sign_in(&client, ana_email, TEST_PASSWORD).await;
+    wait_for_js(
+        &client,
+        "back on Ana's day",
+        "return location.pathname === '/tech' && location.search.includes('technician=')",
+    )
+    .await;
+    wait_answered(&client, 2).await;
+    let arrived = recorded().await;
+    assert_eq!(arrived.len(), 2, "{arrived:?}");
+    assert!(arrived.iter().all(|r| r.result == "applied"), "{arrived:?}");
+    client.refresh().await.unwrap();
+    wait_status(&client, open[1], "missed").await;
+    wait_pending(&client, 0, true).await;
+    assert_eq!(recorded().await.len(), 2, "exactly once");
     client.close().await.ok();
 }

@@ -7,10 +7,12 @@ use leptos_router::hooks::use_query_map;
 
 use crate::i18n::{Msg, tr};
 
-/// `/login`: e-mail and password; `?error=invalid|limited` says why the last try failed.
+/// `/login`: e-mail and password; `?error=invalid|limited` says why the last try failed;
+/// `?next=/path` is where to go once signed in (the technician view sends people back to it).
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
+    let next = move || query.with(|q| q.get("next")).unwrap_or_default();
     let error = move || {
         query.with(|q| q.get("error")).map(|e| {
             let msg = if e == "limited" {
@@ -27,6 +29,7 @@ pub fn LoginPage() -> impl IntoView {
                 <h1 class="brand">{tr(Msg::AppName)}</h1>
                 <h2>{tr(Msg::SignIn)}</h2>
                 {error}
+                <input type="hidden" name="next" prop:value=next />
                 <label>
                     <span>{tr(Msg::Email)}</span>
                     <input type="email" name="email" required autocomplete="username" data-testid="login-email" />

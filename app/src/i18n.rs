@@ -183,6 +183,11 @@ pub enum Msg {
     FieldNoLocation,
     FieldNoProspects,
     FieldNeedsConnection,
+    FieldSessionEnded,
+    FieldSignInAgain,
+    FieldUnsentWarning,
+    FieldSendFirst,
+    FieldSignOutAnyway,
     FieldReplan,
     FieldReplannedHere,
     // Territory planning (planner page)
@@ -433,6 +438,17 @@ impl Msg {
                 "This needs a connection; try again when online",
                 "Perlu koneksi; coba lagi saat daring",
             ],
+            Msg::FieldSessionEnded => [
+                "Your session has ended. Your work is kept on this device and is sent once you sign in again.",
+                "Sesi Anda telah berakhir. Pekerjaan Anda disimpan di perangkat ini dan dikirim setelah Anda masuk lagi.",
+            ],
+            Msg::FieldSignInAgain => ["Sign in again", "Masuk lagi"],
+            Msg::FieldUnsentWarning => [
+                "Some work has not been sent yet. Send it first, or it is lost from this device when you sign out.",
+                "Ada pekerjaan yang belum terkirim. Kirim dulu, atau pekerjaan itu hilang dari perangkat ini saat Anda keluar.",
+            ],
+            Msg::FieldSendFirst => ["Send first", "Kirim dulu"],
+            Msg::FieldSignOutAnyway => ["Sign out and discard it", "Keluar dan buang"],
             // Territory planning (planner page)
             Msg::PlannerTitle => ["Territory planning", "Perencanaan wilayah"],
             Msg::PlannerLink => ["Plan territories", "Rencanakan wilayah"],

@@ -8,6 +8,11 @@
 //! at once and queued with a client id, then sent in order when the server answers (at once,
 //! on the `online` event and on a timer). A resend is harmless (the server knows the id); an
 //! action the server refuses (the visit changed meanwhile) is listed for the technician.
+//!
+//! The device's storage is kept per signed-in user (`wilayah.field.<user id>.…`), so another
+//! user of a shared tablet neither sees nor sends it. A 401 (the session ended) keeps the queue
+//! and asks the technician to sign in again; signing out with work unsent asks first, because
+//! sign-out clears the device's storage (`Clear-Site-Data`).
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -22,6 +27,29 @@ use crate::i18n::{self, Msg, remember_locale, tr};
 
 /// How often a waiting queue is retried while the page is open.
 pub const RETRY_SECONDS: u64 = 10;
+
+/// The login page, coming back to this technician's day once signed in.
+pub fn sign_in_link(technician: Option<i64>, date: &str) -> String {
+    let mut back = String::from("/tech");
+    if let Some(t) = technician {
+        back.push_str(&format!("?technician={t}"));
+        if !date.is_empty() {
+            back.push_str(&format!("&date={date}"));
+        }
+    }
+    let encoded: String = back
+        .chars()
+        .map(|c| match c {
+            '/' => "%2F".to_owned(),
+            '?' => "%3F".to_owned(),
+            '=' => "%3D".to_owned(),
+            '&' => "%26".to_owned(),
+            c if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' => c.to_string(),
+            c => c.to_string().bytes().map(|b| format!("%{b:02X}")).collect(),
+        })
+        .collect();
+    format!("/login?next={encoded}")
+}
 
 /// Applies `action` to the device's copy of the day, as the server will if nothing changed
 /// meanwhile: the visit's version goes up by one, so the next queued action can name it.
@@ -224,6 +252,13 @@ struct Field {
     notice: RwSignal<Option<Msg>>,
     suggestions: RwSignal<Vec<Suggestion>>,
     technicians: RwSignal<Vec<(i64, String)>>,
+    /// The signed-in user whose storage this page uses (the last one known when offline).
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    user: RwSignal<Option<i64>>,
+    /// The server answered 401: the queue waits until the technician signs in again.
+    session_ended: RwSignal<bool>,
+    /// Sign-out was asked for with work unsent: the page asks what to do.
+    confirm_sign_out: RwSignal<bool>,
 }
 
 #[component]
@@ -241,6 +276,9 @@ pub fn TechPage() -> impl IntoView {
         notice: RwSignal::new(None),
         suggestions: RwSignal::new(Vec::new()),
         technicians: RwSignal::new(Vec::new()),
+        user: RwSignal::new(None),
+        session_ended: RwSignal::new(false),
+        confirm_sign_out: RwSignal::new(false),
     };
     #[cfg(feature = "hydrate")]
     device::start(field);
@@ -252,6 +290,13 @@ pub fn TechPage() -> impl IntoView {
         locale.set(next);
     };
     let pending = move || field.queue.with(Vec::len);
+    let sign_out = move |ev: leptos::ev::SubmitEvent| {
+        if pending() > 0 {
+            ev.prevent_default();
+            field.confirm_sign_out.set(true);
+        }
+    };
+    let asking_to_send = move || field.confirm_sign_out.get() && pending() > 0;
     // A memo, so that the day view (and its map) is built once, not on every change of the day.
     let has_day = Memo::new(move |_| field.day.with(Option::is_some));
     let (online_text, offline_text, pending_text) = (
@@ -285,7 +330,35 @@ pub fn TechPage() -> impl IntoView {
                 <button class="tech-button" data-testid="lang-switch" on:click=switch>
                     {tr(Msg::SwitchLanguage)}
                 </button>
+                // Sign-out clears the device's storage: with work unsent, ask first.
+                <form class="logout" method="post" action="/auth/logout" on:submit=sign_out>
+                    <button class="tech-button" type="submit" data-testid="tech-sign-out">{tr(Msg::SignOut)}</button>
+                </form>
             </header>
+            <Show when=asking_to_send>
+                <section class="tech-notice" data-testid="unsent-warning" role="alert">
+                    <p>{tr(Msg::FieldUnsentWarning)} " (" {pending} " " {tr(Msg::FieldPending)} ")"</p>
+                    <button class="tech-button" data-testid="send-first" on:click=move |_| {
+                        field.confirm_sign_out.set(false);
+                        sync_now(field);
+                    }>{tr(Msg::FieldSendFirst)}</button>
+                    <form class="logout" method="post" action="/auth/logout">
+                        <button class="tech-button" type="submit" data-testid="sign-out-anyway">{tr(Msg::FieldSignOutAnyway)}</button>
+                    </form>
+                </section>
+            </Show>
+            <Show when=move || field.session_ended.get()>
+                <section class="tech-notice" data-testid="session-ended" role="alert">
+                    <p>{tr(Msg::FieldSessionEnded)}</p>
+                    <a
+                        class="tech-button"
+                        data-testid="sign-in-again"
+                        href=move || sign_in_link(field.technician.get(), &field.date.get())
+                    >
+                        {tr(Msg::FieldSignInAgain)}
+                    </a>
+                </section>
+            </Show>
             <Show when=move || field.notice.get().is_some()>
                 <p class="tech-notice" data-testid="tech-notice">
                     {move || field.notice.get().map(|m| m.text(locale.get()))}
@@ -556,12 +629,66 @@ mod device {
     use wasm_bindgen::JsCast;
     use wilayah_shared::field::ActionResult;
 
-    const QUEUE_KEY: &str = "wilayah.field.queue";
-    const REFUSED_KEY: &str = "wilayah.field.refused";
-    const TECHNICIANS_KEY: &str = "wilayah.field.technicians";
+    /// The last user known to have signed in on this device (for opening the page offline).
+    const LAST_USER_KEY: &str = "wilayah.field.user";
 
-    fn day_key(technician: i64) -> String {
-        format!("wilayah.field.day.{technician}")
+    /// A storage key of the signed-in user: nothing is kept outside a user's own keys.
+    fn user_key(field: Field, name: &str) -> Option<String> {
+        let user = field.user.get_untracked()?;
+        Some(format!("wilayah.field.{user}.{name}"))
+    }
+
+    fn day_key(field: Field, technician: i64) -> Option<String> {
+        user_key(field, &format!("day.{technician}"))
+    }
+
+    fn load_kept<T: serde::de::DeserializeOwned>(field: Field, name: &str) -> Option<T> {
+        load(&user_key(field, name)?)
+    }
+
+    fn keep<T: Serialize>(field: Field, name: &str, value: &T) {
+        if let Some(key) = user_key(field, name) {
+            save(&key, value);
+        }
+    }
+
+    fn save_queue(field: Field) {
+        field.queue.with_untracked(|q| keep(field, "queue", q));
+    }
+
+    /// Who is signed in: asked of the server; when it cannot be reached, the last user who
+    /// signed in on this device. A 401 means the session ended: the last user's work stays
+    /// and waits for them to sign in again.
+    async fn signed_in_user(field: Field) -> Option<i64> {
+        #[derive(Deserialize)]
+        struct Caller {
+            user_id: i64,
+        }
+        #[derive(Deserialize)]
+        struct Me {
+            user: Caller,
+        }
+        let last = || load::<i64>(LAST_USER_KEY);
+        match gloo_net::http::Request::get("/api/v1/auth/me").send().await {
+            Ok(r) if r.ok() => {
+                field.online.set(true);
+                field.session_ended.set(false);
+                let me = r.json::<Me>().await.ok()?;
+                save(LAST_USER_KEY, &me.user.user_id);
+                Some(me.user.user_id)
+            }
+            Ok(r) => {
+                field.online.set(true);
+                if r.status() == 401 {
+                    field.session_ended.set(true);
+                }
+                last()
+            }
+            Err(_) => {
+                field.online.set(false);
+                last()
+            }
+        }
     }
 
     fn storage() -> Option<web_sys::Storage> {
@@ -579,13 +706,15 @@ mod device {
     }
 
     pub fn save_refused(field: Field) {
-        field.refused.with_untracked(|r| save(REFUSED_KEY, r));
+        field.refused.with_untracked(|r| keep(field, "refused", r));
     }
 
     fn save_day(field: Field) {
         field.day.with_untracked(|d| {
-            if let Some(d) = d {
-                save(&day_key(d.technician_id), d);
+            if let Some(d) = d
+                && let Some(key) = day_key(field, d.technician_id)
+            {
+                save(&key, d);
             }
         });
     }
@@ -659,17 +788,25 @@ mod device {
                 )
             });
             field.date.set(date.unwrap_or_else(local_date));
-            field.queue.set(load(QUEUE_KEY).unwrap_or_default());
-            field.refused.set(load(REFUSED_KEY).unwrap_or_default());
-            field.technician.set(technician);
-            field.ready.set(true);
-            match technician {
-                Some(t) => {
-                    field.day.set(load(&day_key(t)));
-                    sync(field);
+            spawn_local(async move {
+                let user = signed_in_user(field).await;
+                field.user.set(user);
+                field
+                    .queue
+                    .set(load_kept(field, "queue").unwrap_or_default());
+                field
+                    .refused
+                    .set(load_kept(field, "refused").unwrap_or_default());
+                field.technician.set(technician);
+                field.ready.set(true);
+                match technician {
+                    Some(t) => {
+                        field.day.set(load_kept(field, &format!("day.{t}")));
+                        sync(field);
+                    }
+                    None => load_technicians(field),
                 }
-                None => load_technicians(field),
-            }
+            });
         });
         Effect::new(move |started: Option<bool>| {
             if started.is_none() {
@@ -700,7 +837,7 @@ mod device {
     }
 
     fn load_technicians(field: Field) {
-        if let Some(kept) = load::<Vec<(i64, String)>>(TECHNICIANS_KEY) {
+        if let Some(kept) = load_kept::<Vec<(i64, String)>>(field, "technicians") {
             field.technicians.set(kept);
         }
         spawn_local(async move {
@@ -722,7 +859,7 @@ mod device {
                     if let Ok(page) = r.json::<Page>().await {
                         let list: Vec<(i64, String)> =
                             page.items.into_iter().map(|s| (s.id, s.name)).collect();
-                        save(TECHNICIANS_KEY, &list);
+                        keep(field, "technicians", &list);
                         field.technicians.set(list);
                     }
                 }
@@ -751,7 +888,7 @@ mod device {
         });
         save_day(field);
         field.queue.update(|q| q.push(action));
-        field.queue.with_untracked(|q| save(QUEUE_KEY, q));
+        save_queue(field);
         sync(field);
     }
 
@@ -844,6 +981,12 @@ mod device {
             };
             field.online.set(true);
             let status = response.status();
+            if status == 401 {
+                // The session ended: keep everything, ask for a new sign-in, resend after it.
+                field.session_ended.set(true);
+                return;
+            }
+            field.session_ended.set(false);
             if status < 500 {
                 field.answered.update(|n| *n += 1);
             }
@@ -882,7 +1025,7 @@ mod device {
             field.queue.update(|q| {
                 q.retain(|a| a.client_id != action.client_id);
             });
-            field.queue.with_untracked(|q| save(QUEUE_KEY, q));
+            save_queue(field);
         }
     }
 
@@ -898,11 +1041,16 @@ mod device {
                     // An action recorded meanwhile is not in this answer yet: keep the local copy.
                     && field.queue.with_untracked(Vec::is_empty)
                 {
-                    save(&day_key(technician), &day);
                     field.day.set(Some(day));
+                    save_day(field);
                 }
             }
-            Ok(_) => field.online.set(true),
+            Ok(r) => {
+                field.online.set(true);
+                if r.status() == 401 {
+                    field.session_ended.set(true);
+                }
+            }
             Err(_) => field.online.set(false),
         }
     }
@@ -1144,5 +1292,14 @@ mod tests {
         let s = &d.stops[0];
         assert_eq!((s.version, s.status.as_str()), (5, "done"));
         assert_eq!(s.outcome.as_deref(), Some("Fixed"));
+    }
+
+    #[test]
+    fn signing_in_again_comes_back_to_the_technicians_day() {
+        assert_eq!(
+            sign_in_link(Some(7), "2026-11-23"),
+            "/login?next=%2Ftech%3Ftechnician%3D7%26date%3D2026-11-23"
+        );
+        assert_eq!(sign_in_link(None, ""), "/login?next=%2Ftech");
     }
 }

@@ -2,12 +2,13 @@
 //! API tokens, the first-admin setup token) stored as SHA-256 hashes, and the login limiter.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
 
 /// Shortest and longest password accepted (the upper bound caps hashing work per request).
 pub const MIN_PASSWORD_CHARS: usize = 10;
@@ -18,6 +19,11 @@ pub const MAX_FAILURES_PER_ACCOUNT: u32 = 5;
 pub const MAX_FAILURES_PER_IP: u32 = 20;
 pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 
+/// How many password checks may run at once: one per core the process may use.
+pub fn hashing_slots() -> usize {
+    std::thread::available_parallelism().map_or(2, usize::from)
+}
+
 /// What the server knows about signing in, beyond the database.
 pub struct AuthSettings {
     pub session_ttl: chrono::Duration,
@@ -26,6 +32,9 @@ pub struct AuthSettings {
     /// While no user exists: the one-time token that lets someone create the first admin.
     pub setup_token: Mutex<Option<String>>,
     pub limiter: LoginLimiter,
+    /// Password checks running at once (argon2id: 19 MiB and a core each), at most one per core;
+    /// a sign-in that finds none free is answered 503 at once instead of waiting.
+    pub hashing: Arc<Semaphore>,
 }
 
 impl AuthSettings {
@@ -35,6 +44,7 @@ impl AuthSettings {
             secure_cookies,
             setup_token: Mutex::new(None),
             limiter: LoginLimiter::default(),
+            hashing: Arc::new(Semaphore::new(hashing_slots())),
         }
     }
 
@@ -123,29 +133,33 @@ pub struct LoginLimiter {
 }
 
 impl LoginLimiter {
-    /// `Err(seconds to wait)` when `key` has `max` failures in the current window.
-    pub fn check(&self, key: &str, max: u32, now: Instant) -> Result<(), u64> {
-        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        match failures.get(key) {
-            Some(&(start, count)) if now.duration_since(start) < LOGIN_WINDOW && count >= max => {
-                Err((LOGIN_WINDOW - now.duration_since(start)).as_secs().max(1))
+    /// Counts an attempt for every `(key, max)` before its password is checked, or refuses it
+    /// (`Err(seconds to wait)`) when a key already has `max` in the current window, counting
+    /// nothing. One lock around check and count: parallel attempts cannot all pass the check
+    /// before any is counted. A success clears or [`LoginLimiter::refund`]s the count.
+    pub fn begin_attempt(&self, keys: &[(&str, u32)], now: Instant) -> Result<(), u64> {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        for &(key, max) in keys {
+            if let Some(&(start, count)) = failures.get(key)
+                && now.duration_since(start) < LOGIN_WINDOW
+                && count >= max
+            {
+                return Err((LOGIN_WINDOW - now.duration_since(start)).as_secs().max(1));
             }
-            _ => Ok(()),
         }
+        for &(key, _) in keys {
+            count_failure(&mut failures, key, now);
+        }
+        Ok(())
     }
 
-    pub fn record_failure(&self, key: &str, now: Instant) {
+    /// Takes back one attempt counted by [`LoginLimiter::begin_attempt`] (its password was not
+    /// checked, or it was right).
+    pub fn refund(&self, key: &str) {
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        // Old windows go when the map grows, so an attacker cycling keys cannot fill memory
-        // with stale entries.
-        if failures.len() > 10_000 {
-            failures.retain(|_, (start, _)| now.duration_since(*start) < LOGIN_WINDOW);
+        if let Some(entry) = failures.get_mut(key) {
+            entry.1 = entry.1.saturating_sub(1);
         }
-        let entry = failures.entry(key.to_owned()).or_insert((now, 0));
-        if now.duration_since(entry.0) >= LOGIN_WINDOW {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
     }
 
     pub fn clear(&self, key: &str) {
@@ -154,6 +168,19 @@ impl LoginLimiter {
             .unwrap_or_else(|e| e.into_inner())
             .remove(key);
     }
+}
+
+fn count_failure(failures: &mut HashMap<String, (Instant, u32)>, key: &str, now: Instant) {
+    // Old windows go when the map grows, so an attacker cycling keys cannot fill memory with
+    // stale entries.
+    if failures.len() > 10_000 {
+        failures.retain(|_, (start, _)| now.duration_since(*start) < LOGIN_WINDOW);
+    }
+    let entry = failures.entry(key.to_owned()).or_insert((now, 0));
+    if now.duration_since(entry.0) >= LOGIN_WINDOW {
+        *entry = (now, 0);
+    }
+    entry.1 += 1;
 }
 
 #[cfg(test)]
@@ -188,20 +215,47 @@ mod tests {
         let limiter = LoginLimiter::default();
         let start = Instant::now();
         for _ in 0..3 {
-            assert!(limiter.check("a@x", 3, start).is_ok());
-            limiter.record_failure("a@x", start);
+            assert!(limiter.begin_attempt(&[("a@x", 3)], start).is_ok());
         }
-        let wait = limiter.check("a@x", 3, start).unwrap_err();
+        let wait = limiter.begin_attempt(&[("a@x", 3)], start).unwrap_err();
         assert_eq!(wait, LOGIN_WINDOW.as_secs());
         assert!(
-            limiter.check("b@x", 3, start).is_ok(),
+            limiter.begin_attempt(&[("b@x", 3)], start).is_ok(),
             "other keys are not affected"
         );
         assert!(
-            limiter.check("a@x", 3, start + LOGIN_WINDOW).is_ok(),
+            limiter
+                .begin_attempt(&[("a@x", 3)], start + LOGIN_WINDOW)
+                .is_ok(),
             "a new window"
         );
         limiter.clear("a@x");
-        assert!(limiter.check("a@x", 3, start).is_ok());
+        assert!(limiter.begin_attempt(&[("a@x", 3)], start).is_ok());
+    }
+
+    #[test]
+    fn attempts_are_counted_before_checking_and_refused_past_the_limit() {
+        let limiter = LoginLimiter::default();
+        let now = Instant::now();
+        let keys = [("account:a@x", 3), ("client:1", 10)];
+        let admitted = (0..12)
+            .filter(|_| limiter.begin_attempt(&keys, now).is_ok())
+            .count();
+        assert_eq!(
+            admitted, 3,
+            "no password checked yet, still only 3 admitted"
+        );
+        limiter.refund("account:a@x");
+        assert!(
+            limiter.begin_attempt(&keys, now).is_ok(),
+            "a refund frees one"
+        );
+        assert!(limiter.begin_attempt(&keys, now).is_err());
+        assert!(
+            limiter
+                .begin_attempt(&[("account:b@x", 3), ("client:1", 10)], now)
+                .is_ok(),
+            "the client has used 4 of 10"
+        );
     }
 }

@@ -19,7 +19,7 @@ pub mod user_admin;
 use std::sync::Arc;
 
 use axum::extract::FromRef;
-use chrono::{Duration, FixedOffset, NaiveDate, Utc};
+use chrono::{Datelike, Duration, FixedOffset, NaiveDate, Utc};
 use leptos::config::LeptosOptions;
 use tokio::net::TcpListener;
 use wilayah_app::map::MapSettings;
@@ -82,14 +82,25 @@ pub enum StartError {
     Serve(std::io::Error),
 }
 
-/// The calendar day `date` in the time zone `offset`: local midnight to local midnight, in UTC.
-pub fn local_day(date: NaiveDate, offset: FixedOffset) -> UtcRange {
-    let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
-    let from = (midnight - Duration::seconds(i64::from(offset.local_minus_utc()))).and_utc();
-    UtcRange {
+/// A date as the API takes it, `YYYY-MM-DD` in years 1–9999: what RFC 3339 text and both
+/// databases hold. chrono itself reaches ±262 143 and overflows in day arithmetic at its edges.
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .filter(|d| (1..=9999).contains(&d.year()))
+}
+
+/// The calendar day `date` in the time zone `offset`: local midnight to local midnight, in UTC;
+/// `None` when that leaves chrono's range (checked arithmetic: never a panic on input).
+pub fn local_day(date: NaiveDate, offset: FixedOffset) -> Option<UtcRange> {
+    let midnight = date.and_hms_opt(0, 0, 0)?;
+    let from = midnight
+        .checked_sub_signed(Duration::seconds(i64::from(offset.local_minus_utc())))?
+        .and_utc();
+    Some(UtcRange {
         from,
-        to: from + Duration::days(1),
-    }
+        to: from.checked_add_signed(Duration::days(1))?,
+    })
 }
 
 /// Today's date in the time zone `offset`.
@@ -145,7 +156,9 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
     };
     let today: Arc<dyn Fn() -> UtcRange + Send + Sync> = {
         let offset = config.utc_offset;
-        Arc::new(move || local_day(local_date(offset), offset))
+        Arc::new(move || {
+            local_day(local_date(offset), offset).expect("today is inside chrono's range")
+        })
     };
     Ok(AppState {
         store,
@@ -243,13 +256,28 @@ mod tests {
     fn a_local_day_runs_from_local_midnight_to_local_midnight() {
         let wib = FixedOffset::east_opt(7 * 3600).unwrap();
         let date = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
-        let day = local_day(date, wib);
+        let day = local_day(date, wib).unwrap();
         assert_eq!(day.from.to_rfc3339(), "2026-11-23T17:00:00+00:00");
         assert_eq!(day.to.to_rfc3339(), "2026-11-24T17:00:00+00:00");
-        let utc = local_day(date, FixedOffset::east_opt(0).unwrap());
+        let utc = local_day(date, FixedOffset::east_opt(0).unwrap()).unwrap();
         assert_eq!(utc.from.to_rfc3339(), "2026-11-24T00:00:00+00:00");
-        let west = local_day(date, FixedOffset::west_opt(3 * 3600 + 1800).unwrap());
+        let west = local_day(date, FixedOffset::west_opt(3 * 3600 + 1800).unwrap()).unwrap();
         assert_eq!(west.from.to_rfc3339(), "2026-11-24T03:30:00+00:00");
+    }
+
+    #[test]
+    fn days_at_the_edge_of_the_calendar_are_refused_not_overflowed() {
+        let wib = FixedOffset::east_opt(7 * 3600).unwrap();
+        assert_eq!(local_day(NaiveDate::MAX, wib), None);
+        assert_eq!(local_day(NaiveDate::MIN, wib), None);
+        assert_eq!(parse_date("+262142-12-31"), None);
+        assert_eq!(parse_date("-0001-01-01"), None);
+        assert_eq!(parse_date("10000-01-01"), None);
+        assert_eq!(
+            parse_date("9999-12-31"),
+            NaiveDate::from_ymd_opt(9999, 12, 31)
+        );
+        assert!(local_day(NaiveDate::from_ymd_opt(9999, 12, 31).unwrap(), wib).is_some());
     }
 
     #[test]

@@ -40,16 +40,18 @@ pub struct Day {
 }
 
 impl Day {
-    pub fn new(date: NaiveDate, utc_offset_minutes: i32) -> Self {
-        let midnight = date
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight exists")
-            .and_utc();
-        Self {
+    /// `None` when the day, or the day after it, leaves chrono's range (checked arithmetic, so
+    /// a date from a request never panics).
+    pub fn new(date: NaiveDate, utc_offset_minutes: i32) -> Option<Self> {
+        let midnight = date.and_hms_opt(0, 0, 0)?.and_utc();
+        let origin =
+            midnight.checked_sub_signed(Duration::minutes(i64::from(utc_offset_minutes)))?;
+        origin.checked_add_signed(Duration::days(1))?;
+        Some(Self {
             date,
             utc_offset_minutes,
-            origin: midnight - Duration::minutes(i64::from(utc_offset_minutes)),
-        }
+            origin,
+        })
     }
 
     /// Local midnight that starts the day, in UTC.
@@ -606,7 +608,7 @@ mod tests {
 
     #[test]
     fn a_day_is_seconds_since_local_midnight() {
-        let day = Day::new(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(), 420);
+        let day = Day::new(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(), 420).unwrap();
         assert_eq!(rfc3339(day.start()), "2026-11-22T17:00:00Z");
         let nine = Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0).unwrap();
         assert_eq!(day.seconds(nine), 9.0 * 3600.0);
@@ -617,7 +619,7 @@ mod tests {
 
     #[test]
     fn visits_stay_with_their_technician_unless_reassigned() {
-        let day = Day::new(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(), 420);
+        let day = Day::new(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(), 420).unwrap();
         // Visit 1 belongs to technician 2 but sits on technician 1's doorstep.
         let technicians = vec![technician(1, 106.80, -6.2), technician(2, 106.90, -6.2)];
         let visits = vec![visit(1, Some(2), 106.80, 9), visit(2, None, 106.90, 10)];
@@ -641,7 +643,7 @@ mod tests {
 
     #[test]
     fn a_technician_without_home_base_is_refused() {
-        let day = Day::new(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(), 420);
+        let day = Day::new(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(), 420).unwrap();
         let mut t = technician(1, 0.0, 0.0);
         t.home_lat = None;
         assert!(matches!(

@@ -501,9 +501,9 @@ impl Rule {
     }
 }
 
-/// Fields whose values are personal data: an audit entry names them when they change but does
-/// not copy their values, so erasing a customer does not leave their data in the (append-only)
-/// audit log.
+/// Fields whose values identify or describe a person: names, contact details, free text that
+/// people write about a customer (notes, outcomes, case texts, a deal's lost reason), the
+/// customer's own identifiers and labels (external id, tags) and secrets.
 pub const PERSONAL_FIELDS: &[&str] = &[
     "name",
     "email",
@@ -516,36 +516,74 @@ pub const PERSONAL_FIELDS: &[&str] = &[
     "subject",
     "description",
     "resolution",
-    "checkin_lon",
-    "checkin_lat",
+    "lost_reason",
+    "external_id",
+    "tags",
     "password",
     "password_hash",
 ];
+
+/// Fields whose values say where a person is or lives: an account's position, a staff member's
+/// home, a technician's check-in position and the measures derived from it.
+pub const LOCATION_FIELDS: &[&str] = &[
+    "lon",
+    "lat",
+    "home_lon",
+    "home_lat",
+    "checkin_lon",
+    "checkin_lat",
+    "checkin_accuracy_m",
+    "checkin_distance_m",
+    "accuracy_m",
+    "distance_m",
+];
+
+/// What an audit entry or a kept payload shows instead of a personal or location value.
+pub const REDACTED: &str = "[personal]";
+
+/// Whether a field's value is personal or location data ([`PERSONAL_FIELDS`],
+/// [`LOCATION_FIELDS`]): the audit log records that it changed, never its value.
+pub fn is_personal(field: &str) -> bool {
+    PERSONAL_FIELDS.contains(&field) || LOCATION_FIELDS.contains(&field)
+}
+
+/// `changes` with the value of every personal or location field replaced by [`REDACTED`]
+/// (nulls stay null: "cleared" tells nothing about the person). Applied to every audit entry
+/// as it is written, and by erasure to entries written before the classification grew.
+pub fn redact(changes: Map<String, Value>) -> Map<String, Value> {
+    changes
+        .into_iter()
+        .map(|(field, value)| {
+            let shown = if is_personal(&field) && !value.is_null() {
+                Value::from(REDACTED)
+            } else {
+                value
+            };
+            (field, shown)
+        })
+        .collect()
+}
 
 /// Bookkeeping columns that change with every write and say nothing about the change.
 const BOOKKEEPING: &[&str] = &["id", "version", "created_at", "updated_at"];
 
 /// What an audit entry records of a change: every field whose value differs between `old`
-/// (none for a creation) and `new`, with its new value, or `"[personal]"` for personal fields.
+/// (none for a creation) and `new`, with its new value, or [`REDACTED`] for personal and
+/// location fields.
 pub fn audit_changes(
     old: Option<&Map<String, Value>>,
     new: &Map<String, Value>,
 ) -> Map<String, Value> {
-    new.iter()
-        .filter(|(field, _)| !BOOKKEEPING.contains(&field.as_str()))
-        .filter(|(field, value)| match old {
-            Some(old) => old.get(*field) != Some(*value),
-            None => !value.is_null(),
-        })
-        .map(|(field, value)| {
-            let shown = if PERSONAL_FIELDS.contains(&field.as_str()) && !value.is_null() {
-                Value::from("[personal]")
-            } else {
-                value.clone()
-            };
-            (field.clone(), shown)
-        })
-        .collect()
+    redact(
+        new.iter()
+            .filter(|(field, _)| !BOOKKEEPING.contains(&field.as_str()))
+            .filter(|(field, value)| match old {
+                Some(old) => old.get(*field) != Some(*value),
+                None => !value.is_null(),
+            })
+            .map(|(field, value)| (field.clone(), value.clone()))
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -754,5 +792,35 @@ mod tests {
             Value::Object(created),
             json!({"name": "[personal]", "status": "contacted"})
         );
+    }
+
+    #[test]
+    fn positions_identifiers_tags_and_lost_reasons_are_never_copied_into_the_log() {
+        let created = json!({
+            "id": 7, "name": "Toko Ani", "lon": 106.8, "lat": -6.2, "external_id": "C-1",
+            "tags": ["vip"], "lost_reason": "moved away", "segment": "retail",
+            "checkin_lon": 106.81, "checkin_lat": -6.21, "home_lon": null, "revenue_minor": 5
+        });
+        let changes = audit_changes(None, created.as_object().unwrap());
+        assert_eq!(
+            Value::Object(changes),
+            json!({
+                "name": REDACTED, "lon": REDACTED, "lat": REDACTED, "external_id": REDACTED,
+                "tags": REDACTED, "lost_reason": REDACTED, "segment": "retail",
+                "checkin_lon": REDACTED, "checkin_lat": REDACTED, "revenue_minor": 5
+            })
+        );
+    }
+
+    #[test]
+    fn redaction_keeps_the_field_names_and_is_idempotent() {
+        let old_entry =
+            json!({"lon": 106.8, "notes": "gate code 1234", "status": "done", "tags": null});
+        let once = redact(old_entry.as_object().unwrap().clone());
+        assert_eq!(
+            Value::Object(once.clone()),
+            json!({"lon": REDACTED, "notes": REDACTED, "status": "done", "tags": null})
+        );
+        assert_eq!(redact(once.clone()), once);
     }
 }

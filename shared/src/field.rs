@@ -277,6 +277,10 @@ pub struct ActionResult {
     /// True when this answer repeats the one given to an earlier submission of the same id.
     #[serde(default)]
     pub replayed: bool,
+    /// True for a submission that reused an earlier client id with other content: kept as a
+    /// conflict beside the first, never applied.
+    #[serde(default)]
+    pub reused_client_id: bool,
 }
 
 /// One stop of a technician's day as the field view shows it.

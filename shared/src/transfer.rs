@@ -1035,11 +1035,18 @@ pub fn territories_from_geojson(
     let features = features(data)?;
     let total = features.len() as u64;
     let mut collector = Collector::new("name");
+    let mut budget = crate::geojson::VertexBudget::new();
     for (i, feature) in features.iter().enumerate() {
         if collector.errors.more {
             break;
         }
         let row = i + 1;
+        let sized = feature
+            .get("geometry")
+            .map_or(Ok(()), |g| budget.take_geojson(g, "geometry"));
+        if let Err(e) = sized {
+            return Err(RowErrors::single(RowError::at(row, e.field, e.message)));
+        }
         collector.add(row, read_territory(row, feature), |t: &TerritoryRow| {
             Some(t.name.as_str())
         });

@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use sqlx::types::Json;
 use sqlx::{Postgres, Sqlite};
 use wilayah_app::store::StoreError;
+use wilayah_shared::access::redact;
 
 use super::store::{SqlStore, db_error};
 
@@ -67,7 +68,9 @@ pub(crate) fn account_of(record: &Map<String, Value>) -> Option<i64> {
 macro_rules! impl_audit {
     ($db:ty) => {
         impl SqlStore<$db> {
-            /// Appends `entry` inside `tx`, attributed to the current actor.
+            /// Appends `entry` inside `tx`, attributed to the current actor. Values of personal
+            /// and location fields are replaced here, whoever wrote the entry
+            /// (`wilayah_shared::access::redact`).
             pub(crate) async fn write_audit(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 entry: AuditEntry<'_>,
@@ -84,7 +87,7 @@ macro_rules! impl_audit {
                 .bind(entry.entity)
                 .bind(entry.entity_id)
                 .bind(entry.account_id)
-                .bind(Json(Value::Object(entry.changes)))
+                .bind(Json(Value::Object(redact(entry.changes))))
                 .execute(&mut **tx)
                 .await
                 .map_err(db_error)?;

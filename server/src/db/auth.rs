@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use sqlx::types::Json;
 use sqlx::{Postgres, QueryBuilder, Sqlite};
 use wilayah_app::store::{Store, StoreError};
-use wilayah_shared::access::{AccountScope, Caller, Role};
+use wilayah_shared::access::{AccountScope, Caller, Role, redact};
 use wilayah_shared::account::{Account, MAX_PAGE_SIZE};
 use wilayah_shared::resources::{ACTIVITIES, CASES, CONTACTS, OPPORTUNITIES, VISITS};
 
@@ -155,6 +155,37 @@ const AUDIT_COLUMNS: &str =
 
 /// What erasing a customer replaces names with.
 pub const ERASED: &str = "[erased]";
+
+/// The field actions sent about one account's visits, oldest first.
+const FIELD_ACTIONS_OF_ACCOUNT: &str = "
+    SELECT id, client_id, visit_id, action, payload, result, message, distance_m, recorded_at,
+           received_at
+      FROM field_actions WHERE visit_id IN (SELECT id FROM visits WHERE account_id = $1)
+     ORDER BY id";
+
+/// A field action as the privacy export shows it (and erasure reads it).
+#[derive(Debug, Serialize, sqlx::FromRow)]
+struct KeptFieldAction {
+    #[serde(skip)]
+    id: i64,
+    client_id: String,
+    visit_id: i64,
+    action: String,
+    payload: Json<Value>,
+    result: String,
+    message: Option<String>,
+    distance_m: Option<f64>,
+    recorded_at: DateTime<Utc>,
+    received_at: DateTime<Utc>,
+}
+
+/// `value` with its personal and location fields redacted, when it is an object.
+fn redacted(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(redact(map.clone())),
+        other => other.clone(),
+    }
+}
 
 #[async_trait]
 pub trait AuthStore: Send + Sync {
@@ -565,6 +596,12 @@ macro_rules! impl_auth_store {
                 .map_err(db_error)?;
                 let audit: Vec<AuditRecord> = audit.into_iter().map(AuditRecord::from).collect();
                 data.insert("audit".into(), serde_json::to_value(audit).unwrap_or_default());
+                let actions: Vec<KeptFieldAction> = sqlx::query_as(FIELD_ACTIONS_OF_ACCOUNT)
+                    .bind(account_id)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_error)?;
+                data.insert("field_actions".into(), serde_json::to_value(actions).unwrap_or_default());
                 let mut tx = self.pool.begin().await.map_err(db_error)?;
                 Self::write_audit(&mut tx, AuditEntry {
                     action: "export",
@@ -603,7 +640,7 @@ macro_rules! impl_auth_store {
                     ("contacts", "UPDATE contacts SET name = $1, title = NULL, email = NULL, phone = NULL, version = version + 1, updated_at = $2 WHERE account_id = $3"),
                     ("activities", "UPDATE activities SET subject = $1, body = NULL, outcome = NULL WHERE account_id = $3 AND $2 IS NOT NULL"),
                     ("cases", "UPDATE cases SET subject = $1, description = NULL, resolution = NULL, version = version + 1, updated_at = $2 WHERE account_id = $3"),
-                    ("visits", "UPDATE visits SET notes = NULL, outcome = NULL, checkin_lon = NULL, checkin_lat = NULL, version = version + 1, updated_at = $2 WHERE account_id = $3 AND $1 IS NOT NULL"),
+                    ("visits", "UPDATE visits SET notes = NULL, outcome = NULL, checkin_lon = NULL, checkin_lat = NULL, checkin_accuracy_m = NULL, checkin_distance_m = NULL, version = version + 1, updated_at = $2 WHERE account_id = $3 AND $1 IS NOT NULL"),
                     ("opportunities", "UPDATE opportunities SET title = $1, lost_reason = NULL, version = version + 1, updated_at = $2 WHERE account_id = $3"),
                 ];
                 let mut changes = Map::new();
@@ -617,6 +654,54 @@ macro_rules! impl_auth_store {
                         .map_err(db_error)?;
                     changes.insert(table.into(), done.rows_affected().into());
                 }
+                // What the technicians' devices sent: notes, outcomes, check-in positions.
+                let actions: Vec<KeptFieldAction> = sqlx::query_as(FIELD_ACTIONS_OF_ACCOUNT)
+                    .bind(account_id)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                for action in &actions {
+                    sqlx::query("UPDATE field_actions SET payload = $1, distance_m = NULL WHERE id = $2")
+                        .bind(Json(redacted(&action.payload.0)))
+                        .bind(action.id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_error)?;
+                }
+                changes.insert("field_actions".into(), actions.len().into());
+                // Entries written before a field was classified personal may still hold its
+                // value: the append-only triggers let them be redacted while the account is
+                // listed in `audit_redactions`, and only that (migrations 0005).
+                sqlx::query("INSERT INTO audit_redactions (account_id) VALUES ($1)")
+                    .bind(account_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                let entries: Vec<(i64, Json<Value>)> =
+                    sqlx::query_as("SELECT id, changes FROM audit_log WHERE account_id = $1")
+                        .bind(account_id)
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(db_error)?;
+                let mut scrubbed = 0u64;
+                for (id, Json(entry)) in entries {
+                    let clean = redacted(&entry);
+                    if clean != entry {
+                        sqlx::query("UPDATE audit_log SET changes = $1 WHERE id = $2")
+                            .bind(Json(clean))
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db_error)?;
+                        scrubbed += 1;
+                    }
+                }
+                sqlx::query("DELETE FROM audit_redactions WHERE account_id = $1")
+                    .bind(account_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                changes.insert("audit_log".into(), scrubbed.into());
                 Self::write_audit(&mut tx, AuditEntry {
                     action: "erase",
                     entity: "accounts",

@@ -4,6 +4,8 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
 use sqlx::types::Json;
 use sqlx::{Postgres, Sqlite};
 use wilayah_app::store::StoreError;
@@ -61,8 +63,9 @@ pub trait FieldStore: Send + Sync {
     ) -> Result<Vec<FieldVisit>, StoreError>;
 
     /// Records `action` and, when it still fits the visit, applies it, in one transaction. The
-    /// same client id again returns the first result (with `replayed`) and changes nothing;
-    /// the same id for another visit is [`StoreError::Duplicate`] on `client_id`.
+    /// same client id with the same content again returns the first result (with `replayed`)
+    /// and changes nothing; the same id with other content is kept as a conflict
+    /// (`reused_client_id`) and changes nothing either.
     async fn record_field_action(
         &self,
         action: &FieldAction,
@@ -83,7 +86,7 @@ const TECHNICIAN_VISITS_SQL: &str = "
      ORDER BY v.window_start, v.id";
 
 const ACTION_COLUMNS: &str = "client_id, visit_id, action, result, visit_version, visit_status, \
-    message, distance_m, recorded_at, received_at";
+    message, distance_m, recorded_at, received_at, reused_client_id";
 
 const VISIT_STATE_SQL: &str = "
     SELECT v.status, v.version, v.technician_id, a.lon, a.lat
@@ -105,8 +108,8 @@ const APPLY_SQL: &str = "
 const INSERT_ACTION_SQL: &str = "
     INSERT INTO field_actions (client_id, visit_id, technician_id, action, payload, base_version,
                                result, visit_version, visit_status, message, distance_m,
-                               recorded_at, received_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+                               recorded_at, received_at, payload_hash, reused_client_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
 
 #[derive(sqlx::FromRow)]
 struct ActionRow {
@@ -120,6 +123,36 @@ struct ActionRow {
     distance_m: Option<f64>,
     recorded_at: DateTime<Utc>,
     received_at: DateTime<Utc>,
+    reused_client_id: bool,
+}
+
+/// A kept action with what identifies its content.
+#[derive(sqlx::FromRow)]
+struct StoredAction {
+    #[sqlx(flatten)]
+    row: ActionRow,
+    payload: Json<Value>,
+    payload_hash: String,
+}
+
+impl StoredAction {
+    /// Whether this is the answer to `hash`; actions kept before hashes were stored are hashed
+    /// from their kept payload.
+    fn has_content(&self, hash: &str) -> bool {
+        if self.payload_hash.is_empty() {
+            serde_json::from_value::<FieldAction>(self.payload.0.clone())
+                .is_ok_and(|kept| content_hash(&kept) == hash)
+        } else {
+            self.payload_hash == hash
+        }
+    }
+}
+
+/// SHA-256 (hex) of an action as sent: the same content always gives the same hash (the
+/// struct serialises its fields in one order).
+pub fn content_hash(action: &FieldAction) -> String {
+    let bytes = serde_json::to_vec(action).unwrap_or_default();
+    hex::encode(Sha256::digest(bytes))
 }
 
 fn text(t: DateTime<Utc>) -> String {
@@ -141,6 +174,7 @@ impl ActionRow {
             recorded_at: text(self.recorded_at),
             received_at: text(self.received_at),
             replayed,
+            reused_client_id: self.reused_client_id,
         }
     }
 }
@@ -157,31 +191,105 @@ fn history_line(old_status: &str, new_status: &str) -> Option<(&'static str, Str
         .and_then(|note| note(&record(old_status), &record(new_status)))
 }
 
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .is_some_and(|d| d.kind() == sqlx::error::ErrorKind::UniqueViolation)
+}
+
 /// `$begin` starts the write transaction: SQLite must take its write lock up front
 /// (`BEGIN IMMEDIATE`), or a read-then-write transaction fails outright when another writer
 /// committed in between instead of waiting.
 macro_rules! impl_field_store {
     ($db:ty, $begin:literal) => {
         impl SqlStore<$db> {
-            async fn stored_action(
-                executor: impl sqlx::Executor<'_, Database = $db>,
-                client_id: &str,
-            ) -> Result<Option<ActionRow>, StoreError> {
-                sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT {ACTION_COLUMNS} FROM field_actions WHERE client_id = $1"
+            /// The answer to an action whose client id was seen before: the kept answer to the
+            /// same content (replayed), or, for other content under that id, a new conflict
+            /// kept beside the first (never applied). `None` for a new client id.
+            async fn earlier_answer(
+                &self,
+                action: &FieldAction,
+                hash: &str,
+                recorded_at: DateTime<Utc>,
+            ) -> Result<Option<ActionResult>, StoreError> {
+                let kept: Vec<StoredAction> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {ACTION_COLUMNS}, payload, payload_hash FROM field_actions
+                     WHERE client_id = $1 ORDER BY id"
                 )))
-                .bind(client_id)
-                .fetch_optional(executor)
+                .bind(&action.client_id)
+                .fetch_all(&self.pool)
                 .await
-                .map_err(db_error)
-            }
-
-            /// The earlier answer to a resent action.
-            fn replay(action: &FieldAction, row: ActionRow) -> Result<ActionResult, StoreError> {
-                if row.visit_id != action.visit_id || row.action != action.action {
-                    return Err(StoreError::Duplicate { field: "client_id" });
+                .map_err(db_error)?;
+                let Some(first_received) = kept.first().map(|k| k.row.received_at) else {
+                    return Ok(None);
+                };
+                if let Some(same) = kept.into_iter().find(|k| k.has_content(hash)) {
+                    return Ok(Some(same.row.into_result(true)));
                 }
-                Ok(row.into_result(true))
+                let found: Option<(String, i64, Option<i64>)> =
+                    sqlx::query_as("SELECT status, version, technician_id FROM visits WHERE id = $1")
+                        .bind(action.visit_id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(db_error)?;
+                let (status, version, technician_id) =
+                    found.unwrap_or_else(|| ("deleted".to_owned(), 0, None));
+                let now = Utc::now();
+                let message = format!(
+                    "client_id {} was already used for another action (received {}); this one was kept but not applied",
+                    action.client_id,
+                    text(first_received)
+                );
+                let inserted = sqlx::query(INSERT_ACTION_SQL)
+                    .bind(&action.client_id)
+                    .bind(action.visit_id)
+                    .bind(technician_id)
+                    .bind(&action.action)
+                    .bind(Json(action))
+                    .bind(action.base_version)
+                    .bind("conflict")
+                    .bind(version)
+                    .bind(&status)
+                    .bind(&message)
+                    .bind(None::<f64>)
+                    .bind(recorded_at)
+                    .bind(now)
+                    .bind(hash)
+                    .bind(true)
+                    .execute(&self.pool)
+                    .await;
+                match inserted {
+                    Ok(_) => Ok(Some(
+                        ActionRow {
+                            client_id: action.client_id.clone(),
+                            visit_id: action.visit_id,
+                            action: action.action.clone(),
+                            result: "conflict".to_owned(),
+                            visit_version: version,
+                            visit_status: status,
+                            message: Some(message),
+                            distance_m: None,
+                            recorded_at,
+                            received_at: now,
+                            reused_client_id: true,
+                        }
+                        .into_result(false),
+                    )),
+                    // The same reused content arrived twice at once: answer as the copy that won.
+                    Err(e) if is_unique_violation(&e) => {
+                        let kept: Option<StoredAction> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                            "SELECT {ACTION_COLUMNS}, payload, payload_hash FROM field_actions
+                             WHERE client_id = $1 AND payload_hash = $2"
+                        )))
+                        .bind(&action.client_id)
+                        .bind(hash)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(db_error)?;
+                        kept.map(|k| Some(k.row.into_result(true)))
+                            .ok_or_else(|| db_error(e))
+                    }
+                    Err(e) => Err(db_error(e)),
+                }
             }
         }
 
@@ -208,8 +316,9 @@ macro_rules! impl_field_store {
                 checked: &Checked,
                 recorded_at: DateTime<Utc>,
             ) -> Result<ActionResult, StoreError> {
-                if let Some(row) = Self::stored_action(&self.pool, &action.client_id).await? {
-                    return Self::replay(action, row);
+                let hash = content_hash(action);
+                if let Some(answer) = self.earlier_answer(action, &hash, recorded_at).await? {
+                    return Ok(answer);
                 }
                 let now = Utc::now();
                 let mut tx = self.pool.begin_with($begin).await.map_err(db_error)?;
@@ -330,18 +439,18 @@ macro_rules! impl_field_store {
                     .bind(distance_m)
                     .bind(recorded_at)
                     .bind(now)
+                    .bind(&hash)
+                    .bind(false)
                     .execute(&mut *tx)
                     .await;
                 if let Err(e) = inserted {
-                    let unique = e
-                        .as_database_error()
-                        .is_some_and(|d| d.kind() == sqlx::error::ErrorKind::UniqueViolation);
                     drop(tx);
-                    // The same action arrived twice at once and the other copy won: answer as it.
-                    if unique
-                        && let Some(row) = Self::stored_action(&self.pool, &action.client_id).await?
+                    // Another copy with this client id arrived at once and won: answer as the
+                    // same content would, or keep this one as a conflict beside it.
+                    if is_unique_violation(&e)
+                        && let Some(answer) = self.earlier_answer(action, &hash, recorded_at).await?
                     {
-                        return Self::replay(action, row);
+                        return Ok(answer);
                     }
                     return Err(db_error(e));
                 }
@@ -357,6 +466,7 @@ macro_rules! impl_field_store {
                     distance_m,
                     recorded_at,
                     received_at: now,
+                    reused_client_id: false,
                 }
                 .into_result(false))
             }

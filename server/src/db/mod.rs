@@ -83,7 +83,8 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// Migrations are compiled into the binary so a deployed server needs no migrations folder.
+/// Migrations are compiled into the binary so a deployed server needs no migrations folder. One
+/// that starts with `-- no-transaction` manages its own transaction (as `sqlx migrate` reads it).
 fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator {
     Migrator::with_migrations(
         files
@@ -94,7 +95,7 @@ fn migrator(files: &[(i64, &'static str, &'static str)]) -> Migrator {
                     description.into(),
                     MigrationType::Simple,
                     sql.into_sql_str(),
-                    false,
+                    sql.starts_with("-- no-transaction"),
                 )
             })
             .collect(),
@@ -123,6 +124,11 @@ fn sqlite_migrator() -> Migrator {
             "planning",
             include_str!("../../../migrations/sqlite/0004_planning.sql"),
         ),
+        (
+            5,
+            "hardening",
+            include_str!("../../../migrations/sqlite/0005_hardening.sql"),
+        ),
     ])
 }
 
@@ -147,6 +153,11 @@ fn postgres_migrator() -> Migrator {
             4,
             "planning",
             include_str!("../../../migrations/postgres/0004_planning.sql"),
+        ),
+        (
+            5,
+            "hardening",
+            include_str!("../../../migrations/postgres/0005_hardening.sql"),
         ),
     ])
 }

@@ -17,7 +17,7 @@ use wilayah_shared::geojson::parse_area;
 use wilayah_shared::resources::PIPELINE_STAGES;
 use wilayah_shared::spatial::{Filter, OwnerFilter, PointFilter, Region};
 
-use super::error::ApiError;
+use super::error::{ApiError, off_the_workers};
 use super::extract::{ApiJson, ApiQuery};
 use super::scope::{Reach, Scoped};
 use crate::AppState;
@@ -109,9 +109,14 @@ impl AppState {
                         }
                         other => other,
                     })?;
-            return parse_area(&geometry, "within").map_err(ApiError::from);
+            return off_the_workers(move || parse_area(&geometry, "within"))
+                .await?
+                .map_err(ApiError::from);
         }
-        parse_area(text, "within").map_err(|e| ApiError::bad_field("within", e.message))
+        let text = text.to_owned();
+        off_the_workers(move || parse_area(&text, "within"))
+            .await?
+            .map_err(|e| ApiError::bad_field("within", e.message))
     }
 }
 

@@ -261,6 +261,19 @@ pub fn api_router() -> Router<AppState> {
 pub struct Credentials {
     email: String,
     password: String,
+    /// The login form: where to go once signed in (a path on this site).
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// `next` when it is a path on this site (so the login form cannot send anyone elsewhere).
+fn local_path(next: Option<&str>) -> Option<&str> {
+    next.filter(|p| {
+        p.starts_with('/')
+            && !p.starts_with("//")
+            && p.len() <= 512
+            && !p.chars().any(|c| c == '\\' || c.is_control())
+    })
 }
 
 /// A new session's secrets, to be set as cookies.
@@ -343,28 +356,52 @@ async fn sign_in(
     let limiter = &state.auth.limiter;
     let (account_key, client_key) = (format!("account:{email}"), format!("client:{client}"));
     let now = Instant::now();
+    // The attempt counts before its password is checked, so parallel attempts cannot all pass
+    // the limit; a success takes its count back.
     limiter
-        .check(&account_key, MAX_FAILURES_PER_ACCOUNT, now)
-        .and(limiter.check(&client_key, MAX_FAILURES_PER_IP, now))
+        .begin_attempt(
+            &[
+                (&account_key, MAX_FAILURES_PER_ACCOUNT),
+                (&client_key, MAX_FAILURES_PER_IP),
+            ],
+            now,
+        )
         .map_err(|retry_after_s| ApiError::TooManyRequests { retry_after_s })?;
-    let found = state.store.login_user(&email).await?;
+    let refund = || {
+        limiter.refund(&account_key);
+        limiter.refund(&client_key);
+    };
+    // At most one password check per core at a time; when all are busy, answer at once.
+    let Ok(slot) = state.auth.hashing.clone().try_acquire_owned() else {
+        refund();
+        return Err(ApiError::Busy { retry_after_s: 1 });
+    };
+    let found = match state.store.login_user(&email).await {
+        Ok(found) => found,
+        Err(e) => {
+            refund();
+            return Err(e.into());
+        }
+    };
     let password = credentials.password;
     // Hashing is CPU work: off the async workers. Unknown e-mails verify against a decoy so
     // both failures take as long.
-    let user = tokio::task::spawn_blocking(move || match found {
-        Some((user, hash)) => verify_password(&password, &hash).then_some(user),
-        None => {
-            verify_password(&password, decoy_hash());
-            None
+    let user = tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        match found {
+            Some((user, hash)) => verify_password(&password, &hash).then_some(user),
+            None => {
+                verify_password(&password, decoy_hash());
+                None
+            }
         }
     })
     .await
     .map_err(|e| ApiError::Store(wilayah_app::store::StoreError::Database(Box::new(e))))?;
     let Some(user) = user else {
-        limiter.record_failure(&account_key, now);
-        limiter.record_failure(&client_key, now);
         return Err(ApiError::Unauthorized("wrong e-mail or password".into()));
     };
+    limiter.refund(&client_key);
     limiter.clear(&account_key);
     let session = start_session(state, &user).await?;
     tracing::info!(user = user.id, "signed in");
@@ -408,15 +445,23 @@ async fn login_form(
     extensions: Extensions,
     Form(credentials): Form<Credentials>,
 ) -> Response {
+    let next = local_path(credentials.next.as_deref()).map(str::to_owned);
+    let again = |error: &str| match &next {
+        Some(next) => format!(
+            "/login?error={error}&next={}",
+            form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+        ),
+        None => format!("/login?error={error}"),
+    };
     match sign_in(&state, &client_address(&extensions), credentials).await {
         Ok((_, session)) => with_cookies(
-            Redirect::to("/").into_response(),
+            Redirect::to(next.as_deref().unwrap_or("/")).into_response(),
             session_cookies(&state, &headers, Some(&session)),
         ),
-        Err(ApiError::TooManyRequests { .. }) => {
-            Redirect::to("/login?error=limited").into_response()
+        Err(ApiError::TooManyRequests { .. } | ApiError::Busy { .. }) => {
+            Redirect::to(&again("limited")).into_response()
         }
-        Err(ApiError::Unauthorized(_)) => Redirect::to("/login?error=invalid").into_response(),
+        Err(ApiError::Unauthorized(_)) => Redirect::to(&again("invalid")).into_response(),
         Err(other) => other.into_response(),
     }
 }
@@ -428,17 +473,29 @@ async fn end_session(state: &AppState, session: Option<&Session>) -> Result<(), 
     Ok(())
 }
 
-/// `POST /api/v1/auth/logout` → 204, the session ended and its cookies cleared.
+/// Tells the browser to drop what this site keeps on the device (local storage: a technician's
+/// kept day and queue). The technician view signs out only once its queue is sent or the user
+/// chose to discard it (docs/field.md).
+fn clearing_site_data(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        axum::http::HeaderName::from_static("clear-site-data"),
+        axum::http::HeaderValue::from_static("\"storage\""),
+    );
+    response
+}
+
+/// `POST /api/v1/auth/logout` → 204, the session ended, its cookies and the device's storage
+/// cleared.
 async fn logout_json(
     State(state): State<AppState>,
     headers: HeaderMap,
     session: Option<Extension<Session>>,
 ) -> Result<Response, ApiError> {
     end_session(&state, session.as_deref()).await?;
-    Ok(with_cookies(
+    Ok(clearing_site_data(with_cookies(
         StatusCode::NO_CONTENT.into_response(),
         session_cookies(&state, &headers, None),
-    ))
+    )))
 }
 
 async fn logout_form(
@@ -447,10 +504,10 @@ async fn logout_form(
     session: Option<Extension<Session>>,
 ) -> Result<Response, ApiError> {
     end_session(&state, session.as_deref()).await?;
-    Ok(with_cookies(
+    Ok(clearing_site_data(with_cookies(
         Redirect::to("/login").into_response(),
         session_cookies(&state, &headers, None),
-    ))
+    )))
 }
 
 #[derive(Debug, Deserialize)]
@@ -770,6 +827,24 @@ async fn audit(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_login_form_only_returns_to_paths_on_this_site() {
+        assert_eq!(
+            local_path(Some("/tech?technician=4")),
+            Some("/tech?technician=4")
+        );
+        for outside in [
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil.example",
+            "",
+            "tech",
+        ] {
+            assert_eq!(local_path(Some(outside)), None, "{outside}");
+        }
+        assert_eq!(local_path(None), None);
+    }
 
     #[test]
     fn paths_fall_into_areas() {

@@ -1,5 +1,6 @@
 //! The HTTP layer's one error type, mapped to a status and a JSON body in one place.
 
+use std::any::Any;
 use std::borrow::Cow;
 
 use axum::Json;
@@ -55,6 +56,9 @@ pub enum ApiError {
     /// Too many failed sign-ins; try again after this many seconds (429).
     #[error("too many failed sign-ins; try again in {retry_after_s} s")]
     TooManyRequests { retry_after_s: u64 },
+    /// Every slot for this kind of work is taken; try again after this many seconds (503).
+    #[error("the server is busy; try again in {retry_after_s} s")]
+    Busy { retry_after_s: u64 },
 }
 
 impl ApiError {
@@ -124,9 +128,12 @@ impl IntoResponse for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
         };
         let retry_after = match &self {
-            ApiError::TooManyRequests { retry_after_s } => Some(retry_after_s.to_string()),
+            ApiError::TooManyRequests { retry_after_s } | ApiError::Busy { retry_after_s } => {
+                Some(retry_after_s.to_string())
+            }
             _ => None,
         };
         let first_row = match &self {
@@ -180,5 +187,70 @@ impl IntoResponse for ApiError {
                 .insert(axum::http::header::RETRY_AFTER, seconds);
         }
         response
+    }
+}
+
+/// Runs CPU-heavy checks (geometry above all) on the blocking pool, so one large request cannot
+/// pin an async worker that other requests are waiting on.
+pub async fn off_the_workers<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ApiError::Store(StoreError::Database(Box::new(e))))
+}
+
+/// What the catch-panic layer calls with a handler's panic.
+pub type PanicHandler = fn(Box<dyn Any + Send + 'static>) -> Response;
+
+/// The last resort when a handler panics (a bug: bad input gets a 4xx before it gets that
+/// far): the panic is logged and the client gets the usual JSON 500, not a dropped connection.
+pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = message, "a request handler panicked");
+    let body = ErrorBody {
+        error: "internal error".to_owned(),
+        field: None,
+        row: None,
+        current_version: None,
+        errors: None,
+        more_errors: false,
+    };
+    (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    use axum::routing::get;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    use tower_http::catch_panic::CatchPanicLayer;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_json_500_instead_of_dropping_the_connection() {
+        async fn boom() -> &'static str {
+            panic!("a handler bug")
+        }
+        let app = Router::new()
+            .route("/boom", get(boom))
+            .layer(CatchPanicLayer::custom(panic_response as PanicHandler));
+        let response = app
+            .oneshot(Request::get("/boom").body(Body::empty()).unwrap())
+            .await
+            .expect("an answer, not a dropped connection");
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"], "internal error");
     }
 }

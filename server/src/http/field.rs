@@ -198,6 +198,9 @@ fn action_response(result: ActionResult) -> Response {
         if status == StatusCode::CONFLICT {
             map.insert("current_version".into(), result.visit_version.into());
         }
+        if result.reused_client_id {
+            map.insert("field".into(), "client_id".into());
+        }
     }
     (status, Json(body)).into_response()
 }

@@ -11,7 +11,6 @@ use wilayah_shared::spatial::clusters::{MapFeature, abbreviated_count};
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
 use wilayah_app::map::rep_colour;
 use wilayah_shared::account::MAX_PAGE_SIZE;
 use wilayah_shared::resources::{STAFF, TERRITORIES};
@@ -187,12 +186,14 @@ pub async fn visits_geojson(
     let state = scoped.state();
     let range = match query.date.as_deref() {
         None => (state.today)(),
-        Some(text) => {
-            let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-                ApiError::bad_field("date", format!("{text:?} is not a date like 2026-11-23"))
-            })?;
-            crate::local_day(day, state.utc_offset)
-        }
+        Some(text) => crate::parse_date(text)
+            .and_then(|day| crate::local_day(day, state.utc_offset))
+            .ok_or_else(|| {
+                ApiError::bad_field(
+                    "date",
+                    format!("{text:?} is not a date like 2026-11-23 (years 1-9999)"),
+                )
+            })?,
     };
     let visits = scoped.map_visits(&range).await?;
     let features: Vec<Value> = visits

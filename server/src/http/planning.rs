@@ -99,6 +99,11 @@ impl From<PlanningError> for ApiError {
 /// stored and shown, not refused).
 fn check_territories(territories: &[DraftTerritory]) -> Result<(), ApiError> {
     let mut ids = std::collections::HashSet::new();
+    // Sizes first: the geometry checks that follow (off the async workers) are bounded by them.
+    let mut budget = wilayah_shared::geojson::VertexBudget::new();
+    for t in territories {
+        budget.take_geojson(&t.geometry, "territories")?;
+    }
     for (i, t) in territories.iter().enumerate() {
         if t.name.chars().count() > MAX_NAME_CHARS {
             return Err(invalid(

@@ -71,8 +71,12 @@ fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
 
 pub(super) fn parse_day(date: Option<&str>, offset: Option<i32>) -> Result<Day, ApiError> {
     let text = date.ok_or_else(|| ApiError::bad_field("date", "is required (YYYY-MM-DD)"))?;
-    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| ApiError::bad_field("date", format!("{text:?} is not a date YYYY-MM-DD")))?;
+    let date = crate::parse_date(text).ok_or_else(|| {
+        ApiError::bad_field(
+            "date",
+            format!("{text:?} is not a date YYYY-MM-DD in the years 1-9999"),
+        )
+    })?;
     let offset = offset.unwrap_or(DEFAULT_UTC_OFFSET_MINUTES);
     if !(-720..=840).contains(&offset) {
         return Err(invalid(
@@ -80,7 +84,8 @@ pub(super) fn parse_day(date: Option<&str>, offset: Option<i32>) -> Result<Day, 
             "must be between -720 and 840 minutes",
         ));
     }
-    Ok(Day::new(date, offset))
+    Day::new(date, offset)
+        .ok_or_else(|| ApiError::bad_field("date", format!("{text:?} is out of range")))
 }
 
 /// Iterations and time for the search, checked.

@@ -545,7 +545,11 @@ impl Scoped {
         if let (Some(field), Some(object)) = (authorship_field(spec.name), body.as_object_mut()) {
             object.insert(field.into(), self.caller.acting_staff_id().into());
         }
-        let valid = spec.validate_create(&body)?;
+        // Validation checks geometry (territories): off the async workers.
+        let valid = {
+            let body = body.clone();
+            super::error::off_the_workers(move || spec.validate_create(&body)).await??
+        };
         if let Some(record) = body.as_object() {
             self.check_write_scope(spec, record).await?;
         }
@@ -581,7 +585,10 @@ impl Scoped {
             let current_version = current["version"].as_i64().unwrap_or_default();
             return Err(ApiError::Conflict { current_version });
         }
-        let valid = spec.validate_patch(&current, &body)?;
+        let valid = {
+            let (current, body) = (current.clone(), body.clone());
+            super::error::off_the_workers(move || spec.validate_patch(&current, &body)).await??
+        };
         let updated = self
             .store()
             .update_record(spec, id, expected, &current, &valid)

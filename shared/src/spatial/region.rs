@@ -554,14 +554,53 @@ fn contact(p1: Coord<f64>, p2: Coord<f64>, q1: Coord<f64>, q2: Coord<f64>) -> Co
     }
 }
 
+#[derive(Debug, Clone, Copy)]
 struct Edge {
     ring: usize,
     /// The caller's edge index (edge `i` starts at coordinate `i`).
     orig: usize,
     a: Coord<f64>,
     b: Coord<f64>,
-    min_x: f64,
-    max_x: f64,
+}
+
+fn edges_of(rings: &[(usize, Ring)]) -> Vec<Edge> {
+    rings
+        .iter()
+        .flat_map(|(ri, ring)| {
+            ring.windows(2).map(move |w| Edge {
+                ring: *ri,
+                orig: w[0].1,
+                a: w[0].0,
+                b: w[1].0,
+            })
+        })
+        .collect()
+}
+
+/// The error two edges of polygon `pi` make, if they cross or overlap along a line.
+fn crossing_error(pi: usize, e: &Edge, f: &Edge) -> Option<SpatialError> {
+    // Adjacent edges share an end and fail only by folding back along each other; other edges
+    // may touch at a point (see `check_simple`) but not cross.
+    if contact(e.a, e.b, f.a, f.b) != Contact::Cross {
+        return None;
+    }
+    Some(if e.ring == f.ring {
+        SpatialError::SelfIntersection {
+            polygon: pi,
+            ring: e.ring,
+            edge_a: e.orig.min(f.orig),
+            edge_b: e.orig.max(f.orig),
+        }
+    } else {
+        let (first, second) = if e.ring < f.ring { (e, f) } else { (f, e) };
+        SpatialError::RingsCross {
+            polygon: pi,
+            ring_a: first.ring,
+            edge_a: first.orig,
+            ring_b: second.ring,
+            edge_b: second.orig,
+        }
+    })
 }
 
 /// No two edges of a polygon (of one ring or of two) may cross or overlap along a line;
@@ -569,59 +608,200 @@ struct Edge {
 /// within a ring and between rings: real boundary data has rings that pinch at a vertex (the
 /// Census county file has them), and the even-odd containment test is well defined for them.
 /// This is laxer than OGC validity (geo's `Validation`), which rejects such rings, and it is
-/// exactly what containment needs. A sweep over edges sorted by their west end compares only
-/// edges whose x-ranges overlap: O(n log n + overlapping pairs).
+/// exactly what containment needs.
+///
+/// A Shamos–Hoey sweep: a vertical line moves west to east over the edges' ends, keeping the
+/// edges it cuts in their south-to-north order; the first crossing is always between two edges
+/// that are next to each other in that order at some moment, so only those pairs are compared:
+/// O(n log n) comparisons, whatever the shape. Orders come from the robust orientation
+/// predicate, never from computed intersections. The sweep this replaced compared every pair
+/// of edges whose x-ranges overlap, which a comb-shaped outline makes quadratic (80,000 edges:
+/// seconds; an R-tree of edge boxes fails the same way on long, nearly parallel strokes); both
+/// are measured in docs/planning.md.
 fn check_simple(pi: usize, rings: &[(usize, Ring)]) -> Result<(), SpatialError> {
-    let mut edges = Vec::new();
-    for &(ri, ref ring) in rings {
-        for w in ring.windows(2) {
-            let ((a, orig), (b, _)) = (w[0], w[1]);
-            edges.push(Edge {
-                ring: ri,
-                orig,
-                a,
-                b,
-                min_x: a.x.min(b.x),
-                max_x: a.x.max(b.x),
-            });
-        }
+    let edges: Vec<SweepEdge> = edges_of(rings)
+        .into_iter()
+        .filter(|e| e.a != e.b)
+        .map(SweepEdge::new)
+        .collect();
+    // Ends before starts at the same point: edges that only meet there are never compared.
+    let mut events: Vec<(Coord<f64>, bool, usize)> = Vec::with_capacity(edges.len() * 2);
+    for (i, e) in edges.iter().enumerate() {
+        events.push((e.left, true, i));
+        events.push((e.right, false, i));
     }
-    edges.sort_unstable_by(|a, b| a.min_x.total_cmp(&b.min_x));
-    for i in 0..edges.len() {
-        let e = &edges[i];
-        let (ey0, ey1) = (e.a.y.min(e.b.y), e.a.y.max(e.b.y));
-        for f in &edges[i + 1..] {
-            if f.min_x > e.max_x {
-                break;
+    events.sort_unstable_by(|x, y| lexicographic(x.0, y.0).then(x.1.cmp(&y.1)));
+    let mut active = Status::default();
+    let check = |i: usize, j: usize| match crossing_error(pi, &edges[i].edge, &edges[j].edge) {
+        Some(error) => Err(error),
+        None => Ok(()),
+    };
+    for (_, starts, i) in events {
+        let at = active.first_not(|j| status_order(&edges[j], &edges[i]).is_lt());
+        if starts {
+            let (below, above) = (active.before(at), active.at(at));
+            active.insert(at, i);
+            if let Some(below) = below {
+                check(below, i)?;
             }
-            if f.a.y.min(f.b.y) > ey1 || f.a.y.max(f.b.y) < ey0 {
+            if let Some(above) = above {
+                check(i, above)?;
+            }
+        } else {
+            // Only an inconsistent order could hide it; then it stays (and is harmless).
+            let Some(at) = active.find_from(at, i) else {
                 continue;
-            }
-            let (edge_a, edge_b) = (e.orig.min(f.orig), e.orig.max(f.orig));
-            if e.ring == f.ring {
-                // Adjacent edges share an end and fail only by folding back along each other;
-                // other edges may touch at a point (see `check_simple`) but not cross.
-                if contact(e.a, e.b, f.a, f.b) == Contact::Cross {
-                    return Err(SpatialError::SelfIntersection {
-                        polygon: pi,
-                        ring: e.ring,
-                        edge_a,
-                        edge_b,
-                    });
-                }
-            } else if contact(e.a, e.b, f.a, f.b) == Contact::Cross {
-                let (first, second) = if e.ring < f.ring { (e, f) } else { (f, e) };
-                return Err(SpatialError::RingsCross {
-                    polygon: pi,
-                    ring_a: first.ring,
-                    edge_a: first.orig,
-                    ring_b: second.ring,
-                    edge_b: second.orig,
-                });
+            };
+            let (below, above) = (active.before(at), active.after(at));
+            active.remove(at);
+            if let (Some(below), Some(above)) = (below, above) {
+                check(below, above)?;
             }
         }
     }
     Ok(())
+}
+
+/// The edges the sweep line cuts, south to north, in blocks of at most [`Status::BLOCK`]: an
+/// insertion or removal moves at most a block, so a comb whose 80,000 edges are all cut at
+/// once costs no more than a circle (a plain sorted `Vec` moved half of them each time).
+#[derive(Default)]
+struct Status {
+    blocks: Vec<Vec<usize>>,
+}
+
+/// A place in a [`Status`]: block and offset; `(blocks.len(), 0)` is the end.
+type Place = (usize, usize);
+
+impl Status {
+    const BLOCK: usize = 512;
+
+    /// The first place whose edge does not satisfy `below` (the edges satisfying it come
+    /// first, as in `partition_point`).
+    fn first_not(&self, below: impl Fn(usize) -> bool) -> Place {
+        let b = self
+            .blocks
+            .partition_point(|block| block.last().is_some_and(|&j| below(j)));
+        match self.blocks.get(b) {
+            Some(block) => (b, block.partition_point(|&j| below(j))),
+            None => (b, 0),
+        }
+    }
+
+    fn at(&self, (b, o): Place) -> Option<usize> {
+        self.blocks.get(b)?.get(o).copied()
+    }
+
+    fn before(&self, (b, o): Place) -> Option<usize> {
+        if o > 0 {
+            self.at((b, o - 1))
+        } else {
+            self.blocks.get(b.checked_sub(1)?)?.last().copied()
+        }
+    }
+
+    fn after(&self, (b, o): Place) -> Option<usize> {
+        let block = self.blocks.get(b)?;
+        if o + 1 < block.len() {
+            Some(block[o + 1])
+        } else {
+            self.blocks.get(b + 1)?.first().copied()
+        }
+    }
+
+    /// Where `edge` is, looking from `from` on.
+    fn find_from(&self, (b, o): Place, edge: usize) -> Option<Place> {
+        let mut offset = o;
+        for (block_index, block) in self.blocks.iter().enumerate().skip(b) {
+            if let Some(found) = block[offset.min(block.len())..]
+                .iter()
+                .position(|&j| j == edge)
+            {
+                return Some((block_index, offset + found));
+            }
+            offset = 0;
+        }
+        // An inconsistent order would put it before `from`: look there too.
+        self.blocks
+            .iter()
+            .enumerate()
+            .find_map(|(bi, block)| block.iter().position(|&j| j == edge).map(|oi| (bi, oi)))
+    }
+
+    fn insert(&mut self, (b, o): Place, edge: usize) {
+        let (b, o) = match self.blocks.len() {
+            0 => {
+                self.blocks.push(vec![edge]);
+                return;
+            }
+            n if b == n => (n - 1, self.blocks[n - 1].len()),
+            _ => (b, o),
+        };
+        let block = &mut self.blocks[b];
+        block.insert(o, edge);
+        if block.len() > 2 * Self::BLOCK {
+            let tail = block.split_off(Self::BLOCK);
+            self.blocks.insert(b + 1, tail);
+        }
+    }
+
+    fn remove(&mut self, (b, o): Place) {
+        self.blocks[b].remove(o);
+        if self.blocks[b].is_empty() {
+            self.blocks.remove(b);
+        }
+    }
+}
+
+/// An edge with its ends in sweep order (west first; south first on a vertical edge).
+struct SweepEdge {
+    edge: Edge,
+    left: Coord<f64>,
+    right: Coord<f64>,
+}
+
+impl SweepEdge {
+    fn new(edge: Edge) -> Self {
+        let (left, right) = if lexicographic(edge.a, edge.b).is_le() {
+            (edge.a, edge.b)
+        } else {
+            (edge.b, edge.a)
+        };
+        SweepEdge { edge, left, right }
+    }
+}
+
+fn lexicographic(a: Coord<f64>, b: Coord<f64>) -> std::cmp::Ordering {
+    a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y))
+}
+
+/// South-to-north order of two edges the sweep line cuts at once, from where the later-starting
+/// one starts (or, if that is on the other's line, ends) relative to the earlier one's line.
+/// Edges on one line compare equal (they then overlap, which the caller's check reports).
+fn status_order(a: &SweepEdge, b: &SweepEdge) -> std::cmp::Ordering {
+    use std::cmp::Ordering::{Equal, Greater, Less};
+    if lexicographic(a.left, b.left).is_gt() {
+        return status_order(b, a).reverse();
+    }
+    let side = match RobustKernel::orient2d(a.left, a.right, b.left) {
+        Orientation::Collinear => RobustKernel::orient2d(a.left, a.right, b.right),
+        side => side,
+    };
+    match side {
+        Orientation::CounterClockwise => Less,
+        Orientation::Clockwise => Greater,
+        Orientation::Collinear => Equal,
+    }
+}
+
+/// The edge numbers an error names.
+#[cfg(test)]
+fn error_edges(error: &SpatialError) -> (usize, usize) {
+    match *error {
+        SpatialError::SelfIntersection { edge_a, edge_b, .. }
+        | SpatialError::RingsCross { edge_a, edge_b, .. } => (edge_a, edge_b),
+        _ => (usize::MAX, usize::MAX),
+    }
 }
 
 #[cfg(test)]
@@ -861,5 +1041,82 @@ mod tests {
         let r = Region::from_polygon(&p).unwrap();
         assert!(r.contains(ll(2.0, 2.0)));
         assert_eq!(r.to_multi_polygon().0[0], p);
+    }
+
+    /// The brute-force reference: every pair of edges.
+    fn check_simple_by_all_pairs(pi: usize, rings: &[(usize, Ring)]) -> Result<(), SpatialError> {
+        let edges = edges_of(rings);
+        for (i, e) in edges.iter().enumerate() {
+            for f in &edges[i + 1..] {
+                if let Some(error) = crossing_error(pi, e, f) {
+                    return Err(error);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn closed_ring(points: &[(i32, i32)]) -> Ring {
+        let mut ring: Ring = points
+            .iter()
+            .enumerate()
+            .map(|(i, &(x, y))| {
+                (
+                    Coord {
+                        x: f64::from(x),
+                        y: f64::from(y),
+                    },
+                    i,
+                )
+            })
+            .collect();
+        ring.push((ring[0].0, points.len()));
+        ring
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 6000, failure_persistence: None, ..Default::default()
+        })]
+
+        /// Small integer grids make crossings, shared vertices, collinear overlaps and
+        /// fold-backs common, which is where the two could disagree.
+        #[test]
+        fn the_sweep_finds_a_crossing_exactly_when_all_pairs_do(
+            outer in proptest::collection::vec((0..6i32, 0..6i32), 3..10),
+            hole in proptest::collection::vec((0..6i32, 0..6i32), 0..6),
+        ) {
+            let mut rings = vec![(0, closed_ring(&outer))];
+            if hole.len() >= 3 {
+                rings.push((1, closed_ring(&hole)));
+            }
+            let fast = check_simple(0, &rings);
+            let reference = check_simple_by_all_pairs(0, &rings);
+            proptest::prop_assert_eq!(fast.is_ok(), reference.is_ok(), "{:?} vs {:?}", fast, reference);
+            if let Err(error) = fast {
+                // What it names is a real crossing.
+                let edges = edges_of(&rings);
+                let named = edges.iter().filter(|e| {
+                    let (a, b) = error_edges(&error);
+                    e.orig == a || e.orig == b
+                });
+                proptest::prop_assert!(named.count() >= 2, "{:?}", error);
+            }
+        }
+    }
+
+    #[test]
+    fn a_comb_of_many_edges_is_checked_without_comparing_every_pair() {
+        // 2,000 teeth: every edge spans the full width, so x-ranges all overlap.
+        let mut points = Vec::new();
+        for i in 0..2_000 {
+            points.push((0, 2 * i));
+            points.push((100, 2 * i + 1));
+        }
+        points.push((-1, 4_000));
+        points.push((-1, 0));
+        let rings = vec![(0, closed_ring(&points))];
+        assert_eq!(check_simple(0, &rings), Ok(()));
+        assert_eq!(check_simple_by_all_pairs(0, &rings), Ok(()));
     }
 }
