@@ -3,41 +3,66 @@
 
 use std::collections::HashMap;
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, patch, post};
 use axum::{Extension, Json};
 use serde_json::{Map, Value};
 use wilayah_shared::account::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ValidationError};
 use wilayah_shared::resource::{ResourceSpec, parse_filter};
 use wilayah_shared::resources::STAFF;
 
+use super::declare::Api;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
 use super::scope::{Visible, record_admitted, row_filter};
 use crate::AppState;
 use crate::db::{RecordPage, ResourceQuery};
-use wilayah_shared::access::Caller;
+use wilayah_shared::access::{Caller, generic_rule};
 use wilayah_shared::account::TimelineEntry;
 
-/// Routes for one resource: list and create on the collection, read, patch and delete on items.
-pub fn router(spec: &'static ResourceSpec) -> Router<AppState> {
-    Router::new()
-        .route(
-            &format!("/{}", spec.name),
-            get(move |state, caller, query| list(state, caller, spec, query))
-                .post(move |state, caller, body| create(state, caller, spec, body)),
-        )
-        .route(
-            &format!("/{}/{{id}}", spec.name),
-            get(move |state, caller, id| read(state, caller, spec, id))
-                .patch(move |state, caller, id, body| update(state, caller, spec, id, body))
-                .delete(move |state, caller, id, headers, query| {
-                    delete(state, caller, spec, id, headers, query)
-                }),
-        )
+/// Routes for one resource: list and create on the collection, read, patch and delete on items,
+/// each with the rule the role × resource matrix gives its action. Their OpenAPI entries come
+/// from the spec (`openapi::generic_paths`).
+pub fn declare(api: Api, spec: &'static ResourceSpec) -> Api {
+    let collection = format!("/{}", spec.name);
+    let item = format!("/{}/{{id}}", spec.name);
+    let rule = |method: &str, on_item: bool| {
+        generic_rule(spec.name, method, on_item).expect("a method the generic routes have")
+    };
+    api.route_undocumented(
+        "GET",
+        &collection,
+        rule("GET", false),
+        get(move |state, caller, query| list(state, caller, spec, query)),
+    )
+    .route_undocumented(
+        "POST",
+        &collection,
+        rule("POST", false),
+        post(move |state, caller, body| create(state, caller, spec, body)),
+    )
+    .route_undocumented(
+        "GET",
+        &item,
+        rule("GET", true),
+        get(move |state, caller, id| read(state, caller, spec, id)),
+    )
+    .route_undocumented(
+        "PATCH",
+        &item,
+        rule("PATCH", true),
+        patch(move |state, caller, id, body| update(state, caller, spec, id, body)),
+    )
+    .route_undocumented(
+        "DELETE",
+        &item,
+        rule("DELETE", true),
+        axum::routing::delete(move |state, caller, id, headers, query| {
+            delete(state, caller, spec, id, headers, query)
+        }),
+    )
 }
 
 fn page_bounds(params: &mut HashMap<String, String>) -> Result<(u32, u64), ApiError> {
@@ -266,6 +291,11 @@ async fn delete(
 /// `GET /accounts/{id}/history`: one timeline of activities (including pipeline, case and visit
 /// status changes), visits, cases and deals, newest first: what sales, service and marketing
 /// each did with the customer, in one place.
+#[utoipa::path(get, path = "/accounts/{id}/history", tag = "accounts",
+    summary = "The account's timeline: activities, visits, cases, deals and their status changes, newest first",
+    params(("id" = i64, Path, description = "The account"), ("limit" = Option<u32>, Query, minimum = 1, description = "Page size (default 50)"),
+        ("offset" = Option<u64>, Query, description = "Entries to skip")),
+    responses((status = 200, description = "Newest first", body = ref("#/components/schemas/Timeline")), (status = 404, description = "No such account", body = ref("#/components/schemas/Error"))))]
 pub async fn account_history(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
