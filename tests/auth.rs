@@ -344,8 +344,8 @@ fn admitted(rule: Rule) -> String {
     letters
 }
 
-#[test]
-fn every_route_page_and_server_function_has_a_policy_and_a_matrix_line() {
+#[tokio::test]
+async fn every_route_page_and_server_function_has_a_policy_and_a_matrix_line() {
     let table = route_table();
     let fixtures = Fixtures {
         account: 1,

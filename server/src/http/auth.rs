@@ -889,7 +889,8 @@ mod tests {
         assert_eq!(Area::of("/rpc/account_panel"), Area::Rpc);
         assert_eq!(Area::of("/"), Area::Page);
         assert_eq!(Area::of("/planning"), Area::Page);
-        assert_eq!(Area::of("/login"), Area::Open);
+        assert_eq!(Area::of("/login"), Area::Page);
+        assert_eq!(Area::of("/auth/login"), Area::Open);
         assert_eq!(Area::of("/pkg/wilayah.wasm"), Area::Open);
         assert_eq!(Area::of("/wilayah.css"), Area::Open);
     }

@@ -28,18 +28,10 @@ pub struct Declared {
 }
 
 /// The REST routes being declared: the router, its OpenAPI paths and the policy of each route.
+#[derive(Default)]
 pub struct Api {
     router: OpenApiRouter<AppState>,
     policies: Vec<Declared>,
-}
-
-impl Default for Api {
-    fn default() -> Self {
-        Api {
-            router: OpenApiRouter::default(),
-            policies: Vec::new(),
-        }
-    }
 }
 
 /// The methods a path item has operations for.
@@ -70,7 +62,7 @@ async fn enforce(rule: Rule, request: Request, next: Next) -> Response {
 }
 
 fn guarded(rule: Rule, method_router: MethodRouter<AppState>) -> MethodRouter<AppState> {
-    method_router.route_layer(from_fn(move |request, next| enforce(rule, request, next)))
+    method_router.route_layer(from_fn(move |request: Request, next: Next| enforce(rule, request, next)))
 }
 
 impl Api {
