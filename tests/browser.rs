@@ -190,7 +190,7 @@ async fn home_page_hydrates_and_draws_the_seeded_accounts_on_the_map() {
         )
         .await
         .expect("read the overlay sources");
-    let today = (app.state.app_context.today)();
+    let today = (app.state.today)();
     let visits_today = app
         .state
         .store

@@ -1,5 +1,6 @@
 //! `/admin`: users (create, reset a password) and API tokens (create, revoke). The server
-//! functions here have no line in the route policy table, so they are admin-only by default.
+//! functions here have no line in the route policy table, so they are admin-only by default;
+//! each checks that itself, so rendering `/admin` as anyone else shows nothing.
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -43,15 +44,19 @@ pub trait UserAdmin: Send + Sync + 'static {
     async fn revoke(&self, token_id: i64) -> Result<(), String>;
 }
 
+/// User administration for server function `F`, after checking `F`'s policy against the caller
+/// (these functions also run in-process while `/admin` renders, where no HTTP guard sees them).
 #[cfg(feature = "ssr")]
-fn user_admin() -> Result<std::sync::Arc<dyn UserAdmin>, ServerFnError> {
+fn user_admin<F: leptos::server_fn::ServerFn>()
+-> Result<std::sync::Arc<dyn UserAdmin>, ServerFnError> {
+    crate::access::authorize::<F>()?;
     use_context::<std::sync::Arc<dyn UserAdmin>>()
         .ok_or_else(|| ServerFnError::new("user administration is not available"))
 }
 
 #[server(prefix = "/rpc", endpoint = "admin_overview")]
 pub async fn admin_overview() -> Result<(Vec<UserRow>, Vec<TokenRow>), ServerFnError> {
-    let admin = user_admin()?;
+    let admin = user_admin::<AdminOverview>()?;
     let users = admin.users().await.map_err(ServerFnError::new)?;
     let tokens = admin.tokens().await.map_err(ServerFnError::new)?;
     Ok((users, tokens))
@@ -71,7 +76,7 @@ pub async fn admin_add_user(
                 .map_err(|_| ServerFnError::new("staff id: a whole number"))?,
         ),
     };
-    user_admin()?
+    user_admin::<AdminAddUser>()?
         .add_user(email, password, role, staff_id)
         .await
         .map_err(ServerFnError::new)
@@ -79,7 +84,7 @@ pub async fn admin_add_user(
 
 #[server(prefix = "/rpc", endpoint = "admin_reset_password")]
 pub async fn admin_reset_password(user_id: i64, password: String) -> Result<(), ServerFnError> {
-    user_admin()?
+    user_admin::<AdminResetPassword>()?
         .set_password(user_id, password)
         .await
         .map_err(ServerFnError::new)
@@ -87,7 +92,7 @@ pub async fn admin_reset_password(user_id: i64, password: String) -> Result<(), 
 
 #[server(prefix = "/rpc", endpoint = "admin_new_token")]
 pub async fn admin_new_token(user_id: i64, name: String) -> Result<String, ServerFnError> {
-    user_admin()?
+    user_admin::<AdminNewToken>()?
         .new_token(user_id, name)
         .await
         .map_err(ServerFnError::new)
@@ -95,7 +100,7 @@ pub async fn admin_new_token(user_id: i64, name: String) -> Result<String, Serve
 
 #[server(prefix = "/rpc", endpoint = "admin_revoke_token")]
 pub async fn admin_revoke_token(token_id: i64) -> Result<(), ServerFnError> {
-    user_admin()?
+    user_admin::<AdminRevokeToken>()?
         .revoke(token_id)
         .await
         .map_err(ServerFnError::new)

@@ -1,5 +1,6 @@
 //! Server functions: the UI's private RPC (under `/rpc`). The public REST API lives in the server
-//! crate under `/api/v1`; both go through the same [`Store`](crate::store::Store).
+//! crate under `/api/v1`; both reach the data only through the caller's scope ([`CallerData`](crate::store::CallerData)),
+//! and every function checks its own policy line, also when called in-process while a page renders.
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -10,97 +11,39 @@ use wilayah_shared::domain::{AccountKind, DashboardSummary};
 
 use crate::map::MapSettings;
 
+/// A failure of the server's own, logged; the UI gets `message`.
 #[cfg(feature = "ssr")]
-fn app_context() -> Result<crate::store::AppContext, ServerFnError> {
-    use_context::<crate::store::AppContext>()
-        .ok_or_else(|| ServerFnError::new("application context missing (server misconfigured)"))
-}
-
-/// The signed-in caller, as the server's auth guard put it on the request.
-#[cfg(feature = "ssr")]
-fn caller() -> Result<wilayah_shared::access::Caller, ServerFnError> {
-    use_context::<http::request::Parts>()
-        .and_then(|parts| {
-            parts
-                .extensions
-                .get::<wilayah_shared::access::Caller>()
-                .cloned()
-        })
-        .ok_or_else(|| ServerFnError::new("sign in first"))
-}
-
-/// The accounts the caller may see (`None`: all of them).
-#[cfg(feature = "ssr")]
-async fn visible_accounts(
-    ctx: &crate::store::AppContext,
-) -> Result<Option<Vec<i64>>, ServerFnError> {
-    let scope = caller()?.account_scope();
-    ctx.store.visible_account_ids(&scope).await.map_err(|e| {
-        leptos::logging::error!("visible_account_ids: {e}");
-        ServerFnError::new("could not check access")
-    })
+fn failed(
+    what: &'static str,
+    message: &'static str,
+) -> impl Fn(crate::store::StoreError) -> ServerFnError {
+    move |e| {
+        leptos::logging::error!("{what}: {e}");
+        ServerFnError::new(message)
+    }
 }
 
 #[server(prefix = "/rpc", endpoint = "dashboard_summary")]
 pub async fn get_dashboard_summary() -> Result<DashboardSummary, ServerFnError> {
-    use wilayah_shared::account::AccountQuery;
-    use wilayah_shared::domain::AccountKind;
-    let ctx = app_context()?;
-    let today = (ctx.today)();
-    let failed = |e: crate::store::StoreError| {
-        leptos::logging::error!("dashboard_summary: {e}");
-        ServerFnError::new("could not load the dashboard figures")
-    };
-    let mut summary = ctx.store.dashboard_summary(&today).await.map_err(failed)?;
-    // Someone who sees part of the accounts counts that part (and its visits); the numbers of
-    // reps and territories are the organisation's.
-    if let Some(ids) = visible_accounts(&ctx).await? {
-        let query = AccountQuery {
-            ids: Some(ids.clone()),
-            ..AccountQuery::default()
-        };
-        let accounts = ctx
-            .store
-            .map_accounts_matching(&query)
-            .await
-            .map_err(failed)?;
-        let count = |kind| accounts.iter().filter(|a| a.kind == kind).count() as i64;
-        summary.customers = count(AccountKind::Customer);
-        summary.prospects = count(AccountKind::Prospect);
-        let visits = ctx.store.map_visits(&today).await.map_err(failed)?;
-        summary.visits_today = visits
-            .iter()
-            .filter(|v| ids.binary_search(&v.account_id).is_ok())
-            .count() as i64;
-    }
-    Ok(summary)
+    let (ctx, data) = crate::access::caller_data::<GetDashboardSummary>()?;
+    data.dashboard_summary(&(ctx.today)()).await.map_err(failed(
+        "dashboard_summary",
+        "could not load the dashboard figures",
+    ))
 }
 
 #[server(prefix = "/rpc", endpoint = "map_settings")]
 pub async fn get_map_settings() -> Result<MapSettings, ServerFnError> {
-    Ok(app_context()?.map_settings)
+    Ok(crate::access::settings::<GetMapSettings>()?.map_settings)
 }
 
 /// The customer panel of one account; `None` when it does not exist (any more).
 #[server(prefix = "/rpc", endpoint = "account_panel")]
 pub async fn get_account_panel(id: i64) -> Result<Option<AccountPanel>, ServerFnError> {
-    use crate::store::StoreError;
-    let ctx = app_context()?;
-    // Outside the caller's accounts reads exactly like an account that does not exist.
-    if visible_accounts(&ctx)
-        .await?
-        .is_some_and(|ids| ids.binary_search(&id).is_err())
-    {
-        return Ok(None);
-    }
-    match ctx.store.account_panel(id).await {
-        Ok(panel) => Ok(Some(panel)),
-        Err(StoreError::NotFound) => Ok(None),
-        Err(e) => {
-            leptos::logging::error!("account_panel({id}): {e}");
-            Err(ServerFnError::new("could not load the account"))
-        }
-    }
+    let (_, data) = crate::access::caller_data::<GetAccountPanel>()?;
+    data.account_panel(id)
+        .await
+        .map_err(failed("account_panel", "could not load the account"))
 }
 
 /// A prospect near the selected account or the point the user clicked.
@@ -129,82 +72,31 @@ pub async fn find_nearby_prospects(
     search: NearbySearch,
 ) -> Result<Vec<NearbyProspect>, ServerFnError> {
     use wilayah_shared::domain::AccountKind;
-    let ctx = app_context()?;
-    let failed = |e: crate::store::StoreError| {
-        leptos::logging::error!("nearby_prospects({origin:?}): {e}");
-        ServerFnError::new("could not load nearby prospects")
-    };
-    let visible = visible_accounts(&ctx).await?;
-    let may_see = |id: i64| {
-        visible
-            .as_ref()
-            .is_none_or(|ids| ids.binary_search(&id).is_ok())
-    };
+    let (_, data) = crate::access::caller_data::<FindNearbyProspects>()?;
+    let failed = failed("nearby_prospects", "could not load nearby prospects");
     let (lon, lat, exclude) = match origin {
-        // Outside the caller's accounts: as if there were nothing there.
-        NearbyOrigin::Account(id) if !may_see(id) => return Ok(Vec::new()),
-        NearbyOrigin::Account(id) => {
-            let account = ctx.store.get_account(id).await.map_err(failed)?;
-            (account.lon, account.lat, Some(id))
-        }
+        NearbyOrigin::Account(id) => match data.account(id).await.map_err(&failed)? {
+            Some(account) => (account.lon, account.lat, Some(id)),
+            // Outside the caller's accounts: as if there were nothing there.
+            None => return Ok(Vec::new()),
+        },
         NearbyOrigin::Point { lon, lat } => (lon, lat, None),
     };
     let centre =
         wilayah_shared::LonLat::new(lon, lat).map_err(|e| ServerFnError::new(e.to_string()))?;
-    let search = search.clamped();
-    let limit = match search {
-        NearbySearch::Nearest { k } => k as usize,
-        NearbySearch::Within { .. } => NearbySearch::MAX_HITS,
-    };
-    let hits: Vec<(i64, f64)> = match &visible {
-        None => {
-            // One extra for the k nearest, in case the account itself is a prospect.
-            let widened = match search {
-                NearbySearch::Nearest { k } => NearbySearch::Nearest { k: k + 1 },
-                within => within,
-            };
-            (ctx.nearby)(centre, widened, AccountKind::Prospect)
-                .into_iter()
-                .filter(|(id, _)| Some(*id) != exclude)
-                .take(limit)
-                .collect()
-        }
-        Some(ids) => {
-            // A scoped caller's own prospects are few (a rep's, a region's): measured directly
-            // rather than by filtering the index's answer, which could hold none of theirs.
-            let reach = match search {
-                NearbySearch::Within { metres } => metres,
-                NearbySearch::Nearest { .. } => f64::INFINITY,
-            };
-            let own = ctx.store.accounts_by_ids(ids).await.map_err(failed)?;
-            let mut hits: Vec<(i64, f64)> = own
-                .iter()
-                .filter(|a| a.kind == AccountKind::Prospect && Some(a.id) != exclude)
-                .filter_map(|a| {
-                    let at = wilayah_shared::LonLat::new(a.lon, a.lat).ok()?;
-                    Some((a.id, wilayah_shared::spatial::haversine_m(centre, at)))
-                })
-                .filter(|(_, d)| *d <= reach)
-                .collect();
-            hits.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-            hits.truncate(limit);
-            hits
-        }
-    };
-    let ids: Vec<i64> = hits.iter().map(|(id, _)| *id).collect();
-    let accounts = ctx.store.accounts_by_ids(&ids).await.map_err(failed)?;
+    let hits = data
+        .nearby(centre, search.clamped(), AccountKind::Prospect, exclude)
+        .await
+        .map_err(&failed)?;
     Ok(hits
         .into_iter()
-        .filter_map(|(id, distance_m)| {
-            let a = accounts.iter().find(|a| a.id == id)?;
-            Some(NearbyProspect {
-                id,
-                name: a.name.clone(),
-                status: a.status.as_str().into(),
-                lon: a.lon,
-                lat: a.lat,
-                distance_m,
-            })
+        .map(|(a, distance_m)| NearbyProspect {
+            id: a.id,
+            name: a.name,
+            status: a.status.as_str().into(),
+            lon: a.lon,
+            lat: a.lat,
+            distance_m,
         })
         .collect())
 }
@@ -212,10 +104,11 @@ pub async fn find_nearby_prospects(
 /// The choices of the filter menus.
 #[server(prefix = "/rpc", endpoint = "filter_options")]
 pub async fn get_filter_options() -> Result<FilterOptions, ServerFnError> {
-    app_context()?.store.filter_options().await.map_err(|e| {
-        leptos::logging::error!("filter_options: {e}");
-        ServerFnError::new("could not load the filter choices")
-    })
+    let (_, data) = crate::access::caller_data::<GetFilterOptions>()?;
+    data.filter_options().await.map_err(failed(
+        "filter_options",
+        "could not load the filter choices",
+    ))
 }
 
 /// KPIs of the accounts the filter matches: in total, per rep and per territory; visits are
@@ -227,19 +120,14 @@ pub async fn get_dashboard_kpis(
 ) -> Result<DashboardKpis, ServerFnError> {
     use std::collections::HashMap;
     use wilayah_shared::dashboard::{Named, dashboard_kpis};
-    let ctx = app_context()?;
-    let failed = |e: crate::store::StoreError| {
-        leptos::logging::error!("dashboard_kpis: {e}");
-        ServerFnError::new("could not compute the figures")
-    };
-    let mut query = filter.to_account_query(1, 0);
-    query.ids = visible_accounts(&ctx).await?;
-    let inputs = ctx
-        .store
-        .kpi_inputs(&query, &(ctx.today)())
+    let (ctx, data) = crate::access::caller_data::<GetDashboardKpis>()?;
+    let failed = failed("dashboard_kpis", "could not compute the figures");
+    let query = filter.to_account_query(1, 0);
+    let inputs = data
+        .kpi_inputs(query, &(ctx.today)())
         .await
-        .map_err(failed)?;
-    let options = ctx.store.filter_options().await.map_err(failed)?;
+        .map_err(&failed)?;
+    let options = data.filter_options().await.map_err(&failed)?;
     let names = |list: &[Named]| -> HashMap<i64, String> {
         list.iter().map(|n| (n.id, n.name.clone())).collect()
     };
@@ -275,13 +163,12 @@ pub async fn get_dashboard_list(
     filter: DashboardFilter,
     offset: u64,
 ) -> Result<Page<ListedAccount>, ServerFnError> {
-    let ctx = app_context()?;
-    let mut query = filter.to_account_query(LIST_PAGE, offset);
-    query.ids = visible_accounts(&ctx).await?;
-    let page = ctx.store.list_accounts(&query).await.map_err(|e| {
-        leptos::logging::error!("dashboard_list: {e}");
-        ServerFnError::new("could not load the list")
-    })?;
+    let (_, data) = crate::access::caller_data::<GetDashboardList>()?;
+    let query = filter.to_account_query(LIST_PAGE, offset);
+    let page = data
+        .list_accounts(query)
+        .await
+        .map_err(failed("dashboard_list", "could not load the list"))?;
     Ok(Page {
         items: page
             .items
@@ -304,50 +191,34 @@ pub async fn get_dashboard_list(
     })
 }
 
-/// Validates a generic resource record the UI builds and writes it; a validation failure comes
-/// back as "field: message" so the form can say what to fix.
+/// Writes a generic resource record the UI builds, as the caller, on one of their accounts; a
+/// refusal comes back as "field: message" (422) so the form can say what to fix.
 #[cfg(feature = "ssr")]
 async fn create_from_ui(
+    data: Box<dyn crate::store::CallerData>,
     spec: &'static wilayah_shared::resource::ResourceSpec,
-    mut body: serde_json::Value,
-    actor_field: &str,
+    body: serde_json::Value,
 ) -> Result<i64, ServerFnError> {
     use crate::store::StoreError;
-    let ctx = app_context()?;
     let refused = |message: String| {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
             response.set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
         }
         ServerFnError::new(message)
     };
-    // The record is the signed-in staff member's, on an account they may see (one outside
-    // their accounts reads like one that does not exist).
-    let account_id = body["account_id"].as_i64().unwrap_or_default();
-    if visible_accounts(&ctx)
-        .await?
-        .is_some_and(|ids| ids.binary_search(&account_id).is_err())
-    {
-        return Err(refused(
-            "account_id: refers to a record that does not exist".into(),
-        ));
-    }
-    body[actor_field] = serde_json::json!(caller()?.staff_id);
-    let valid = spec
-        .validate_create(&body)
-        .map_err(|e| refused(e.to_string()))?;
-    let stored = ctx
-        .store
-        .create_resource_record(spec, &valid)
-        .await
-        .map_err(|e| match e {
-            StoreError::InvalidReference { .. } | StoreError::Duplicate { .. } => {
-                refused(e.to_string())
-            }
-            other => {
-                leptos::logging::error!("create {}: {other}", spec.singular);
-                ServerFnError::new(format!("could not save the {}", spec.singular))
-            }
-        })?;
+    let stored = data.create_record(spec, body).await.map_err(|e| match e {
+        StoreError::InvalidReference { .. }
+        | StoreError::Duplicate { .. }
+        | StoreError::Invalid { .. } => refused(e.to_string()),
+        // Outside the caller's accounts reads like an account that does not exist.
+        StoreError::NotFound => {
+            refused("account_id: refers to a record that does not exist".into())
+        }
+        other => {
+            leptos::logging::error!("create {}: {other}", spec.singular);
+            ServerFnError::new(format!("could not save the {}", spec.singular))
+        }
+    })?;
     stored
         .get("id")
         .and_then(serde_json::Value::as_i64)
@@ -368,7 +239,8 @@ pub async fn log_activity(
         "body": body.filter(|b| !b.trim().is_empty()),
         "occurred_at": chrono::Utc::now().to_rfc3339(),
     });
-    create_from_ui(&ACTIVITIES, record, "staff_id").await
+    let (_, data) = crate::access::caller_data::<LogActivity>()?;
+    create_from_ui(data, &ACTIVITIES, record).await
 }
 
 /// Opens a complaint case for an account.
@@ -384,5 +256,6 @@ pub async fn open_case(
         "account_id": account_id, "subject": subject, "priority": priority,
         "description": description.filter(|d| !d.trim().is_empty()),
     });
-    create_from_ui(&CASES, record, "opened_by").await
+    let (_, data) = crate::access::caller_data::<OpenCase>()?;
+    create_from_ui(data, &CASES, record).await
 }

@@ -1,6 +1,8 @@
 //! Wilayah's user interface: Leptos components rendered on the server (`ssr`) and hydrated in the
 //! browser (`hydrate`), plus the server functions they call.
 
+#[cfg(feature = "ssr")]
+pub mod access;
 pub mod admin;
 pub mod api;
 pub mod auth;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use wilayah_shared::LonLat;
+use wilayah_shared::access::Caller;
 use wilayah_shared::account::{Account, AccountPanel, AccountQuery, MapVisit, Page, ValidAccount};
 use wilayah_shared::dashboard::{FilterOptions, KpiInput, NearbySearch};
 use wilayah_shared::domain::{AccountKind, DashboardSummary, MapAccount};
@@ -26,6 +27,12 @@ pub enum StoreError {
     /// A referenced record (owner, territory...) does not exist.
     #[error("{field} refers to a record that does not exist")]
     InvalidReference { field: &'static str },
+    /// A value breaks a rule (422), naming the field.
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    /// The caller's role may not do this (403).
+    #[error("{0}")]
+    Forbidden(String),
     #[error("database error: {0}")]
     Database(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -118,17 +125,64 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<Vec<i64>>, StoreError>;
 }
 
-/// `(centre, search, kind)` → accounts of that kind as (id, metres), nearest first: the `k`
-/// nearest, or those within a radius (at most [`NearbySearch::MAX_HITS`]).
-pub type NearbyFn = dyn Fn(LonLat, NearbySearch, AccountKind) -> Vec<(i64, f64)> + Send + Sync;
+/// What a server function may reach for its caller: every method answers only the caller's
+/// rows (the server implements it on its scoped handle, the one place that applies the
+/// caller's scope). Server functions have no other way to the data.
+#[async_trait]
+pub trait CallerData: Send + Sync {
+    /// The dashboard's counts: the caller's customers, prospects and today's visits to them;
+    /// the numbers of reps and territories are the organisation's.
+    async fn dashboard_summary(&self, today: &UtcRange) -> Result<DashboardSummary, StoreError>;
 
-/// What server functions find in Leptos context: the store and the deployment's map settings.
+    /// The customer panel with only the parts the caller's role may read; `None` outside the
+    /// caller's accounts (as if it did not exist).
+    async fn account_panel(&self, id: i64) -> Result<Option<AccountPanel>, StoreError>;
+
+    /// One of the caller's accounts; `None` outside them.
+    async fn account(&self, id: i64) -> Result<Option<Account>, StoreError>;
+
+    /// The caller's accounts of `kind` near `centre` (the `k` nearest, or all within a radius, at
+    /// most [`NearbySearch::MAX_HITS`]), leaving out `exclude`, nearest first, with metres.
+    async fn nearby(
+        &self,
+        centre: LonLat,
+        search: NearbySearch,
+        kind: AccountKind,
+        exclude: Option<i64>,
+    ) -> Result<Vec<(Account, f64)>, StoreError>;
+
+    /// Reps, technicians and territories (names), and the segments and tags of the caller's
+    /// accounts.
+    async fn filter_options(&self) -> Result<FilterOptions, StoreError>;
+
+    /// Each of the caller's matching accounts' share of the KPIs.
+    async fn kpi_inputs(
+        &self,
+        query: AccountQuery,
+        period: &UtcRange,
+    ) -> Result<Vec<KpiInput>, StoreError>;
+
+    /// A page of the caller's accounts matching `query`.
+    async fn list_accounts(&self, query: AccountQuery) -> Result<Page<Account>, StoreError>;
+
+    /// Creates a record of a generic resource from a body the UI built: on one of the caller's
+    /// accounts, with the caller as its author.
+    async fn create_record(
+        &self,
+        spec: &'static ResourceSpec,
+        body: serde_json::Value,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, StoreError>;
+}
+
+/// Builds the [`CallerData`] of a caller.
+pub type CallerDataFn = dyn Fn(Caller) -> Box<dyn CallerData> + Send + Sync;
+
+/// What server functions find in Leptos context: the deployment's map settings, the clock, and
+/// the way to the data of a caller.
 #[derive(Clone)]
 pub struct AppContext {
-    pub store: Arc<dyn Store>,
     pub map_settings: MapSettings,
     /// "Today" for dashboards, computed by the server (it owns the clock and the time zone).
     pub today: Arc<dyn Fn() -> UtcRange + Send + Sync>,
-    /// The server's spatial index: accounts of a kind near a point.
-    pub nearby: Arc<NearbyFn>,
+    pub data: Arc<CallerDataFn>,
 }

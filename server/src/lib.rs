@@ -23,9 +23,8 @@ use chrono::{Duration, FixedOffset, NaiveDate, Utc};
 use leptos::config::LeptosOptions;
 use tokio::net::TcpListener;
 use wilayah_app::map::MapSettings;
-use wilayah_app::store::{AppContext, Store, StoreError, UtcRange};
+use wilayah_app::store::{StoreError, UtcRange};
 use wilayah_shared::account::AccountQuery;
-use wilayah_shared::dashboard::NearbySearch;
 use wilayah_shared::domain::AccountKind;
 
 use crate::config::Config;
@@ -47,7 +46,9 @@ pub struct AppState {
     /// The deployment's time zone, for calendar days (`--utc-offset`).
     pub utc_offset: FixedOffset,
     pub leptos_options: LeptosOptions,
-    pub app_context: AppContext,
+    pub map_settings: MapSettings,
+    /// "Today" for dashboards: the calendar day in the deployment's time zone.
+    pub today: Arc<dyn Fn() -> UtcRange + Send + Sync>,
     pub routing: RouteSettings,
     pub auth: Arc<auth::AuthSettings>,
 }
@@ -136,40 +137,15 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         .site_pkg_dir("pkg")
         .site_addr(config.listen)
         .build();
-    let app_context = AppContext {
-        store: store.clone() as Arc<dyn Store>,
-        map_settings: MapSettings {
-            tile_url: config.tile_url.clone(),
-            tile_attribution: config.tile_attribution.clone(),
-            center: (113.5, -3.5),
-            zoom: 4.2,
-        },
-        today: {
-            let offset = config.utc_offset;
-            Arc::new(move || local_day(local_date(offset), offset))
-        },
-        nearby: {
-            let index = index.clone();
-            Arc::new(move |centre, search, kind| {
-                let of_kind = |p: &wilayah_shared::spatial::IndexedPoint| p.attrs.kind == kind;
-                index
-                    .read(|points| {
-                        let hits = match search.clamped() {
-                            NearbySearch::Nearest { k } => {
-                                points.nearest(centre, k as usize, of_kind)
-                            }
-                            NearbySearch::Within { metres } => points
-                                .within_radius_where(centre, metres, of_kind)
-                                .unwrap_or_default(),
-                        };
-                        hits.iter()
-                            .take(NearbySearch::MAX_HITS)
-                            .map(|h| (h.point.id, h.distance_m))
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            })
-        },
+    let map_settings = MapSettings {
+        tile_url: config.tile_url.clone(),
+        tile_attribution: config.tile_attribution.clone(),
+        center: (113.5, -3.5),
+        zoom: 4.2,
+    };
+    let today: Arc<dyn Fn() -> UtcRange + Send + Sync> = {
+        let offset = config.utc_offset;
+        Arc::new(move || local_day(local_date(offset), offset))
     };
     Ok(AppState {
         store,
@@ -177,7 +153,8 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         map_feed: Arc::default(),
         utc_offset: config.utc_offset,
         leptos_options,
-        app_context,
+        map_settings,
+        today,
         routing: RouteSettings {
             speed_kmh: config.route_speed_kmh,
             osrm_url: config.osrm_url.clone(),

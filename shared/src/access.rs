@@ -121,6 +121,103 @@ impl Caller {
     }
 }
 
+impl Caller {
+    /// Whether this caller's role may do `action` on `resource` (see [`may`]).
+    pub fn may(&self, resource: &str, action: Action) -> bool {
+        may(self.role, resource, action)
+    }
+
+    /// A staff member's own fields (e-mail, phone, home base) are visible to the people who plan
+    /// and manage staff, and to that staff member; everyone else sees who they are (name, role).
+    pub fn sees_private_staff_fields(&self, staff_id: i64) -> bool {
+        matches!(self.role, Role::Admin | Role::Manager | Role::Planner)
+            || self.staff_id == Some(staff_id)
+    }
+
+    /// The value a field naming the acting staff member (`staff_id` of an activity, `opened_by`
+    /// of a case) gets: always the caller's own staff id, whatever a request body says.
+    pub fn acting_staff_id(&self) -> Option<i64> {
+        self.staff_id
+    }
+}
+
+/// Fields of a resource that name the staff member who did it: set from the caller on every
+/// write path, never from the request.
+pub fn authorship_field(resource: &str) -> Option<&'static str> {
+    match resource {
+        "activities" => Some("staff_id"),
+        "cases" => Some("opened_by"),
+        _ => None,
+    }
+}
+
+/// Staff fields only [`Caller::sees_private_staff_fields`] callers receive.
+pub const PRIVATE_STAFF_FIELDS: &[&str] = &["email", "phone", "home_lon", "home_lat"];
+
+/// The resource a line of an account's timeline reveals: a visit, case or deal is its own
+/// resource; an activity is an activity, except the notes the server writes when a deal's stage,
+/// a case's or a visit's status changes (channel `pipeline`, `case`, `visit`), which tell about
+/// that resource.
+pub fn timeline_resource(kind: &str, channel: Option<&str>) -> &'static str {
+    match (kind, channel) {
+        ("visit", _) | ("activity", Some("visit")) => "visits",
+        ("case", _) | ("activity", Some("case")) => "cases",
+        ("opportunity", _) | ("activity", Some("pipeline")) => "opportunities",
+        ("activity", _) => "activities",
+        _ => "nothing-readable",
+    }
+}
+
+/// A technician may add a stop to their own day only at a prospect this close (great-circle
+/// metres) to the day's route — one of its stops or their home base — which is what "prospects
+/// along my route" offers; anything further is a dispatcher's call.
+pub const TECHNICIAN_ADD_STOP_REACH_M: f64 = 5_000.0;
+
+/// Who may change an account's owner. A rep may set themselves as the owner only of an account
+/// nobody owns (claiming a prospect in their territory); an account another rep owns moves
+/// between reps only through a manager, a planner or an admin.
+pub fn may_change_owner(caller: &Caller, current: Option<i64>, new: Option<i64>) -> bool {
+    if current == new {
+        return true;
+    }
+    match caller.account_scope() {
+        AccountScope::Rep { staff_id } => current.is_none() && new == Some(staff_id),
+        AccountScope::All | AccountScope::Territories(_) => true,
+        AccountScope::VisitedBy { .. } | AccountScope::Nothing => false,
+    }
+}
+
+impl crate::account::TimelineEntry {
+    /// Whether this line of a timeline tells the caller only about resources their role reads.
+    pub fn readable_by(&self, caller: &Caller) -> bool {
+        caller.may(
+            timeline_resource(&self.kind, self.channel.as_deref()),
+            Action::Read,
+        )
+    }
+}
+
+impl crate::account::AccountPanel {
+    /// The panel with only the parts the caller's role may read: a planner's has no contacts,
+    /// deals, cases or activities; a technician's no deals.
+    pub fn visible_to(mut self, caller: &Caller) -> Self {
+        if !caller.may("contacts", Action::Read) {
+            self.contacts.clear();
+        }
+        if !caller.may("opportunities", Action::Read) {
+            self.open_deals.clear();
+        }
+        if !caller.may("cases", Action::Read) {
+            self.open_cases.clear();
+        }
+        if !caller.may("visits", Action::Read) {
+            self.last_visit = None;
+        }
+        self.history.retain(|entry| entry.readable_by(caller));
+        self
+    }
+}
+
 /// The role × resource × action matrix. `resource` is the table name (`accounts`, `contacts`,
 /// …) or one of the pseudo-resources `routes`, `audit`, `privacy`, `map`. Admins may do
 /// everything; an unknown resource or action is admin-only.

@@ -202,12 +202,7 @@ impl AccountInput {
             .currency
             .map(|c| c.trim().to_ascii_uppercase())
             .unwrap_or_else(|| DEFAULT_CURRENCY.into());
-        if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(ValidationError::new(
-                "currency",
-                format!("{currency:?} is not an ISO 4217 code like IDR"),
-            ));
-        }
+        crate::money::Currency::parse("currency", &currency)?;
         if self.tags.len() > MAX_TAGS {
             return Err(ValidationError::new(
                 "tags",
@@ -649,6 +644,10 @@ pub struct TimelineEntry {
     pub label: String,
     pub title: String,
     pub detail: Option<String>,
+    /// An activity's channel; `pipeline`, `case` and `visit` mark the notes the server writes
+    /// when a deal's stage or a case's or visit's status changes (see `access::timeline_resource`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
 }
 
 /// Everything the customer panel shows about one account, in one round trip.

@@ -1,6 +1,10 @@
 //! Domain vocabulary shared by the store, the REST API and the browser.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
+
+use crate::account::ValidationError;
 
 /// A string was not one of an enum's known values; carries what was given and what is allowed,
 /// so an API or import error can say both.
@@ -16,12 +20,14 @@ pub struct UnknownVariant {
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The values as text, in the order of `ALL` (for field rules and documentation).
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
 
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
@@ -29,13 +35,13 @@ macro_rules! string_enum {
         }
 
         impl std::str::FromStr for $name {
-            type Err = UnknownVariant;
+            type Err = $crate::domain::UnknownVariant;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 match s {
                     $($text => Ok($name::$variant),)+
-                    _ => Err(UnknownVariant {
+                    _ => Err($crate::domain::UnknownVariant {
                         given: s.to_owned(),
-                        expected: &[$($text),+],
+                        expected: Self::NAMES,
                     }),
                 }
             }
@@ -47,6 +53,48 @@ macro_rules! string_enum {
             }
         }
     };
+}
+pub(crate) use string_enum;
+
+/// A status may only move along `allowed` (from, to) pairs; staying put is always fine. The error
+/// names `field` and lists where `from` can go, so a refused move tells the user the way.
+pub fn check_flow<S: PartialEq + fmt::Display>(
+    field: &'static str,
+    from: S,
+    to: S,
+    allowed: &[(S, S)],
+) -> Result<(), ValidationError> {
+    if from == to || allowed.iter().any(|(f, t)| *f == from && *t == to) {
+        return Ok(());
+    }
+    let next: Vec<String> = allowed
+        .iter()
+        .filter(|(f, _)| *f == from)
+        .map(|(_, t)| t.to_string())
+        .collect();
+    let message = if next.is_empty() {
+        format!("cannot go from {from} to {to}; {from} is final")
+    } else {
+        format!(
+            "cannot go from {from} to {to}; from {from} it can go to: {}",
+            next.join(", ")
+        )
+    };
+    Err(ValidationError::new(field, message))
+}
+
+/// A move of a document's status along `allowed` when someone acts on it (send, accept, deliver):
+/// like [`check_flow`], but staying put is refused too, since acting twice is a mistake to report.
+pub fn check_move<S: PartialEq + fmt::Display>(
+    field: &'static str,
+    from: S,
+    to: S,
+    allowed: &[(S, S)],
+) -> Result<(), ValidationError> {
+    if from == to {
+        return Err(ValidationError::new(field, format!("it is already {to}")));
+    }
+    check_flow(field, from, to, allowed)
 }
 
 string_enum!(

@@ -8,11 +8,13 @@ pub mod dashboard;
 pub mod domain;
 pub mod field;
 pub mod geojson;
+pub mod money;
 pub mod planning;
 pub mod resource;
 pub mod resources;
 pub mod rng;
 pub mod routing;
+pub mod sales;
 pub mod spatial;
 pub mod transfer;
 

@@ -3,50 +3,32 @@
 use serde_json::{Map, Value};
 
 use crate::account::ValidationError;
+use crate::domain::check_flow;
 use crate::geojson::parse_area;
+use crate::money::Currency;
 use crate::resource::{Field, FieldType::*, ResourceSpec};
 
-const CURRENCY_DOC: &str = "ISO 4217 code; money fields are integer minor units of it";
+pub(crate) const CURRENCY_DOC: &str = "ISO 4217 code; money fields are integer minor units of it";
 
-fn text<'a>(record: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
+pub(crate) fn text<'a>(record: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
     record.get(name).and_then(Value::as_str)
 }
 
-fn check_currency(record: &Map<String, Value>) -> Result<(), ValidationError> {
-    match text(record, "currency") {
-        Some(c) if c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()) => Ok(()),
-        other => Err(ValidationError::new(
-            "currency",
-            format!("{other:?} is not an ISO 4217 code like IDR"),
-        )),
-    }
+pub(crate) fn check_currency(record: &Map<String, Value>) -> Result<(), ValidationError> {
+    Currency::parse("currency", text(record, "currency").unwrap_or_default()).map(|_| ())
 }
 
 /// A status may only move along `allowed` (from, to) pairs; staying put is always fine.
-fn check_transition(
+pub(crate) fn check_transition(
     field: &'static str,
     new: &Map<String, Value>,
     old: Option<&Map<String, Value>>,
     allowed: &[(&str, &str)],
 ) -> Result<(), ValidationError> {
-    let (Some(from), Some(to)) = (old.and_then(|o| text(o, field)), text(new, field)) else {
-        return Ok(());
-    };
-    if from == to || allowed.contains(&(from, to)) {
-        return Ok(());
+    match (old.and_then(|o| text(o, field)), text(new, field)) {
+        (Some(from), Some(to)) => check_flow(field, from, to, allowed),
+        _ => Ok(()),
     }
-    let next: Vec<&str> = allowed
-        .iter()
-        .filter(|(f, _)| *f == from)
-        .map(|(_, t)| *t)
-        .collect();
-    Err(ValidationError::new(
-        field,
-        format!(
-            "cannot go from {from} to {to}; from {from} it can go to: {}",
-            next.join(", ")
-        ),
-    ))
 }
 
 /// "Freezer deal: proposal → negotiation" when `field` changed.

@@ -1,6 +1,8 @@
-//! Import and export of accounts (CSV and GeoJSON) and territories (GeoJSON): reading files,
-//! validating every row, and writing files that read back to the same records. Pure: the server
-//! does the database part (references, uniqueness against stored rows, the transaction).
+//! Import and export of accounts (CSV and GeoJSON), territories (GeoJSON) and the records of any
+//! generic resource (CSV, e.g. the product catalogue): reading files, validating every row, and
+//! writing files that read back to the same records. The CSV reader (`read_csv`) and the row
+//! errors serve the order-history import too (`sales::history`). Pure: the server does the
+//! database part (references, uniqueness against stored rows, the transaction).
 //!
 //! **Row numbers** are 1-based and count data only. In a CSV file the header is not counted: row 1
 //! is the first record after the header (line 2 of a file without multi-line cells). In GeoJSON,
@@ -19,6 +21,7 @@ use serde_json::{Map, Value, json};
 
 use crate::account::{Account, AccountInput, MAX_NAME_CHARS, ValidAccount, ValidationError};
 use crate::geojson::parse_area;
+use crate::resource::{Field, FieldType, ResourceSpec, Validated};
 
 /// Most errors one import reports; at the next one it stops reading and says there were more.
 pub const MAX_ERRORS: usize = 100;
@@ -146,7 +149,7 @@ impl RowError {
         }
     }
 
-    fn validation(row: usize, e: ValidationError) -> Self {
+    pub(crate) fn validation(row: usize, e: ValidationError) -> Self {
         Self::at(row, e.field, e.message)
     }
 }
@@ -230,7 +233,7 @@ pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
 
 /// One cell or property as the file holds it.
 #[derive(Clone, Copy)]
-enum Raw<'a> {
+pub(crate) enum Raw<'a> {
     Missing,
     Text(&'a str),
     Json(&'a Value),
@@ -238,7 +241,7 @@ enum Raw<'a> {
 
 impl Raw<'_> {
     /// The cell as text; empty and `null` are absent.
-    fn string(self) -> Result<Option<String>, String> {
+    pub(crate) fn string(self) -> Result<Option<String>, String> {
         let text = match self {
             Raw::Missing | Raw::Json(Value::Null) => return Ok(None),
             Raw::Text(s) => s.to_owned(),
@@ -250,7 +253,7 @@ impl Raw<'_> {
     }
 
     /// The cell parsed as a `T` (a number, an enum value, a date); empty is absent.
-    fn parse<T: FromStr>(self, what: &str) -> Result<Option<T>, String>
+    pub(crate) fn parse<T: FromStr>(self, what: &str) -> Result<Option<T>, String>
     where
         T::Err: std::fmt::Display,
     {
@@ -337,25 +340,25 @@ pub fn join_tags(tags: &[String]) -> String {
 
 /// The fields of one row as they are read: every unreadable field is recorded, so a row with
 /// several mistakes reports them all.
-struct Fields {
+pub(crate) struct Fields {
     row: usize,
     errors: Vec<RowError>,
 }
 
 impl Fields {
-    fn new(row: usize) -> Self {
+    pub(crate) fn new(row: usize) -> Self {
         Self {
             row,
             errors: Vec::new(),
         }
     }
 
-    fn fail(&mut self, field: &'static str, message: impl Into<String>) {
+    pub(crate) fn fail(&mut self, field: &'static str, message: impl Into<String>) {
         self.errors.push(RowError::at(self.row, field, message));
     }
 
     /// The value, or its default after recording why it could not be read.
-    fn take<T: Default>(&mut self, field: &'static str, value: Result<T, String>) -> T {
+    pub(crate) fn take<T: Default>(&mut self, field: &'static str, value: Result<T, String>) -> T {
         value.unwrap_or_else(|message| {
             self.fail(field, message);
             T::default()
@@ -363,7 +366,11 @@ impl Fields {
     }
 
     /// A value the row must have.
-    fn required<T: Default>(&mut self, field: &'static str, value: Result<Option<T>, String>) -> T {
+    pub(crate) fn required<T: Default>(
+        &mut self,
+        field: &'static str,
+        value: Result<Option<T>, String>,
+    ) -> T {
         match value {
             Ok(Some(v)) => v,
             Ok(None) => {
@@ -377,7 +384,7 @@ impl Fields {
         }
     }
 
-    fn finish<T>(self, value: T) -> Result<T, Vec<RowError>> {
+    pub(crate) fn finish<T>(self, value: T) -> Result<T, Vec<RowError>> {
         if self.errors.is_empty() {
             Ok(value)
         } else {
@@ -485,16 +492,17 @@ fn external_id(row: &ImportRow) -> Option<&str> {
 
 /// The position of each known column in a CSV header, refusing unknown, repeated and missing
 /// required columns (all named).
-fn header_columns(header: &csv::StringRecord) -> Result<Vec<&'static str>, RowErrors> {
+fn header_columns(
+    header: &csv::StringRecord,
+    known: &[&'static str],
+    required: &[&'static str],
+) -> Result<Vec<&'static str>, RowErrors> {
     let mut errors = RowErrors::default();
     let mut columns = Vec::with_capacity(header.len());
     let mut unknown = Vec::new();
     for name in header {
         let name = name.trim();
-        match ACCOUNT_COLUMNS
-            .iter()
-            .find(|c| c.eq_ignore_ascii_case(name))
-        {
+        match known.iter().find(|c| c.eq_ignore_ascii_case(name)) {
             Some(column) if columns.contains(column) => errors.push(RowError::file(
                 Some(Cow::Borrowed(column)),
                 format!("column {column:?} appears twice in the header"),
@@ -512,11 +520,11 @@ fn header_columns(header: &csv::StringRecord) -> Result<Vec<&'static str>, RowEr
             format!(
                 "unknown column(s) {}; the columns are: {}",
                 unknown.join(", "),
-                ACCOUNT_COLUMNS.join(", ")
+                known.join(", ")
             ),
         ));
     }
-    let missing: Vec<&str> = REQUIRED_COLUMNS
+    let missing: Vec<&str> = required
         .iter()
         .filter(|c| !columns.contains(c))
         .copied()
@@ -530,8 +538,48 @@ fn header_columns(header: &csv::StringRecord) -> Result<Vec<&'static str>, RowEr
     errors.or_ok(columns)
 }
 
-/// Reads accounts from CSV text with a header row (see the module docs for row numbers).
-pub fn accounts_from_csv(data: &[u8], progress: Progress) -> Result<Vec<ImportRow>, RowErrors> {
+/// The cells of one CSV record, found by column name.
+pub(crate) struct Cells<'r> {
+    columns: &'r [&'static str],
+    record: &'r csv::StringRecord,
+}
+
+impl<'r> Cells<'r> {
+    /// The cell of `column` (the guard apostrophe of [`guard_formula`] dropped), or missing when
+    /// the file has no such column.
+    pub(crate) fn get(&self, column: &'static str) -> Raw<'r> {
+        self.columns
+            .iter()
+            .position(|c| *c == column)
+            .and_then(|i| self.record.get(i))
+            .map_or(Raw::Missing, |cell| Raw::Text(unguard_formula(cell)))
+    }
+
+    /// Whether the file has this column at all.
+    pub(crate) fn has(&self, column: &'static str) -> bool {
+        self.columns.contains(&column)
+    }
+
+    /// The cell of `column` trimmed, without copying it; empty or missing is `None`.
+    pub(crate) fn text(&self, column: &'static str) -> Option<&'r str> {
+        match self.get(column) {
+            Raw::Text(text) => Some(text.trim()).filter(|t| !t.is_empty()),
+            _ => None,
+        }
+    }
+}
+
+/// Reads CSV text with a header row of `known` columns (`required` among them; a byte-order mark
+/// and any letter case are fine) and calls `each` with every record's row number (see the module
+/// docs) and its cells, or the reason it is unreadable (a ragged row). Stops when `each` answers
+/// false, or at an I/O error. A bad header is the only error returned here.
+pub(crate) fn read_csv(
+    data: &[u8],
+    known: &[&'static str],
+    required: &[&'static str],
+    progress: Progress,
+    mut each: impl FnMut(usize, Result<Cells<'_>, RowError>) -> bool,
+) -> Result<(), RowErrors> {
     let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
     let total = data.len() as u64;
     let mut reader = csv::ReaderBuilder::new().from_reader(data);
@@ -544,50 +592,64 @@ pub fn accounts_from_csv(data: &[u8], progress: Progress) -> Result<Vec<ImportRo
     if header.iter().all(|h| h.trim().is_empty()) {
         return Err(RowErrors::single(RowError::file(
             None,
-            format!(
-                "the file has no header row; expected: {}",
-                ACCOUNT_COLUMNS.join(",")
-            ),
+            format!("the file has no header row; expected: {}", known.join(",")),
         )));
     }
-    let columns = header_columns(header)?;
-    let mut collector = account_collector();
+    let columns = header_columns(header, known, required)?;
     let mut record = csv::StringRecord::new();
     let mut row = 0;
-    while !collector.errors.more {
+    loop {
         let more = reader.read_record(&mut record);
         progress(reader.position().byte(), total);
-        match more {
+        let keep_going = match more {
             Ok(false) => break,
             Ok(true) => {
                 row += 1;
-                let get = |field: &'static str| {
-                    columns
-                        .iter()
-                        .position(|c| *c == field)
-                        .and_then(|i| record.get(i))
-                        .map_or(Raw::Missing, |cell| Raw::Text(unguard_formula(cell)))
+                let cells = Cells {
+                    columns: &columns,
+                    record: &record,
                 };
-                collector.add(
-                    row,
-                    read_account(row, get).map(|account| ImportRow { row, account }),
-                    external_id,
-                );
+                each(row, Ok(cells))
             }
             Err(e) => {
                 row += 1;
                 let io = matches!(e.kind(), csv::ErrorKind::Io(_));
-                collector.errors.push(RowError {
+                let error = RowError {
                     row: Some(row),
                     field: None,
                     message: format!("unreadable CSV: {e}"),
-                });
-                if io {
-                    break;
-                }
+                };
+                each(row, Err(error)) && !io
             }
+        };
+        if !keep_going {
+            break;
         }
     }
+    Ok(())
+}
+
+/// Reads accounts from CSV text with a header row (see the module docs for row numbers).
+pub fn accounts_from_csv(data: &[u8], progress: Progress) -> Result<Vec<ImportRow>, RowErrors> {
+    let mut collector = account_collector();
+    read_csv(
+        data,
+        &ACCOUNT_COLUMNS,
+        &REQUIRED_COLUMNS,
+        progress,
+        |row, cells| {
+            match cells {
+                Ok(cells) => collector.add(
+                    row,
+                    read_account(row, |field| cells.get(field))
+                        .map(|account| ImportRow { row, account }),
+                    external_id,
+                ),
+                Err(error) => collector.errors.push(error),
+            }
+            !collector.errors.more
+        },
+    )?;
     collector.finish()
 }
 
@@ -726,20 +788,30 @@ fn optional<T: ToString>(value: Option<T>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
 }
 
-/// Accounts as CSV with a header row of [`ACCOUNT_COLUMNS`]; [`accounts_from_csv`] reads it back
-/// to the same accounts (less ids, versions and timestamps).
-pub fn accounts_to_csv(accounts: &[Account]) -> Vec<u8> {
+/// CSV text of a header and rows (in memory, so writing cannot fail).
+fn write_csv(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Vec<u8> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let write = |writer: &mut csv::Writer<Vec<u8>>, record: &[String]| {
+    let mut write = |record: &[String]| {
         writer
             .write_record(record)
             .expect("writing CSV into memory cannot fail");
     };
-    write(&mut writer, &ACCOUNT_COLUMNS.map(str::to_owned));
-    for a in accounts {
-        write(
-            &mut writer,
-            &[
+    write(&header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+    for row in rows {
+        write(&row);
+    }
+    writer
+        .into_inner()
+        .expect("flushing CSV into memory cannot fail")
+}
+
+/// Accounts as CSV with a header row of [`ACCOUNT_COLUMNS`]; [`accounts_from_csv`] reads it back
+/// to the same accounts (less ids, versions and timestamps).
+pub fn accounts_to_csv(accounts: &[Account]) -> Vec<u8> {
+    write_csv(
+        &ACCOUNT_COLUMNS,
+        accounts.iter().map(|a| {
+            vec![
                 guard_formula(&optional(a.external_id.as_ref())),
                 guard_formula(&a.name),
                 a.kind.to_string(),
@@ -755,12 +827,106 @@ pub fn accounts_to_csv(accounts: &[Account]) -> Vec<u8> {
                 guard_formula(&a.currency),
                 optional(a.acquired_on),
                 guard_formula(&join_tags(&a.tags)),
-            ],
-        );
+            ]
+        }),
+    )
+}
+
+/// A valid record of a generic resource read from row `row` of a file.
+#[derive(Debug, Clone)]
+pub struct RecordRow {
+    pub row: usize,
+    pub record: Validated,
+}
+
+/// A CSV cell as the JSON value the resource engine validates: numbers for number fields,
+/// JSON for JSON fields, text otherwise.
+fn cell_value(field: &Field, text: &str) -> Result<Value, String> {
+    match field.ty {
+        FieldType::Int => text
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| format!("{text:?} is not a whole number")),
+        FieldType::Float => text
+            .parse::<f64>()
+            .map(Value::from)
+            .map_err(|_| format!("{text:?} is not a number")),
+        FieldType::Json => serde_json::from_str(text).map_err(|e| format!("not JSON: {e}")),
+        FieldType::Text | FieldType::Date | FieldType::Timestamp => Ok(Value::from(text)),
     }
-    writer
-        .into_inner()
-        .expect("flushing CSV into memory cannot fail")
+}
+
+/// Reads records of a generic resource (products, price lists, …) from CSV whose columns are
+/// the resource's fields (its required fields required; an empty cell takes the default), each
+/// row validated by the resource's own rules as a create would be. `unique` names a field no two
+/// rows may share (e.g. `sku`). Row numbers as for accounts; every bad row reported.
+pub fn records_from_csv(
+    spec: &'static ResourceSpec,
+    unique: Option<&'static str>,
+    data: &[u8],
+    progress: Progress,
+) -> Result<Vec<RecordRow>, RowErrors> {
+    let columns: Vec<&'static str> = spec.fields.iter().map(|f| f.name).collect();
+    let required: Vec<&'static str> = spec
+        .fields
+        .iter()
+        .filter(|f| f.required)
+        .map(|f| f.name)
+        .collect();
+    let mut collector = Collector::new(unique.unwrap_or(""));
+    read_csv(data, &columns, &required, progress, |row, cells| {
+        let cells = match cells {
+            Ok(cells) => cells,
+            Err(error) => {
+                collector.errors.push(error);
+                return !collector.errors.more;
+            }
+        };
+        let mut f = Fields::new(row);
+        let mut body = Map::new();
+        for field in spec.fields {
+            if let Some(text) = cells.text(field.name) {
+                match cell_value(field, text) {
+                    Ok(value) => {
+                        body.insert(field.name.to_owned(), value);
+                    }
+                    Err(message) => f.fail(field.name, message),
+                }
+            }
+        }
+        let result = f.finish(()).and_then(|()| {
+            spec.validate_create(&Value::Object(body))
+                .map(|record| RecordRow { row, record })
+                .map_err(|e| vec![RowError::validation(row, e)])
+        });
+        collector.add(row, result, |r: &RecordRow| {
+            unique
+                .and_then(|u| r.record.record.get(u))
+                .and_then(Value::as_str)
+        });
+        !collector.errors.more
+    })?;
+    collector.finish()
+}
+
+/// Records of a generic resource as CSV with its fields as columns (ids and versions left
+/// out); [`records_from_csv`] reads it back to the same records.
+pub fn records_to_csv(spec: &ResourceSpec, records: &[Map<String, Value>]) -> Vec<u8> {
+    let columns: Vec<&str> = spec.fields.iter().map(|f| f.name).collect();
+    write_csv(
+        &columns,
+        records.iter().map(|record| {
+            spec.fields
+                .iter()
+                .map(|f| match record.get(f.name) {
+                    None | Some(Value::Null) => String::new(),
+                    Some(Value::String(text)) => guard_formula(text),
+                    Some(Value::Number(n)) => n.to_string(),
+                    Some(other) => guard_formula(&other.to_string()),
+                })
+                .collect()
+        }),
+    )
 }
 
 fn feature_collection(features: Vec<Value>) -> String {
@@ -901,7 +1067,7 @@ pub fn territories_to_geojson(territories: &[Territory]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use chrono::{DateTime, NaiveDate};
 
     use super::*;
@@ -920,7 +1086,7 @@ mod tests {
     }
 
     /// (row, field) of each error.
-    fn places(errors: &RowErrors) -> Vec<(Option<usize>, Option<&str>)> {
+    pub(crate) fn places(errors: &RowErrors) -> Vec<(Option<usize>, Option<&str>)> {
         errors
             .errors
             .iter()
@@ -1235,6 +1401,53 @@ mod tests {
         );
         assert!(err.errors[0].message.contains("crosses"), "{err}");
         assert!(err.errors[4].message.contains("also in row 1"), "{err}");
+    }
+
+    #[test]
+    fn records_of_a_resource_read_back_and_bad_rows_are_named() {
+        use crate::sales::catalogue::PRODUCTS;
+        let text = "SKU,name_en,name_id,list_price_minor,tax_rate_bp,unit\n\
+                    AB-1,Freezer,Lemari beku,4500000,,\n\
+                    =cmd,\"Chest, 200 l\",,10,0,kg\n";
+        let rows =
+            records_from_csv(&PRODUCTS, Some("sku"), text.as_bytes(), &mut |_, _| {}).unwrap();
+        assert_eq!((rows[0].row, rows[1].row), (1, 2));
+        assert_eq!(
+            rows[0].record.record["tax_rate_bp"], 1100,
+            "an empty cell takes the default"
+        );
+        assert_eq!(rows[1].record.record["name_en"], "Chest, 200 l");
+        let records: Vec<Map<String, Value>> =
+            rows.iter().map(|r| r.record.record.clone()).collect();
+        let exported = records_to_csv(&PRODUCTS, &records);
+        assert!(
+            String::from_utf8_lossy(&exported).contains("'=cmd"),
+            "the formula is guarded"
+        );
+        let again = records_from_csv(&PRODUCTS, Some("sku"), &exported, &mut |_, _| {}).unwrap();
+        let read: Vec<Map<String, Value>> = again.into_iter().map(|r| r.record.record).collect();
+        assert_eq!(read, records);
+
+        let bad = "sku,name_en,list_price_minor,unit\n\
+                   A,A,1,piece\n\
+                   B,B,x,piece\n\
+                   C,C,1,bucket\n\
+                   A,D,1,piece\n\
+                   ,E,1,piece\n";
+        let err =
+            records_from_csv(&PRODUCTS, Some("sku"), bad.as_bytes(), &mut |_, _| {}).unwrap_err();
+        assert_eq!(
+            places(&err),
+            [
+                (Some(2), Some("list_price_minor")),
+                (Some(3), Some("unit")),
+                (Some(4), Some("sku")),
+                (Some(5), Some("sku")),
+            ]
+        );
+        assert!(err.errors[2].message.contains("also in row 1"), "{err}");
+        let err = records_from_csv(&PRODUCTS, None, b"name_en\nA\n", &mut |_, _| {}).unwrap_err();
+        assert_eq!(places(&err), [(None, Some("sku, list_price_minor"))]);
     }
 
     #[test]

@@ -44,6 +44,8 @@ pub struct ActionFilter {
     pub technician_id: Option<i64>,
     /// `applied`, `conflict` or `rejected`.
     pub result: Option<String>,
+    /// Only actions on visits to these accounts (`None`: any account): a scoped caller's rows.
+    pub account_ids: Option<Vec<i64>>,
     pub limit: u32,
 }
 
@@ -374,6 +376,18 @@ macro_rules! impl_field_store {
                 }
                 if let Some(result) = &filter.result {
                     qb.push(" AND result = ").push_bind(result.clone());
+                }
+                if let Some(ids) = &filter.account_ids {
+                    if ids.is_empty() {
+                        qb.push(" AND 1 = 0");
+                    } else {
+                        qb.push(" AND visit_id IN (SELECT id FROM visits WHERE account_id IN (");
+                        let mut list = qb.separated(", ");
+                        for id in ids {
+                            list.push_bind(*id);
+                        }
+                        qb.push("))");
+                    }
                 }
                 qb.push(" ORDER BY id DESC LIMIT ")
                     .push_bind(i64::from(filter.limit));

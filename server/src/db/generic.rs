@@ -49,6 +49,7 @@ struct TimelineRow {
     pub label: String,
     pub title: String,
     pub detail: Option<String>,
+    pub channel: Option<String>,
 }
 
 #[async_trait]
@@ -127,14 +128,16 @@ fn write_error(spec: &ResourceSpec, e: sqlx::Error) -> StoreError {
 }
 
 const HISTORY_SQL: &str = "
-    SELECT 'activity' AS type, id, occurred_at AS at, kind AS label, subject AS title, outcome AS detail
+    SELECT 'activity' AS type, id, occurred_at AS at, kind AS label, subject AS title, outcome AS detail,
+           channel
       FROM activities WHERE account_id = $1
     UNION ALL
-    SELECT 'visit', id, window_start, status, 'Visit', outcome FROM visits WHERE account_id = $1
+    SELECT 'visit', id, window_start, status, 'Visit', outcome, CAST(NULL AS TEXT) FROM visits WHERE account_id = $1
     UNION ALL
-    SELECT 'case', id, created_at, status, subject, resolution FROM cases WHERE account_id = $1
+    SELECT 'case', id, created_at, status, subject, resolution, CAST(NULL AS TEXT) FROM cases WHERE account_id = $1
     UNION ALL
-    SELECT 'opportunity', id, created_at, stage, title, lost_reason FROM opportunities WHERE account_id = $1
+    SELECT 'opportunity', id, created_at, stage, title, lost_reason, CAST(NULL AS TEXT)
+      FROM opportunities WHERE account_id = $1
     ORDER BY at DESC, type, id DESC
     LIMIT $2 OFFSET $3";
 
@@ -379,7 +382,7 @@ macro_rules! impl_resource_store {
                     .map_err(db_error)?;
                 Ok(rows
                     .into_iter()
-                    .map(|r| TimelineEntry { kind: r.r#type, id: r.id, at: r.at, label: r.label, title: r.title, detail: r.detail })
+                    .map(|r| TimelineEntry { kind: r.r#type, id: r.id, at: r.at, label: r.label, title: r.title, detail: r.detail, channel: r.channel })
                     .collect())
             }
         }

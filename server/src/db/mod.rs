@@ -19,7 +19,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Postgres, SqlSafeStr, Sqlite};
 
 pub use audit::{Actor, acting_as, current_actor};
-pub use auth::{ApiTokenRecord, AuditQuery, AuthStore, NewUser, UserRecord};
+pub use auth::{ApiTokenRecord, AuditQuery, AuditRecord, AuthStore, NewUser, UserRecord};
 pub use field::{ActionFilter, FieldStore, FieldVisit};
 pub use generic::{RecordPage, ResourceQuery, ResourceStore};
 pub use planning::{

@@ -2,10 +2,10 @@
 //! spatially: inside a territory or a GeoJSON area, near a point), reads, creation, partial
 //! updates guarded by the record's version, and deletion.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use wilayah_shared::LonLat;
 use wilayah_shared::account::{
@@ -20,11 +20,10 @@ use wilayah_shared::spatial::{Filter, OwnerFilter, PointFilter, Region};
 use super::declare::Api;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
-use super::scope::Visible;
+use super::scope::{Reach, Scoped};
 use crate::AppState;
 use utoipa_axum::routes;
 use wilayah_shared::access::Action::{Create, Delete, Read, Update};
-use wilayah_shared::access::Caller;
 use wilayah_shared::access::Rule::Can;
 
 /// Most accounts one nearby query returns.
@@ -138,7 +137,7 @@ impl AppState {
     responses((status = 200, description = "One page", body = ref("#/components/schemas/AccountPage")), (status = 400, description = "Bad parameter", body = ref("#/components/schemas/Error"))))]
 pub async fn list(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scoped: Scoped,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<Page<Account>>, ApiError> {
     let limit = params.limit.unwrap_or(DEFAULT_PAGE_SIZE);
@@ -166,7 +165,6 @@ pub async fn list(
         }
         None => None,
     };
-    let ids = Visible::of(&state, &caller).await?.narrow(ids);
     let filter = account_filter_query!(params)?;
     let query = AccountQuery {
         name_contains: params.q.clone().filter(|q| !q.trim().is_empty()),
@@ -181,20 +179,15 @@ pub async fn list(
         offset: params.offset.unwrap_or(0),
         ..filter
     };
-    Ok(Json(state.store.list_accounts(&query).await?))
+    Ok(Json(scoped.accounts(query).await?))
 }
 
 /// `GET /accounts/{id}`
 #[utoipa::path(get, path = "/accounts/{id}", tag = "accounts", summary = "Read an account",
     params(("id" = i64, Path, description = "The account")),
     responses((status = 200, description = "Found", body = ref("#/components/schemas/Account")), (status = 404, description = "No such record", body = ref("#/components/schemas/Error"))))]
-pub async fn get(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<i64>,
-) -> Result<Json<Account>, ApiError> {
-    Visible::of(&state, &caller).await?.check(id)?;
-    Ok(Json(state.store.get_account(id).await?))
+pub async fn get(scoped: Scoped, Path(id): Path<i64>) -> Result<Json<Account>, ApiError> {
+    Ok(Json(scoped.account(id).await?))
 }
 
 /// `POST /accounts` → 201 with the stored account and its `Location`.
@@ -204,18 +197,10 @@ pub async fn get(
         (status = 403, description = "Outside the caller's scope (a rep creating an account for someone else)", body = ref("#/components/schemas/Error")),
         (status = 409, description = "A unique value is taken", body = ref("#/components/schemas/Error")), (status = 422, description = "A field breaks a rule", body = ref("#/components/schemas/Error"))))]
 pub async fn create(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scoped: Scoped,
     ApiJson(input): ApiJson<AccountInput>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let valid = input.validate()?;
-    may_hold(&caller, &valid)?;
-    let _writing = state.index.lock_writes().await;
-    let account = state.store.create_account(&valid).await?;
-    state
-        .index
-        .upsert(&account)
-        .map_err(|e| ApiError::Store(wilayah_app::store::StoreError::Database(e.into())))?;
+    let account = scoped.create_account(&input.validate()?).await?;
     let location = format!("/api/v1/accounts/{}", account.id);
     Ok((
         StatusCode::CREATED,
@@ -232,27 +217,14 @@ pub async fn create(
     responses((status = 200, description = "Changed", body = ref("#/components/schemas/Account")), (status = 404, description = "No such record", body = ref("#/components/schemas/Error")),
         (status = 409, description = "Changed by someone else: `current_version` says to what", body = ref("#/components/schemas/Error")), (status = 422, description = "A field breaks a rule", body = ref("#/components/schemas/Error"))))]
 pub async fn update(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scoped: Scoped,
     Path(id): Path<i64>,
     ApiJson(patch): ApiJson<AccountPatch>,
 ) -> Result<Json<Account>, ApiError> {
-    Visible::of(&state, &caller).await?.check(id)?;
-    let _writing = state.index.lock_writes().await;
-    let current = state.store.get_account(id).await?;
-    if current.version != patch.version {
-        return Err(ApiError::Conflict {
-            current_version: current.version,
-        });
-    }
     let expected = patch.version;
-    let valid = current.patched(patch)?;
-    may_hold(&caller, &valid)?;
-    let account = state.store.update_account(id, expected, &valid).await?;
-    state
-        .index
-        .upsert(&account)
-        .map_err(|e| ApiError::Store(wilayah_app::store::StoreError::Database(e.into())))?;
+    let account = scoped
+        .update_account(id, expected, |current| Ok(current.patched(patch)?))
+        .await?;
     Ok(Json(account))
 }
 
@@ -289,17 +261,13 @@ pub struct DeleteParams {
     params(("id" = i64, Path, description = "The account"), ("version" = Option<i64>, Query, description = "Refuse with 409 if the record changed since this version")),
     responses((status = 204, description = "Deleted"), (status = 404, description = "No such record", body = ref("#/components/schemas/Error")), (status = 409, description = "Changed since", body = ref("#/components/schemas/Error"))))]
 pub async fn delete(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scoped: Scoped,
     Path(id): Path<i64>,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<DeleteParams>,
 ) -> Result<StatusCode, ApiError> {
-    Visible::of(&state, &caller).await?.check(id)?;
     let version = expected_version(&headers, params.version.map(|v| v.to_string()).as_deref())?;
-    let _writing = state.index.lock_writes().await;
-    state.store.delete_account(id, version).await?;
-    state.index.remove(id);
+    scoped.delete_account(id, version).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -341,11 +309,9 @@ pub struct NearbyAccount {
     ),
     responses((status = 200, description = "Nearest first", body = ref("#/components/schemas/NearbyAccounts")), (status = 400, description = "Bad parameter", body = ref("#/components/schemas/Error"))))]
 pub async fn nearby(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scoped: Scoped,
     ApiQuery(params): ApiQuery<NearbyParams>,
 ) -> Result<Json<Vec<NearbyAccount>>, ApiError> {
-    let visible = Visible::of(&state, &caller).await?;
     let centre = LonLat::new(params.lon, params.lat)
         .map_err(|e| ApiError::bad_field(e.field(), e.to_string()))?;
     let owner = match (params.owner_id, params.unowned_or_owner) {
@@ -367,12 +333,7 @@ pub async fn nearby(
         owner,
         visited: None,
     };
-    let exclude = params.exclude_id;
-    // Only what the caller may see is a candidate, so k nearest means k nearest of theirs.
-    let matches = |p: &wilayah_shared::spatial::IndexedPoint| {
-        Some(p.id) != exclude && filter.matches(p) && visible.admits(p.id)
-    };
-    let hits = match (params.radius_m, params.k) {
+    let reach = match (params.radius_m, params.k) {
         (Some(_), Some(_)) => return Err(ApiError::bad_field("k", "give radius_m or k, not both")),
         (Some(radius_m), None) => {
             if !(radius_m > 0.0 && radius_m <= MAX_RADIUS_M) {
@@ -381,13 +342,10 @@ pub async fn nearby(
                     format!("must be above 0 and at most {MAX_RADIUS_M} m"),
                 ));
             }
-            let mut hits = state
-                .index
-                .read(|index| index.within_radius_where(centre, radius_m, matches))
-                .unwrap_or(Ok(Vec::new()))
-                .map_err(|e| ApiError::bad_field("radius_m", e.to_string()))?;
-            hits.truncate(MAX_NEARBY);
-            hits
+            Reach::Within {
+                metres: radius_m,
+                at_most: MAX_NEARBY,
+            }
         }
         (None, k) => {
             let k = k.unwrap_or(10);
@@ -397,46 +355,23 @@ pub async fn nearby(
                     format!("must be between 1 and {MAX_NEARBY}"),
                 ));
             }
-            state
-                .index
-                .read(|index| index.nearest(centre, k, matches))
-                .unwrap_or_default()
+            Reach::Nearest(k)
         }
     };
-    let ids: Vec<i64> = hits.iter().map(|h| h.point.id).collect();
-    let accounts = state.store.accounts_by_ids(&ids).await?;
-    let mut by_id: std::collections::HashMap<i64, Account> =
-        accounts.into_iter().map(|a| (a.id, a)).collect();
-    // An account deleted between the index read and the database read is simply left out.
-    let nearby = hits
-        .into_iter()
-        .filter_map(|h| {
-            by_id.remove(&h.point.id).map(|account| NearbyAccount {
-                distance_m: h.distance_m,
+    let exclude = params.exclude_id;
+    let hits = scoped
+        .nearby(centre, reach, |p| {
+            Some(p.id) != exclude && filter.matches(p)
+        })
+        .await?;
+    Ok(Json(
+        hits.into_iter()
+            .map(|(account, distance_m)| NearbyAccount {
+                distance_m,
                 account,
             })
-        })
-        .collect();
-    Ok(Json(nearby))
-}
-
-/// A scoped caller may only create (or keep after a change) accounts inside their scope: a rep
-/// accounts they own, a regional manager accounts in their region.
-fn may_hold(
-    caller: &Caller,
-    account: &wilayah_shared::account::ValidAccount,
-) -> Result<(), ApiError> {
-    if caller
-        .account_scope()
-        .may_hold(account.owner_id, account.territory_id)
-    {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(format!(
-            "a {} may only hold accounts inside their own scope (owner_id / territory_id)",
-            caller.role
-        )))
-    }
+            .collect(),
+    ))
 }
 
 /// The account routes (the history is in `resources`, the transfers in `transfer`).

@@ -29,6 +29,7 @@ use wilayah_shared::access::{Caller, Role, Rule, rule_for};
 use super::declare::Api;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
+use super::scope::Scoped;
 use crate::AppState;
 use crate::auth::{
     MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_IP, check_password_rules, constant_time_eq,
@@ -853,8 +854,7 @@ pub struct AuditParams {
     ),
     responses((status = 200, description = "Entries", body = ref("#/components/schemas/AuditEntries")), (status = 400, description = "Bad parameter", body = ref("#/components/schemas/Error"))))]
 async fn audit(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scoped: Scoped,
     ApiQuery(params): ApiQuery<AuditParams>,
 ) -> Result<impl IntoResponse, ApiError> {
     let limit = params.limit.unwrap_or(100);
@@ -869,14 +869,11 @@ async fn audit(
         action: params.action,
         since: params.since,
         until: params.until,
-        within_accounts: state
-            .store
-            .visible_account_ids(&caller.account_scope())
-            .await?,
+        within_accounts: None,
         limit,
         offset: params.offset.unwrap_or(0),
     };
-    Ok(Json(state.store.audit_entries(&query).await?))
+    Ok(Json(scoped.audit_entries(query).await?))
 }
 
 #[cfg(test)]

@@ -62,7 +62,9 @@ async fn enforce(rule: Rule, request: Request, next: Next) -> Response {
 }
 
 fn guarded(rule: Rule, method_router: MethodRouter<AppState>) -> MethodRouter<AppState> {
-    method_router.route_layer(from_fn(move |request: Request, next: Next| enforce(rule, request, next)))
+    method_router.route_layer(from_fn(move |request: Request, next: Next| {
+        enforce(rule, request, next)
+    }))
 }
 
 impl Api {

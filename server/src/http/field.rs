@@ -7,7 +7,6 @@
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
@@ -21,23 +20,25 @@ use super::declare::Api;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
 use super::routes::{parse_day, plan_technician_day};
+use super::scope::Scoped;
 use crate::AppState;
 use crate::db::{ActionFilter, FieldVisit, Technician};
-use axum::Extension;
+use crate::routing_service::{Day, minutes_of_day, rfc3339};
 use utoipa_axum::routes;
 use wilayah_shared::access::Action::Update;
 use wilayah_shared::access::Rule::Can;
-use wilayah_shared::access::{Caller, Role};
+use wilayah_shared::access::{Action, Caller, Role, TECHNICIAN_ADD_STOP_REACH_M};
+use wilayah_shared::domain::AccountKind;
 
-/// A technician works only their own day; dispatchers (managers, planners, admins) any.
-/// Someone else's day reads as one that does not exist.
+/// A technician works only their own day; dispatchers (managers, planners, admins) any, but
+/// see and change only the visits to their accounts (a regional manager's region). Someone
+/// else's day reads as one that does not exist.
 fn check_own_day(caller: &Caller, technician_id: i64) -> Result<(), ApiError> {
     if caller.role == Role::Technician && caller.staff_id != Some(technician_id) {
         return Err(ApiError::NotFound);
     }
     Ok(())
 }
-use crate::routing_service::{Day, minutes_of_day, rfc3339};
 
 pub fn declare(api: Api) -> Api {
     // A technician's day and actions (technicians only their own, checked by the handlers),
@@ -168,16 +169,26 @@ struct DayQuery {
         (status = 400, description = "Missing or malformed technician_id or date", body = ref("#/components/schemas/Error")), (status = 404, description = "Another technician's day (for a technician)", body = ref("#/components/schemas/Error")),
         (status = 422, description = "Not a technician", body = ref("#/components/schemas/Error"))))]
 async fn day(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scoped: Scoped,
     ApiQuery(query): ApiQuery<DayQuery>,
 ) -> Result<Json<FieldDay>, ApiError> {
     let technician_id = query
         .technician_id
         .ok_or_else(|| ApiError::bad_field("technician_id", "is required"))?;
-    check_own_day(&caller, technician_id)?;
+    check_own_day(scoped.caller(), technician_id)?;
     let day = parse_day(query.date.as_deref(), query.utc_offset_minutes)?;
-    Ok(Json(field_day(&state, technician_id, &day).await?))
+    Ok(Json(scoped_day(&scoped, technician_id, &day).await?))
+}
+
+/// A technician's day as the caller may see it: a technician their whole own day, a
+/// dispatcher with a region only the stops at their accounts.
+async fn scoped_day(scoped: &Scoped, technician_id: i64, day: &Day) -> Result<FieldDay, ApiError> {
+    let mut field_day = field_day(scoped.state(), technician_id, day).await?;
+    if scoped.caller().role != Role::Technician {
+        let visible = scoped.visible().await?;
+        field_day.stops.retain(|s| visible.admits(s.account_id));
+    }
+    Ok(field_day)
 }
 
 /// 200 applied; 409 conflict and 422 rejected carry the recorded result too, plus the usual
@@ -212,15 +223,13 @@ fn action_response(result: ActionResult) -> Response {
         (status = 409, description = "Recorded, not applied: the visit changed since base_version (error, current_version and the result), or client_id already used for another visit", body = ref("#/components/schemas/FieldActionResult")),
         (status = 422, description = "Recorded, not applied: the action does not fit the visit's current state; or a field breaks a rule (nothing recorded)", body = ref("#/components/schemas/FieldActionResult"))))]
 async fn record_action(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scoped: Scoped,
     ApiJson(action): ApiJson<FieldAction>,
 ) -> Result<Response, ApiError> {
     let checked = action.check()?;
-    if caller.role == Role::Technician {
-        let visit = state.store.get_record(&VISITS, action.visit_id).await?;
-        check_own_day(&caller, visit["technician_id"].as_i64().unwrap_or_default())?;
-    }
+    // Only a visit among the caller's rows (a technician's own, a region's): 404 otherwise.
+    scoped.check_visit_or_gone(action.visit_id).await?;
+    let state = scoped.state();
     let recorded_at = DateTime::parse_from_rfc3339(&action.recorded_at)
         .map_err(|_| ApiError::bad_field("recorded_at", "must be an RFC 3339 time with an offset"))?
         .with_timezone(&Utc);
@@ -254,13 +263,16 @@ struct ActionList {
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "At most this many (default 100)")),
     responses((status = 200, description = "The actions", body = ref("#/components/schemas/FieldActionList")), (status = 400, description = "Malformed parameter", body = ref("#/components/schemas/Error"))))]
 async fn list_actions(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scoped: Scoped,
     ApiQuery(mut query): ApiQuery<ActionsQuery>,
 ) -> Result<Json<ActionList>, ApiError> {
-    if caller.role == Role::Technician {
+    let caller = scoped.caller();
+    let account_ids = if caller.role == Role::Technician {
         query.technician_id = caller.staff_id;
-    }
+        None
+    } else {
+        scoped.visible().await?.ids().map(<[i64]>::to_vec)
+    };
     if let Some(r) = &query.result
         && !["applied", "conflict", "rejected"].contains(&r.as_str())
     {
@@ -273,12 +285,14 @@ async fn list_actions(
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::bad_field("limit", "must be between 1 and 1000"));
     }
-    let items = state
+    let items = scoped
+        .state()
         .store
         .field_actions(&ActionFilter {
             visit_id: query.visit_id,
             technician_id: query.technician_id,
             result: query.result,
+            account_ids,
             limit,
         })
         .await?;
@@ -313,19 +327,29 @@ struct AddedStop {
         (status = 400, description = "Malformed body or a missing field", body = ref("#/components/schemas/Error")), (status = 404, description = "Another technician's day (for a technician)", body = ref("#/components/schemas/Error")),
         (status = 422, description = "Unknown technician or account, or a value out of range", body = ref("#/components/schemas/Error"))))]
 async fn add_stop(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scoped: Scoped,
     ApiJson(request): ApiJson<AddStopRequest>,
 ) -> Result<(StatusCode, Json<AddedStop>), ApiError> {
+    let state = scoped.state();
+    let caller = scoped.caller();
     let technician_id = request
         .technician_id
         .ok_or_else(|| ApiError::bad_field("technician_id", "is required"))?;
-    check_own_day(&caller, technician_id)?;
+    check_own_day(caller, technician_id)?;
     let account_id = request
         .account_id
         .ok_or_else(|| ApiError::bad_field("account_id", "is required"))?;
     let day = parse_day(request.date.as_deref(), request.utc_offset_minutes)?;
-    let t = technician(&state, technician_id).await?;
+    let t = technician(state, technician_id).await?;
+    if caller.role == Role::Technician {
+        prospect_along_route(&scoped, &t, account_id, &day).await?;
+    } else {
+        scoped.require(VISITS.name, Action::Create)?;
+        scoped
+            .account(account_id)
+            .await
+            .map_err(|_| invalid("account_id", "refers to a record that does not exist"))?;
+    }
     let shift = minutes_of_day(&t.work_start)
         .zip(minutes_of_day(&t.work_end))
         .filter(|(s, e)| s < e)
@@ -345,7 +369,7 @@ async fn add_stop(
     }))?;
     let visit = state.store.create_record(&VISITS, &valid).await?;
     let visit_id = visit["id"].as_i64().unwrap_or_default();
-    let day = field_day(&state, technician_id, &day).await?;
+    let day = scoped_day(&scoped, technician_id, &day).await?;
     let planned = day
         .stops
         .iter()
@@ -358,4 +382,42 @@ async fn add_stop(
             day,
         }),
     ))
+}
+
+/// A technician adds to their own day only a prospect along it: within
+/// [`TECHNICIAN_ADD_STOP_REACH_M`] of one of the day's stops or of their home base (what the
+/// technician view offers). Anything else reads as an account that does not exist.
+async fn prospect_along_route(
+    scoped: &Scoped,
+    technician: &Technician,
+    account_id: i64,
+    day: &Day,
+) -> Result<(), ApiError> {
+    let state = scoped.state();
+    let nowhere = || invalid("account_id", "refers to a record that does not exist");
+    let account = state
+        .store
+        .accounts_by_ids(&[account_id])
+        .await?
+        .into_iter()
+        .next()
+        .filter(|a| a.kind == AccountKind::Prospect)
+        .ok_or_else(nowhere)?;
+    let at = wilayah_shared::LonLat::new(account.lon, account.lat).map_err(|_| nowhere())?;
+    let mut route: Vec<(f64, f64)> = state
+        .store
+        .technician_visits(technician.id, day.start(), day.end())
+        .await?
+        .iter()
+        .map(|v| (v.lon, v.lat))
+        .collect();
+    if let (Some(lon), Some(lat)) = (technician.home_lon, technician.home_lat) {
+        route.push((lon, lat));
+    }
+    let near = route.iter().any(|&(lon, lat)| {
+        wilayah_shared::LonLat::new(lon, lat).is_ok_and(|p| {
+            wilayah_shared::spatial::haversine_m(p, at) <= TECHNICIAN_ADD_STOP_REACH_M
+        })
+    });
+    if near { Ok(()) } else { Err(nowhere()) }
 }

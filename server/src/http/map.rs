@@ -1,7 +1,7 @@
 //! GeoJSON feeds for the map.
 
+use axum::Json;
 use axum::extract::State;
-use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use wilayah_shared::account::AccountQuery;
@@ -14,21 +14,18 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use wilayah_app::map::rep_colour;
 use wilayah_shared::account::MAX_PAGE_SIZE;
-use wilayah_shared::resources::{STAFF, TERRITORIES, VISITS};
-
-const VISITS_TABLE: &str = VISITS.name;
+use wilayah_shared::resources::{STAFF, TERRITORIES};
 
 use super::accounts::account_filter_query;
 use super::declare::Api;
 use super::error::ApiError;
 use super::extract::ApiQuery;
-use super::scope::Visible;
+use super::scope::Scoped;
 use crate::AppState;
 use crate::db::ResourceQuery;
 use utoipa_axum::routes;
 use wilayah_shared::access::Action::Read;
 use wilayah_shared::access::Rule::Can;
-use wilayah_shared::access::{Caller, RowScope};
 
 /// The dashboard filter, as the map and the side list share it (names as in `/accounts`).
 #[derive(Debug, Deserialize)]
@@ -66,21 +63,16 @@ pub struct AccountsQuery {
         ("bbox" = Option<String>, Query, description = "west,south,east,north in degrees: with zoom, only this view")),
     responses((status = 200, description = "FeatureCollection", content((Object = "application/geo+json"))), (status = 400, description = "Bad parameter", body = ref("#/components/schemas/Error"))))]
 pub async fn accounts_geojson(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scoped: Scoped,
     ApiQuery(query): ApiQuery<AccountsQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let visible = Visible::of(&state, &caller).await?;
     let (query_zoom, bbox) = (query.zoom.clone(), query.bbox.clone());
-    let query = AccountQuery {
-        ids: visible.ids().map(<[i64]>::to_vec),
-        ..account_filter_query!(query)?
-    };
+    let query = scoped.scope_query(account_filter_query!(query)?).await?;
     let Some(zoom) = query_zoom else {
         if bbox.is_some() {
             return Err(ApiError::bad_field("bbox", "a view needs a zoom"));
         }
-        let accounts = state.store.map_accounts_matching(&query).await?;
+        let accounts = scoped.map_accounts(query).await?;
         return Ok(Json(feature_collection(&accounts)));
     };
     let zoom = zoom
@@ -92,6 +84,8 @@ pub async fn accounts_geojson(
             ApiError::bad_field("zoom", format!("{zoom:?} is not a zoom from 0 to 24"))
         })?;
     let view = bbox.as_deref().map(parse_view).transpose()?;
+    // `query` is already narrowed to the caller's accounts: the cache keys on it.
+    let state = scoped.state();
     let clusters = state
         .map_feed
         .clusters(state.store.as_ref(), &query)
@@ -210,12 +204,12 @@ pub struct VisitsQuery {
     params(("date" = Option<String>, Query, format = Date, description = "Calendar day in the deployment's time zone, default today")),
     responses((status = 200, description = "FeatureCollection", content((Object = "application/geo+json"))), (status = 400, description = "Bad date", body = ref("#/components/schemas/Error"))))]
 pub async fn visits_geojson(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scoped: Scoped,
     ApiQuery(query): ApiQuery<VisitsQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    let state = scoped.state();
     let range = match query.date.as_deref() {
-        None => (state.app_context.today)(),
+        None => (state.today)(),
         Some(text) => {
             let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
                 ApiError::bad_field("date", format!("{text:?} is not a date like 2026-11-23"))
@@ -223,16 +217,7 @@ pub async fn visits_geojson(
             crate::local_day(day, state.utc_offset)
         }
     };
-    let mut visits = state.store.map_visits(&range).await?;
-    match caller.row_scope(VISITS_TABLE) {
-        RowScope::All => {}
-        RowScope::Own { staff_id, .. } => visits.retain(|v| v.technician_id == Some(staff_id)),
-        RowScope::ByAccount => {
-            let visible = Visible::of(&state, &caller).await?;
-            visits.retain(|v| visible.admits(v.account_id));
-        }
-        RowScope::Nothing => visits.clear(),
-    }
+    let visits = scoped.map_visits(&range).await?;
     let features: Vec<Value> = visits
         .iter()
         .map(|v| {

@@ -17,6 +17,8 @@ pub mod scope;
 pub mod security;
 mod transfer;
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
@@ -91,9 +93,17 @@ pub use declare::{RouteEntry, Surface, route_table};
 /// The whole application. Tests drive it with `tower::ServiceExt::oneshot`, no port needed.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
-    let context = state.app_context.clone();
+    // Server functions reach data only through the scoped handle of their caller.
+    let context = wilayah_app::store::AppContext {
+        map_settings: state.map_settings.clone(),
+        today: state.today.clone(),
+        data: {
+            let state = state.clone();
+            Arc::new(move |caller| Box::new(scope::Scoped::new(state.clone(), caller)))
+        },
+    };
     let options = state.leptos_options.clone();
-    let tile_url = state.app_context.map_settings.tile_url.clone();
+    let tile_url = state.map_settings.tile_url.clone();
     let user_admin: std::sync::Arc<dyn wilayah_app::admin::UserAdmin> =
         std::sync::Arc::new(crate::user_admin::StoreUserAdmin {
             store: state.store.clone(),

@@ -2,18 +2,17 @@
 //! `POST /accounts/{id}/erase` (personal fields removed, revenue and counts kept). Both are
 //! written to the audit log; both follow the caller's row scope (404 outside it).
 
-use axum::extract::{Path, State};
+use axum::Json;
+use axum::extract::Path;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::{Extension, Json};
 use utoipa_axum::routes;
 use wilayah_shared::access::Action::{Delete, Export};
-use wilayah_shared::access::Caller;
 use wilayah_shared::access::Rule::Can;
 
 use super::declare::Api;
 use super::error::ApiError;
-use super::scope::Visible;
+use super::scope::Scoped;
 use crate::AppState;
 
 pub fn declare(api: Api) -> Api {
@@ -26,13 +25,8 @@ pub fn declare(api: Api) -> Api {
 #[utoipa::path(get, path = "/accounts/{id}/export", tag = "privacy",
     summary = "Everything held about one customer (JSON download), audited",
     params(("id" = i64, Path, description = "The account")), responses((status = 200, description = "The customer's data", body = ref("#/components/schemas/CustomerData")), (status = 404, description = "No such account (or not yours)", body = ref("#/components/schemas/Error"))))]
-async fn export(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<i64>,
-) -> Result<impl IntoResponse, ApiError> {
-    Visible::of(&state, &caller).await?.check(id)?;
-    let data = state.store.customer_data(id).await?;
+async fn export(scoped: Scoped, Path(id): Path<i64>) -> Result<impl IntoResponse, ApiError> {
+    let data = scoped.customer_data(id).await?;
     let disposition = format!("attachment; filename=\"wilayah-customer-{id}.json\"");
     Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(data)))
 }
@@ -43,17 +37,6 @@ async fn export(
 #[utoipa::path(post, path = "/accounts/{id}/erase", tag = "privacy",
     summary = "Erase a customer's personal data, keeping aggregates",
     params(("id" = i64, Path, description = "The account")), responses((status = 200, description = "The account afterwards", body = ref("#/components/schemas/Account")), (status = 404, description = "No such account (or not yours)", body = ref("#/components/schemas/Error"))))]
-async fn erase(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<i64>,
-) -> Result<impl IntoResponse, ApiError> {
-    Visible::of(&state, &caller).await?.check(id)?;
-    let _writing = state.index.lock_writes().await;
-    let account = state.store.erase_customer(id).await?;
-    state
-        .index
-        .upsert(&account)
-        .map_err(|e| ApiError::Store(wilayah_app::store::StoreError::Database(e.into())))?;
-    Ok(Json(account))
+async fn erase(scoped: Scoped, Path(id): Path<i64>) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(scoped.erase_customer(id).await?))
 }

@@ -3,28 +3,27 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, State};
+use axum::Json;
+use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, patch, post};
-use axum::{Extension, Json};
 use serde_json::{Map, Value};
-use wilayah_shared::account::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ValidationError};
+use wilayah_shared::account::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use wilayah_shared::resource::{ResourceSpec, parse_filter};
-use wilayah_shared::resources::STAFF;
 
 use super::declare::Api;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
-use super::scope::{Visible, record_admitted, row_filter};
+use super::scope::Scoped;
 use crate::AppState;
 use crate::db::{RecordPage, ResourceQuery};
-use wilayah_shared::access::{Caller, generic_rule};
+use wilayah_shared::access::generic_rule;
 use wilayah_shared::account::TimelineEntry;
 
 /// Routes for one resource: list and create on the collection, read, patch and delete on items,
 /// each with the rule the role × resource matrix gives its action. Their OpenAPI entries come
-/// from the spec (`openapi::generic_paths`).
+/// from the spec (`openapi::describe`).
 pub fn declare(api: Api, spec: &'static ResourceSpec) -> Api {
     let collection = format!("/{}", spec.name);
     let item = format!("/{}/{{id}}", spec.name);
@@ -35,32 +34,32 @@ pub fn declare(api: Api, spec: &'static ResourceSpec) -> Api {
         "GET",
         &collection,
         rule("GET", false),
-        get(move |state, caller, query| list(state, caller, spec, query)),
+        get(move |scoped, query| list(scoped, spec, query)),
     )
     .route_undocumented(
         "POST",
         &collection,
         rule("POST", false),
-        post(move |state, caller, body| create(state, caller, spec, body)),
+        post(move |scoped, body| create(scoped, spec, body)),
     )
     .route_undocumented(
         "GET",
         &item,
         rule("GET", true),
-        get(move |state, caller, id| read(state, caller, spec, id)),
+        get(move |scoped, id| read(scoped, spec, id)),
     )
     .route_undocumented(
         "PATCH",
         &item,
         rule("PATCH", true),
-        patch(move |state, caller, id, body| update(state, caller, spec, id, body)),
+        patch(move |scoped, id, body| update(scoped, spec, id, body)),
     )
     .route_undocumented(
         "DELETE",
         &item,
         rule("DELETE", true),
-        axum::routing::delete(move |state, caller, id, headers, query| {
-            delete(state, caller, spec, id, headers, query)
+        axum::routing::delete(move |scoped, id, headers, query| {
+            delete(scoped, spec, id, headers, query)
         }),
     )
 }
@@ -115,8 +114,7 @@ fn sort_key(spec: &'static ResourceSpec, key: &str) -> Result<(&'static str, boo
 }
 
 async fn list(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scoped: Scoped,
     spec: &'static ResourceSpec,
     ApiQuery(mut params): ApiQuery<HashMap<String, String>>,
 ) -> Result<Json<RecordPage>, ApiError> {
@@ -153,75 +151,23 @@ async fn list(
         limit,
         offset,
     };
-    let within = row_filter(&state, &caller, spec).await?;
-    let within = within
-        .as_ref()
-        .map(|(column, ids)| (*column, ids.as_slice()));
-    Ok(Json(
-        state
-            .store
-            .list_records_within(spec, &query, within)
-            .await?,
-    ))
+    Ok(Json(scoped.records(spec, &query).await?))
 }
 
 async fn read(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scoped: Scoped,
     spec: &'static ResourceSpec,
     Path(id): Path<i64>,
 ) -> Result<Json<Map<String, Value>>, ApiError> {
-    Ok(Json(scoped_record(&state, &caller, spec, id).await?))
-}
-
-/// A record the caller may see, or 404 (also when it exists outside their rows).
-async fn scoped_record(
-    state: &AppState,
-    caller: &Caller,
-    spec: &'static ResourceSpec,
-    id: i64,
-) -> Result<Map<String, Value>, ApiError> {
-    let record = state.store.get_record(spec, id).await?;
-    if record_admitted(&row_filter(state, caller, spec).await?, &record) {
-        Ok(record)
-    } else {
-        Err(ApiError::NotFound)
-    }
-}
-
-/// A record about to be written must stay inside the caller's rows; a reference outside them
-/// reads as a reference to nothing.
-async fn check_write_scope(
-    state: &AppState,
-    caller: &Caller,
-    spec: &'static ResourceSpec,
-    record: &Map<String, Value>,
-) -> Result<(), ApiError> {
-    let filter = row_filter(state, caller, spec).await?;
-    if record_admitted(&filter, record) {
-        return Ok(());
-    }
-    let field = match &filter {
-        Some((column, _)) => spec.field(column).map_or("id", |f| f.name),
-        None => "id",
-    };
-    Err(ApiError::Invalid(ValidationError::new(
-        field,
-        "refers to a record that does not exist",
-    )))
+    Ok(Json(scoped.record(spec, id).await?))
 }
 
 async fn create(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scoped: Scoped,
     spec: &'static ResourceSpec,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let valid = spec.validate_create(&body)?;
-    if let Some(record) = body.as_object() {
-        check_write_scope(&state, &caller, spec, record).await?;
-    }
-    let record = state.store.create_record(spec, &valid).await?;
+    let record = scoped.create_record(spec, body).await?;
     let location = format!("/api/v1/{}/{}", spec.name, record["id"]);
     Ok((
         StatusCode::CREATED,
@@ -231,60 +177,24 @@ async fn create(
 }
 
 async fn update(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scoped: Scoped,
     spec: &'static ResourceSpec,
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<Map<String, Value>>, ApiError> {
-    if !spec.versioned {
-        return Err(ApiError::MethodNotAllowed(format!(
-            "{} are append-only: add a new one instead",
-            spec.name
-        )));
-    }
-    let expected = body
-        .get("version")
-        .and_then(Value::as_i64)
-        .ok_or_else(|| ValidationError::new("version", "is required: the version you last read"))?;
-    let current = scoped_record(&state, &caller, spec, id).await?;
-    if let Some(changes) = body.as_object() {
-        let mut after = current.clone();
-        after.extend(changes.clone());
-        check_write_scope(&state, &caller, spec, &after).await?;
-    }
-    if current.get("version").and_then(Value::as_i64) != Some(expected) {
-        let current_version = current["version"].as_i64().unwrap_or_default();
-        return Err(ApiError::Conflict { current_version });
-    }
-    let valid = spec.validate_patch(&current, &body)?;
-    Ok(Json(
-        state
-            .store
-            .update_record(spec, id, expected, &current, &valid)
-            .await?,
-    ))
+    Ok(Json(scoped.update_record(spec, id, body).await?))
 }
 
 async fn delete(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scoped: Scoped,
     spec: &'static ResourceSpec,
     Path(id): Path<i64>,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<HashMap<String, String>>,
 ) -> Result<StatusCode, ApiError> {
-    scoped_record(&state, &caller, spec, id).await?;
     let version =
         super::accounts::expected_version(&headers, params.get("version").map(String::as_str))?;
-    if spec.name == STAFF.name {
-        // Their accounts lose their owner in the database; the index must follow in step.
-        let _writing = state.index.lock_writes().await;
-        state.store.delete_record(spec, id, version).await?;
-        state.index.clear_owner(id);
-    } else {
-        state.store.delete_record(spec, id, version).await?;
-    }
+    scoped.delete_record(spec, id, version).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -297,8 +207,7 @@ async fn delete(
         ("offset" = Option<u64>, Query, description = "Entries to skip")),
     responses((status = 200, description = "Newest first", body = ref("#/components/schemas/Timeline")), (status = 404, description = "No such account", body = ref("#/components/schemas/Error"))))]
 pub async fn account_history(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scoped: Scoped,
     Path(id): Path<i64>,
     ApiQuery(mut params): ApiQuery<HashMap<String, String>>,
 ) -> Result<Json<Vec<TimelineEntry>>, ApiError> {
@@ -309,7 +218,5 @@ pub async fn account_history(
             field: None,
         });
     }
-    Visible::of(&state, &caller).await?.check(id)?;
-    state.store.get_account(id).await?;
-    Ok(Json(state.store.account_history(id, limit, offset).await?))
+    Ok(Json(scoped.account_history(id, limit, offset).await?))
 }

@@ -6,8 +6,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
-use axum::extract::State;
-use axum::{Extension, Json};
+use axum::Json;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use wilayah_app::store::StoreError;
@@ -20,7 +19,7 @@ use wilayah_shared::spatial::haversine_m;
 use super::declare::Api;
 use super::error::ApiError;
 use super::extract::ApiJson;
-use super::scope::Visible;
+use super::scope::{Scoped, Visible};
 use crate::AppState;
 use crate::db::{Technician, VisitToPlan};
 use crate::routing_service::{
@@ -28,7 +27,7 @@ use crate::routing_service::{
 };
 use utoipa_axum::routes;
 use wilayah_shared::access::Action::{Create, Update};
-use wilayah_shared::access::Caller;
+use wilayah_shared::access::Role;
 use wilayah_shared::access::Rule::Can;
 
 /// The longest search a request may ask for.
@@ -292,12 +291,11 @@ pub(super) async fn plan_technician_day(
     responses((status = 200, description = "One route per technician (empty when they have no stops), the visits left out with a reason, totals", body = ref("#/components/schemas/RoutePlan")),
         (status = 400, description = "Malformed body or date", body = ref("#/components/schemas/Error")), (status = 422, description = "A value out of range, an unknown technician or one without a home base", body = ref("#/components/schemas/Error"))))]
 async fn plan(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scoped: Scoped,
     ApiJson(request): ApiJson<PlanRequest>,
 ) -> Result<Json<DayPlan>, ApiError> {
-    let visible = Visible::of(&state, &caller).await?;
-    Ok(Json(plan_day(&state, &request, &visible).await?))
+    let visible = scoped.visible().await?;
+    Ok(Json(plan_day(scoped.state(), &request, visible).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -353,12 +351,26 @@ fn positive(
         (status = 400, description = "Malformed body, date or missing technician_id", body = ref("#/components/schemas/Error")),
         (status = 422, description = "A value out of range, an unknown technician, or stops that are not open visits of the day or do not fit in that order", body = ref("#/components/schemas/Error"))))]
 async fn suggest(
-    State(state): State<AppState>,
+    scoped: Scoped,
     ApiJson(request): ApiJson<SuggestRequest>,
 ) -> Result<Json<Suggestions>, ApiError> {
+    let state = scoped.state();
+    let caller = scoped.caller();
     let technician_id = request
         .technician_id
         .ok_or_else(|| ApiError::bad_field("technician_id", "is required"))?;
+    // A technician asks about their own day only, and hears of prospects (what a field visit
+    // may pick up); a dispatcher about any technician, within the accounts they see.
+    let is_technician = caller.role == Role::Technician;
+    if is_technician && caller.staff_id != Some(technician_id) {
+        return Err(ApiError::NotFound);
+    }
+    let everything = Visible::everything();
+    let visible = if is_technician {
+        &everything
+    } else {
+        scoped.visible().await?
+    };
     let day = parse_day(request.date.as_deref(), request.utc_offset_minutes)?;
     let max_detour_m = positive("max_detour_m", request.max_detour_m, 5_000.0, 200_000.0)?;
     let max_detour_min = positive("max_detour_min", request.max_detour_min, 30.0, 600.0)?;
@@ -371,6 +383,9 @@ async fn suggest(
         return Err(invalid("visit_min", "must be between 1 and 480"));
     }
     let kind = request.kind.unwrap_or(AccountKind::Prospect);
+    if is_technician && kind != AccountKind::Prospect {
+        return Err(invalid("kind", "a technician may look for prospects only"));
+    }
     let technician = state
         .store
         .technicians()
@@ -390,6 +405,10 @@ async fn suggest(
         .open_visits_between(day.start(), day.end())
         .await?
         .into_iter()
+        // The route is built from this technician's visits (or unassigned ones) that the
+        // caller sees; another technician's stops read as visits that do not exist.
+        .filter(|v| v.technician_id.is_none_or(|t| t == technician_id))
+        .filter(|v| visible.admits(v.account_id))
         .map(|v| (v.id, v))
         .collect();
     let route: Vec<VisitToPlan> = match &request.stops {
@@ -411,7 +430,7 @@ async fn suggest(
         }
         None => {
             let planned = plan_day(
-                &state,
+                state,
                 &PlanRequest {
                     date: request.date.clone(),
                     technician_ids: Some(vec![technician_id]),
@@ -422,7 +441,7 @@ async fn suggest(
                     include_unassigned: Some(false),
                     reassign: Some(false),
                 },
-                &Visible::everything(),
+                visible,
             )
             .await?;
             let order: Vec<i64> = planned.routes[0].stops.iter().map(|s| s.visit_id).collect();
@@ -452,7 +471,7 @@ async fn suggest(
                 &polyline,
                 corridor,
                 |p: &wilayah_shared::spatial::IndexedPoint| {
-                    p.attrs.kind == kind && !on_route.contains(&p.id)
+                    p.attrs.kind == kind && !on_route.contains(&p.id) && visible.admits(p.id)
                 },
             )
         })
@@ -487,7 +506,7 @@ async fn suggest(
     problem
         .locations
         .extend(candidates.iter().map(|c| c.position));
-    let (matrix, _, _) = matrix(&state, &problem.locations).await;
+    let (matrix, _, _) = matrix(state, &problem.locations).await;
     if !problem
         .fixed_route_fits(&matrix)
         .map_err(|e| plan_error("stops", e))?

@@ -46,8 +46,7 @@ pub async fn headers(State(state): State<AppState>, request: Request, next: Next
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        let policy =
-            content_security_policy(None, state.app_context.map_settings.tile_url.as_deref());
+        let policy = content_security_policy(None, state.map_settings.tile_url.as_deref());
         if let Ok(value) = HeaderValue::from_str(&policy) {
             headers.insert(header::CONTENT_SECURITY_POLICY, value);
         }

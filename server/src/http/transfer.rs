@@ -2,12 +2,12 @@
 //! only check), `GET /accounts/export?format=csv|geojson` with the list filters, and the same for
 //! territories in GeoJSON. A refused import answers 422 with every error by row and field.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::json;
 use wilayah_app::store::StoreError;
@@ -21,12 +21,11 @@ use super::accounts::account_filter_query;
 use super::declare::Api;
 use super::error::ApiError;
 use super::extract::ApiQuery;
-use super::scope::Visible;
+use super::scope::Scoped;
 use crate::AppState;
 use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 use wilayah_shared::access::Action::{Export, Import};
-use wilayah_shared::access::Caller;
 use wilayah_shared::access::Rule::Can;
 
 /// Imports may be far larger than other request bodies (the API-wide limit is 8 MiB).
@@ -123,8 +122,7 @@ fn imported(dry_run: bool, ids: Vec<i64>) -> Response {
         (status = 413, description = "Body over 64 MiB", body = ref("#/components/schemas/Error")), (status = 415, description = "Unknown Content-Type", body = ref("#/components/schemas/Error")),
         (status = 422, description = "Rows refused (see `errors`: row and field of each); nothing written", body = ref("#/components/schemas/Error"))))]
 pub async fn import_accounts(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scoped: Scoped,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<ImportParams>,
     data: Result<Bytes, BytesRejection>,
@@ -134,26 +132,7 @@ pub async fn import_accounts(
         read_accounts(format, data, &mut |_, _| {})
     })
     .await?;
-    let scope = caller.account_scope();
-    if let Some(row) = rows
-        .iter()
-        .find(|r| !scope.may_hold(r.account.owner_id, r.account.territory_id))
-    {
-        return Err(ApiError::Forbidden(format!(
-            "row {}: a {} may only import accounts inside their own scope",
-            row.row, caller.role
-        )));
-    }
-    let _writing = state.index.lock_writes().await;
-    let accounts = state
-        .store
-        .import_accounts(&rows, params.dry_run, &|_, _| {})
-        .await?;
-    if !params.dry_run {
-        for account in &accounts {
-            state.index.upsert(account).map_err(internal)?;
-        }
-    }
+    let accounts = scoped.import_accounts(&rows, params.dry_run).await?;
     Ok(imported(
         params.dry_run,
         accounts.iter().map(|a| a.id).collect(),
@@ -242,8 +221,7 @@ fn download(format: Format, what: &str, body: Vec<u8>) -> Response {
     responses((status = 200, description = "The file", content((String = "text/csv"), (Object = "application/geo+json"))),
         (status = 400, description = "Bad parameter", body = ref("#/components/schemas/Error"))))]
 pub async fn export_accounts(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scoped: Scoped,
     ApiQuery(params): ApiQuery<ExportParams>,
 ) -> Result<Response, ApiError> {
     let format = params
@@ -254,11 +232,10 @@ pub async fn export_accounts(
         .unwrap_or(Format::Csv);
     let query = AccountQuery {
         name_contains: params.q.clone().filter(|q| !q.trim().is_empty()),
-        ids: Visible::of(&state, &caller).await?.narrow(None),
         limit: MAX_PAGE_SIZE,
         ..account_filter_query!(params)?
     };
-    let accounts = state.store.export_accounts(&query).await?;
+    let accounts = scoped.export_accounts(query).await?;
     let body = tokio::task::spawn_blocking(move || write_accounts(format, &accounts))
         .await
         .map_err(internal)?;
