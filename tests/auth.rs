@@ -420,6 +420,28 @@ fn reached(case: &Case, status: StatusCode) -> bool {
     !matches!(status, StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED) && !to_login
 }
 
+/// Sends a case's request. A page's answer is judged by its status alone: its streamed body is
+/// not read (reading it outside Leptos's reactive arena panics in `i18n::tr`; see the report).
+async fn send(client: &Client, case: &Case) -> (StatusCode, Vec<u8>) {
+    let is_page = case.method == "GET"
+        && !case.path.starts_with("/api/")
+        && !case.path.starts_with("/rpc/")
+        && !matches!(case.path, "/healthz" | "/readyz");
+    if !is_page {
+        return client.request(case.build()).await;
+    }
+    let mut request = case.build();
+    if let Some(authorization) = &client.authorization {
+        request
+            .headers_mut()
+            .insert(header::AUTHORIZATION, authorization.parse().unwrap());
+    }
+    let response = tower::ServiceExt::oneshot(client.router.clone(), request)
+        .await
+        .unwrap();
+    (response.status(), Vec::new())
+}
+
 #[tokio::test]
 async fn the_access_matrix_holds_for_every_route_page_and_server_function() {
     let app = TestApp::start().await;
@@ -462,7 +484,7 @@ async fn the_access_matrix_holds_for_every_route_page_and_server_function() {
     let mut cases = matrix(&fixtures);
     cases.extend(undeclared());
     for case in &cases {
-        let (status, body) = anonymous.request(case.build()).await;
+        let (status, body) = send(&anonymous, case).await;
         if reached(case, status) != case.allowed.contains('-') {
             failures.push(format!(
                 "anonymous {} {} → {status} {}",
@@ -475,7 +497,7 @@ async fn the_access_matrix_holds_for_every_route_page_and_server_function() {
             ));
         }
         for (role, client) in &clients {
-            let (status, body) = client.request(case.build()).await;
+            let (status, body) = send(client, case).await;
             let expected = case.allowed.contains(*role);
             if reached(case, status) != expected || status.is_server_error() {
                 failures.push(format!(
