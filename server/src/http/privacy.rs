@@ -13,7 +13,6 @@ use wilayah_shared::access::Rule::Can;
 use super::declare::Api;
 use super::error::ApiError;
 use super::scope::Scoped;
-use crate::AppState;
 
 pub fn declare(api: Api) -> Api {
     api.route(Can("privacy", Export), routes!(export))

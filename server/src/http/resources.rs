@@ -16,7 +16,6 @@ use super::declare::Api;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
 use super::scope::Scoped;
-use crate::AppState;
 use crate::db::{RecordPage, ResourceQuery};
 use wilayah_shared::access::generic_rule;
 use wilayah_shared::account::TimelineEntry;
