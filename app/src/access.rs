@@ -27,7 +27,7 @@ fn refuse(status: http::StatusCode, message: &str) -> ServerFnError {
 /// 403 when the role may not call it.
 pub fn authorize<F: ServerFn>() -> Result<Caller, ServerFnError> {
     let caller = signed_in();
-    let rule = rule_for("POST", F::PATH, &[]);
+    let rule = rule_for("POST", F::PATH);
     if rule.admits(caller.as_ref()) {
         return caller.ok_or_else(|| refuse(http::StatusCode::UNAUTHORIZED, "sign in first"));
     }

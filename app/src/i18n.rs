@@ -259,6 +259,8 @@ pub enum Msg {
     AdminTitle,
     AdminOnly,
     BackToMap,
+    PageForbidden,
+    PageForbiddenHint,
     Users,
     AddUser,
     ResetPassword,
@@ -590,6 +592,14 @@ impl Msg {
                 "Hanya admin yang boleh membuka halaman ini",
             ],
             Msg::BackToMap => ["Back to the map", "Kembali ke peta"],
+            Msg::PageForbidden => [
+                "This page is not for your role",
+                "Halaman ini bukan untuk peran Anda",
+            ],
+            Msg::PageForbiddenHint => [
+                "Ask an administrator if you need it.",
+                "Hubungi administrator jika Anda memerlukannya.",
+            ],
             Msg::Users => ["Users", "Pengguna"],
             Msg::AddUser => ["Add user", "Tambah pengguna"],
             Msg::ResetPassword => ["Reset password", "Atur ulang kata sandi"],

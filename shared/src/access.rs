@@ -1,10 +1,10 @@
 //! Who may do what. Pure rules, no I/O: the roles, the role × resource × action matrix, the rows
-//! each role sees, the policy of every HTTP route and server function, and what an audit entry
-//! records of a change. The server applies these (see `server/src/http/auth.rs`); they are
-//! unit-tested here.
+//! each role sees, the policy of every page and server function, and what an audit entry records
+//! of a change. The server applies these (see `server/src/http/auth.rs`, and the REST routes'
+//! declarations in `server/src/http`); they are unit-tested here.
 //!
-//! **Deny by default**: a route or server function with no line in [`ROUTE_POLICIES`] (and not a
-//! generic resource route) is for admins only. Adding a policy for a new route is one line there.
+//! **Deny by default**: a page or server function with no line in [`APP_POLICIES`] is for admins
+//! only, and so is a REST path no declaration routes.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -283,9 +283,9 @@ pub enum Rule {
     AdminOnly,
 }
 
-/// One route's policy: method (`*` for any), path pattern as the router spells it (`{id}`
-/// matches one path segment), rule.
-#[derive(Debug, Clone, Copy)]
+/// One policy line: method (`*` for any), path pattern as the router spells it (`{id}` matches
+/// one path segment), rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RoutePolicy {
     pub method: &'static str,
     pub path: &'static str,
@@ -296,156 +296,46 @@ const fn route(method: &'static str, path: &'static str, rule: Rule) -> RoutePol
     RoutePolicy { method, path, rule }
 }
 
-use Action::{Create, Delete, Export, Import, Read, Update};
-use Rule::{Can, Public, SignedIn};
+/// A page of the app: it answers `GET`.
+const fn page(path: &'static str, rule: Rule) -> RoutePolicy {
+    route("GET", path, rule)
+}
 
-/// The policy of every REST route and server function. **A new route gets one line here**;
-/// without one it is admin-only. The generic resources' routes (`/api/v1/{resource}` and
-/// `/api/v1/{resource}/{id}`) follow [`may`] without lines of their own.
-pub static ROUTE_POLICIES: &[RoutePolicy] = &[
-    // Sign-in and the first admin.
-    route("POST", "/api/v1/auth/login", Public),
-    route("POST", "/api/v1/auth/setup", Public),
-    route("POST", "/api/v1/auth/logout", SignedIn),
-    route("GET", "/api/v1/auth/me", SignedIn),
-    route("GET", "/api/v1/openapi.json", SignedIn),
-    // Accounts (rows scoped by the handlers).
-    route("GET", "/api/v1/accounts", Can("accounts", Read)),
-    route("POST", "/api/v1/accounts", Can("accounts", Create)),
-    route("GET", "/api/v1/accounts/nearby", Can("accounts", Read)),
-    route("GET", "/api/v1/accounts/{id}", Can("accounts", Read)),
-    route("PATCH", "/api/v1/accounts/{id}", Can("accounts", Update)),
-    route("DELETE", "/api/v1/accounts/{id}", Can("accounts", Delete)),
-    route(
-        "GET",
-        "/api/v1/accounts/{id}/history",
-        Can("accounts", Read),
-    ),
-    route("POST", "/api/v1/accounts/import", Can("accounts", Import)),
-    route("GET", "/api/v1/accounts/export", Can("accounts", Export)),
-    route(
-        "POST",
-        "/api/v1/territories/import",
-        Can("territories", Import),
-    ),
-    route(
-        "GET",
-        "/api/v1/territories/export",
-        Can("territories", Export),
-    ),
-    // Map feeds.
-    route("GET", "/api/v1/map/accounts.geojson", Can("accounts", Read)),
-    route(
-        "GET",
-        "/api/v1/map/territories.geojson",
-        Can("territories", Read),
-    ),
-    route("GET", "/api/v1/map/visits.geojson", Can("visits", Read)),
-    // Route planning.
-    route("POST", "/api/v1/routes/plan", Can("routes", Create)),
-    // Prospects along a route: technicians see suggestions along their own day too.
-    route("POST", "/api/v1/routes/suggest", Can("visits", Update)),
-    // Audit log and privacy.
-    route("GET", "/api/v1/audit", Can("audit", Read)),
-    route(
-        "GET",
-        "/api/v1/accounts/{id}/export",
-        Can("privacy", Export),
-    ),
-    route(
-        "POST",
-        "/api/v1/accounts/{id}/erase",
-        Can("privacy", Delete),
-    ),
-    // Field service: a technician's day and actions (technicians only their own, checked by the
-    // handlers), adding a stop to a route.
-    route("GET", "/api/v1/field/day", Can("visits", Update)),
-    route("POST", "/api/v1/field/actions", Can("visits", Update)),
-    route("GET", "/api/v1/field/actions", Can("visits", Update)),
-    route("POST", "/api/v1/routes/add-stop", Can("visits", Update)),
-    // Territory planning: the planner's tool.
-    route(
-        "GET",
-        "/api/v1/planning/revision",
-        Can("territories", Update),
-    ),
-    route(
-        "POST",
-        "/api/v1/planning/validate",
-        Can("territories", Update),
-    ),
-    route("GET", "/api/v1/planning/drafts", Can("territories", Update)),
-    route(
-        "POST",
-        "/api/v1/planning/drafts",
-        Can("territories", Update),
-    ),
-    route(
-        "GET",
-        "/api/v1/planning/drafts/{id}",
-        Can("territories", Update),
-    ),
-    route(
-        "PATCH",
-        "/api/v1/planning/drafts/{id}",
-        Can("territories", Update),
-    ),
-    route(
-        "DELETE",
-        "/api/v1/planning/drafts/{id}",
-        Can("territories", Update),
-    ),
-    route(
-        "POST",
-        "/api/v1/planning/drafts/{id}/import",
-        Can("territories", Import),
-    ),
-    route(
-        "GET",
-        "/api/v1/planning/drafts/{id}/export",
-        Can("territories", Export),
-    ),
-    route(
-        "GET",
-        "/api/v1/planning/drafts/{id}/preview",
-        Can("territories", Update),
-    ),
-    route(
-        "POST",
-        "/api/v1/planning/drafts/{id}/publish",
-        Can("territories", Update),
-    ),
-    route(
-        "POST",
-        "/api/v1/planning/auto-assign",
-        Can("territories", Update),
-    ),
-    route(
-        "GET",
-        "/api/v1/planning/unassigned",
-        Can("territories", Update),
-    ),
-    route(
-        "POST",
-        "/api/v1/planning/balance",
-        Can("territories", Update),
-    ),
-    route(
-        "GET",
-        "/api/v1/planning/publications",
-        Can("territories", Update),
-    ),
-    // Server functions of the UI (`/rpc/…`, any method).
-    route("*", "/rpc/filter_options", SignedIn),
-    route("*", "/rpc/dashboard_kpis", Can("accounts", Read)),
-    route("*", "/rpc/dashboard_list", Can("accounts", Read)),
-    route("*", "/rpc/log_activity", Can("activities", Create)),
-    route("*", "/rpc/open_case", Can("cases", Create)),
-    route("*", "/rpc/dashboard_summary", SignedIn),
-    route("*", "/rpc/map_settings", SignedIn),
-    route("*", "/rpc/account_panel", Can("accounts", Read)),
-    route("*", "/rpc/nearby_prospects", Can("accounts", Read)),
-    // Users and API tokens (/api/v1/users…, /api/v1/tokens…) have no line: admin-only.
+/// A server function of the app (`/rpc/…`, any method).
+const fn server_fn(path: &'static str, rule: Rule) -> RoutePolicy {
+    route("*", path, rule)
+}
+
+use Action::{Create, Delete, Read, Update};
+use Rule::{AdminOnly, Can, Public, SignedIn};
+
+/// The policy of every page and server function of the Leptos app. **A new page or server
+/// function gets one line here**; without one it is admin-only. REST routes declare their rule
+/// where they are routed (`api.route(rule, routes!(handler))` in `server/src/http`), the generic
+/// resources follow [`may`]; the server's `http::route_table()` lists all of them together.
+pub static APP_POLICIES: &[RoutePolicy] = &[
+    // Pages. Signing in needs no sign-in; a page a role may not use answers 403.
+    page("/login", Public),
+    page("/setup", Public),
+    page("/", Can("accounts", Read)),
+    page("/tech", Can("visits", Update)),
+    page("/planner", Can("territories", Update)),
+    page("/admin", AdminOnly),
+    // Server functions of the pages.
+    server_fn("/rpc/filter_options", SignedIn),
+    server_fn("/rpc/dashboard_kpis", Can("accounts", Read)),
+    server_fn("/rpc/dashboard_list", Can("accounts", Read)),
+    server_fn("/rpc/log_activity", Can("activities", Create)),
+    server_fn("/rpc/open_case", Can("cases", Create)),
+    server_fn("/rpc/dashboard_summary", SignedIn),
+    server_fn("/rpc/map_settings", SignedIn),
+    server_fn("/rpc/account_panel", Can("accounts", Read)),
+    server_fn("/rpc/nearby_prospects", Can("accounts", Read)),
+    server_fn("/rpc/admin_overview", AdminOnly),
+    server_fn("/rpc/admin_add_user", AdminOnly),
+    server_fn("/rpc/admin_reset_password", AdminOnly),
+    server_fn("/rpc/admin_new_token", AdminOnly),
+    server_fn("/rpc/admin_revoke_token", AdminOnly),
 ];
 
 /// Does `path` match `pattern` (`{name}` matches one non-empty segment)?
@@ -462,30 +352,32 @@ pub fn path_matches(pattern: &str, path: &str) -> bool {
     }
 }
 
-/// The rule for a request: its line in [`ROUTE_POLICIES`], else the generic resource rule,
-/// else admin-only. `generic` names the generic resources (`wilayah_shared::resources::ALL`).
-pub fn rule_for(method: &str, path: &str, generic: &[&'static str]) -> Rule {
-    if let Some(policy) = ROUTE_POLICIES
+/// The line of [`APP_POLICIES`] for a page or server function request, if it has one.
+pub fn declared_rule(method: &str, path: &str) -> Option<Rule> {
+    APP_POLICIES
         .iter()
         .find(|p| (p.method == "*" || p.method == method) && path_matches(p.path, path))
-    {
-        return policy.rule;
-    }
-    let rest = path.strip_prefix("/api/v1/").unwrap_or_default();
-    let mut segments = rest.split('/');
-    let (name, id, more) = (segments.next(), segments.next(), segments.next());
-    let Some(name) = name.and_then(|n| generic.iter().copied().find(|g| *g == n)) else {
-        return Rule::AdminOnly;
+        .map(|p| p.rule)
+}
+
+/// The rule for a page or server function request: its line in [`APP_POLICIES`], else
+/// admin-only (deny by default). Server functions check it in-process too, e.g.
+/// `rule_for("POST", "/rpc/admin_overview")`, since server rendering calls them without HTTP.
+pub fn rule_for(method: &str, path: &str) -> Rule {
+    declared_rule(method, path).unwrap_or(AdminOnly)
+}
+
+/// The rule of a generic resource route (`/api/v1/{resource}` and `/api/v1/{resource}/{id}`):
+/// the [`may`] matrix for the action the method means, `None` for a method the route lacks.
+pub fn generic_rule(resource: &'static str, method: &str, item: bool) -> Option<Rule> {
+    let action = match (method, item) {
+        ("GET", _) => Read,
+        ("POST", false) => Create,
+        ("PATCH", true) => Update,
+        ("DELETE", true) => Delete,
+        _ => return None,
     };
-    let action = match (method, id, more) {
-        ("GET", None, None) => Read,
-        ("POST", None, None) => Create,
-        ("GET", Some(id), None) if !id.is_empty() => Read,
-        ("PATCH", Some(id), None) if !id.is_empty() => Update,
-        ("DELETE", Some(id), None) if !id.is_empty() => Delete,
-        _ => return Rule::AdminOnly,
-    };
-    Can(name, action)
+    Some(Can(resource, action))
 }
 
 impl Rule {
@@ -589,6 +481,7 @@ pub fn audit_changes(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use Action::{Export, Import};
     use serde_json::json;
 
     fn caller(role: Role, staff_id: Option<i64>, region: Vec<i64>) -> Caller {
@@ -601,96 +494,57 @@ mod tests {
         }
     }
 
-    const GENERIC: &[&str] = &[
-        "contacts",
-        "staff",
-        "territories",
-        "opportunities",
-        "activities",
-        "cases",
-        "visits",
-    ];
-
     #[test]
-    fn admins_may_do_everything_and_unknown_things_are_admin_only() {
-        for action in [Read, Create, Update, Delete, Import, Export] {
-            assert!(may(Role::Admin, "anything_new", action));
-            for role in [
-                Role::Manager,
-                Role::Planner,
-                Role::SalesRep,
-                Role::Technician,
-            ] {
-                assert!(!may(role, "anything_new", action), "{role:?} {action:?}");
-                assert!(!may(role, "users", action), "{role:?} {action:?}");
-            }
-        }
+    fn pages_and_server_functions_without_a_line_are_admin_only() {
+        assert_eq!(rule_for("POST", "/rpc/some_new_function"), AdminOnly);
+        assert_eq!(declared_rule("POST", "/rpc/some_new_function"), None);
+        assert_eq!(rule_for("GET", "/some_new_page"), AdminOnly);
+        assert_eq!(rule_for("GET", "/api/v1/users"), AdminOnly);
+        assert!(!AdminOnly.admits(Some(&caller(Role::Manager, None, vec![]))));
+        assert!(AdminOnly.admits(Some(&caller(Role::Admin, None, vec![]))));
+        assert!(!AdminOnly.admits(None));
     }
 
     #[test]
-    fn the_matrix_follows_the_job_of_each_role() {
-        assert!(may(Role::Planner, "territories", Update));
-        assert!(!may(Role::Manager, "territories", Update));
-        assert!(!may(Role::Planner, "contacts", Read));
-        assert!(may(Role::SalesRep, "opportunities", Create));
-        assert!(!may(Role::Technician, "opportunities", Read));
-        assert!(may(Role::Technician, "visits", Update));
-        assert!(!may(Role::Technician, "visits", Create));
-        assert!(!may(Role::SalesRep, "accounts", Delete));
-        assert!(may(Role::Manager, "audit", Read));
-        assert!(!may(Role::Planner, "audit", Read));
-        assert!(!may(Role::SalesRep, "privacy", Export));
-    }
-
-    #[test]
-    fn routes_without_a_policy_are_admin_only() {
-        assert_eq!(rule_for("GET", "/api/v1/users", GENERIC), Rule::AdminOnly);
+    fn pages_and_server_functions_have_their_lines() {
         assert_eq!(
-            rule_for("POST", "/api/v1/territory_drafts", GENERIC),
-            Rule::AdminOnly
-        );
-        assert_eq!(
-            rule_for("POST", "/rpc/some_new_function", GENERIC),
-            Rule::AdminOnly
-        );
-        assert_eq!(
-            rule_for("PUT", "/api/v1/contacts/3", GENERIC),
-            Rule::AdminOnly
-        );
-        assert_eq!(
-            rule_for("GET", "/api/v1/contacts/3/more", GENERIC),
-            Rule::AdminOnly
-        );
-        assert!(!Rule::AdminOnly.admits(Some(&caller(Role::Manager, None, vec![]))));
-        assert!(Rule::AdminOnly.admits(Some(&caller(Role::Admin, None, vec![]))));
-        assert!(!Rule::AdminOnly.admits(None));
-    }
-
-    #[test]
-    fn explicit_lines_win_over_the_generic_rule() {
-        assert_eq!(
-            rule_for("POST", "/api/v1/territories/import", GENERIC),
-            Can("territories", Import)
-        );
-        assert_eq!(
-            rule_for("GET", "/api/v1/territories/7", GENERIC),
-            Can("territories", Read)
-        );
-        assert_eq!(
-            rule_for("GET", "/api/v1/accounts/nearby", GENERIC),
+            rule_for("POST", "/rpc/account_panel"),
             Can("accounts", Read)
         );
+        assert_eq!(rule_for("GET", "/rpc/account_panel"), Can("accounts", Read));
+        assert_eq!(rule_for("POST", "/rpc/admin_overview"), AdminOnly);
         assert_eq!(
-            rule_for("POST", "/api/v1/accounts/12/erase", GENERIC),
-            Can("privacy", Delete)
+            declared_rule("POST", "/rpc/admin_overview"),
+            Some(AdminOnly)
         );
-        assert_eq!(
-            rule_for("POST", "/rpc/account_panel", GENERIC),
-            Can("accounts", Read)
-        );
-        assert_eq!(rule_for("POST", "/api/v1/auth/login", GENERIC), Public);
+        assert_eq!(rule_for("GET", "/login"), Public);
+        assert_eq!(rule_for("GET", "/planner"), Can("territories", Update));
+        assert_eq!(rule_for("POST", "/planner"), AdminOnly, "pages answer GET");
+        let rep = caller(Role::SalesRep, Some(4), vec![]);
+        assert!(!rule_for("GET", "/admin").admits(Some(&rep)));
+        assert!(!rule_for("GET", "/planner").admits(Some(&rep)));
+        assert!(rule_for("GET", "/").admits(Some(&rep)));
         assert!(Public.admits(None));
         assert!(!SignedIn.admits(None));
+    }
+
+    #[test]
+    fn generic_routes_follow_the_matrix() {
+        assert_eq!(
+            generic_rule("contacts", "GET", true),
+            Some(Can("contacts", Read))
+        );
+        assert_eq!(
+            generic_rule("contacts", "POST", false),
+            Some(Can("contacts", Create))
+        );
+        assert_eq!(
+            generic_rule("visits", "PATCH", true),
+            Some(Can("visits", Update))
+        );
+        assert_eq!(generic_rule("contacts", "PATCH", false), None);
+        assert_eq!(generic_rule("contacts", "PUT", true), None);
+        assert_eq!(generic_rule("contacts", "POST", true), None);
     }
 
     #[test]

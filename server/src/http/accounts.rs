@@ -17,10 +17,14 @@ use wilayah_shared::geojson::parse_area;
 use wilayah_shared::resources::PIPELINE_STAGES;
 use wilayah_shared::spatial::{Filter, OwnerFilter, PointFilter, Region};
 
+use super::declare::Api;
 use super::error::{ApiError, off_the_workers};
 use super::extract::{ApiJson, ApiQuery};
 use super::scope::{Reach, Scoped};
 use crate::AppState;
+use utoipa_axum::routes;
+use wilayah_shared::access::Action::{Create, Delete, Read, Update};
+use wilayah_shared::access::Rule::Can;
 
 /// Most accounts one nearby query returns.
 const MAX_NEARBY: usize = 500;
@@ -121,6 +125,21 @@ impl AppState {
 }
 
 /// `GET /accounts`
+#[utoipa::path(get, path = "/accounts", tag = "accounts", summary = "List accounts",
+    params(("kind" = Option<String>, Query, description = "customer or prospect"),
+        ("status" = Option<String>, Query, description = "Account status"),
+        ("owner_id" = Option<i64>, Query, description = "Owned by this rep"),
+        ("territory_id" = Option<i64>, Query, description = "In this territory"),
+        ("segment" = Option<String>, Query, description = "In this segment"),
+        ("tag" = Option<String>, Query, description = "Has this tag"),
+        ("stage" = Option<String>, Query, description = "Has a deal at this pipeline stage"),
+        ("q" = Option<String>, Query, description = "Name contains (case-insensitive)"),
+        ("within" = Option<String>, Query, description = "A territory id, or a GeoJSON Polygon/MultiPolygon/Feature: only accounts inside it"),
+        ("sort" = Option<String>, Query, description = "Order; `-` for descending"),
+        ("limit" = Option<u32>, Query, minimum = 1, description = "Page size (default 50)"),
+        ("offset" = Option<u64>, Query, description = "Records to skip"),
+    ),
+    responses((status = 200, description = "One page", body = ref("#/components/schemas/AccountPage")), (status = 400, description = "Bad parameter", body = ref("#/components/schemas/Error"))))]
 pub async fn list(
     State(state): State<AppState>,
     scoped: Scoped,
@@ -169,11 +188,19 @@ pub async fn list(
 }
 
 /// `GET /accounts/{id}`
+#[utoipa::path(get, path = "/accounts/{id}", tag = "accounts", summary = "Read an account",
+    params(("id" = i64, Path, description = "The account")),
+    responses((status = 200, description = "Found", body = ref("#/components/schemas/Account")), (status = 404, description = "No such record", body = ref("#/components/schemas/Error"))))]
 pub async fn get(scoped: Scoped, Path(id): Path<i64>) -> Result<Json<Account>, ApiError> {
     Ok(Json(scoped.account(id).await?))
 }
 
 /// `POST /accounts` → 201 with the stored account and its `Location`.
+#[utoipa::path(post, path = "/accounts", tag = "accounts", summary = "Create an account",
+    request_body = ref("#/components/schemas/AccountInput"),
+    responses((status = 201, description = "Created", body = ref("#/components/schemas/Account")), (status = 400, description = "Malformed body", body = ref("#/components/schemas/Error")),
+        (status = 403, description = "Outside the caller's scope (a rep creating an account for someone else)", body = ref("#/components/schemas/Error")),
+        (status = 409, description = "A unique value is taken", body = ref("#/components/schemas/Error")), (status = 422, description = "A field breaks a rule", body = ref("#/components/schemas/Error"))))]
 pub async fn create(
     scoped: Scoped,
     ApiJson(input): ApiJson<AccountInput>,
@@ -189,6 +216,11 @@ pub async fn create(
 
 /// `PATCH /accounts/{id}`: the body carries the `version` the client last read; a stale version
 /// gets 409 with the current one, never a silent overwrite.
+#[utoipa::path(patch, path = "/accounts/{id}", tag = "accounts",
+    summary = "Change an account: only the fields given; null clears a field",
+    params(("id" = i64, Path, description = "The account")), request_body = ref("#/components/schemas/AccountPatch"),
+    responses((status = 200, description = "Changed", body = ref("#/components/schemas/Account")), (status = 404, description = "No such record", body = ref("#/components/schemas/Error")),
+        (status = 409, description = "Changed by someone else: `current_version` says to what", body = ref("#/components/schemas/Error")), (status = 422, description = "A field breaks a rule", body = ref("#/components/schemas/Error"))))]
 pub async fn update(
     scoped: Scoped,
     Path(id): Path<i64>,
@@ -230,6 +262,9 @@ pub struct DeleteParams {
 
 /// `DELETE /accounts/{id}[?version=N]` (or `If-Match: "N"`): with a version, refuses with 409 if
 /// the account changed since.
+#[utoipa::path(delete, path = "/accounts/{id}", tag = "accounts", summary = "Delete an account",
+    params(("id" = i64, Path, description = "The account"), ("version" = Option<i64>, Query, description = "Refuse with 409 if the record changed since this version")),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "No such record", body = ref("#/components/schemas/Error")), (status = 409, description = "Changed since", body = ref("#/components/schemas/Error"))))]
 pub async fn delete(
     scoped: Scoped,
     Path(id): Path<i64>,
@@ -266,6 +301,18 @@ pub struct NearbyAccount {
 }
 
 /// `GET /accounts/nearby?lon&lat&(radius_m|k)&kind=prospect`: nearest first, great-circle metres.
+#[utoipa::path(get, path = "/accounts/nearby", tag = "accounts",
+    summary = "Accounts nearest a point, great-circle metres, nearest first",
+    params(("lon" = f64, Query), ("lat" = f64, Query),
+        ("radius_m" = Option<f64>, Query, description = "All within this distance (max 500 km)"),
+        ("k" = Option<u32>, Query, description = "The k nearest (default 10, max 500)"),
+        ("kind" = Option<String>, Query, description = "customer or prospect"),
+        ("status" = Option<String>, Query, description = "Account status"),
+        ("owner_id" = Option<i64>, Query, description = "Owned by this rep"),
+        ("unowned_or_owner" = Option<i64>, Query, description = "Owned by nobody or by this rep"),
+        ("exclude_id" = Option<i64>, Query, description = "Leave this account out"),
+    ),
+    responses((status = 200, description = "Nearest first", body = ref("#/components/schemas/NearbyAccounts")), (status = 400, description = "Bad parameter", body = ref("#/components/schemas/Error"))))]
 pub async fn nearby(
     scoped: Scoped,
     ApiQuery(params): ApiQuery<NearbyParams>,
@@ -330,4 +377,18 @@ pub async fn nearby(
             })
             .collect(),
     ))
+}
+
+/// The account routes (the history is in `resources`, the transfers in `transfer`).
+pub fn declare(api: Api) -> Api {
+    api.route(Can("accounts", Read), routes!(list))
+        .route(Can("accounts", Create), routes!(create))
+        .route(Can("accounts", Read), routes!(nearby))
+        .route(Can("accounts", Read), routes!(get))
+        .route(Can("accounts", Update), routes!(update))
+        .route(Can("accounts", Delete), routes!(delete))
+        .route(
+            Can("accounts", Read),
+            routes!(super::resources::account_history),
+        )
 }

@@ -3,25 +3,30 @@
 //! tokens for admins, and the audit log.
 //!
 //! The guard resolves the caller from `Authorization: Bearer <API token>` or the session cookie,
-//! applies the route's rule from `wilayah_shared::access::ROUTE_POLICIES` (deny by default:
-//! admin-only), checks CSRF on cookie-authenticated writes, and runs the handler with the caller
-//! as the author of every audited change. Handlers read the caller with `Extension<Caller>`.
+//! applies the rule of pages and server functions from `wilayah_shared::access::APP_POLICIES`
+//! (deny by default: admin-only), checks CSRF on cookie-authenticated writes, and runs the
+//! handler with the caller as the author of every audited change. REST routes enforce the rule
+//! they were declared with (`super::declare`) once the guard has let them through. Handlers read
+//! the caller with `Extension<Caller>`.
 
 use std::net::SocketAddr;
-use std::sync::LazyLock;
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{delete, get, post};
-use axum::{Extension, Form, Json, Router};
+use axum::routing::post;
+use axum::{Extension, Form, Json};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
+use utoipa_axum::routes;
+use wilayah_shared::access::Action::Read;
+use wilayah_shared::access::Rule::{AdminOnly, Can, Public, SignedIn};
 use wilayah_shared::access::{Caller, Role, Rule, rule_for};
 
+use super::declare::Api;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
 use super::scope::Scoped;
@@ -44,23 +49,17 @@ pub struct Session {
     pub csrf_token: String,
 }
 
-static GENERIC: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
-    wilayah_shared::resources::ALL
-        .iter()
-        .map(|spec| spec.name)
-        .collect()
-});
-
 /// What kind of path a request is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Area {
-    /// REST API: rules from the policy table, CSRF token required for cookie writes.
+    /// REST API: each route enforces its declared rule; CSRF token required for cookie writes.
     Api,
-    /// Server functions: rules from the policy table; same-origin proof or token for writes.
+    /// Server functions: rules from `APP_POLICIES`; same-origin proof or token for writes.
     Rpc,
-    /// Pages: signed-in users only; others are sent to the login page.
+    /// Pages: rules from `APP_POLICIES`; anonymous visitors are sent to the login page, a role
+    /// the page is not for gets 403.
     Page,
-    /// Login and setup pages, sign-in forms, probes, static files.
+    /// Sign-in forms and probes (their declared rules are enforced on the route), static files.
     Open,
 }
 
@@ -70,7 +69,7 @@ impl Area {
             Area::Api
         } else if path.starts_with("/rpc/") {
             Area::Rpc
-        } else if matches!(path, "/login" | "/setup" | "/healthz" | "/readyz")
+        } else if matches!(path, "/healthz" | "/readyz")
             || path.starts_with("/auth/")
             || path.starts_with("/pkg/")
             || path.starts_with("/vendor/")
@@ -163,6 +162,76 @@ async fn identify(
     }
 }
 
+/// The answer to a caller `rule` does not admit (`None`: admitted): 401 when not signed in
+/// (saying so when the session expired), 403 otherwise.
+fn refused(rule: Rule, caller: Option<&Caller>, headers: &HeaderMap) -> Option<Response> {
+    if rule.admits(caller) {
+        return None;
+    }
+    let error = match caller {
+        None if cookie(headers, SESSION_COOKIE).is_some() => {
+            ApiError::Unauthorized("your session has expired; sign in again".into())
+        }
+        None => ApiError::Unauthorized(
+            "sign in first (session cookie or Authorization: Bearer <API token>)".into(),
+        ),
+        Some(c) => ApiError::Forbidden(match rule {
+            Rule::AdminOnly => "only admins may do this".into(),
+            _ => format!("a {} may not do this", c.role),
+        }),
+    };
+    Some(error.into_response())
+}
+
+/// [`refused`] for a request the guard has passed (its caller is in the extensions).
+pub(super) fn refusal(rule: Rule, request: &Request) -> Option<Response> {
+    refused(
+        rule,
+        request.extensions().get::<Caller>(),
+        request.headers(),
+    )
+}
+
+/// A path under `/api/v1` no declaration routes: admin-only like everything undeclared, then 404.
+pub(super) async fn unrouted(request: Request) -> Response {
+    refusal(Rule::AdminOnly, &request).unwrap_or_else(|| ApiError::NotFound.into_response())
+}
+
+/// A method a declared path does not have: admin-only like everything undeclared, then 405.
+pub(super) async fn wrong_method(request: Request) -> Response {
+    refusal(Rule::AdminOnly, &request).unwrap_or_else(|| {
+        ApiError::MethodNotAllowed(format!(
+            "{} has no {}",
+            request.uri().path(),
+            request.method()
+        ))
+        .into_response()
+    })
+}
+
+/// A page the caller's role may not use: a small page in their language, never the page itself
+/// (which would render with data the role may not see).
+fn forbidden_page(headers: &HeaderMap) -> Response {
+    use wilayah_app::i18n::{Locale, Msg};
+    let locale = header_text(headers, header::COOKIE)
+        .and_then(Locale::from_cookie_header)
+        .unwrap_or_default();
+    let html = format!(
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+         <body><main data-testid=\"forbidden\"><h1>{title}</h1><p>{hint}</p><p><a href=\"/\">{back}</a></p></main></body></html>",
+        lang = locale.code(),
+        title = Msg::PageForbidden.text(locale),
+        hint = Msg::PageForbiddenHint.text(locale),
+        back = Msg::BackToMap.text(locale),
+    );
+    (
+        StatusCode::FORBIDDEN,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html,
+    )
+        .into_response()
+}
+
 /// The guard in front of every route (see the module documentation).
 pub async fn guard(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
@@ -177,29 +246,23 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
     };
     let area = Area::of(&path);
     match area {
-        Area::Api | Area::Rpc => {
-            let rule = rule_for(method.as_str(), &path, &GENERIC);
-            if !rule.admits(caller.as_ref()) {
-                return match &caller {
-                    None if cookie(request.headers(), SESSION_COOKIE).is_some() => {
-                        ApiError::Unauthorized("your session has expired; sign in again".into())
-                    }
-                    None => ApiError::Unauthorized(
-                        "sign in first (session cookie or Authorization: Bearer <API token>)"
-                            .into(),
-                    ),
-                    Some(c) => ApiError::Forbidden(match rule {
-                        Rule::AdminOnly => "only admins may do this".into(),
-                        _ => format!("a {} may not do this", c.role),
-                    }),
-                }
-                .into_response();
+        Area::Rpc => {
+            let rule = rule_for(method.as_str(), &path);
+            if let Some(refused) = refused(rule, caller.as_ref(), request.headers()) {
+                return refused;
             }
         }
-        Area::Page if caller.is_none() => {
-            return Redirect::to("/login").into_response();
+        Area::Page => {
+            let rule = rule_for("GET", &path);
+            if !rule.admits(caller.as_ref()) {
+                return match &caller {
+                    None => Redirect::to("/login").into_response(),
+                    Some(_) => forbidden_page(request.headers()),
+                };
+            }
         }
-        Area::Page | Area::Open => {}
+        // REST routes, forms and probes enforce their declared rule (see `declare`).
+        Area::Api | Area::Open => {}
     }
     if writes && let Some(session) = &session {
         let passes = match header_text(request.headers(), CSRF_HEADER) {
@@ -234,26 +297,27 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
     acting_as(actor, next.run(request)).await
 }
 
-/// The sign-in routes outside `/api/v1`: HTML forms that answer with redirects.
-pub fn form_router() -> Router<AppState> {
-    Router::new()
-        .route("/auth/login", post(login_form))
-        .route("/auth/logout", post(logout_form))
-        .route("/auth/setup", post(setup_form))
+/// The sign-in forms outside `/api/v1`: HTML forms that answer with redirects (not API, so not
+/// in the OpenAPI document).
+pub fn declare_forms(api: Api) -> Api {
+    api.route_undocumented("POST", "/auth/login", Public, post(login_form))
+        .route_undocumented("POST", "/auth/logout", Public, post(logout_form))
+        .route_undocumented("POST", "/auth/setup", Public, post(setup_form))
 }
 
 /// Sign-in, users, tokens and the audit log under `/api/v1`.
-pub fn api_router() -> Router<AppState> {
-    Router::new()
-        .route("/auth/login", post(login_json))
-        .route("/auth/logout", post(logout_json))
-        .route("/auth/setup", post(setup_json))
-        .route("/auth/me", get(me))
-        .route("/users", get(list_users).post(create_user))
-        .route("/users/{id}/password", post(reset_password))
-        .route("/tokens", get(list_tokens).post(create_token))
-        .route("/tokens/{id}", delete(revoke_token))
-        .route("/audit", get(audit))
+pub fn declare_api(api: Api) -> Api {
+    api.route(Public, routes!(login_json))
+        .route(SignedIn, routes!(logout_json))
+        .route(Public, routes!(setup_json))
+        .route(SignedIn, routes!(me))
+        .route(AdminOnly, routes!(list_users))
+        .route(AdminOnly, routes!(create_user))
+        .route(AdminOnly, routes!(reset_password))
+        .route(AdminOnly, routes!(list_tokens))
+        .route(AdminOnly, routes!(create_token))
+        .route(AdminOnly, routes!(revoke_token))
+        .route(Can("audit", Read), routes!(audit))
 }
 
 #[derive(Debug, Deserialize)]
@@ -410,6 +474,10 @@ async fn sign_in(
 
 /// `POST /api/v1/auth/login {"email", "password"}` → 200 with the user and the CSRF token, and
 /// the session cookie; 401 for wrong credentials, 429 after too many failures.
+#[utoipa::path(post, path = "/auth/login", tag = "auth", summary = "Sign in", security(()),
+    request_body = ref("#/components/schemas/Credentials"),
+    responses((status = 200, description = "Signed in; the session cookie is set", body = ref("#/components/schemas/SignedIn")),
+        (status = 400, description = "Malformed body", body = ref("#/components/schemas/Error")), (status = 401, description = "Wrong e-mail or password", body = ref("#/components/schemas/Error")), (status = 429, description = "Too many failed sign-ins; see Retry-After", body = ref("#/components/schemas/Error"))))]
 async fn login_json(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -486,6 +554,8 @@ fn clearing_site_data(mut response: Response) -> Response {
 
 /// `POST /api/v1/auth/logout` → 204, the session ended, its cookies and the device's storage
 /// cleared.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", summary = "Sign out",
+    responses((status = 204, description = "Session ended, its cookies and the device's storage cleared")))]
 async fn logout_json(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -578,6 +648,11 @@ async fn set_up(
 }
 
 /// `POST /api/v1/auth/setup {"token", "email", "password"}` → 201, signed in as the new admin.
+#[utoipa::path(post, path = "/auth/setup", tag = "auth", security(()),
+    summary = "Create the first admin with the one-time setup token and sign in",
+    request_body = ref("#/components/schemas/SetupRequest"),
+    responses((status = 201, description = "The first admin, signed in", body = ref("#/components/schemas/SignedIn")),
+        (status = 403, description = "The setup link is not valid (any more)", body = ref("#/components/schemas/Error")), (status = 422, description = "A field breaks a rule", body = ref("#/components/schemas/Error"))))]
 async fn setup_json(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -627,6 +702,8 @@ fn urlencode(text: &str) -> String {
 }
 
 /// `GET /api/v1/auth/me`: who the caller is (and, for a browser session, its CSRF token).
+#[utoipa::path(get, path = "/auth/me", tag = "auth", summary = "Who am I",
+    responses((status = 200, description = "The caller and the session's CSRF token", body = ref("#/components/schemas/Me"))))]
 async fn me(
     Extension(caller): Extension<Caller>,
     session: Option<Extension<Session>>,
@@ -637,6 +714,8 @@ async fn me(
     }))
 }
 
+#[utoipa::path(get, path = "/users", tag = "auth", summary = "Users (admins)",
+    responses((status = 200, description = "Users", body = ref("#/components/schemas/UserList"))))]
 async fn list_users(State(state): State<AppState>) -> Result<Json<Vec<UserRecord>>, ApiError> {
     Ok(Json(state.store.list_users().await?))
 }
@@ -704,6 +783,10 @@ impl UserInput {
 }
 
 /// `POST /api/v1/users {"email", "password", "role", "staff_id"?, "region"?}` → 201.
+#[utoipa::path(post, path = "/users", tag = "auth", summary = "Create a user (admins)",
+    request_body = ref("#/components/schemas/UserInput"),
+    responses((status = 201, description = "Created", body = ref("#/components/schemas/User")),
+        (status = 400, description = "Malformed body", body = ref("#/components/schemas/Error")), (status = 409, description = "The e-mail is taken", body = ref("#/components/schemas/Error")), (status = 422, description = "A field is invalid", body = ref("#/components/schemas/Error"))))]
 async fn create_user(
     State(state): State<AppState>,
     ApiJson(input): ApiJson<UserInput>,
@@ -719,6 +802,11 @@ pub struct PasswordInput {
 }
 
 /// `POST /api/v1/users/{id}/password {"password"}` → 204; the user's sessions end.
+#[utoipa::path(post, path = "/users/{id}/password", tag = "auth",
+    summary = "Set a user's password (admins); their sessions end",
+    params(("id" = i64, Path, description = "The user")),
+    request_body = ref("#/components/schemas/PasswordInput"),
+    responses((status = 204, description = "Changed"), (status = 404, description = "No such user", body = ref("#/components/schemas/Error")), (status = 422, description = "Too short or too long", body = ref("#/components/schemas/Error"))))]
 async fn reset_password(
     State(state): State<AppState>,
     Path(id): Path<i64>,
@@ -729,6 +817,8 @@ async fn reset_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/tokens", tag = "auth", summary = "API tokens (admins; never the token itself)",
+    responses((status = 200, description = "Tokens", body = ref("#/components/schemas/ApiTokenList"))))]
 async fn list_tokens(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
     Ok(Json(state.store.list_api_tokens().await?))
 }
@@ -742,6 +832,10 @@ pub struct TokenInput {
 }
 
 /// `POST /api/v1/tokens {"name", "user_id"?}` → 201 with the token, shown this once.
+#[utoipa::path(post, path = "/tokens", tag = "auth", summary = "Create an API token (admins); the answer shows it once",
+    request_body = ref("#/components/schemas/TokenInput"),
+    responses((status = 201, description = "The token and its record", body = ref("#/components/schemas/NewApiToken")),
+        (status = 422, description = "A name of 1 to 100 characters is required", body = ref("#/components/schemas/Error"))))]
 async fn create_token(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -776,6 +870,9 @@ pub async fn issue_api_token(
 }
 
 /// `DELETE /api/v1/tokens/{id}` → 204; the token stops working at once.
+#[utoipa::path(delete, path = "/tokens/{id}", tag = "auth", summary = "Revoke an API token (admins)",
+    params(("id" = i64, Path, description = "The token's id")),
+    responses((status = 204, description = "Revoked"), (status = 404, description = "No such token", body = ref("#/components/schemas/Error"))))]
 async fn revoke_token(
     State(state): State<AppState>,
     Path(id): Path<i64>,
@@ -800,6 +897,19 @@ pub struct AuditParams {
 
 /// `GET /api/v1/audit?entity&entity_id&account_id&actor&action&since&until&limit&offset`:
 /// newest first. A manager with a region sees the entries about that region's accounts.
+#[utoipa::path(get, path = "/audit", tag = "audit", summary = "Audit log, newest first (admins, managers)",
+    params(
+        ("entity" = Option<String>, Query, description = "Table name (accounts, contacts, …)"),
+        ("entity_id" = Option<i64>, Query, description = "Record id"),
+        ("account_id" = Option<i64>, Query, description = "Entries about this account"),
+        ("actor" = Option<String>, Query, description = "E-mail of the user, or system / cli / setup"),
+        ("action" = Option<String>, Query, description = "create, update, delete, import, export, erase, revoke"),
+        ("since" = Option<String>, Query, format = DateTime, description = "RFC 3339"),
+        ("until" = Option<String>, Query, format = DateTime, description = "RFC 3339"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "At most this many (default 100)"),
+        ("offset" = Option<u64>, Query, description = "Entries to skip"),
+    ),
+    responses((status = 200, description = "Entries", body = ref("#/components/schemas/AuditEntries")), (status = 400, description = "Bad parameter", body = ref("#/components/schemas/Error"))))]
 async fn audit(
     scoped: Scoped,
     ApiQuery(params): ApiQuery<AuditParams>,
@@ -852,7 +962,8 @@ mod tests {
         assert_eq!(Area::of("/rpc/account_panel"), Area::Rpc);
         assert_eq!(Area::of("/"), Area::Page);
         assert_eq!(Area::of("/planning"), Area::Page);
-        assert_eq!(Area::of("/login"), Area::Open);
+        assert_eq!(Area::of("/login"), Area::Page);
+        assert_eq!(Area::of("/auth/login"), Area::Open);
         assert_eq!(Area::of("/pkg/wilayah.wasm"), Area::Open);
         assert_eq!(Area::of("/wilayah.css"), Area::Open);
     }

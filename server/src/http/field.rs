@@ -6,10 +6,9 @@
 
 use std::collections::HashMap;
 
+use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -17,6 +16,7 @@ use wilayah_shared::account::ValidationError;
 use wilayah_shared::field::{ActionResult, FieldAction, FieldDay, FieldStop, is_closed};
 use wilayah_shared::resources::VISITS;
 
+use super::declare::Api;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
 use super::routes::{parse_day, plan_technician_day};
@@ -24,6 +24,9 @@ use super::scope::Scoped;
 use crate::AppState;
 use crate::db::{ActionFilter, FieldVisit, Technician};
 use crate::routing_service::{Day, minutes_of_day, rfc3339};
+use utoipa_axum::routes;
+use wilayah_shared::access::Action::Update;
+use wilayah_shared::access::Rule::Can;
 use wilayah_shared::access::{Action, Caller, Role, along_the_day};
 use wilayah_shared::domain::AccountKind;
 
@@ -37,11 +40,13 @@ fn check_own_day(caller: &Caller, technician_id: i64) -> Result<(), ApiError> {
     Ok(())
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/field/day", get(day))
-        .route("/field/actions", get(list_actions).post(record_action))
-        .route("/routes/add-stop", post(add_stop))
+pub fn declare(api: Api) -> Api {
+    // A technician's day and actions (technicians only their own, checked by the handlers),
+    // adding a stop to a route.
+    api.route(Can("visits", Update), routes!(day))
+        .route(Can("visits", Update), routes!(record_action))
+        .route(Can("visits", Update), routes!(list_actions))
+        .route(Can("visits", Update), routes!(add_stop))
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
@@ -156,6 +161,13 @@ struct DayQuery {
 }
 
 /// `GET /field/day?technician_id=3&date=2026-11-23`
+#[utoipa::path(get, path = "/field/day", tag = "field",
+    summary = "A technician's visits of a day, open ones in planned route order (the technician view's data)",
+    params(("technician_id" = i64, Query), ("date" = String, Query, format = Date),
+        ("utc_offset_minutes" = Option<i32>, Query, description = "Local time zone of the day (default 420)")),
+    responses((status = 200, description = "The day", body = ref("#/components/schemas/FieldDay")),
+        (status = 400, description = "Missing or malformed technician_id or date", body = ref("#/components/schemas/Error")), (status = 404, description = "Another technician's day (for a technician)", body = ref("#/components/schemas/Error")),
+        (status = 422, description = "Not a technician", body = ref("#/components/schemas/Error"))))]
 async fn day(
     scoped: Scoped,
     ApiQuery(query): ApiQuery<DayQuery>,
@@ -206,6 +218,13 @@ fn action_response(result: ActionResult) -> Response {
 }
 
 /// `POST /field/actions`
+#[utoipa::path(post, path = "/field/actions", tag = "field",
+    summary = "Record a technician's action on a visit: idempotent by client_id; applied only if base_version is the visit's current version; every action is kept",
+    request_body = ref("#/components/schemas/FieldActionInput"),
+    responses((status = 200, description = "Applied (or a resend of an applied action: replayed)", body = ref("#/components/schemas/FieldActionResult")),
+        (status = 400, description = "Malformed body or recorded_at", body = ref("#/components/schemas/Error")),
+        (status = 409, description = "Recorded, not applied: the visit changed since base_version (error, current_version and the result), or client_id already used for another visit", body = ref("#/components/schemas/FieldActionResult")),
+        (status = 422, description = "Recorded, not applied: the action does not fit the visit's current state; or a field breaks a rule (nothing recorded)", body = ref("#/components/schemas/FieldActionResult"))))]
 async fn record_action(
     scoped: Scoped,
     ApiJson(action): ApiJson<FieldAction>,
@@ -239,6 +258,13 @@ struct ActionList {
 }
 
 /// `GET /field/actions?visit_id=&technician_id=&result=conflict&limit=100`, newest first.
+#[utoipa::path(get, path = "/field/actions", tag = "field",
+    summary = "Recorded actions, newest first (conflicts stay visible here)",
+    params(("visit_id" = Option<i64>, Query, description = "Only this visit"),
+        ("technician_id" = Option<i64>, Query, description = "Only this technician's visits"),
+        ("result" = Option<String>, Query, description = "Only these: applied, conflict or rejected"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "At most this many (default 100)")),
+    responses((status = 200, description = "The actions", body = ref("#/components/schemas/FieldActionList")), (status = 400, description = "Malformed parameter", body = ref("#/components/schemas/Error"))))]
 async fn list_actions(
     scoped: Scoped,
     ApiQuery(mut query): ApiQuery<ActionsQuery>,
@@ -301,6 +327,12 @@ struct AddedStop {
 
 /// `POST /routes/add-stop {technician_id, account_id, date}`: a visit for that technician
 /// within their shift that day, then their re-planned day.
+#[utoipa::path(post, path = "/routes/add-stop", tag = "field",
+    summary = "Add an account to a technician's route of a day (a visit within their shift), then re-plan their day",
+    request_body = ref("#/components/schemas/AddStopRequest"),
+    responses((status = 201, description = "The new visit, whether the plan found room for it, and the re-planned day", body = ref("#/components/schemas/AddedStop")),
+        (status = 400, description = "Malformed body or a missing field", body = ref("#/components/schemas/Error")), (status = 404, description = "Another technician's day (for a technician)", body = ref("#/components/schemas/Error")),
+        (status = 422, description = "Unknown technician or account, or a value out of range", body = ref("#/components/schemas/Error"))))]
 async fn add_stop(
     scoped: Scoped,
     ApiJson(request): ApiJson<AddStopRequest>,

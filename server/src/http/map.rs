@@ -16,11 +16,15 @@ use wilayah_shared::account::MAX_PAGE_SIZE;
 use wilayah_shared::resources::{STAFF, TERRITORIES};
 
 use super::accounts::account_filter_query;
+use super::declare::Api;
 use super::error::ApiError;
 use super::extract::ApiQuery;
 use super::scope::Scoped;
 use crate::AppState;
 use crate::db::ResourceQuery;
+use utoipa_axum::routes;
+use wilayah_shared::access::Action::Read;
+use wilayah_shared::access::Rule::Can;
 
 /// The dashboard filter, as the map and the side list share it (names as in `/accounts`).
 #[derive(Debug, Deserialize)]
@@ -45,6 +49,18 @@ pub struct AccountsQuery {
 /// whose properties are what the map colours by; with `zoom`, clustered as MapLibre would
 /// (clusters carry `cluster`, `cluster_id`, `point_count`, `point_count_abbreviated` and
 /// `expansion_zoom`, the zoom at which they break up).
+#[utoipa::path(get, path = "/map/accounts.geojson", tag = "map",
+    summary = "Accounts as a GeoJSON FeatureCollection of points, for maps (clustered with zoom)",
+    params(("kind" = Option<String>, Query, description = "customer or prospect"),
+        ("status" = Option<String>, Query, description = "Account status"),
+        ("owner_id" = Option<i64>, Query, description = "Owned by this rep"),
+        ("territory_id" = Option<i64>, Query, description = "In this territory"),
+        ("segment" = Option<String>, Query, description = "In this segment"),
+        ("tag" = Option<String>, Query, description = "Has this tag"),
+        ("stage" = Option<String>, Query, description = "Has a deal at this pipeline stage"),
+        ("zoom" = Option<String>, Query, description = "Cluster for this zoom level"),
+        ("bbox" = Option<String>, Query, description = "west,south,east,north in degrees: with zoom, only this view")),
+    responses((status = 200, description = "FeatureCollection", content((Object = "application/geo+json"))), (status = 400, description = "Bad parameter", body = ref("#/components/schemas/Error"))))]
 pub async fn accounts_geojson(
     scoped: Scoped,
     ApiQuery(query): ApiQuery<AccountsQuery>,
@@ -135,6 +151,9 @@ fn account_feature(a: &MapAccount) -> Value {
 
 /// `GET /api/v1/map/territories.geojson`: territories as filled areas, each with its rep's name
 /// and the colour the map and legend use for that rep.
+#[utoipa::path(get, path = "/map/territories.geojson", tag = "map",
+    summary = "Territories as a GeoJSON FeatureCollection, for maps",
+    responses((status = 200, description = "FeatureCollection", content((Object = "application/geo+json")))))]
 pub async fn territories_geojson(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let all = || ResourceQuery {
         filters: vec![],
@@ -179,6 +198,10 @@ pub struct VisitsQuery {
 }
 
 /// `GET /api/v1/map/visits.geojson[?date=YYYY-MM-DD]`: the day's field visits at their accounts.
+#[utoipa::path(get, path = "/map/visits.geojson", tag = "map",
+    summary = "A day's field visits at their accounts, for maps",
+    params(("date" = Option<String>, Query, format = Date, description = "Calendar day in the deployment's time zone, default today")),
+    responses((status = 200, description = "FeatureCollection", content((Object = "application/geo+json"))), (status = 400, description = "Bad date", body = ref("#/components/schemas/Error"))))]
 pub async fn visits_geojson(
     scoped: Scoped,
     ApiQuery(query): ApiQuery<VisitsQuery>,
@@ -213,4 +236,11 @@ pub async fn visits_geojson(
     Ok(Json(
         json!({ "type": "FeatureCollection", "features": features }),
     ))
+}
+
+/// The map feeds (the caller's rows only).
+pub fn declare(api: Api) -> Api {
+    api.route(Can("accounts", Read), routes!(accounts_geojson))
+        .route(Can("territories", Read), routes!(territories_geojson))
+        .route(Can("visits", Read), routes!(visits_geojson))
 }

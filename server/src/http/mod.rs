@@ -2,6 +2,7 @@
 
 mod accounts;
 pub mod auth;
+pub mod declare;
 pub mod error;
 mod extract;
 mod field;
@@ -22,7 +23,6 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
-use axum::routing::get;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::CompressionLevel;
@@ -30,7 +30,11 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+use utoipa_axum::routes;
 use wilayah_app::{App, shell};
+use wilayah_shared::access::Rule::SignedIn;
+
+use declare::Api;
 
 use crate::AppState;
 
@@ -40,42 +44,52 @@ const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// 64 MiB import takes well under this).
 const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
-fn api_router() -> Router<AppState> {
+/// Every REST route under `/api/v1`, each declared once with its rule (see [`declare`]).
+fn api() -> Api {
     let generic = wilayah_shared::resources::ALL
         .iter()
-        .fold(Router::new(), |router, spec| {
-            router.merge(resources::router(spec))
-        });
+        .fold(Api::default(), |api, spec| resources::declare(api, spec));
     generic
-        .route("/openapi.json", get(openapi::openapi_json))
+        .route(SignedIn, routes!(openapi::openapi_json))
         .merge(map_feeds())
-        .route("/accounts", get(accounts::list).post(accounts::create))
-        .route("/accounts/nearby", get(accounts::nearby))
-        .route(
-            "/accounts/{id}",
-            get(accounts::get)
-                .patch(accounts::update)
-                .delete(accounts::delete),
-        )
-        .route("/accounts/{id}/history", get(resources::account_history))
-        .merge(transfer::router())
-        .merge(routes::router())
-        .merge(field::router())
-        .merge(planning::router())
-        .merge(auth::api_router())
-        .merge(privacy::router())
-        .fallback(|| async { error::ApiError::NotFound })
+        .merge(accounts::declare(Api::default()))
+        .merge(transfer::declare(Api::default()))
+        .merge(routes::declare(Api::default()))
+        .merge(field::declare(Api::default()))
+        .merge(planning::declare(Api::default()))
+        .merge(auth::declare_api(Api::default()))
+        .merge(privacy::declare(Api::default()))
 }
 
 /// The map's GeoJSON feeds, gzipped: at 100,000 accounts the points are tens of megabytes of
 /// JSON, which compresses about tenfold; the fastest level keeps the server's share small.
-fn map_feeds() -> Router<AppState> {
-    Router::new()
-        .route("/map/accounts.geojson", get(map::accounts_geojson))
-        .route("/map/territories.geojson", get(map::territories_geojson))
-        .route("/map/visits.geojson", get(map::visits_geojson))
-        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
+fn map_feeds() -> Api {
+    map::declare(Api::default())
+        .map(|router| router.layer(CompressionLayer::new().quality(CompressionLevel::Fastest)))
 }
+
+/// Everything routed outside the pages: the probes, the sign-in forms, and the REST API under
+/// `/api/v1` (whose unrouted paths and methods are admin-only too: deny by default).
+fn declared() -> Api {
+    health::declare(Api::default())
+        .merge(auth::declare_forms(Api::default()))
+        .nest(
+            "/api/v1",
+            api().map(|router| router.fallback(auth::unrouted)),
+        )
+}
+
+/// The policy of every declared route (REST, probes, sign-in forms).
+pub fn declared_policies() -> Vec<declare::Declared> {
+    declared().into_parts().2
+}
+
+/// The OpenAPI document of the declared routes, before the spec-driven parts are added.
+pub(crate) fn declared_openapi() -> utoipa::openapi::OpenApi {
+    declared().into_parts().1
+}
+
+pub use declare::{RouteEntry, Surface, route_table};
 
 /// The whole application. Tests drive it with `tower::ServiceExt::oneshot`, no port needed.
 pub fn router(state: AppState) -> Router {
@@ -95,11 +109,9 @@ pub fn router(state: AppState) -> Router {
         std::sync::Arc::new(crate::user_admin::StoreUserAdmin {
             store: state.store.clone(),
         });
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .nest("/api/v1", api_router())
-        .merge(auth::form_router())
+    let (declared, _, _) = declared().into_parts();
+    declared
+        .method_not_allowed_fallback(auth::wrong_method)
         .leptos_routes_with_context(
             &state,
             routes,

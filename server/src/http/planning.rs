@@ -3,16 +3,15 @@
 //! published territories, the accounts in no territory, balanced proposals and the audit
 //! trail. The actor is the signed-in user; the `X-Wilayah-Actor` header or an `actor` field only
 //! count for requests without one ([`actor`]). Every route here is in the OpenAPI document
-//! (`openapi::planning_paths`).
+//! (the `#[utoipa::path]` of each handler).
 
 use std::time::Duration;
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use wilayah_shared::account::ValidationError;
@@ -22,6 +21,7 @@ use wilayah_shared::planning::{
 };
 use wilayah_shared::transfer::{Territory, territories_to_geojson};
 
+use super::declare::Api;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
 use crate::AppState;
@@ -30,28 +30,32 @@ use crate::planning_service::{
     BalanceProposal, BalanceRequest, Preview, PreviewInput, RepTotals, Spreads, preview,
     propose_balance, sales_rep_ids,
 };
+use utoipa_axum::routes;
+use wilayah_shared::access::Action::{Import, Update};
+use wilayah_shared::access::Rule::Can;
 
 const ACTOR_HEADER: &str = "x-wilayah-actor";
 const MAX_NAME_CHARS: usize = 200;
 const MAX_TIME_BUDGET_MS: u64 = 5_000;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/planning/revision", get(revision))
-        .route("/planning/validate", post(validate))
-        .route("/planning/drafts", get(list_drafts).post(create_draft))
-        .route(
-            "/planning/drafts/{id}",
-            get(get_draft).patch(update_draft).delete(delete_draft),
-        )
-        .route("/planning/drafts/{id}/import", post(import_into_draft))
-        .route("/planning/drafts/{id}/export", get(export_draft))
-        .route("/planning/drafts/{id}/preview", get(preview_draft))
-        .route("/planning/drafts/{id}/publish", post(publish))
-        .route("/planning/auto-assign", post(auto_assign))
-        .route("/planning/unassigned", get(unassigned))
-        .route("/planning/balance", post(balance))
-        .route("/planning/publications", get(publications))
+pub fn declare(api: Api) -> Api {
+    let planner = Can("territories", Update);
+    api.route(planner, routes!(revision))
+        .route(planner, routes!(validate))
+        .route(planner, routes!(list_drafts))
+        .route(planner, routes!(create_draft))
+        .route(planner, routes!(get_draft))
+        .route(planner, routes!(update_draft))
+        .route(planner, routes!(delete_draft))
+        .route(Can("territories", Import), routes!(import_into_draft))
+        // A draft is the planner's work in progress: exporting it is planning, not a territory export.
+        .route(planner, routes!(export_draft))
+        .route(planner, routes!(preview_draft))
+        .route(planner, routes!(publish))
+        .route(planner, routes!(auto_assign))
+        .route(planner, routes!(unassigned))
+        .route(planner, routes!(balance))
+        .route(planner, routes!(publications))
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
@@ -138,6 +142,8 @@ struct RevisionBody {
 }
 
 /// `GET /planning/revision`: the published revision drafts are based on.
+#[utoipa::path(get, path = "/planning/revision", tag = "planning", summary = "The published territories' revision",
+    responses((status = 200, description = "The revision", body = ref("#/components/schemas/PlanningRevision"))))]
 async fn revision(State(state): State<AppState>) -> Result<Json<RevisionBody>, ApiError> {
     Ok(Json(RevisionBody {
         revision: state.store.planning_revision().await?,
@@ -157,6 +163,11 @@ struct ProblemsBody {
 }
 
 /// `POST /planning/validate {territories}`: the problems of a territory set, nothing stored.
+#[utoipa::path(post, path = "/planning/validate", tag = "planning",
+    summary = "Problems of a territory set (self-intersections, overlaps, gaps, names), each with the place to point at; nothing stored",
+    request_body = ref("#/components/schemas/PlanningValidateRequest"),
+    responses((status = 200, description = "The problems", body = ref("#/components/schemas/PlanningProblems")), (status = 400, description = "Malformed body", body = ref("#/components/schemas/Error")),
+        (status = 422, description = "A name too long, an id twice, a geometry not an object", body = ref("#/components/schemas/Error"))))]
 async fn validate(ApiJson(body): ApiJson<ValidateBody>) -> Result<Json<ProblemsBody>, ApiError> {
     check_territories(&body.territories)?;
     let problems = tokio::task::spawn_blocking(move || validate_draft(&body.territories))
@@ -204,6 +215,10 @@ fn draft_name(name: Option<String>) -> Result<String, ApiError> {
 }
 
 /// `POST /planning/drafts {name?, territories?}` → 201 with the draft.
+#[utoipa::path(post, path = "/planning/drafts", tag = "planning",
+    summary = "Create a draft (default: a copy of the published territories)",
+    request_body = ref("#/components/schemas/DraftInput"),
+    responses((status = 201, description = "Created", body = ref("#/components/schemas/Draft")), (status = 400, description = "Malformed body", body = ref("#/components/schemas/Error")), (status = 422, description = "A field breaks a rule", body = ref("#/components/schemas/Error"))))]
 async fn create_draft(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -224,10 +239,14 @@ async fn create_draft(
 }
 
 /// `GET /planning/drafts`: every draft, newest first.
+#[utoipa::path(get, path = "/planning/drafts", tag = "planning", summary = "Every draft, newest first",
+    responses((status = 200, description = "Drafts", body = ref("#/components/schemas/DraftList"))))]
 async fn list_drafts(State(state): State<AppState>) -> Result<Json<Vec<Draft>>, ApiError> {
     Ok(Json(state.store.list_drafts().await?))
 }
 
+#[utoipa::path(get, path = "/planning/drafts/{id}", tag = "planning", summary = "Read a draft",
+    params(("id" = i64, Path, description = "The draft")), responses((status = 200, description = "The draft", body = ref("#/components/schemas/Draft")), (status = 404, description = "No such draft", body = ref("#/components/schemas/Error"))))]
 async fn get_draft(
     State(state): State<AppState>,
     Path(id): Path<i64>,
@@ -248,6 +267,11 @@ struct UpdateDraftBody {
 
 /// `PATCH /planning/drafts/{id} {version, name?, territories?, rebase?}`; 409 when the draft
 /// changed since `version`.
+#[utoipa::path(patch, path = "/planning/drafts/{id}", tag = "planning",
+    summary = "Change a draft's name or territories, or rebase it onto the current published revision",
+    params(("id" = i64, Path, description = "The draft")), request_body = ref("#/components/schemas/DraftPatch"),
+    responses((status = 200, description = "Changed", body = ref("#/components/schemas/Draft")), (status = 404, description = "No such draft", body = ref("#/components/schemas/Error")),
+        (status = 409, description = "Changed since `version`, or already published", body = ref("#/components/schemas/Error")), (status = 422, description = "A field breaks a rule", body = ref("#/components/schemas/Error"))))]
 async fn update_draft(
     State(state): State<AppState>,
     Path(id): Path<i64>,
@@ -272,6 +296,8 @@ async fn update_draft(
     ))
 }
 
+#[utoipa::path(delete, path = "/planning/drafts/{id}", tag = "planning", summary = "Delete a draft",
+    params(("id" = i64, Path, description = "The draft")), responses((status = 204, description = "Deleted"), (status = 404, description = "No such draft", body = ref("#/components/schemas/Error"))))]
 async fn delete_draft(
     State(state): State<AppState>,
     Path(id): Path<i64>,
@@ -291,6 +317,14 @@ struct ImportParams {
 
 /// `POST /planning/drafts/{id}/import?version=N[&replace=true]`, body a GeoJSON
 /// FeatureCollection of Polygon/MultiPolygon features (`name` or `NAME`, `owner_id`).
+#[utoipa::path(post, path = "/planning/drafts/{id}/import", tag = "planning",
+    summary = "Add (or with replace, put instead) the features of a GeoJSON FeatureCollection to a draft: Polygon/MultiPolygon, name from `name` or `NAME`, optional `owner_id`; flawed geometries are kept and reported by validation",
+    params(("id" = i64, Path, description = "The draft"), ("version" = i64, Query, description = "The draft version you last read"),
+        ("replace" = Option<bool>, Query, description = "Replace the draft's territories (default false)")),
+    request_body(content((Object = "application/geo+json"), (Object = "application/json"))),
+    responses((status = 200, description = "The draft with the imported territories", body = ref("#/components/schemas/Draft")),
+        (status = 404, description = "No such draft", body = ref("#/components/schemas/Error")), (status = 409, description = "Changed since `version`, or already published", body = ref("#/components/schemas/Error")),
+        (status = 422, description = "Not GeoJSON, no features, or a feature refused (the message names it by position and name: not an area, a bad or unknown owner_id); nothing imported", body = ref("#/components/schemas/Error"))))]
 async fn import_into_draft(
     State(state): State<AppState>,
     Path(id): Path<i64>,
@@ -339,6 +373,9 @@ async fn import_into_draft(
 }
 
 /// `GET /planning/drafts/{id}/export`: the draft's territories as GeoJSON.
+#[utoipa::path(get, path = "/planning/drafts/{id}/export", tag = "planning",
+    summary = "A draft's territories as a GeoJSON FeatureCollection (re-importable)",
+    params(("id" = i64, Path, description = "The draft")), responses((status = 200, description = "FeatureCollection", content((Object = "application/geo+json"))), (status = 404, description = "No such draft", body = ref("#/components/schemas/Error"))))]
 async fn export_draft(
     State(state): State<AppState>,
     Path(id): Path<i64>,
@@ -415,6 +452,12 @@ async fn preview_of(
 /// `GET /planning/drafts/{id}/preview[?service_hours&speed_kmh]`: the accounts that would move,
 /// each rep's totals before and after, the spreads, the validation problems, and whether the
 /// draft is stale.
+#[utoipa::path(get, path = "/planning/drafts/{id}/preview", tag = "planning",
+    summary = "What publishing the draft would do: accounts that move, accounts in no territory, each rep's totals before and after, the spreads, the problems, whether it is stale",
+    params(("id" = i64, Path, description = "The draft"), ("service_hours" = Option<f64>, Query, minimum = 0, maximum = 24, description = "Time on site per account (visit hours; default 1)"),
+        ("speed_kmh" = Option<f64>, Query, minimum = 1, maximum = 200, description = "Travel speed (visit hours; default 30)")),
+    responses((status = 200, description = "The preview", body = ref("#/components/schemas/PlanningPreview")), (status = 404, description = "No such draft", body = ref("#/components/schemas/Error")),
+        (status = 422, description = "service_hours or speed_kmh out of range", body = ref("#/components/schemas/Error"))))]
 async fn preview_draft(
     State(state): State<AppState>,
     Path(id): Path<i64>,
@@ -436,6 +479,12 @@ struct PublishBody {
 /// `POST /planning/drafts/{id}/publish {version?, actor?}`: 422 with the problems while the
 /// draft has errors; 409 when it is stale or changed; else the territories are replaced and
 /// the accounts reassigned in one transaction.
+#[utoipa::path(post, path = "/planning/drafts/{id}/publish", tag = "planning",
+    summary = "Publish a draft in one transaction: the territories are replaced and every account moves to the territory that contains it and to its rep (with an activity each and an audit entry)",
+    params(("id" = i64, Path, description = "The draft")), request_body = ref("#/components/schemas/PublishRequest"),
+    responses((status = 200, description = "What changed", body = ref("#/components/schemas/PlanningOutcome")), (status = 404, description = "No such draft", body = ref("#/components/schemas/Error")),
+        (status = 409, description = "Stale: someone published since the draft was made (the message names both revisions; PATCH with rebase after looking), the draft changed since `version`, or it is already published", body = ref("#/components/schemas/Error")),
+        (status = 422, description = "The draft has errors: `problems` lists them; nothing written", body = ref("#/components/schemas/PublishRefused"))))]
 async fn publish(
     State(state): State<AppState>,
     Path(id): Path<i64>,
@@ -490,6 +539,10 @@ struct AutoAssignBody {
 
 /// `POST /planning/auto-assign {dry_run?}`: every account to the published territory that
 /// contains it and to its rep, in one transaction with an activity per account moved.
+#[utoipa::path(post, path = "/planning/auto-assign", tag = "planning",
+    summary = "Assign every account by geometry to the published territory that contains it and to its rep (one transaction, activities, an audit entry)",
+    request_body = ref("#/components/schemas/AutoAssignRequest"),
+    responses((status = 200, description = "What changed (or would)", body = ref("#/components/schemas/PlanningOutcome")), (status = 400, description = "Malformed body", body = ref("#/components/schemas/Error"))))]
 async fn auto_assign(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -520,6 +573,8 @@ struct UnassignedAccount {
 }
 
 /// `GET /planning/unassigned`: accounts no published territory contains, by id.
+#[utoipa::path(get, path = "/planning/unassigned", tag = "planning", summary = "Accounts no published territory contains",
+    responses((status = 200, description = "By id", body = ref("#/components/schemas/UnassignedAccounts"))))]
 async fn unassigned(
     State(state): State<AppState>,
 ) -> Result<Json<Vec<UnassignedAccount>>, ApiError> {
@@ -584,6 +639,11 @@ struct BalanceAnswer {
 
 /// `POST /planning/balance {measure, rep_ids?, seed?, ...}`: a balanced proposal as a new draft,
 /// with each rep's totals before and after and the spreads (max/min).
+#[utoipa::path(post, path = "/planning/balance", tag = "planning",
+    summary = "A balanced proposal as a new draft: contiguous districts of even load, one per rep, with each rep's totals before and after and the spreads",
+    request_body = ref("#/components/schemas/BalanceRequest"),
+    responses((status = 201, description = "The proposal", body = ref("#/components/schemas/BalanceProposal")), (status = 400, description = "Malformed body", body = ref("#/components/schemas/Error")),
+        (status = 422, description = "A value out of range or an unknown rep (the field is named)", body = ref("#/components/schemas/Error"))))]
 async fn balance(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -688,6 +748,10 @@ struct PublicationsParams {
 }
 
 /// `GET /planning/publications[?limit=50]`: who published what, newest first.
+#[utoipa::path(get, path = "/planning/publications", tag = "planning",
+    summary = "The planning audit trail (publications and auto-assignments), newest first",
+    params(("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "At most this many (default 50)")),
+    responses((status = 200, description = "Newest first", body = ref("#/components/schemas/Publications")), (status = 400, description = "Bad limit", body = ref("#/components/schemas/Error"))))]
 async fn publications(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<PublicationsParams>,

@@ -4,36 +4,63 @@
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::Router;
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, patch, post};
 use serde_json::{Map, Value};
 use wilayah_shared::account::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use wilayah_shared::resource::{ResourceSpec, parse_filter};
 
+use super::declare::Api;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
 use super::scope::Scoped;
-use crate::AppState;
 use crate::db::{RecordPage, ResourceQuery};
+use wilayah_shared::access::generic_rule;
 use wilayah_shared::account::TimelineEntry;
 
-/// Routes for one resource: list and create on the collection, read, patch and delete on items.
-pub fn router(spec: &'static ResourceSpec) -> Router<AppState> {
-    Router::new()
-        .route(
-            &format!("/{}", spec.name),
-            get(move |scoped, query| list(scoped, spec, query))
-                .post(move |scoped, body| create(scoped, spec, body)),
-        )
-        .route(
-            &format!("/{}/{{id}}", spec.name),
-            get(move |scoped, id| read(scoped, spec, id))
-                .patch(move |scoped, id, body| update(scoped, spec, id, body))
-                .delete(move |scoped, id, headers, query| delete(scoped, spec, id, headers, query)),
-        )
+/// Routes for one resource: list and create on the collection, read, patch and delete on items,
+/// each with the rule the role × resource matrix gives its action. Their OpenAPI entries come
+/// from the spec (`openapi::describe`).
+pub fn declare(api: Api, spec: &'static ResourceSpec) -> Api {
+    let collection = format!("/{}", spec.name);
+    let item = format!("/{}/{{id}}", spec.name);
+    let rule = |method: &str, on_item: bool| {
+        generic_rule(spec.name, method, on_item).expect("a method the generic routes have")
+    };
+    api.route_undocumented(
+        "GET",
+        &collection,
+        rule("GET", false),
+        get(move |scoped, query| list(scoped, spec, query)),
+    )
+    .route_undocumented(
+        "POST",
+        &collection,
+        rule("POST", false),
+        post(move |scoped, body| create(scoped, spec, body)),
+    )
+    .route_undocumented(
+        "GET",
+        &item,
+        rule("GET", true),
+        get(move |scoped, id| read(scoped, spec, id)),
+    )
+    .route_undocumented(
+        "PATCH",
+        &item,
+        rule("PATCH", true),
+        patch(move |scoped, id, body| update(scoped, spec, id, body)),
+    )
+    .route_undocumented(
+        "DELETE",
+        &item,
+        rule("DELETE", true),
+        axum::routing::delete(move |scoped, id, headers, query| {
+            delete(scoped, spec, id, headers, query)
+        }),
+    )
 }
 
 fn page_bounds(params: &mut HashMap<String, String>) -> Result<(u32, u64), ApiError> {
@@ -173,6 +200,11 @@ async fn delete(
 /// `GET /accounts/{id}/history`: one timeline of activities (including pipeline, case and visit
 /// status changes), visits, cases and deals, newest first: what sales, service and marketing
 /// each did with the customer, in one place.
+#[utoipa::path(get, path = "/accounts/{id}/history", tag = "accounts",
+    summary = "The account's timeline: activities, visits, cases, deals and their status changes, newest first",
+    params(("id" = i64, Path, description = "The account"), ("limit" = Option<u32>, Query, minimum = 1, description = "Page size (default 50)"),
+        ("offset" = Option<u64>, Query, description = "Entries to skip")),
+    responses((status = 200, description = "Newest first", body = ref("#/components/schemas/Timeline")), (status = 404, description = "No such account", body = ref("#/components/schemas/Error"))))]
 pub async fn account_history(
     scoped: Scoped,
     Path(id): Path<i64>,

@@ -6,8 +6,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use wilayah_app::store::StoreError;
@@ -17,6 +16,7 @@ use wilayah_shared::domain::AccountKind;
 use wilayah_shared::routing::{Budget, DenseMatrix, DetourBudget, Plan};
 use wilayah_shared::spatial::haversine_m;
 
+use super::declare::Api;
 use super::error::ApiError;
 use super::extract::ApiJson;
 use super::scope::{Scoped, Visible};
@@ -25,7 +25,10 @@ use crate::db::{Technician, VisitToPlan};
 use crate::routing_service::{
     Candidate, Day, DayPlan, DayProblem, LeftOut, PlanError, Suggested, rfc3339,
 };
+use utoipa_axum::routes;
+use wilayah_shared::access::Action::{Create, Update};
 use wilayah_shared::access::Role;
+use wilayah_shared::access::Rule::Can;
 
 /// The longest search a request may ask for.
 pub const MAX_TIME_BUDGET_MS: u64 = 5_000;
@@ -40,10 +43,10 @@ const FIELD_VIEW_ITERATIONS: u64 = 5_000;
 /// Prospects considered per suggestion request (the nearest to the route).
 const MAX_CANDIDATES: usize = 500;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/routes/plan", post(plan))
-        .route("/routes/suggest", post(suggest))
+pub fn declare(api: Api) -> Api {
+    api.route(Can("routes", Create), routes!(plan))
+        // Prospects along a route: technicians see suggestions along their own day too.
+        .route(Can("visits", Update), routes!(suggest))
 }
 
 /// The search settings both endpoints take.
@@ -287,6 +290,11 @@ pub(super) async fn plan_technician_day(
 }
 
 /// `POST /routes/plan`
+#[utoipa::path(post, path = "/routes/plan", tag = "routes",
+    summary = "Plan a day for a team or one technician from the open visits (vehicle routing with time windows, shifts, home bases); visits keep their technician unless reassign",
+    request_body = ref("#/components/schemas/RoutePlanRequest"),
+    responses((status = 200, description = "One route per technician (empty when they have no stops), the visits left out with a reason, totals", body = ref("#/components/schemas/RoutePlan")),
+        (status = 400, description = "Malformed body or date", body = ref("#/components/schemas/Error")), (status = 422, description = "A value out of range, an unknown technician or one without a home base", body = ref("#/components/schemas/Error"))))]
 async fn plan(
     scoped: Scoped,
     ApiJson(request): ApiJson<PlanRequest>,
@@ -341,6 +349,12 @@ fn positive(
 }
 
 /// `POST /routes/suggest`
+#[utoipa::path(post, path = "/routes/suggest", tag = "routes",
+    summary = "Accounts (prospects by default) near a technician's route that fit into it without breaking a visit window or the shift, cheapest detour first",
+    request_body = ref("#/components/schemas/RouteSuggestRequest"),
+    responses((status = 200, description = "The route and the suggestions", body = ref("#/components/schemas/RouteSuggestions")),
+        (status = 400, description = "Malformed body, date or missing technician_id", body = ref("#/components/schemas/Error")),
+        (status = 422, description = "A value out of range, an unknown technician, or stops that are not open visits of the day or do not fit in that order", body = ref("#/components/schemas/Error"))))]
 async fn suggest(
     scoped: Scoped,
     ApiJson(request): ApiJson<SuggestRequest>,

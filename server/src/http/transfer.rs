@@ -3,13 +3,11 @@
 //! territories in GeoJSON. A refused import answers 422 with every error by row and field.
 
 use axum::Json;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::json;
 use wilayah_app::store::StoreError;
@@ -20,27 +18,31 @@ use wilayah_shared::transfer::{
 };
 
 use super::accounts::account_filter_query;
+use super::declare::Api;
 use super::error::ApiError;
 use super::extract::ApiQuery;
 use super::scope::Scoped;
 use crate::AppState;
+use utoipa_axum::router::UtoipaMethodRouterExt;
+use utoipa_axum::routes;
+use wilayah_shared::access::Action::{Export, Import};
+use wilayah_shared::access::Rule::Can;
 
 /// Imports may be far larger than other request bodies (the API-wide limit is 8 MiB).
 const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
 
-pub fn router() -> Router<AppState> {
+pub fn declare(api: Api) -> Api {
     let import_limit = DefaultBodyLimit::max(MAX_IMPORT_BYTES);
-    Router::new()
-        .route(
-            "/accounts/import",
-            post(import_accounts).layer(import_limit),
-        )
-        .route("/accounts/export", get(export_accounts))
-        .route(
-            "/territories/import",
-            post(import_territories).layer(import_limit),
-        )
-        .route("/territories/export", get(export_territories))
+    api.route(
+        Can("accounts", Import),
+        routes!(import_accounts).layer(import_limit),
+    )
+    .route(Can("accounts", Export), routes!(export_accounts))
+    .route(
+        Can("territories", Import),
+        routes!(import_territories).layer(import_limit),
+    )
+    .route(Can("territories", Export), routes!(export_territories))
 }
 
 fn internal(e: impl std::error::Error + Send + Sync + 'static) -> ApiError {
@@ -110,6 +112,15 @@ fn imported(dry_run: bool, ids: Vec<i64>) -> Response {
 
 /// `POST /accounts/import[?dry_run=true]`, body CSV (`text/csv`) or GeoJSON
 /// (`application/geo+json`): all rows or none; 422 lists every bad row.
+#[utoipa::path(post, path = "/accounts/import", tag = "transfer",
+    summary = "Import accounts, all or nothing: CSV (text/csv, header row with the account fields, tags separated by ;) or a GeoJSON FeatureCollection of points",
+    params(("dry_run" = Option<bool>, Query, description = "Check every row, write nothing"),
+        ("format" = Option<String>, Query, description = "csv or geojson: overrides the Content-Type")),
+    request_body(content((String = "text/csv"), (Object = "application/geo+json"))),
+    responses((status = 201, description = "All rows written", body = ref("#/components/schemas/Imported")),
+        (status = 200, description = "Dry run: every row is valid, nothing written", body = ref("#/components/schemas/DryRun")),
+        (status = 413, description = "Body over 64 MiB", body = ref("#/components/schemas/Error")), (status = 415, description = "Unknown Content-Type", body = ref("#/components/schemas/Error")),
+        (status = 422, description = "Rows refused (see `errors`: row and field of each); nothing written", body = ref("#/components/schemas/Error"))))]
 pub async fn import_accounts(
     scoped: Scoped,
     headers: HeaderMap,
@@ -129,6 +140,14 @@ pub async fn import_accounts(
 }
 
 /// `POST /territories/import[?dry_run=true]`, body a GeoJSON FeatureCollection.
+#[utoipa::path(post, path = "/territories/import", tag = "transfer",
+    summary = "Import territories from a GeoJSON FeatureCollection of (Multi)Polygons with properties name and owner_id",
+    params(("dry_run" = Option<bool>, Query, description = "Check every feature, write nothing")),
+    request_body(content((Object = "application/geo+json"))),
+    responses((status = 201, description = "All rows written", body = ref("#/components/schemas/Imported")),
+        (status = 200, description = "Dry run: every row is valid, nothing written", body = ref("#/components/schemas/DryRun")),
+        (status = 413, description = "Body over 64 MiB", body = ref("#/components/schemas/Error")), (status = 415, description = "Unknown Content-Type", body = ref("#/components/schemas/Error")),
+        (status = 422, description = "Rows refused (see `errors`: row and field of each); nothing written", body = ref("#/components/schemas/Error"))))]
 pub async fn import_territories(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -188,6 +207,19 @@ fn download(format: Format, what: &str, body: Vec<u8>) -> Response {
 
 /// `GET /accounts/export?format=csv|geojson` with the filters of `GET /accounts`: every match,
 /// in id order, as a file [`import_accounts`] reads back.
+#[utoipa::path(get, path = "/accounts/export", tag = "transfer",
+    summary = "Export accounts as CSV or GeoJSON (re-importable as is), with the filters of the list",
+    params(("format" = Option<String>, Query, description = "csv (default) or geojson"),
+        ("kind" = Option<String>, Query, description = "customer or prospect"),
+        ("status" = Option<String>, Query, description = "Account status"),
+        ("owner_id" = Option<i64>, Query, description = "Owned by this rep"),
+        ("territory_id" = Option<i64>, Query, description = "In this territory"),
+        ("segment" = Option<String>, Query, description = "In this segment"),
+        ("tag" = Option<String>, Query, description = "Has this tag"),
+        ("stage" = Option<String>, Query, description = "Has a deal at this pipeline stage"),
+        ("q" = Option<String>, Query, description = "Name contains (case-insensitive)")),
+    responses((status = 200, description = "The file", content((String = "text/csv"), (Object = "application/geo+json"))),
+        (status = 400, description = "Bad parameter", body = ref("#/components/schemas/Error"))))]
 pub async fn export_accounts(
     scoped: Scoped,
     ApiQuery(params): ApiQuery<ExportParams>,
@@ -211,6 +243,8 @@ pub async fn export_accounts(
 }
 
 /// `GET /territories/export`: every territory as a GeoJSON FeatureCollection.
+#[utoipa::path(get, path = "/territories/export", tag = "transfer", summary = "Export territories as GeoJSON",
+    responses((status = 200, description = "FeatureCollection", content((Object = "application/geo+json")))))]
 pub async fn export_territories(State(state): State<AppState>) -> Result<Response, ApiError> {
     let territories = state.store.export_territories().await?;
     Ok(download(
