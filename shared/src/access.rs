@@ -481,7 +481,6 @@ pub fn audit_changes(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use Action::{Export, Import};
     use serde_json::json;
 
     fn caller(role: Role, staff_id: Option<i64>, region: Vec<i64>) -> Caller {
