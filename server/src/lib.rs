@@ -268,8 +268,12 @@ mod tests {
     #[test]
     fn days_at_the_edge_of_the_calendar_are_refused_not_overflowed() {
         let wib = FixedOffset::east_opt(7 * 3600).unwrap();
-        assert_eq!(local_day(NaiveDate::MAX, wib), None);
+        // East of UTC the first day starts before chrono's first instant; west of UTC the last
+        // day ends after its last one.
         assert_eq!(local_day(NaiveDate::MIN, wib), None);
+        let west = FixedOffset::west_opt(3600).unwrap();
+        assert_eq!(local_day(NaiveDate::MAX, west), None);
+        assert!(local_day(NaiveDate::MAX, wib).is_some());
         assert_eq!(parse_date("+262142-12-31"), None);
         assert_eq!(parse_date("-0001-01-01"), None);
         assert_eq!(parse_date("10000-01-01"), None);
