@@ -981,6 +981,7 @@ async fn cookie_writes_need_the_csrf_token_and_expired_sessions_are_refused() {
     let token = wilayah_server::auth::random_token();
     app.state
         .store
+        .system()
         .create_session(
             &wilayah_server::auth::token_hash(&token),
             user.id,
@@ -1085,7 +1086,7 @@ async fn the_first_admin_comes_from_the_one_time_setup_token() {
         StatusCode::FORBIDDEN,
         "the link works once"
     );
-    let users = wilayah_server::db::AuthStore::list_users(&*state.store)
+    let users = wilayah_server::db::AuthStore::list_users(state.store.system().as_ref())
         .await
         .unwrap();
     assert_eq!(users.len(), 1);
@@ -1522,4 +1523,48 @@ async fn a_technician_works_only_their_own_day() {
         ))
         .await;
     assert_eq!(status, StatusCode::OK, "a dispatcher sees every day");
+}
+
+/// The data sits behind `http::scope::Gate`, whose store Rust keeps private to that module; the
+/// one way around it is `Gate::system`, for start-up and the CLI. No request handler (the HTTP
+/// modules and the server-function implementations) may call it, nor open a database itself.
+#[test]
+fn handlers_reach_data_only_through_the_gate() {
+    let server = wilayah_tests::project_root().join("server/src");
+    let mut handlers = vec![server.join("user_admin.rs")];
+    let mut dirs = vec![server.join("http")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read the server sources") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                handlers.push(path);
+            }
+        }
+    }
+    let gate = server.join("http/scope/mod.rs");
+    assert!(handlers.contains(&gate), "the gate moved: update this test");
+    let mut breaches = Vec::new();
+    for path in handlers.iter().filter(|p| **p != gate) {
+        let text = std::fs::read_to_string(path).expect("read a source file");
+        for (n, line) in text.lines().enumerate() {
+            if [".system()", "db::connect", "SqlStore"]
+                .iter()
+                .any(|bypass| line.contains(bypass))
+            {
+                breaches.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        handlers.len() > 15,
+        "found only {} handler files",
+        handlers.len()
+    );
+    assert!(
+        breaches.is_empty(),
+        "handlers bypass the gate:\n{}",
+        breaches.join("\n")
+    );
 }

@@ -19,7 +19,13 @@ use wilayah_tests::{TEST_PASSWORD, TestApp, create_user, project_root};
 /// A customer far enough from every other account that a click at its position can only hit it,
 /// among those with some history; with the number of history lines its panel shows.
 async fn isolated_account_with_history(app: &TestApp) -> (MapAccount, usize) {
-    let all = app.state.store.map_accounts(None).await.expect("accounts");
+    let all = app
+        .state
+        .store
+        .system()
+        .map_accounts(None)
+        .await
+        .expect("accounts");
     let position = |a: &MapAccount| LonLat::new(a.lon, a.lat).unwrap();
     let mut best: Option<(f64, MapAccount, usize)> = None;
     for a in all.iter().filter(|a| a.kind == AccountKind::Customer) {
@@ -34,6 +40,7 @@ async fn isolated_account_with_history(app: &TestApp) -> (MapAccount, usize) {
         let history = app
             .state
             .store
+            .system()
             .account_panel(a.id)
             .await
             .expect("panel")
@@ -149,7 +156,13 @@ async fn home_page_hydrates_and_draws_the_seeded_accounts_on_the_map() {
         .expect("read the map sources");
     let features = counts[2].as_u64().expect("a feature count");
     let counts = json!([counts[0], counts[1]]);
-    let summary = app.state.store.map_accounts(None).await.expect("accounts");
+    let summary = app
+        .state
+        .store
+        .system()
+        .map_accounts(None)
+        .await
+        .expect("accounts");
     let seeded = |kind| summary.iter().filter(|a| a.kind == kind).count();
     assert_eq!(
         counts,
@@ -194,6 +207,7 @@ async fn home_page_hydrates_and_draws_the_seeded_accounts_on_the_map() {
     let visits_today = app
         .state
         .store
+        .system()
         .map_visits(&today)
         .await
         .expect("visits")
@@ -201,6 +215,7 @@ async fn home_page_hydrates_and_draws_the_seeded_accounts_on_the_map() {
     let summary = app
         .state
         .store
+        .system()
         .dashboard_summary(&today)
         .await
         .expect("summary");
@@ -299,6 +314,7 @@ async fn home_page_hydrates_and_draws_the_seeded_accounts_on_the_map() {
     let mut prospects: Vec<(f64, i64)> = app
         .state
         .store
+        .system()
         .map_accounts(Some(AccountKind::Prospect))
         .await
         .expect("prospects")
@@ -469,7 +485,7 @@ async fn an_admin_adds_a_user_on_the_admin_page() {
         }
         assert!(started.elapsed() < WAIT, "the new user never appeared");
     }
-    let users = wilayah_server::db::AuthStore::list_users(&*app.state.store)
+    let users = wilayah_server::db::AuthStore::list_users(app.state.store.system().as_ref())
         .await
         .unwrap();
     assert!(users.iter().any(|u| u.email == "planner@test.example"));

@@ -146,6 +146,7 @@ async fn visits_of(app: &TestApp, technician: i64) -> Vec<wilayah_server::db::Fi
     let days = chrono::Duration::days(3);
     app.state
         .store
+        .system()
         .technician_visits(technician, now - days, now + days)
         .await
         .expect("visits")
@@ -481,6 +482,7 @@ async fn actions_recorded_offline_arrive_exactly_once() {
     assert!(
         app.state
             .store
+            .system()
             .field_actions(&all)
             .await
             .unwrap()
@@ -523,7 +525,7 @@ async fn actions_recorded_offline_arrive_exactly_once() {
     // Back online: the retry timer sends the queue.
     proxy.restore();
     wait_answered(&client, 3).await;
-    let recorded = app.state.store.field_actions(&all).await.unwrap();
+    let recorded = app.state.store.system().field_actions(&all).await.unwrap();
     assert_eq!(recorded.len(), 3, "{recorded:?}");
     assert!(
         recorded
@@ -557,7 +559,16 @@ async fn actions_recorded_offline_arrive_exactly_once() {
         .expect("reload: the page sends the queue again");
     wait_answered(&client, 3).await;
     wait_status(&client, a, "on_site").await;
-    assert_eq!(app.state.store.field_actions(&all).await.unwrap().len(), 3);
+    assert_eq!(
+        app.state
+            .store
+            .system()
+            .field_actions(&all)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
     let visits = visits_of(&app, technician).await;
     let again = |id: i64| {
         visits
@@ -653,7 +664,7 @@ async fn work_queued_past_the_session_end_waits_for_its_own_user() {
         limit: 1000,
         ..ActionFilter::default()
     };
-    let recorded = || async { app.state.store.field_actions(&all).await.unwrap() };
+    let recorded = || async { app.state.store.system().field_actions(&all).await.unwrap() };
 
     let driver = start_chromedriver();
     let client = connect_sized(&driver, 1024, 768).await;

@@ -24,8 +24,8 @@ pub struct TokenRow {
     pub revoked: bool,
 }
 
-/// What the page needs from the server (implemented there over the user store; provided as
-/// `Arc<dyn UserAdmin>` context). Errors are messages for the admin.
+/// What the page needs from the server (implemented there over the caller's scoped handle;
+/// provided as [`UserAdminFor`] context). Errors are messages for the admin.
 #[cfg(feature = "ssr")]
 #[async_trait::async_trait]
 pub trait UserAdmin: Send + Sync + 'static {
@@ -44,14 +44,21 @@ pub trait UserAdmin: Send + Sync + 'static {
     async fn revoke(&self, token_id: i64) -> Result<(), String>;
 }
 
+/// How the server provides user administration (as context): one for each caller, through
+/// that caller's own door to the data.
+#[cfg(feature = "ssr")]
+pub type UserAdminFor = std::sync::Arc<
+    dyn Fn(wilayah_shared::access::Caller) -> Box<dyn UserAdmin> + Send + Sync + 'static,
+>;
+
 /// User administration for server function `F`, after checking `F`'s policy against the caller
 /// (these functions also run in-process while `/admin` renders, where no HTTP guard sees them).
 #[cfg(feature = "ssr")]
-fn user_admin<F: leptos::server_fn::ServerFn>()
--> Result<std::sync::Arc<dyn UserAdmin>, ServerFnError> {
-    crate::access::authorize::<F>()?;
-    use_context::<std::sync::Arc<dyn UserAdmin>>()
-        .ok_or_else(|| ServerFnError::new("user administration is not available"))
+fn user_admin<F: leptos::server_fn::ServerFn>() -> Result<Box<dyn UserAdmin>, ServerFnError> {
+    let caller = crate::access::authorize::<F>()?;
+    let for_caller = use_context::<UserAdminFor>()
+        .ok_or_else(|| ServerFnError::new("user administration is not available"))?;
+    Ok(for_caller(caller))
 }
 
 #[server(prefix = "/rpc", endpoint = "admin_overview")]

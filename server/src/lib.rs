@@ -28,7 +28,7 @@ use wilayah_shared::account::AccountQuery;
 use wilayah_shared::domain::AccountKind;
 
 use crate::config::Config;
-use crate::db::{DbError, ServerStore};
+use crate::db::DbError;
 use crate::index::AccountIndex;
 use crate::routing_service::RouteSettings;
 
@@ -39,7 +39,8 @@ pub const DEMO_SEED: u64 = 2026;
 
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<dyn ServerStore>,
+    /// The database, behind the gate that scopes it to each caller (`http::scope`).
+    pub store: http::scope::Gate,
     pub index: Arc<AccountIndex>,
     /// The map's clustered accounts per filter, until the data changes.
     pub map_feed: Arc<map_feed::MapFeedCache>,
@@ -161,7 +162,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         })
     };
     Ok(AppState {
-        store,
+        store: http::scope::Gate::new(store),
         index,
         map_feed: Arc::default(),
         utc_offset: config.utc_offset,
@@ -224,7 +225,11 @@ async fn warm_map_feed(state: AppState) {
             kind: Some(kind),
             ..AccountQuery::default()
         };
-        if let Err(e) = state.map_feed.clusters(state.store.as_ref(), &query).await {
+        if let Err(e) = state
+            .map_feed
+            .clusters(state.store.system().as_ref(), &query)
+            .await
+        {
             tracing::warn!(error = %e, "clustering the map's accounts ahead of time failed");
         }
     }

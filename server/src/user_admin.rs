@@ -1,17 +1,16 @@
-//! The admin page's operations (`wilayah_app::admin::UserAdmin`) over the user store, with the
-//! same checks as the `/api/v1/users` and `/api/v1/tokens` endpoints.
-
-use std::sync::Arc;
+//! The admin page's operations (`wilayah_app::admin::UserAdmin`) through the caller's
+//! [`Scoped`] handle: the same door and checks as the `/api/v1/users` and `/api/v1/tokens`
+//! endpoints (admins only).
 
 use async_trait::async_trait;
 use wilayah_app::admin::{TokenRow, UserAdmin, UserRow};
 
-use crate::db::ServerStore;
-use crate::http::auth::{UserInput, hashed_password, issue_api_token, new_user};
+use crate::http::auth::{UserInput, hashed_password, new_user};
 use crate::http::error::ApiError;
+use crate::http::scope::Scoped;
 
-pub struct StoreUserAdmin {
-    pub store: Arc<dyn ServerStore>,
+pub struct ScopedUserAdmin {
+    pub scoped: Scoped,
 }
 
 fn message(e: impl Into<ApiError>) -> String {
@@ -22,11 +21,13 @@ fn message(e: impl Into<ApiError>) -> String {
 }
 
 #[async_trait]
-impl UserAdmin for StoreUserAdmin {
+impl UserAdmin for ScopedUserAdmin {
     async fn users(&self) -> Result<Vec<UserRow>, String> {
         Ok(self
-            .store
-            .list_users()
+            .scoped
+            .users()
+            .map_err(message)?
+            .list()
             .await
             .map_err(message)?
             .into_iter()
@@ -41,8 +42,10 @@ impl UserAdmin for StoreUserAdmin {
 
     async fn tokens(&self) -> Result<Vec<TokenRow>, String> {
         Ok(self
-            .store
-            .list_api_tokens()
+            .scoped
+            .users()
+            .map_err(message)?
+            .tokens()
             .await
             .map_err(message)?
             .into_iter()
@@ -62,29 +65,37 @@ impl UserAdmin for StoreUserAdmin {
         role: String,
         staff_id: Option<i64>,
     ) -> Result<(), String> {
+        let users = self.scoped.users().map_err(message)?;
         let user = new_user(UserInput::new(email, password, role, staff_id, vec![]))
             .await
             .map_err(message)?;
-        self.store.create_user(&user).await.map_err(message)?;
+        users.create(&user).await.map_err(message)?;
         Ok(())
     }
 
     async fn set_password(&self, user_id: i64, password: String) -> Result<(), String> {
+        let users = self.scoped.users().map_err(message)?;
         let hash = hashed_password(password).await.map_err(message)?;
-        self.store
-            .set_password(user_id, &hash)
-            .await
-            .map_err(message)
+        users.set_password(user_id, &hash).await.map_err(message)
     }
 
     async fn new_token(&self, user_id: i64, name: String) -> Result<String, String> {
-        let (token, _) = issue_api_token(&*self.store, user_id, &name)
+        let (token, _) = self
+            .scoped
+            .users()
+            .map_err(message)?
+            .issue_token(user_id, &name)
             .await
             .map_err(message)?;
         Ok(token)
     }
 
     async fn revoke(&self, token_id: i64) -> Result<(), String> {
-        self.store.revoke_api_token(token_id).await.map_err(message)
+        self.scoped
+            .users()
+            .map_err(message)?
+            .revoke_token(token_id)
+            .await
+            .map_err(message)
     }
 }

@@ -282,7 +282,12 @@ pub async fn create_user(
         staff_id,
         region,
     };
-    state.store.create_user(&user).await.expect("create a user")
+    state
+        .store
+        .system()
+        .create_user(&user)
+        .await
+        .expect("create a user")
 }
 
 /// A new API token for the user.
@@ -290,6 +295,7 @@ pub async fn api_token(state: &AppState, user_id: i64) -> String {
     let token = wilayah_server::auth::random_token();
     state
         .store
+        .system()
         .create_api_token(user_id, "tests", &wilayah_server::auth::token_hash(&token))
         .await
         .expect("create an API token");

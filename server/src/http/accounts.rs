@@ -98,30 +98,24 @@ pub(super) fn parse_enum<T: std::str::FromStr<Err = wilayah_shared::domain::Unkn
         .map_err(|e| ApiError::bad_field(field, e.to_string()))
 }
 
-impl AppState {
-    /// The area a `within` parameter names: a territory by id, or inline GeoJSON.
-    async fn area(&self, within: &str) -> Result<Region, ApiError> {
-        let text = within.trim();
-        if let Ok(id) = text.parse::<i64>() {
-            let geometry =
-                self.store
-                    .territory_geometry(id)
-                    .await
-                    .map_err(|e| match ApiError::from(e) {
-                        ApiError::NotFound => {
-                            ApiError::bad_field("within", format!("territory {id} does not exist"))
-                        }
-                        other => other,
-                    })?;
-            return off_the_workers(move || parse_area(&geometry, "within"))
-                .await?
-                .map_err(ApiError::from);
-        }
-        let text = text.to_owned();
-        off_the_workers(move || parse_area(&text, "within"))
+/// The area a `within` parameter names: a territory by id, or inline GeoJSON.
+async fn area(scoped: &Scoped, within: &str) -> Result<Region, ApiError> {
+    let text = within.trim();
+    if let Ok(id) = text.parse::<i64>() {
+        let geometry = scoped.territory_geometry(id).await.map_err(|e| match e {
+            ApiError::NotFound => {
+                ApiError::bad_field("within", format!("territory {id} does not exist"))
+            }
+            other => other,
+        })?;
+        return off_the_workers(move || parse_area(&geometry, "within"))
             .await?
-            .map_err(|e| ApiError::bad_field("within", e.message))
+            .map_err(ApiError::from);
     }
+    let text = text.to_owned();
+    off_the_workers(move || parse_area(&text, "within"))
+        .await?
+        .map_err(|e| ApiError::bad_field("within", e.message))
 }
 
 /// `GET /accounts`
@@ -154,7 +148,7 @@ pub async fn list(
     }
     let ids = match &params.within {
         Some(within) => {
-            let region = state.area(within).await?;
+            let region = area(&scoped, within).await?;
             let mut ids: Vec<i64> = state
                 .index
                 .read(|index| {

@@ -141,6 +141,7 @@ async fn identify(
             })?;
         let user = state
             .store
+            .sign_in()
             .api_token_user(&token_hash(token), Utc::now())
             .await?
             .ok_or_else(|| ApiError::Unauthorized("invalid or revoked API token".into()))?;
@@ -150,7 +151,12 @@ async fn identify(
         return Ok((None, None));
     };
     let hash = token_hash(token);
-    match state.store.session_user(&hash, Utc::now()).await? {
+    match state
+        .store
+        .sign_in()
+        .session_user(&hash, Utc::now())
+        .await?
+    {
         Some((user, csrf_token)) => Ok((
             Some(user.caller()),
             Some(Session {
@@ -400,6 +406,7 @@ async fn start_session(state: &AppState, user: &UserRecord) -> Result<NewSession
     };
     state
         .store
+        .sign_in()
         .create_session(
             &token_hash(&session.token),
             user.id,
@@ -440,7 +447,7 @@ async fn sign_in(
         refund();
         return Err(ApiError::Busy { retry_after_s: 1 });
     };
-    let found = match state.store.login_user(&email).await {
+    let found = match state.store.sign_in().login_user(&email).await {
         Ok(found) => found,
         Err(e) => {
             refund();
@@ -536,7 +543,11 @@ async fn login_form(
 
 async fn end_session(state: &AppState, session: Option<&Session>) -> Result<(), ApiError> {
     if let Some(session) = session {
-        state.store.delete_session(&session.token_hash).await?;
+        state
+            .store
+            .sign_in()
+            .delete_session(&session.token_hash)
+            .await?;
     }
     Ok(())
 }
@@ -617,7 +628,7 @@ async fn set_up(
     state: &AppState,
     request: SetupRequest,
 ) -> Result<(UserRecord, NewSession), ApiError> {
-    if !state.auth.setup_token_matches(&request.token) || state.store.count_users().await? != 0 {
+    if !state.auth.setup_token_matches(&request.token) {
         return Err(ApiError::Forbidden(
             "this setup link is not valid (any more): the first admin exists".into(),
         ));
@@ -634,7 +645,7 @@ async fn set_up(
             user_id: None,
             label: "setup".into(),
         },
-        state.store.create_user(&user),
+        state.store.sign_in().create_first_admin(&user),
     )
     .await?;
     *state
@@ -716,8 +727,8 @@ async fn me(
 
 #[utoipa::path(get, path = "/users", tag = "auth", summary = "Users (admins)",
     responses((status = 200, description = "Users", body = ref("#/components/schemas/UserList"))))]
-async fn list_users(State(state): State<AppState>) -> Result<Json<Vec<UserRecord>>, ApiError> {
-    Ok(Json(state.store.list_users().await?))
+async fn list_users(scoped: Scoped) -> Result<Json<Vec<UserRecord>>, ApiError> {
+    Ok(Json(scoped.users()?.list().await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -788,10 +799,11 @@ impl UserInput {
     responses((status = 201, description = "Created", body = ref("#/components/schemas/User")),
         (status = 400, description = "Malformed body", body = ref("#/components/schemas/Error")), (status = 409, description = "The e-mail is taken", body = ref("#/components/schemas/Error")), (status = 422, description = "A field is invalid", body = ref("#/components/schemas/Error"))))]
 async fn create_user(
-    State(state): State<AppState>,
+    scoped: Scoped,
     ApiJson(input): ApiJson<UserInput>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let user = state.store.create_user(&new_user(input).await?).await?;
+    let users = scoped.users()?;
+    let user = users.create(&new_user(input).await?).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -808,19 +820,20 @@ pub struct PasswordInput {
     request_body = ref("#/components/schemas/PasswordInput"),
     responses((status = 204, description = "Changed"), (status = 404, description = "No such user", body = ref("#/components/schemas/Error")), (status = 422, description = "Too short or too long", body = ref("#/components/schemas/Error"))))]
 async fn reset_password(
-    State(state): State<AppState>,
+    scoped: Scoped,
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<PasswordInput>,
 ) -> Result<StatusCode, ApiError> {
+    let users = scoped.users()?;
     let hash = hashed_password(input.password).await?;
-    state.store.set_password(id, &hash).await?;
+    users.set_password(id, &hash).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(get, path = "/tokens", tag = "auth", summary = "API tokens (admins; never the token itself)",
     responses((status = 200, description = "Tokens", body = ref("#/components/schemas/ApiTokenList"))))]
-async fn list_tokens(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    Ok(Json(state.store.list_api_tokens().await?))
+async fn list_tokens(scoped: Scoped) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(scoped.users()?.tokens().await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -837,12 +850,11 @@ pub struct TokenInput {
     responses((status = 201, description = "The token and its record", body = ref("#/components/schemas/NewApiToken")),
         (status = 422, description = "A name of 1 to 100 characters is required", body = ref("#/components/schemas/Error"))))]
 async fn create_token(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    scoped: Scoped,
     ApiJson(input): ApiJson<TokenInput>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let user_id = input.user_id.unwrap_or(caller.user_id);
-    let (token, record) = issue_api_token(&*state.store, user_id, &input.name).await?;
+    let user_id = input.user_id.unwrap_or(scoped.caller().user_id);
+    let (token, record) = scoped.users()?.issue_token(user_id, &input.name).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "token": token, "record": record })),
@@ -873,11 +885,8 @@ pub async fn issue_api_token(
 #[utoipa::path(delete, path = "/tokens/{id}", tag = "auth", summary = "Revoke an API token (admins)",
     params(("id" = i64, Path, description = "The token's id")),
     responses((status = 204, description = "Revoked"), (status = 404, description = "No such token", body = ref("#/components/schemas/Error"))))]
-async fn revoke_token(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-) -> Result<StatusCode, ApiError> {
-    state.store.revoke_api_token(id).await?;
+async fn revoke_token(scoped: Scoped, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
+    scoped.users()?.revoke_token(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

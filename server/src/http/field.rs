@@ -21,24 +21,12 @@ use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
 use super::routes::{parse_day, plan_technician_day};
 use super::scope::Scoped;
-use crate::AppState;
 use crate::db::{ActionFilter, FieldVisit, Technician};
 use crate::routing_service::{Day, minutes_of_day, rfc3339};
 use utoipa_axum::routes;
 use wilayah_shared::access::Action::Update;
+use wilayah_shared::access::Role;
 use wilayah_shared::access::Rule::Can;
-use wilayah_shared::access::{Action, Caller, Role, along_the_day};
-use wilayah_shared::domain::AccountKind;
-
-/// A technician works only their own day; dispatchers (managers, planners, admins) any, but
-/// see and change only the visits to their accounts (a regional manager's region). Someone
-/// else's day reads as one that does not exist.
-fn check_own_day(caller: &Caller, technician_id: i64) -> Result<(), ApiError> {
-    if caller.role == Role::Technician && caller.staff_id != Some(technician_id) {
-        return Err(ApiError::NotFound);
-    }
-    Ok(())
-}
 
 pub fn declare(api: Api) -> Api {
     // A technician's day and actions (technicians only their own, checked by the handlers),
@@ -53,9 +41,8 @@ fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::Invalid(ValidationError::new(field, message))
 }
 
-async fn technician(state: &AppState, id: i64) -> Result<Technician, ApiError> {
-    state
-        .store
+async fn technician(scoped: &Scoped, id: i64) -> Result<Technician, ApiError> {
+    scoped
         .technicians()
         .await?
         .into_iter()
@@ -89,15 +76,14 @@ fn stop(v: FieldVisit) -> FieldStop {
 
 /// Every visit of the technician that day: closed ones first (in the order they were done),
 /// then the open ones in planned route order, then open ones the plan could not place.
-async fn field_day(state: &AppState, technician_id: i64, day: &Day) -> Result<FieldDay, ApiError> {
-    let t = technician(state, technician_id).await?;
-    let visits = state
-        .store
+async fn field_day(scoped: &Scoped, technician_id: i64, day: &Day) -> Result<FieldDay, ApiError> {
+    let t = technician(scoped, technician_id).await?;
+    let visits = scoped
         .technician_visits(technician_id, day.start(), day.end())
         .await?;
     let has_home = t.home_lon.is_some() && t.home_lat.is_some();
     let plan = if has_home && visits.iter().any(|v| !is_closed(&v.status)) {
-        Some(plan_technician_day(state, technician_id, day).await?)
+        Some(plan_technician_day(scoped, technician_id, day).await?)
     } else {
         None
     };
@@ -175,7 +161,7 @@ async fn day(
     let technician_id = query
         .technician_id
         .ok_or_else(|| ApiError::bad_field("technician_id", "is required"))?;
-    check_own_day(scoped.caller(), technician_id)?;
+    scoped.check_own_day(technician_id)?;
     let day = parse_day(query.date.as_deref(), query.utc_offset_minutes)?;
     Ok(Json(scoped_day(&scoped, technician_id, &day).await?))
 }
@@ -183,7 +169,7 @@ async fn day(
 /// A technician's day as the caller may see it: a technician their whole own day, a
 /// dispatcher with a region only the stops at their accounts.
 async fn scoped_day(scoped: &Scoped, technician_id: i64, day: &Day) -> Result<FieldDay, ApiError> {
-    let mut field_day = field_day(scoped.state(), technician_id, day).await?;
+    let mut field_day = field_day(scoped, technician_id, day).await?;
     if scoped.caller().role != Role::Technician {
         let visible = scoped.visible().await?;
         field_day.stops.retain(|s| visible.admits(s.account_id));
@@ -230,14 +216,11 @@ async fn record_action(
     ApiJson(action): ApiJson<FieldAction>,
 ) -> Result<Response, ApiError> {
     let checked = action.check()?;
-    // Only a visit among the caller's rows (a technician's own, a region's): 404 otherwise.
-    scoped.check_visit_or_gone(action.visit_id).await?;
-    let state = scoped.state();
     let recorded_at = DateTime::parse_from_rfc3339(&action.recorded_at)
         .map_err(|_| ApiError::bad_field("recorded_at", "must be an RFC 3339 time with an offset"))?
         .with_timezone(&Utc);
-    let result = state
-        .store
+    // Only a visit among the caller's rows (a technician's own, a region's): 404 otherwise.
+    let result = scoped
         .record_field_action(&action, &checked, recorded_at)
         .await?;
     Ok(action_response(result))
@@ -267,19 +250,8 @@ struct ActionList {
     responses((status = 200, description = "The actions", body = ref("#/components/schemas/FieldActionList")), (status = 400, description = "Malformed parameter", body = ref("#/components/schemas/Error"))))]
 async fn list_actions(
     scoped: Scoped,
-    ApiQuery(mut query): ApiQuery<ActionsQuery>,
+    ApiQuery(query): ApiQuery<ActionsQuery>,
 ) -> Result<Json<ActionList>, ApiError> {
-    let caller = scoped.caller();
-    let account_ids = if caller.role == Role::Technician {
-        // A technician user not linked to a staff member has no actions of their own.
-        let Some(own) = caller.staff_id else {
-            return Ok(Json(ActionList { items: Vec::new() }));
-        };
-        query.technician_id = Some(own);
-        None
-    } else {
-        scoped.visible().await?.ids().map(<[i64]>::to_vec)
-    };
     if let Some(r) = &query.result
         && !["applied", "conflict", "rejected"].contains(&r.as_str())
     {
@@ -292,14 +264,13 @@ async fn list_actions(
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::bad_field("limit", "must be between 1 and 1000"));
     }
+    // A technician's own actions; a dispatcher's at their accounts (narrowed by the handle).
     let items = scoped
-        .state()
-        .store
-        .field_actions(&ActionFilter {
+        .field_actions(ActionFilter {
             visit_id: query.visit_id,
             technician_id: query.technician_id,
             result: query.result,
-            account_ids,
+            account_ids: None,
             limit,
         })
         .await?;
@@ -337,26 +308,15 @@ async fn add_stop(
     scoped: Scoped,
     ApiJson(request): ApiJson<AddStopRequest>,
 ) -> Result<(StatusCode, Json<AddedStop>), ApiError> {
-    let state = scoped.state();
-    let caller = scoped.caller();
     let technician_id = request
         .technician_id
         .ok_or_else(|| ApiError::bad_field("technician_id", "is required"))?;
-    check_own_day(caller, technician_id)?;
+    scoped.check_own_day(technician_id)?;
     let account_id = request
         .account_id
         .ok_or_else(|| ApiError::bad_field("account_id", "is required"))?;
     let day = parse_day(request.date.as_deref(), request.utc_offset_minutes)?;
-    let t = technician(state, technician_id).await?;
-    if caller.role == Role::Technician {
-        prospect_along_route(&scoped, &t, account_id, &day).await?;
-    } else {
-        scoped.require(VISITS.name, Action::Create)?;
-        scoped
-            .account(account_id)
-            .await
-            .map_err(|_| invalid("account_id", "refers to a record that does not exist"))?;
-    }
+    let t = technician(&scoped, technician_id).await?;
     let shift = minutes_of_day(&t.work_start)
         .zip(minutes_of_day(&t.work_end))
         .filter(|(s, e)| s < e)
@@ -374,7 +334,10 @@ async fn add_stop(
         "duration_min": duration_min,
         "status": "scheduled",
     }))?;
-    let visit = state.store.create_record(&VISITS, &valid).await?;
+    // Which accounts the caller may put on that day is the handle's rule.
+    let visit = scoped
+        .create_visit(&t, account_id, (day.start(), day.end()), &valid)
+        .await?;
     let visit_id = visit["id"].as_i64().unwrap_or_default();
     let day = scoped_day(&scoped, technician_id, &day).await?;
     let planned = day
@@ -389,39 +352,4 @@ async fn add_stop(
             day,
         }),
     ))
-}
-
-/// A technician adds to their own day only a prospect along it (`access::along_the_day`: what
-/// the technician view offers). Anything else reads as an account that does not exist.
-async fn prospect_along_route(
-    scoped: &Scoped,
-    technician: &Technician,
-    account_id: i64,
-    day: &Day,
-) -> Result<(), ApiError> {
-    let state = scoped.state();
-    let nowhere = || invalid("account_id", "refers to a record that does not exist");
-    let account = state
-        .store
-        .accounts_by_ids(&[account_id])
-        .await?
-        .into_iter()
-        .next()
-        .filter(|a| a.kind == AccountKind::Prospect)
-        .ok_or_else(nowhere)?;
-    let at = wilayah_shared::LonLat::new(account.lon, account.lat).map_err(|_| nowhere())?;
-    let mut places: Vec<wilayah_shared::LonLat> = state
-        .store
-        .technician_visits(technician.id, day.start(), day.end())
-        .await?
-        .iter()
-        .filter_map(|v| wilayah_shared::LonLat::new(v.lon, v.lat).ok())
-        .collect();
-    if let (Some(lon), Some(lat)) = (technician.home_lon, technician.home_lat)
-        && let Ok(home) = wilayah_shared::LonLat::new(lon, lat)
-    {
-        places.push(home);
-    }
-    let near = along_the_day(&places, at);
-    if near { Ok(()) } else { Err(nowhere()) }
 }

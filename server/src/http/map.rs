@@ -1,7 +1,6 @@
 //! GeoJSON feeds for the map.
 
 use axum::Json;
-use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use wilayah_shared::account::AccountQuery;
@@ -13,14 +12,12 @@ use std::collections::HashMap;
 
 use wilayah_app::map::rep_colour;
 use wilayah_shared::account::MAX_PAGE_SIZE;
-use wilayah_shared::resources::{STAFF, TERRITORIES};
 
 use super::accounts::account_filter_query;
 use super::declare::Api;
 use super::error::ApiError;
 use super::extract::ApiQuery;
 use super::scope::Scoped;
-use crate::AppState;
 use crate::db::ResourceQuery;
 use utoipa_axum::routes;
 use wilayah_shared::access::Action::Read;
@@ -84,11 +81,7 @@ pub async fn accounts_geojson(
         })?;
     let view = bbox.as_deref().map(parse_view).transpose()?;
     // `query` is already narrowed to the caller's accounts: the cache keys on it.
-    let state = scoped.state();
-    let clusters = state
-        .map_feed
-        .clusters(state.store.as_ref(), &query)
-        .await?;
+    let clusters = scoped.map_clusters(query).await?;
     let features = clusters.features(zoom, view.as_ref());
     Ok(Json(clustered_collection(&features)))
 }
@@ -154,20 +147,16 @@ fn account_feature(a: &MapAccount) -> Value {
 #[utoipa::path(get, path = "/map/territories.geojson", tag = "map",
     summary = "Territories as a GeoJSON FeatureCollection, for maps",
     responses((status = 200, description = "FeatureCollection", content((Object = "application/geo+json")))))]
-pub async fn territories_geojson(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+pub async fn territories_geojson(scoped: Scoped) -> Result<Json<Value>, ApiError> {
     let all = || ResourceQuery {
         filters: vec![],
         sort: ("id", false),
         limit: MAX_PAGE_SIZE,
         offset: 0,
     };
-    let territories = state.store.list_records(&TERRITORIES, &all()).await?;
-    let staff = state.store.list_records(&STAFF, &all()).await?;
-    let names: HashMap<i64, &str> = staff
-        .items
-        .iter()
-        .filter_map(|s| Some((s.get("id")?.as_i64()?, s.get("name")?.as_str()?)))
-        .collect();
+    let territories = scoped.territories(&all()).await?;
+    let staff = scoped.territory_owner_names().await?;
+    let names: HashMap<i64, &str> = staff.iter().map(|s| (s.id, s.name.as_str())).collect();
     let features: Vec<Value> = territories
         .items
         .iter()

@@ -105,10 +105,14 @@ pub fn router(state: AppState) -> Router {
     };
     let options = state.leptos_options.clone();
     let tile_url = state.map_settings.tile_url.clone();
-    let user_admin: std::sync::Arc<dyn wilayah_app::admin::UserAdmin> =
-        std::sync::Arc::new(crate::user_admin::StoreUserAdmin {
-            store: state.store.clone(),
-        });
+    let user_admin: wilayah_app::admin::UserAdminFor = {
+        let state = state.clone();
+        Arc::new(move |caller| {
+            Box::new(crate::user_admin::ScopedUserAdmin {
+                scoped: scope::Scoped::new(state.clone(), caller),
+            })
+        })
+    };
     let (declared, _, _) = declared().into_parts();
     declared
         .method_not_allowed_fallback(auth::wrong_method)

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -24,8 +24,8 @@ use wilayah_shared::transfer::{Territory, territories_to_geojson};
 use super::declare::Api;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
-use crate::AppState;
-use crate::db::{PlanningError, PublishOutcome};
+use super::scope::Scoped;
+use crate::db::{PlanningError, PlanningStore, PublishOutcome};
 use crate::planning_service::{
     BalanceProposal, BalanceRequest, Preview, PreviewInput, RepTotals, Spreads, preview,
     propose_balance, sales_rep_ids,
@@ -144,9 +144,10 @@ struct RevisionBody {
 /// `GET /planning/revision`: the published revision drafts are based on.
 #[utoipa::path(get, path = "/planning/revision", tag = "planning", summary = "The published territories' revision",
     responses((status = 200, description = "The revision", body = ref("#/components/schemas/PlanningRevision"))))]
-async fn revision(State(state): State<AppState>) -> Result<Json<RevisionBody>, ApiError> {
+async fn revision(scoped: Scoped) -> Result<Json<RevisionBody>, ApiError> {
+    let planning = scoped.planning()?;
     Ok(Json(RevisionBody {
-        revision: state.store.planning_revision().await?,
+        revision: planning.planning_revision().await?,
     }))
 }
 
@@ -220,19 +221,19 @@ fn draft_name(name: Option<String>) -> Result<String, ApiError> {
     request_body = ref("#/components/schemas/DraftInput"),
     responses((status = 201, description = "Created", body = ref("#/components/schemas/Draft")), (status = 400, description = "Malformed body", body = ref("#/components/schemas/Error")), (status = 422, description = "A field breaks a rule", body = ref("#/components/schemas/Error"))))]
 async fn create_draft(
-    State(state): State<AppState>,
+    scoped: Scoped,
     headers: HeaderMap,
     ApiJson(body): ApiJson<CreateDraftBody>,
 ) -> Result<Response, ApiError> {
+    let planning = scoped.planning()?;
     let name = draft_name(body.name)?;
     let territories = match body.territories {
         Some(t) => t,
-        None => published_as_draft(&state.store.published_territories().await?),
+        None => published_as_draft(&planning.published_territories().await?),
     };
     check_territories(&territories)?;
     let who = actor(&headers, body.actor.as_deref());
-    let draft = state
-        .store
+    let draft = planning
         .create_draft(&name, &territories, Some(&who), chrono::Utc::now())
         .await?;
     Ok((StatusCode::CREATED, Json(draft)).into_response())
@@ -241,17 +242,16 @@ async fn create_draft(
 /// `GET /planning/drafts`: every draft, newest first.
 #[utoipa::path(get, path = "/planning/drafts", tag = "planning", summary = "Every draft, newest first",
     responses((status = 200, description = "Drafts", body = ref("#/components/schemas/DraftList"))))]
-async fn list_drafts(State(state): State<AppState>) -> Result<Json<Vec<Draft>>, ApiError> {
-    Ok(Json(state.store.list_drafts().await?))
+async fn list_drafts(scoped: Scoped) -> Result<Json<Vec<Draft>>, ApiError> {
+    let planning = scoped.planning()?;
+    Ok(Json(planning.list_drafts().await?))
 }
 
 #[utoipa::path(get, path = "/planning/drafts/{id}", tag = "planning", summary = "Read a draft",
     params(("id" = i64, Path, description = "The draft")), responses((status = 200, description = "The draft", body = ref("#/components/schemas/Draft")), (status = 404, description = "No such draft", body = ref("#/components/schemas/Error"))))]
-async fn get_draft(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-) -> Result<Json<Draft>, ApiError> {
-    Ok(Json(state.store.get_draft(id).await?))
+async fn get_draft(scoped: Scoped, Path(id): Path<i64>) -> Result<Json<Draft>, ApiError> {
+    let planning = scoped.planning()?;
+    Ok(Json(planning.get_draft(id).await?))
 }
 
 #[derive(Deserialize)]
@@ -273,17 +273,17 @@ struct UpdateDraftBody {
     responses((status = 200, description = "Changed", body = ref("#/components/schemas/Draft")), (status = 404, description = "No such draft", body = ref("#/components/schemas/Error")),
         (status = 409, description = "Changed since `version`, or already published", body = ref("#/components/schemas/Error")), (status = 422, description = "A field breaks a rule", body = ref("#/components/schemas/Error"))))]
 async fn update_draft(
-    State(state): State<AppState>,
+    scoped: Scoped,
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<UpdateDraftBody>,
 ) -> Result<Json<Draft>, ApiError> {
+    let planning = scoped.planning()?;
     let name = body.name.map(|n| draft_name(Some(n))).transpose()?;
     if let Some(t) = &body.territories {
         check_territories(t)?;
     }
     Ok(Json(
-        state
-            .store
+        planning
             .update_draft(
                 id,
                 body.version,
@@ -298,11 +298,9 @@ async fn update_draft(
 
 #[utoipa::path(delete, path = "/planning/drafts/{id}", tag = "planning", summary = "Delete a draft",
     params(("id" = i64, Path, description = "The draft")), responses((status = 204, description = "Deleted"), (status = 404, description = "No such draft", body = ref("#/components/schemas/Error"))))]
-async fn delete_draft(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-) -> Result<StatusCode, ApiError> {
-    state.store.delete_draft(id).await?;
+async fn delete_draft(scoped: Scoped, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
+    let planning = scoped.planning()?;
+    planning.delete_draft(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -326,16 +324,17 @@ struct ImportParams {
         (status = 404, description = "No such draft", body = ref("#/components/schemas/Error")), (status = 409, description = "Changed since `version`, or already published", body = ref("#/components/schemas/Error")),
         (status = 422, description = "Not GeoJSON, no features, or a feature refused (the message names it by position and name: not an area, a bad or unknown owner_id); nothing imported", body = ref("#/components/schemas/Error"))))]
 async fn import_into_draft(
-    State(state): State<AppState>,
+    scoped: Scoped,
     Path(id): Path<i64>,
     ApiQuery(params): ApiQuery<ImportParams>,
     body: Bytes,
 ) -> Result<Json<Draft>, ApiError> {
+    let planning = scoped.planning()?;
     let imported = tokio::task::spawn_blocking(move || territories_from_geojson(&body))
         .await
         .map_err(|e| ApiError::Store(wilayah_app::store::StoreError::Database(Box::new(e))))?
         .map_err(ValidationError::from)?;
-    let staff = state.store.staff_names().await?;
+    let staff = planning.staff_names().await?;
     for (i, t) in imported.iter().enumerate() {
         if let Some(owner) = t.owner_id
             && !staff.iter().any(|s| s.id == owner)
@@ -349,7 +348,7 @@ async fn import_into_draft(
             ));
         }
     }
-    let draft = state.store.get_draft(id).await?;
+    let draft = planning.get_draft(id).await?;
     let mut territories = if params.replace {
         Vec::new()
     } else {
@@ -358,8 +357,7 @@ async fn import_into_draft(
     territories.extend(imported);
     check_territories(&territories)?;
     Ok(Json(
-        state
-            .store
+        planning
             .update_draft(
                 id,
                 params.version,
@@ -376,11 +374,9 @@ async fn import_into_draft(
 #[utoipa::path(get, path = "/planning/drafts/{id}/export", tag = "planning",
     summary = "A draft's territories as a GeoJSON FeatureCollection (re-importable)",
     params(("id" = i64, Path, description = "The draft")), responses((status = 200, description = "FeatureCollection", content((Object = "application/geo+json"))), (status = 404, description = "No such draft", body = ref("#/components/schemas/Error"))))]
-async fn export_draft(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-) -> Result<Response, ApiError> {
-    let draft = state.store.get_draft(id).await?;
+async fn export_draft(scoped: Scoped, Path(id): Path<i64>) -> Result<Response, ApiError> {
+    let planning = scoped.planning()?;
+    let draft = planning.get_draft(id).await?;
     let territories: Vec<Territory> = draft
         .territories
         .into_iter()
@@ -423,14 +419,14 @@ fn visit_model(service_hours: Option<f64>, speed_kmh: Option<f64>) -> Result<Vis
 }
 
 async fn preview_of(
-    state: &AppState,
+    planning: &dyn PlanningStore,
     draft: &Draft,
     model: VisitModel,
 ) -> Result<Preview, ApiError> {
-    let current_revision = state.store.planning_revision().await?;
-    let published = state.store.published_territories().await?;
-    let accounts = state.store.planning_accounts().await?;
-    let staff = state.store.staff_names().await?;
+    let current_revision = planning.planning_revision().await?;
+    let published = planning.published_territories().await?;
+    let accounts = planning.planning_accounts().await?;
+    let staff = planning.staff_names().await?;
     let (draft_id, base_revision, territories) =
         (draft.id, draft.base_revision, draft.territories.clone());
     tokio::task::spawn_blocking(move || {
@@ -459,13 +455,14 @@ async fn preview_of(
     responses((status = 200, description = "The preview", body = ref("#/components/schemas/PlanningPreview")), (status = 404, description = "No such draft", body = ref("#/components/schemas/Error")),
         (status = 422, description = "service_hours or speed_kmh out of range", body = ref("#/components/schemas/Error"))))]
 async fn preview_draft(
-    State(state): State<AppState>,
+    scoped: Scoped,
     Path(id): Path<i64>,
     ApiQuery(params): ApiQuery<ModelParams>,
 ) -> Result<Json<Preview>, ApiError> {
+    let planning = scoped.planning()?;
     let model = visit_model(params.service_hours, params.speed_kmh)?;
-    let draft = state.store.get_draft(id).await?;
-    Ok(Json(preview_of(&state, &draft, model).await?))
+    let draft = planning.get_draft(id).await?;
+    Ok(Json(preview_of(planning, &draft, model).await?))
 }
 
 #[derive(Deserialize, Default)]
@@ -486,14 +483,15 @@ struct PublishBody {
         (status = 409, description = "Stale: someone published since the draft was made (the message names both revisions; PATCH with rebase after looking), the draft changed since `version`, or it is already published", body = ref("#/components/schemas/Error")),
         (status = 422, description = "The draft has errors: `problems` lists them; nothing written", body = ref("#/components/schemas/PublishRefused"))))]
 async fn publish(
-    State(state): State<AppState>,
+    scoped: Scoped,
     Path(id): Path<i64>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    let planning = scoped.planning()?;
     let body: PublishBody = optional_json(&body)?;
     let who = actor(&headers, body.actor.as_deref());
-    let draft = state.store.get_draft(id).await?;
+    let draft = planning.get_draft(id).await?;
     let version = body.version.unwrap_or(draft.version);
     let territories = draft.territories.clone();
     let problems = tokio::task::spawn_blocking(move || validate_draft(&territories))
@@ -510,23 +508,8 @@ async fn publish(
         )
             .into_response());
     }
-    let _writes = state.index.lock_writes().await;
-    let outcome = state
-        .store
-        .publish_draft(id, version, &who, chrono::Utc::now())
-        .await?;
-    apply_to_index(&state, &outcome);
+    let outcome = scoped.publish_draft(id, version, &who).await?;
     Ok(Json(outcome).into_response())
-}
-
-fn apply_to_index(state: &AppState, outcome: &PublishOutcome) {
-    let owners: Vec<(i64, Option<i64>)> = outcome
-        .reassigned
-        .iter()
-        .filter(|c| c.from_owner != c.to_owner)
-        .map(|c| (c.account_id, c.to_owner))
-        .collect();
-    state.index.set_owners(&owners);
 }
 
 #[derive(Deserialize, Default)]
@@ -544,21 +527,13 @@ struct AutoAssignBody {
     request_body = ref("#/components/schemas/AutoAssignRequest"),
     responses((status = 200, description = "What changed (or would)", body = ref("#/components/schemas/PlanningOutcome")), (status = 400, description = "Malformed body", body = ref("#/components/schemas/Error"))))]
 async fn auto_assign(
-    State(state): State<AppState>,
+    scoped: Scoped,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<PublishOutcome>, ApiError> {
     let body: AutoAssignBody = optional_json(&body)?;
     let who = actor(&headers, body.actor.as_deref());
-    let _writes = state.index.lock_writes().await;
-    let outcome = state
-        .store
-        .auto_assign_accounts(&who, body.dry_run, chrono::Utc::now())
-        .await?;
-    if !body.dry_run {
-        apply_to_index(&state, &outcome);
-    }
-    Ok(Json(outcome))
+    Ok(Json(scoped.auto_assign(&who, body.dry_run).await?))
 }
 
 #[derive(Serialize)]
@@ -575,11 +550,10 @@ struct UnassignedAccount {
 /// `GET /planning/unassigned`: accounts no published territory contains, by id.
 #[utoipa::path(get, path = "/planning/unassigned", tag = "planning", summary = "Accounts no published territory contains",
     responses((status = 200, description = "By id", body = ref("#/components/schemas/UnassignedAccounts"))))]
-async fn unassigned(
-    State(state): State<AppState>,
-) -> Result<Json<Vec<UnassignedAccount>>, ApiError> {
-    let published = state.store.published_territories().await?;
-    let accounts = state.store.planning_accounts().await?;
+async fn unassigned(scoped: Scoped) -> Result<Json<Vec<UnassignedAccount>>, ApiError> {
+    let planning = scoped.planning()?;
+    let published = planning.published_territories().await?;
+    let accounts = planning.planning_accounts().await?;
     let list = tokio::task::spawn_blocking(move || {
         let index = crate::db::territory_index(&published);
         let report = index.assign_all(
@@ -645,13 +619,14 @@ struct BalanceAnswer {
     responses((status = 201, description = "The proposal", body = ref("#/components/schemas/BalanceProposal")), (status = 400, description = "Malformed body", body = ref("#/components/schemas/Error")),
         (status = 422, description = "A value out of range or an unknown rep (the field is named)", body = ref("#/components/schemas/Error"))))]
 async fn balance(
-    State(state): State<AppState>,
+    scoped: Scoped,
     headers: HeaderMap,
     ApiJson(body): ApiJson<BalanceBody>,
 ) -> Result<Response, ApiError> {
+    let planning = scoped.planning()?;
     let who = actor(&headers, body.actor.as_deref());
     let model = visit_model(body.service_hours, body.speed_kmh)?;
-    let staff = state.store.staff_names().await?;
+    let staff = planning.staff_names().await?;
     let rep_ids = body.rep_ids.unwrap_or_else(|| sales_rep_ids(&staff));
     if rep_ids.is_empty() {
         return Err(invalid("rep_ids", "name at least one rep"));
@@ -705,8 +680,8 @@ async fn balance(
         from_current,
         model,
     };
-    let accounts = state.store.planning_accounts().await?;
-    let published = state.store.published_territories().await?;
+    let accounts = planning.planning_accounts().await?;
+    let published = planning.published_territories().await?;
     let staff_for_search = staff.clone();
     let proposal = tokio::task::spawn_blocking(move || {
         propose_balance(&request, &accounts, &published, &staff_for_search)
@@ -721,11 +696,10 @@ async fn balance(
             body.seed.unwrap_or(1)
         )
     })))?;
-    let draft = state
-        .store
+    let draft = planning
         .create_draft(&name, &proposal.territories, Some(&who), chrono::Utc::now())
         .await?;
-    let preview = preview_of(&state, &draft, model).await?;
+    let preview = preview_of(planning, &draft, model).await?;
     Ok((
         StatusCode::CREATED,
         Json(BalanceAnswer {
@@ -753,14 +727,15 @@ struct PublicationsParams {
     params(("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "At most this many (default 50)")),
     responses((status = 200, description = "Newest first", body = ref("#/components/schemas/Publications")), (status = 400, description = "Bad limit", body = ref("#/components/schemas/Error"))))]
 async fn publications(
-    State(state): State<AppState>,
+    scoped: Scoped,
     ApiQuery(params): ApiQuery<PublicationsParams>,
 ) -> Result<Json<Value>, ApiError> {
+    let planning = scoped.planning()?;
     let limit = params.limit.unwrap_or(50);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::bad_field("limit", "must be between 1 and 1000"));
     }
     Ok(Json(
-        serde_json::to_value(state.store.publications(limit).await?).unwrap_or_default(),
+        serde_json::to_value(planning.publications(limit).await?).unwrap_or_default(),
     ))
 }

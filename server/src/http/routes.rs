@@ -183,25 +183,20 @@ async fn solve(
     .map_err(|e| plan_error("technician_ids", e))
 }
 
-/// Loads, builds and solves the day the request describes.
-/// Plans the day's open visits of the accounts `visible` admits (a regional manager plans the
-/// visits in their region only).
+/// Loads, builds and solves the day the request describes, over `visits` (the day's open
+/// visits the caller's handle gave: a regional manager plans the visits in their region only).
 async fn plan_day(
-    state: &AppState,
+    scoped: &Scoped,
     request: &PlanRequest,
-    visible: &Visible,
+    visits: Vec<VisitToPlan>,
 ) -> Result<DayPlan, ApiError> {
+    let state = scoped.state();
     let day = parse_day(request.date.as_deref(), request.utc_offset_minutes)?;
     let search =
         Search::from_request(request.time_budget_ms, request.max_iterations, request.seed)?;
     let include_unassigned = request.include_unassigned.unwrap_or(true);
     let reassign = request.reassign.unwrap_or(false);
-    let all_technicians = state.store.technicians().await?;
-    let mut visits = state
-        .store
-        .open_visits_between(day.start(), day.end())
-        .await?;
-    visits.retain(|v| visible.admits(v.account_id));
+    let all_technicians = scoped.technicians().await?;
 
     let (technicians, homeless): (Vec<Technician>, BTreeSet<i64>) = match &request.technician_ids {
         Some(ids) => {
@@ -269,12 +264,15 @@ async fn plan_day(
 /// One technician's day as the field view shows it: their open visits, kept with them, with a
 /// fixed seed and iteration cap so a reload shows the same order.
 pub(super) async fn plan_technician_day(
-    state: &AppState,
+    scoped: &Scoped,
     technician_id: i64,
     day: &Day,
 ) -> Result<DayPlan, ApiError> {
+    let visits = scoped
+        .technician_open_visits(technician_id, day.start(), day.end())
+        .await?;
     plan_day(
-        state,
+        scoped,
         &PlanRequest {
             date: Some(day.date.to_string()),
             technician_ids: Some(vec![technician_id]),
@@ -284,7 +282,7 @@ pub(super) async fn plan_technician_day(
             reassign: Some(false),
             ..PlanRequest::default()
         },
-        &Visible::everything(),
+        visits,
     )
     .await
 }
@@ -299,8 +297,9 @@ async fn plan(
     scoped: Scoped,
     ApiJson(request): ApiJson<PlanRequest>,
 ) -> Result<Json<DayPlan>, ApiError> {
-    let visible = scoped.visible().await?;
-    Ok(Json(plan_day(scoped.state(), &request, visible).await?))
+    let day = parse_day(request.date.as_deref(), request.utc_offset_minutes)?;
+    let visits = scoped.open_visits(day.start(), day.end()).await?;
+    Ok(Json(plan_day(&scoped, &request, visits).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -391,8 +390,7 @@ async fn suggest(
     if is_technician && kind != AccountKind::Prospect {
         return Err(invalid("kind", "a technician may look for prospects only"));
     }
-    let technician = state
-        .store
+    let technician = scoped
         .technicians()
         .await?
         .into_iter()
@@ -405,15 +403,13 @@ async fn suggest(
         })?;
 
     // The route: the stops given, or this technician's plan.
-    let mut day_visits: HashMap<i64, VisitToPlan> = state
-        .store
-        .open_visits_between(day.start(), day.end())
+    let mut day_visits: HashMap<i64, VisitToPlan> = scoped
+        .open_visits(day.start(), day.end())
         .await?
         .into_iter()
         // The route is built from this technician's visits (or unassigned ones) that the
         // caller sees; another technician's stops read as visits that do not exist.
         .filter(|v| v.technician_id.is_none_or(|t| t == technician_id))
-        .filter(|v| visible.admits(v.account_id))
         .map(|v| (v.id, v))
         .collect();
     let route: Vec<VisitToPlan> = match &request.stops {
@@ -434,8 +430,15 @@ async fn suggest(
                 .collect::<Result<_, _>>()?
         }
         None => {
+            let visits = if is_technician {
+                scoped
+                    .technician_open_visits(technician_id, day.start(), day.end())
+                    .await?
+            } else {
+                scoped.open_visits(day.start(), day.end()).await?
+            };
             let planned = plan_day(
-                state,
+                &scoped,
                 &PlanRequest {
                     date: request.date.clone(),
                     technician_ids: Some(vec![technician_id]),
@@ -446,7 +449,7 @@ async fn suggest(
                     include_unassigned: Some(false),
                     reassign: Some(false),
                 },
-                visible,
+                visits,
             )
             .await?;
             let order: Vec<i64> = planned.routes[0].stops.iter().map(|s| s.visit_id).collect();
@@ -489,9 +492,8 @@ async fn suggest(
     };
     let hits: Vec<_> = hits.into_iter().take(most).collect();
     let ids: Vec<i64> = hits.iter().map(|h| h.point.id).collect();
-    let names: HashMap<i64, String> = state
-        .store
-        .accounts_by_ids(&ids)
+    let names: HashMap<i64, String> = scoped
+        .accounts_near_own_route(&ids, kind)
         .await?
         .into_iter()
         .map(|a| (a.id, a.name))

@@ -4,8 +4,8 @@
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -22,7 +22,6 @@ use super::declare::Api;
 use super::error::ApiError;
 use super::extract::ApiQuery;
 use super::scope::Scoped;
-use crate::AppState;
 use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 use wilayah_shared::access::Action::{Export, Import};
@@ -149,7 +148,7 @@ pub async fn import_accounts(
         (status = 413, description = "Body over 64 MiB", body = ref("#/components/schemas/Error")), (status = 415, description = "Unknown Content-Type", body = ref("#/components/schemas/Error")),
         (status = 422, description = "Rows refused (see `errors`: row and field of each); nothing written", body = ref("#/components/schemas/Error"))))]
 pub async fn import_territories(
-    State(state): State<AppState>,
+    scoped: Scoped,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<ImportParams>,
     data: Result<Bytes, BytesRejection>,
@@ -163,10 +162,7 @@ pub async fn import_territories(
         territories_from_geojson(data, &mut |_, _| {})
     })
     .await?;
-    let territories = state
-        .store
-        .import_territories(&rows, params.dry_run, &|_, _| {})
-        .await?;
+    let territories = scoped.import_territories(&rows, params.dry_run).await?;
     Ok(imported(
         params.dry_run,
         territories.iter().map(|t| t.id).collect(),
@@ -245,8 +241,8 @@ pub async fn export_accounts(
 /// `GET /territories/export`: every territory as a GeoJSON FeatureCollection.
 #[utoipa::path(get, path = "/territories/export", tag = "transfer", summary = "Export territories as GeoJSON",
     responses((status = 200, description = "FeatureCollection", content((Object = "application/geo+json")))))]
-pub async fn export_territories(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let territories = state.store.export_territories().await?;
+pub async fn export_territories(scoped: Scoped) -> Result<Response, ApiError> {
+    let territories = scoped.export_territories().await?;
     Ok(download(
         Format::GeoJson,
         "territories",

@@ -8,6 +8,13 @@
 //! nobody learns what exists outside their scope; a role that may not use a route at all gets
 //! 403 from the guard. Composite views (the customer panel, the history) include a part only when
 //! the role may read that resource.
+//!
+//! The database itself sits behind [`Gate`], whose store is private to this module: outside it
+//! there are only the doors the gate opens — [`Scoped`] for a signed-in caller (its parts for
+//! territories, planning, field service and user administration each check the role again),
+//! [`SignIn`] for the sign-in routes before anyone is known, and [`Gate::system`] for the code
+//! that runs as the system (start-up, the CLI, cache warm-up), which no handler calls (the test
+//! `handlers_reach_data_only_through_the_gate` in `tests/auth.rs` reads the sources to hold that).
 
 use std::sync::Arc;
 
@@ -33,6 +40,34 @@ use crate::db::{RecordPage, ResourceQuery, ServerStore};
 use wilayah_app::store::{CallerData, StoreError, UtcRange};
 use wilayah_shared::dashboard::{FilterOptions, KpiInput, NearbySearch};
 use wilayah_shared::domain::{AccountKind, DashboardSummary};
+
+mod people;
+mod service;
+
+pub use people::{SignIn, Users};
+
+/// The database, reachable only through the doors this module opens (see the module
+/// documentation).
+#[derive(Clone)]
+pub struct Gate(Arc<dyn ServerStore>);
+
+impl Gate {
+    pub fn new(store: Arc<dyn ServerStore>) -> Self {
+        Gate(store)
+    }
+
+    /// The whole store, for code that acts as the system rather than for a caller: start-up
+    /// (migrations, demo data, the spatial index), the CLI and background cache warm-up. Never
+    /// from a request handler.
+    pub fn system(&self) -> &Arc<dyn ServerStore> {
+        &self.0
+    }
+
+    /// Whether the database answers (readiness probe; reads no rows).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.0.ping().await
+    }
+}
 
 /// The accounts a caller sees: all, or these ids (ascending).
 #[derive(Debug, Clone)]
@@ -125,7 +160,7 @@ impl Scoped {
     }
 
     fn store(&self) -> &Arc<dyn ServerStore> {
-        &self.state.store
+        &self.state.store.0
     }
 
     /// 403 unless the caller's role may do `action` on `resource`.
