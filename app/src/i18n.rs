@@ -658,9 +658,10 @@ pub fn visit_status_msg(status: &str) -> Option<Msg> {
     })
 }
 
-/// The current language, shared through context by the root component.
+/// The current language, shared through context by the root component (outside it, e.g. in a
+/// task the root did not start, the request's language: a text is never worth a crash).
 pub fn use_locale() -> RwSignal<Locale> {
-    expect_context::<RwSignal<Locale>>()
+    use_context::<RwSignal<Locale>>().unwrap_or_else(|| RwSignal::new(initial_locale()))
 }
 
 /// A reactive translation of `msg` in the current language.

@@ -149,6 +149,10 @@ impl std::ops::Deref for TestApp {
 /// Password of every user the harness creates.
 pub const TEST_PASSWORD: &str = "test password 123";
 
+/// Longer than any timeout of the server itself (60 s for a request, 60 s between two parts
+/// of a streamed answer).
+const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(150);
+
 /// Sends requests to the application in-process with one set of credentials.
 #[derive(Clone)]
 pub struct Client {
@@ -328,21 +332,29 @@ impl Client {
 
     pub async fn request(&self, request: Request<Body>) -> (StatusCode, Vec<u8>) {
         let request = self.with_credentials(request);
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
+        let what = format!("{} {}", request.method(), request.uri());
+        let answer = async {
+            let response = self
+                .router
+                .clone()
+                .oneshot(request)
+                .await
+                .expect("the router is infallible");
+            let status = response.status();
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .unwrap_or_else(|e| panic!("{what}: the body broke off: {e}"))
+                .to_bytes()
+                .to_vec();
+            (status, body)
+        };
+        // The server ends any answer within its own timeouts; a test that waited longer
+        // would only hide a hang, so it fails here naming the request.
+        tokio::time::timeout(ANSWER_WITHIN, answer)
             .await
-            .expect("the router is infallible");
-        let status = response.status();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body reads")
-            .to_bytes()
-            .to_vec();
-        (status, body)
+            .unwrap_or_else(|_| panic!("{what}: no complete answer within {ANSWER_WITHIN:?}"))
     }
 
     pub async fn get(&self, uri: &str) -> (StatusCode, Vec<u8>) {

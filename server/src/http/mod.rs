@@ -28,7 +28,7 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::CompressionLevel;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::timeout::TimeoutLayer;
+use tower_http::timeout::{ResponseBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 use utoipa_axum::routes;
 use wilayah_app::{App, shell};
@@ -133,6 +133,9 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        // A streamed page whose data never comes (a part that failed while rendering) ends
+        // instead of keeping the connection open forever.
+        .layer(ResponseBodyTimeoutLayer::new(REQUEST_TIMEOUT))
         .layer(CatchPanicLayer::custom(
             error::panic_response as error::PanicHandler,
         ))
