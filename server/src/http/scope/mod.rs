@@ -196,17 +196,17 @@ impl Scoped {
     // ---- accounts -------------------------------------------------------------------------
 
     /// A page of the caller's accounts matching `query` (its `ids`, if any, narrowed further).
-    pub async fn accounts(&self, mut query: AccountQuery) -> Result<Page<Account>, ApiError> {
-        query.ids = self.visible().await?.narrow(query.ids.take());
+    pub async fn accounts(&self, query: AccountQuery) -> Result<Page<Account>, ApiError> {
+        let query = self.scope_query(query).await?;
         Ok(self.store().list_accounts(&query).await?)
     }
 
     /// The caller's accounts matching `query` for the map (sort and page ignored).
     pub async fn map_accounts(
         &self,
-        mut query: AccountQuery,
+        query: AccountQuery,
     ) -> Result<Vec<wilayah_shared::domain::MapAccount>, ApiError> {
-        query.ids = self.visible().await?.narrow(query.ids.take());
+        let query = self.scope_query(query).await?;
         Ok(self.store().map_accounts_matching(&query).await?)
     }
 
