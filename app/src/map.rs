@@ -485,6 +485,9 @@ mod browser {
         #[wasm_bindgen(method, js_name = getSource)]
         fn get_source(this: &JsMap, id: &str) -> JsValue;
 
+        #[wasm_bindgen(method, js_name = getContainer)]
+        fn get_container(this: &JsMap) -> web_sys::HtmlElement;
+
         #[wasm_bindgen(method, js_name = hasImage)]
         fn has_image(this: &JsMap, id: &str) -> bool;
 
@@ -563,6 +566,9 @@ mod browser {
         }
         if let Ok(set_data) = get(&source, "setData").dyn_into::<js_sys::Function>() {
             let _ = set_data.call1(&source, data);
+            // The idle marker says the map drew what it was last asked: new data takes it
+            // away until the next `idle` (which comes once this data is loaded and drawn).
+            let _ = map.get_container().remove_attribute("data-map-idle");
         }
     }
 
