@@ -112,7 +112,8 @@ mod tests {
     fn a_new_account_takes_the_territory_and_its_rep() {
         let index = index();
         let mut a = account(105.0, None, None);
-        place(&mut a, None, Given::of_new(&a), &index, anyone);
+        let given = Given::of_new(&a);
+        place(&mut a, None, given, &index, anyone);
         assert_eq!((a.territory_id, a.owner_id), (Some(1), Some(10)));
         let mut unowned = account(125.0, None, None);
         place(&mut unowned, None, Given::default(), &index, anyone);
@@ -126,10 +127,12 @@ mod tests {
     fn explicit_values_are_kept_and_the_rule_decides_the_rest() {
         let index = index();
         let mut a = account(105.0, Some(99), None);
-        place(&mut a, None, Given::of_new(&a), &index, anyone);
+        let given = Given::of_new(&a);
+        place(&mut a, None, given, &index, anyone);
         assert_eq!((a.territory_id, a.owner_id), (Some(1), Some(99)));
         let mut b = account(105.0, None, Some(2));
-        place(&mut b, None, Given::of_new(&b), &index, anyone);
+        let given = Given::of_new(&b);
+        place(&mut b, None, given, &index, anyone);
         assert_eq!((b.territory_id, b.owner_id), (Some(2), Some(20)));
         // A move the writer may not make leaves the owner.
         let mut c = account(115.0, Some(10), Some(1));
