@@ -38,9 +38,7 @@ async fn created(client: &Client, uri: &str, body: Value) -> Value {
 }
 
 fn id(v: &Value) -> i64 {
-    v["id"]
-        .as_i64()
-        .unwrap_or_else(|| panic!("no id in {v}"))
+    v["id"].as_i64().unwrap_or_else(|| panic!("no id in {v}"))
 }
 
 /// An empty database with two reps, a territory around Bandung owned by the first and one
@@ -87,10 +85,7 @@ async fn a_new_account_by_address_lands_in_its_territory_with_its_rep() {
     for (i, address) in [BANDUNG, SURABAYA].into_iter().enumerate() {
         let expected = hit(address);
         let (status, found) = app
-            .get_json(&format!(
-                "/api/v1/geocode?q={}",
-                urlencode(address)
-            ))
+            .get_json(&format!("/api/v1/geocode?q={}", urlencode(address)))
             .await;
         assert_eq!(status, StatusCode::OK, "{found}");
         assert_eq!(found, serde_json::to_value(&expected).unwrap());
@@ -111,7 +106,9 @@ async fn a_new_account_by_address_lands_in_its_territory_with_its_rep() {
         assert_eq!(account["territory_id"], w.territories[i], "{account}");
         assert_eq!(account["owner_id"], w.reps[i], "{account}");
         // What was stored, not only what was answered.
-        let (_, stored) = app.get_json(&format!("/api/v1/accounts/{}", id(&account))).await;
+        let (_, stored) = app
+            .get_json(&format!("/api/v1/accounts/{}", id(&account)))
+            .await;
         assert_eq!(stored["owner_id"], w.reps[i]);
     }
 
@@ -191,12 +188,18 @@ async fn an_explicit_owner_is_kept_only_where_allowed() {
 
     // Rep A in their own territory, no owner given: theirs.
     let own = created(&rep_a, "/api/v1/accounts", at(&bandung, "Toko A1")).await;
-    assert_eq!((&own["owner_id"], &own["territory_id"]), (&json!(a), &json!(w.territories[0])));
+    assert_eq!(
+        (&own["owner_id"], &own["territory_id"]),
+        (&json!(a), &json!(w.territories[0]))
+    );
     // In B's territory with themselves as owner: kept (a rep may hold their own accounts).
     let mut body = at(&surabaya, "Toko A2");
     body["owner_id"] = json!(a);
     let kept = created(&rep_a, "/api/v1/accounts", body).await;
-    assert_eq!((&kept["owner_id"], &kept["territory_id"]), (&json!(a), &json!(w.territories[1])));
+    assert_eq!(
+        (&kept["owner_id"], &kept["territory_id"]),
+        (&json!(a), &json!(w.territories[1]))
+    );
     // In B's territory without an owner: it would be B's, which rep A may not give it.
     let (status, refused) = rep_a
         .send_json("POST", "/api/v1/accounts", &at(&surabaya, "Toko A3"))
@@ -212,7 +215,10 @@ async fn an_explicit_owner_is_kept_only_where_allowed() {
     let mut body = at(&bandung, "Toko Admin");
     body["owner_id"] = json!(b);
     let admins = created(app, "/api/v1/accounts", body).await;
-    assert_eq!((&admins["owner_id"], &admins["territory_id"]), (&json!(b), &json!(w.territories[0])));
+    assert_eq!(
+        (&admins["owner_id"], &admins["territory_id"]),
+        (&json!(b), &json!(w.territories[0]))
+    );
 
     // Rep A moves their own account into B's territory: the territory follows, the owner stays
     // (giving it to B is not theirs to do).
@@ -224,7 +230,10 @@ async fn an_explicit_owner_is_kept_only_where_allowed() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{moved}");
-    assert_eq!((&moved["owner_id"], &moved["territory_id"]), (&json!(a), &json!(w.territories[1])));
+    assert_eq!(
+        (&moved["owner_id"], &moved["territory_id"]),
+        (&json!(a), &json!(w.territories[1]))
+    );
     // A manager moving it back: it goes to the territory's rep.
     let manager = app.as_user(Role::Manager, None, vec![]).await;
     let (status, back) = manager
@@ -235,7 +244,10 @@ async fn an_explicit_owner_is_kept_only_where_allowed() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{back}");
-    assert_eq!((&back["owner_id"], &back["territory_id"]), (&json!(a), &json!(w.territories[0])));
+    assert_eq!(
+        (&back["owner_id"], &back["territory_id"]),
+        (&json!(a), &json!(w.territories[0]))
+    );
     let (status, to_b) = manager
         .send_json(
             "PATCH",
@@ -244,7 +256,10 @@ async fn an_explicit_owner_is_kept_only_where_allowed() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{to_b}");
-    assert_eq!((&to_b["owner_id"], &to_b["territory_id"]), (&json!(b), &json!(w.territories[1])));
+    assert_eq!(
+        (&to_b["owner_id"], &to_b["territory_id"]),
+        (&json!(b), &json!(w.territories[1]))
+    );
 }
 
 async fn import(app: &Client, csv: &str, dry_run: bool) -> (StatusCode, Value) {
@@ -275,7 +290,12 @@ async fn imports_geocode_rows_without_coordinates_and_name_an_unknown_address() 
     let geocoded: Vec<(u64, &str)> = rows
         .iter()
         .filter(|r| !r["geocoded"].is_null())
-        .map(|r| (r["row"].as_u64().unwrap(), r["geocoded"]["precision"].as_str().unwrap()))
+        .map(|r| {
+            (
+                r["row"].as_u64().unwrap(),
+                r["geocoded"]["precision"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(geocoded, [(1, "place"), (2, "place")], "{report}");
     assert_eq!(account_count(app).await, 0, "a dry run writes nothing");
@@ -295,11 +315,21 @@ async fn imports_geocode_rows_without_coordinates_and_name_an_unknown_address() 
     ];
     for (id, (at, territory, owner)) in ids.iter().zip(expected) {
         let (_, a) = app.get_json(&format!("/api/v1/accounts/{id}")).await;
-        assert_eq!((a["lon"].as_f64(), a["lat"].as_f64()), (Some(at.lon), Some(at.lat)));
-        assert_eq!((a["territory_id"].as_i64(), a["owner_id"].as_i64()), (territory, owner), "{a}");
+        assert_eq!(
+            (a["lon"].as_f64(), a["lat"].as_f64()),
+            (Some(at.lon), Some(at.lat))
+        );
+        assert_eq!(
+            (a["territory_id"].as_i64(), a["owner_id"].as_i64()),
+            (territory, owner),
+            "{a}"
+        );
     }
     let (_, third) = app.get_json(&format!("/api/v1/accounts/{}", ids[2])).await;
-    assert_eq!((third["lon"].as_f64(), third["territory_id"].as_i64()), (Some(101.5), None));
+    assert_eq!(
+        (third["lon"].as_f64(), third["territory_id"].as_i64()),
+        (Some(101.5), None)
+    );
 
     // Row 2 has an address nobody knows: the file is refused, naming row and field.
     let before = account_count(app).await;
@@ -309,7 +339,10 @@ async fn imports_geocode_rows_without_coordinates_and_name_an_unknown_address() 
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         let errors = body["errors"].as_array().unwrap();
         assert_eq!(errors.len(), 1, "{body}");
-        assert_eq!((errors[0]["row"].as_u64(), errors[0]["field"].as_str()), (Some(2), Some("address")));
+        assert_eq!(
+            (errors[0]["row"].as_u64(), errors[0]["field"].as_str()),
+            (Some(2), Some("address"))
+        );
         assert_eq!(account_count(app).await, before, "nothing written");
     }
     // A row with neither coordinates nor address: lon and lat are required.
@@ -328,8 +361,10 @@ async fn imports_geocode_rows_without_coordinates_and_name_an_unknown_address() 
 /// normalised name within 200 m, or a shared phone or e-mail among their contacts.
 fn brute_force(me: &Sample, all: &[Sample]) -> Vec<i64> {
     let key = company_name_key(&me.name);
-    let phones = |s: &Sample| -> Vec<String> { s.phones.iter().filter_map(|p| phone_e164(p)).collect() };
-    let emails = |s: &Sample| -> Vec<String> { s.emails.iter().filter_map(|e| email_key(e)).collect() };
+    let phones =
+        |s: &Sample| -> Vec<String> { s.phones.iter().filter_map(|p| phone_e164(p)).collect() };
+    let emails =
+        |s: &Sample| -> Vec<String> { s.emails.iter().filter_map(|e| email_key(e)).collect() };
     let mut ids: Vec<i64> = all
         .iter()
         .filter(|other| other.id != me.id)
@@ -356,6 +391,24 @@ struct Sample {
     emails: Vec<String>,
 }
 
+/// The sample holding `contact` (as the API lists it) and its place in the sample's lists.
+fn contact_slot<'s>(samples: &'s mut [Sample], contact: &Value) -> (&'s mut Sample, usize) {
+    let sample = samples
+        .iter_mut()
+        .find(|s| s.id == contact["account_id"])
+        .unwrap_or_else(|| panic!("no sample for {contact}"));
+    let at = (0..sample.phones.len())
+        .find(|&i| {
+            Some(sample.phones[i].as_str()) == contact["phone"].as_str()
+                // Stored e-mails are trimmed.
+                && contact["email"]
+                    .as_str()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(sample.emails[i].trim()))
+        })
+        .unwrap_or_else(|| panic!("{contact} is not among its sample's contacts"));
+    (sample, at)
+}
+
 fn found_ids(duplicates: &Value) -> Vec<i64> {
     duplicates
         .as_array()
@@ -370,9 +423,27 @@ async fn duplicates_found_equal_a_brute_force_scan_within_what_the_caller_sees()
     let w = world().await;
     let app = &w.app;
     let mut rng = SplitMix64::new(14);
-    let names = ["PT Sinar Jaya", "TOKO SINAR JAYA", "sinar-jaya", "CV Maju", "Maju", "Koperasi Maju"];
-    let phones = ["0812 3456 7890", "+62 812-3456-7890", "0813 1111 2222", "62 813 1111 2222", "12ab"];
-    let emails = ["Ani@Toko.example", "ani@toko.example ", "budi@toko.example", " BUDI@Toko.Example"];
+    let names = [
+        "PT Sinar Jaya",
+        "TOKO SINAR JAYA",
+        "sinar-jaya",
+        "CV Maju",
+        "Maju",
+        "Koperasi Maju",
+    ];
+    let phones = [
+        "0812 3456 7890",
+        "+62 812-3456-7890",
+        "0813 1111 2222",
+        "62 813 1111 2222",
+        "12ab",
+    ];
+    let emails = [
+        "Ani@Toko.example",
+        "ani@toko.example ",
+        "budi@toko.example",
+        " BUDI@Toko.Example",
+    ];
     let centre = hit(BANDUNG);
     let mut samples: Vec<Sample> = Vec::new();
     for i in 0..40 {
@@ -418,31 +489,30 @@ async fn duplicates_found_equal_a_brute_force_scan_within_what_the_caller_sees()
     // A contact changed and one deleted: the keys follow.
     let (_, contacts) = app.get_json("/api/v1/contacts?limit=2").await;
     let contacts = contacts["items"].as_array().unwrap().clone();
-    if let [first, second] = contacts.as_slice() {
-        let (status, changed) = app
-            .send_json(
-                "PATCH",
-                &format!("/api/v1/contacts/{}", id(first)),
-                &json!({"version": first["version"], "phone": "0899 0000 0001"}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{changed}");
-        let owner = samples.iter_mut().find(|s| s.id == first["account_id"]).unwrap();
-        let at = owner.phones.iter().position(|p| Some(p.as_str()) == first["phone"].as_str()).unwrap();
-        owner.phones[at] = "0899 0000 0001".into();
-        let (status, _) = app
-            .request_json(
-                Request::delete(format!("/api/v1/contacts/{}", id(second)))
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await;
-        assert_eq!(status, StatusCode::NO_CONTENT);
-        let owner = samples.iter_mut().find(|s| s.id == second["account_id"]).unwrap();
-        let at = owner.phones.iter().position(|p| Some(p.as_str()) == second["phone"].as_str()).unwrap();
-        owner.phones.remove(at);
-        owner.emails.remove(at);
-    }
+    let [first, second] = contacts.as_slice() else {
+        panic!("the data should hold contacts: {contacts:?}");
+    };
+    let (status, changed) = app
+        .send_json(
+            "PATCH",
+            &format!("/api/v1/contacts/{}", id(first)),
+            &json!({"version": first["version"], "phone": "0899 0000 0001"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    let (owner, at) = contact_slot(&mut samples, first);
+    owner.phones[at] = "0899 0000 0001".into();
+    let (status, _) = app
+        .request_json(
+            Request::delete(format!("/api/v1/contacts/{}", id(second)))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (owner, at) = contact_slot(&mut samples, second);
+    owner.phones.remove(at);
+    owner.emails.remove(at);
 
     let rep_a = app.as_user(Role::SalesRep, Some(w.reps[0]), vec![]).await;
     let mut pairs = 0;
@@ -453,7 +523,13 @@ async fn duplicates_found_equal_a_brute_force_scan_within_what_the_caller_sees()
             .get_json(&format!("/api/v1/accounts/{}/duplicates", me.id))
             .await;
         assert_eq!(status, StatusCode::OK, "{found}");
-        assert_eq!(found_ids(&found), expected, "account {} ({})", me.id, me.name);
+        assert_eq!(
+            found_ids(&found),
+            expected,
+            "account {} ({})",
+            me.id,
+            me.name
+        );
         // Rep A: only their own accounts, and only about their own accounts.
         let (status, theirs) = rep_a
             .get_json(&format!("/api/v1/accounts/{}/duplicates", me.id))
@@ -463,14 +539,21 @@ async fn duplicates_found_equal_a_brute_force_scan_within_what_the_caller_sees()
             let mine: Vec<i64> = expected
                 .iter()
                 .copied()
-                .filter(|id| samples.iter().any(|s| s.id == *id && s.owner == Some(w.reps[0])))
+                .filter(|id| {
+                    samples
+                        .iter()
+                        .any(|s| s.id == *id && s.owner == Some(w.reps[0]))
+                })
                 .collect();
             assert_eq!(found_ids(&theirs), mine);
         } else {
             assert_eq!(status, StatusCode::NOT_FOUND, "{theirs}");
         }
     }
-    assert!(pairs > 40, "the data should hold many duplicates, found {pairs}");
+    assert!(
+        pairs > 40,
+        "the data should hold many duplicates, found {pairs}"
+    );
 
     // The create answer lists the new account's duplicates (name and position only: it has no
     // contacts yet).
@@ -488,11 +571,17 @@ async fn duplicates_found_equal_a_brute_force_scan_within_what_the_caller_sees()
         phones: Vec::new(),
         emails: Vec::new(),
     };
-    assert_eq!(found_ids(&newcomer["duplicates"]), brute_force(&me, &samples));
+    assert_eq!(
+        found_ids(&newcomer["duplicates"]),
+        brute_force(&me, &samples)
+    );
     assert!(!brute_force(&me, &samples).is_empty());
 
     // An import dry run reports the duplicates of its rows.
-    let csv = format!("name,lon,lat\nToko Sinar Jaya,{},{}\nNobody Alike,{},{}\n", centre.lon, centre.lat, centre.lon, centre.lat);
+    let csv = format!(
+        "name,lon,lat\nToko Sinar Jaya,{},{}\nNobody Alike,{},{}\n",
+        centre.lon, centre.lat, centre.lon, centre.lat
+    );
     let (status, report) = import(app, &csv, true).await;
     assert_eq!(status, StatusCode::OK, "{report}");
     let rows = report["rows"].as_array().unwrap();
@@ -507,7 +596,9 @@ async fn duplicates_found_equal_a_brute_force_scan_within_what_the_caller_sees()
 /// The ids of the rows of `resource` on account `account`.
 async fn children(app: &TestApp, resource: &str, account: i64) -> Vec<i64> {
     let (status, page) = app
-        .get_json(&format!("/api/v1/{resource}?account_id={account}&limit=500"))
+        .get_json(&format!(
+            "/api/v1/{resource}?account_id={account}&limit=500"
+        ))
         .await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let mut ids: Vec<i64> = page["items"].as_array().unwrap().iter().map(id).collect();
@@ -528,14 +619,29 @@ async fn a_merge_moves_every_child_row_and_is_all_or_nothing() {
     )
     .await);
     let at = hit(BANDUNG);
-    let survivor = created(app, "/api/v1/accounts", json!({"name": "Toko Sinar", "lon": at.lon, "lat": at.lat})).await;
-    let other = created(app, "/api/v1/accounts", json!({"name": "PT Sinar", "lon": at.lon + 0.0005, "lat": at.lat})).await;
+    let survivor = created(
+        app,
+        "/api/v1/accounts",
+        json!({"name": "Toko Sinar", "lon": at.lon, "lat": at.lat}),
+    )
+    .await;
+    let other = created(
+        app,
+        "/api/v1/accounts",
+        json!({"name": "PT Sinar", "lon": at.lon + 0.0005, "lat": at.lat}),
+    )
+    .await;
     let (keep, gone) = (id(&survivor), id(&other));
     for account in [keep, gone] {
         for n in 0..2 {
             created(app, "/api/v1/contacts", json!({"account_id": account, "name": format!("Kontak {n}"), "phone": format!("0812000{account}{n}")})).await;
             created(app, "/api/v1/opportunities", json!({"account_id": account, "title": format!("Freezer {n}"), "value_minor": 1000})).await;
-            created(app, "/api/v1/cases", json!({"account_id": account, "subject": format!("Keluhan {n}")})).await;
+            created(
+                app,
+                "/api/v1/cases",
+                json!({"account_id": account, "subject": format!("Keluhan {n}")}),
+            )
+            .await;
             created(app, "/api/v1/visits", json!({"account_id": account, "technician_id": technician,
                 "window_start": "2026-12-01T08:00:00Z", "window_end": "2026-12-01T16:00:00Z", "duration_min": 30})).await;
             created(app, "/api/v1/activities", json!({"account_id": account, "kind": "note", "subject": format!("Catatan {n}"), "occurred_at": "2026-12-01T09:00:00Z"})).await;
@@ -543,21 +649,34 @@ async fn a_merge_moves_every_child_row_and_is_all_or_nothing() {
     }
     let mut before = Vec::new();
     for resource in CHILDREN {
-        before.push((children(app, resource, keep).await, children(app, resource, gone).await));
+        before.push((
+            children(app, resource, keep).await,
+            children(app, resource, gone).await,
+        ));
     }
-    let (_, dups) = app.get_json(&format!("/api/v1/accounts/{keep}/duplicates")).await;
+    let (_, dups) = app
+        .get_json(&format!("/api/v1/accounts/{keep}/duplicates"))
+        .await;
     assert_eq!(found_ids(&dups), [gone], "same name 55 m apart");
 
     let merge = |from: i64, version: &Value| json!({"from": from, "version": version});
     // A stale version: 409, nothing moved, nothing deleted.
     let (status, body) = app
-        .send_json("POST", &format!("/api/v1/accounts/{keep}/merge"), &merge(gone, &json!(0)))
+        .send_json(
+            "POST",
+            &format!("/api/v1/accounts/{keep}/merge"),
+            &merge(gone, &json!(0)),
+        )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     // Into itself, or from nothing: refused on `from`.
     for from in [keep, 987_654] {
         let (status, body) = app
-            .send_json("POST", &format!("/api/v1/accounts/{keep}/merge"), &merge(from, &survivor["version"]))
+            .send_json(
+                "POST",
+                &format!("/api/v1/accounts/{keep}/merge"),
+                &merge(from, &survivor["version"]),
+            )
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert_eq!(body["field"], "from");
@@ -570,11 +689,18 @@ async fn a_merge_moves_every_child_row_and_is_all_or_nothing() {
     assert_eq!(status, StatusCode::OK);
 
     let (status, merged) = app
-        .send_json("POST", &format!("/api/v1/accounts/{keep}/merge"), &merge(gone, &survivor["version"]))
+        .send_json(
+            "POST",
+            &format!("/api/v1/accounts/{keep}/merge"),
+            &merge(gone, &survivor["version"]),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{merged}");
     assert_eq!(merged["account"]["id"], keep);
-    assert_eq!(merged["account"]["version"], survivor["version"].as_i64().unwrap() + 1);
+    assert_eq!(
+        merged["account"]["version"],
+        survivor["version"].as_i64().unwrap() + 1
+    );
     assert_eq!(merged["merged_from"], gone);
     for (resource, (mine, theirs)) in CHILDREN.iter().zip(&before) {
         let mut all = mine.clone();
@@ -587,11 +713,21 @@ async fn a_merge_moves_every_child_row_and_is_all_or_nothing() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     // The spatial index and the duplicate keys follow.
     let (_, near) = app
-        .get_json(&format!("/api/v1/accounts/nearby?lon={}&lat={}&radius_m=500", at.lon, at.lat))
+        .get_json(&format!(
+            "/api/v1/accounts/nearby?lon={}&lat={}&radius_m=500",
+            at.lon, at.lat
+        ))
         .await;
-    let near: Vec<i64> = near.as_array().unwrap().iter().map(|n| id(&n["account"])).collect();
+    let near: Vec<i64> = near
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| id(&n["account"]))
+        .collect();
     assert_eq!(near, [keep]);
-    let (_, dups) = app.get_json(&format!("/api/v1/accounts/{keep}/duplicates")).await;
+    let (_, dups) = app
+        .get_json(&format!("/api/v1/accounts/{keep}/duplicates"))
+        .await;
     assert_eq!(found_ids(&dups), Vec::<i64>::new());
     // Audited.
     let (status, audit) = app
@@ -618,23 +754,43 @@ async fn a_rep_merges_only_inside_their_rows() {
     }
     let (mine, also_mine, theirs) = (id(&accounts[0]), id(&accounts[1]), id(&accounts[2]));
     let rep_a = app.as_user(Role::SalesRep, Some(a), vec![]).await;
-    let (_, found) = rep_a.get_json(&format!("/api/v1/accounts/{mine}/duplicates")).await;
-    assert_eq!(found_ids(&found), [also_mine], "rep A sees no duplicate of B's");
-    let (_, found) = app.get_json(&format!("/api/v1/accounts/{mine}/duplicates")).await;
+    let (_, found) = rep_a
+        .get_json(&format!("/api/v1/accounts/{mine}/duplicates"))
+        .await;
+    assert_eq!(
+        found_ids(&found),
+        [also_mine],
+        "rep A sees no duplicate of B's"
+    );
+    let (_, found) = app
+        .get_json(&format!("/api/v1/accounts/{mine}/duplicates"))
+        .await;
     assert_eq!(found_ids(&found), [also_mine, theirs]);
 
     // B's account merged into A's, or A's into B's: refused, and nothing changes.
     let (status, body) = rep_a
-        .send_json("POST", &format!("/api/v1/accounts/{mine}/merge"), &json!({"from": theirs, "version": 1}))
+        .send_json(
+            "POST",
+            &format!("/api/v1/accounts/{mine}/merge"),
+            &json!({"from": theirs, "version": 1}),
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let (status, body) = rep_a
-        .send_json("POST", &format!("/api/v1/accounts/{theirs}/merge"), &json!({"from": mine, "version": 1}))
+        .send_json(
+            "POST",
+            &format!("/api/v1/accounts/{theirs}/merge"),
+            &json!({"from": mine, "version": 1}),
+        )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     let technician = app.as_user(Role::Technician, None, vec![]).await;
     let (status, _) = technician
-        .send_json("POST", &format!("/api/v1/accounts/{mine}/merge"), &json!({"from": also_mine, "version": 1}))
+        .send_json(
+            "POST",
+            &format!("/api/v1/accounts/{mine}/merge"),
+            &json!({"from": also_mine, "version": 1}),
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     for account in [mine, also_mine, theirs] {
@@ -643,7 +799,11 @@ async fn a_rep_merges_only_inside_their_rows() {
     }
     // Inside their rows it works.
     let (status, merged) = rep_a
-        .send_json("POST", &format!("/api/v1/accounts/{mine}/merge"), &json!({"from": also_mine, "version": 1}))
+        .send_json(
+            "POST",
+            &format!("/api/v1/accounts/{mine}/merge"),
+            &json!({"from": also_mine, "version": 1}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{merged}");
     let (status, _) = app.get_json(&format!("/api/v1/accounts/{also_mine}")).await;

@@ -7,9 +7,7 @@ use std::sync::{Arc, RwLock};
 use wilayah_shared::account::Account;
 use wilayah_shared::domain::{AccountKind, AccountStatus, MapAccount};
 use wilayah_shared::duplicates::{AccountIdentity, Duplicate, DuplicateKeys, likely_duplicates};
-use wilayah_shared::spatial::{
-    IndexedPoint, PointAttrs, PointIndex, SpatialError, TerritoryIndex,
-};
+use wilayah_shared::spatial::{IndexedPoint, PointAttrs, PointIndex, SpatialError, TerritoryIndex};
 use wilayah_shared::{CoordError, LonLat};
 
 #[derive(Debug, thiserror::Error)]
@@ -36,7 +34,7 @@ pub struct AccountIndex {
 }
 
 /// What identifies `account` for duplicate finding, with its contacts' `(e-mail, phone)`.
-pub fn identity(account: &Account, contacts: &[(Option<String>, Option<String>)]) -> AccountIdentity {
+pub fn identity(account: &Account, contacts: &[ContactValues]) -> AccountIdentity {
     AccountIdentity {
         id: Some(account.id),
         name: account.name.clone(),
@@ -47,10 +45,11 @@ pub fn identity(account: &Account, contacts: &[(Option<String>, Option<String>)]
     }
 }
 
+/// One contact's `(e-mail, phone)`.
+pub type ContactValues = (Option<String>, Option<String>);
+
 /// Contact keys `(account id, e-mail, phone)` grouped by account.
-pub fn contacts_by_account(
-    keys: Vec<crate::db::ContactKey>,
-) -> HashMap<i64, Vec<(Option<String>, Option<String>)>> {
+pub fn contacts_by_account(keys: Vec<crate::db::ContactKey>) -> HashMap<i64, Vec<ContactValues>> {
     let mut by_account: HashMap<i64, Vec<_>> = HashMap::new();
     for (account, email, phone) in keys {
         by_account.entry(account).or_default().push((email, phone));

@@ -137,7 +137,9 @@ mod tests {
         // A move the writer may not make leaves the owner.
         let mut c = account(115.0, Some(10), Some(1));
         let before = Some((LonLat::new(105.0, -5.0).unwrap(), Some(10)));
-        place(&mut c, before, Given::default(), &index, |from, to| from == to);
+        place(&mut c, before, Given::default(), &index, |from, to| {
+            from == to
+        });
         assert_eq!((c.territory_id, c.owner_id), (Some(2), Some(10)));
         place(&mut c, before, Given::default(), &index, anyone);
         assert_eq!((c.territory_id, c.owner_id), (Some(2), Some(20)));

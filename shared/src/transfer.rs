@@ -675,23 +675,17 @@ pub fn accounts_from_csv(data: &[u8], progress: Progress) -> Result<Vec<ImportRo
     } else {
         &REQUIRED_COLUMNS
     };
-    read_csv(
-        data,
-        &ACCOUNT_COLUMNS,
-        required,
-        progress,
-        |row, cells| {
-            match cells {
-                Ok(cells) => collector.add(
-                    row,
-                    read_account(row, |field| cells.get(field)),
-                    external_id,
-                ),
-                Err(error) => collector.errors.push(error),
-            }
-            !collector.errors.more
-        },
-    )?;
+    read_csv(data, &ACCOUNT_COLUMNS, required, progress, |row, cells| {
+        match cells {
+            Ok(cells) => collector.add(
+                row,
+                read_account(row, |field| cells.get(field)),
+                external_id,
+            ),
+            Err(error) => collector.errors.push(error),
+        }
+        !collector.errors.more
+    })?;
     collector.finish()
 }
 
@@ -718,12 +712,16 @@ fn features(data: &[u8]) -> Result<Vec<Value>, RowErrors> {
     }
 }
 
+/// A feature's geometry (none: placed by its address) and properties.
+type FeatureParts<'a> = (Option<&'a Value>, &'a Map<String, Value>);
+
 /// A feature's geometry and properties, refusing properties other than `allowed` (all named).
+/// The geometry may be missing only where `allowed` has `address` and the feature gives one.
 fn feature_parts<'a>(
     row: usize,
     feature: &'a Value,
     allowed: &[&str],
-) -> Result<(Option<&'a Value>, &'a Map<String, Value>), Vec<RowError>> {
+) -> Result<FeatureParts<'a>, Vec<RowError>> {
     static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
     let fail = |field: &'static str, message: String| Err(vec![RowError::at(row, field, message)]);
     if feature.get("type").and_then(Value::as_str) != Some("Feature") {
@@ -1045,7 +1043,11 @@ pub struct TerritoryRow {
 fn read_territory(row: usize, feature: &Value) -> Result<TerritoryRow, Vec<RowError>> {
     let (geometry, properties) = feature_parts(row, feature, &TERRITORY_PROPERTIES)?;
     let Some(geometry) = geometry else {
-        return Err(vec![RowError::at(row, "geometry", "the feature has no geometry")]);
+        return Err(vec![RowError::at(
+            row,
+            "geometry",
+            "the feature has no geometry",
+        )]);
     };
     let get = |field: &str| properties.get(field).map_or(Raw::Missing, Raw::Json);
     let mut f = Fields::new(row);

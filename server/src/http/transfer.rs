@@ -99,7 +99,10 @@ pub struct ImportParams {
 /// run (nothing written).
 fn imported(dry_run: bool, ids: Vec<i64>) -> (StatusCode, serde_json::Value) {
     if dry_run {
-        (StatusCode::OK, json!({ "dry_run": true, "valid": ids.len() }))
+        (
+            StatusCode::OK,
+            json!({ "dry_run": true, "valid": ids.len() }),
+        )
     } else {
         (
             StatusCode::CREATED,

@@ -30,8 +30,8 @@ use wilayah_shared::access::{
 use wilayah_shared::account::{
     Account, AccountPanel, AccountQuery, Page, TimelineEntry, ValidAccount, ValidationError,
 };
-use wilayah_shared::resource::ResourceSpec;
 use wilayah_shared::placing::Given;
+use wilayah_shared::resource::ResourceSpec;
 use wilayah_shared::resources::{CONTACTS, STAFF, TERRITORIES, VISITS};
 use wilayah_shared::spatial::IndexedPoint;
 

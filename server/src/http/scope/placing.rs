@@ -41,9 +41,11 @@ pub async fn load_placing(
         .export_accounts(&wilayah_shared::account::AccountQuery::default())
         .await?;
     let mut contacts = contacts_by_account(store.contact_keys(None).await?);
-    index.load_identities(accounts.iter().map(|a| {
-        identity(a, &contacts.remove(&a.id).unwrap_or_default())
-    }));
+    index.load_identities(
+        accounts
+            .iter()
+            .map(|a| identity(a, &contacts.remove(&a.id).unwrap_or_default())),
+    );
     Ok(())
 }
 
@@ -59,12 +61,7 @@ pub fn place_rows_as_system(index: &AccountIndex, rows: &mut [ImportRow]) {
 impl Scoped {
     /// Territory and owner follow the position, within what the caller may change: the one
     /// place every account write of a caller applies the rule.
-    pub(super) fn place(
-        &self,
-        account: &mut ValidAccount,
-        before: Option<&Account>,
-        given: Given,
-    ) {
+    pub(super) fn place(&self, account: &mut ValidAccount, before: Option<&Account>, given: Given) {
         let before = before.and_then(|a| {
             wilayah_shared::LonLat::new(a.lon, a.lat)
                 .ok()
@@ -78,7 +75,8 @@ impl Scoped {
     /// Re-reads the published territories into the index (after anything changed them).
     pub(super) async fn reload_territories(&self) -> Result<(), ApiError> {
         let published = self.store().published_territories().await?;
-        let index = super::super::error::off_the_workers(move || territory_index(&published)).await?;
+        let index =
+            super::super::error::off_the_workers(move || territory_index(&published)).await?;
         self.state.index.set_territories(index);
         Ok(())
     }
@@ -89,7 +87,9 @@ impl Scoped {
         let mut contacts = contacts_by_account(self.store().contact_keys(Some(&ids)).await?);
         for account in accounts {
             let contacts = contacts.remove(&account.id).unwrap_or_default();
-            self.state.index.upsert_identity(&identity(account, &contacts));
+            self.state
+                .index
+                .upsert_identity(&identity(account, &contacts));
         }
         Ok(())
     }
@@ -137,7 +137,10 @@ impl Scoped {
         let contacts = contacts_by_account(self.store().contact_keys(Some(&[id])).await?)
             .remove(&id)
             .unwrap_or_default();
-        let found = self.state.index.duplicates_of(&identity(&account, &contacts));
+        let found = self
+            .state
+            .index
+            .duplicates_of(&identity(&account, &contacts));
         self.visible_duplicates(found).await
     }
 
@@ -179,7 +182,10 @@ impl Scoped {
                 other => other.into(),
             })?;
         self.state.index.remove(from);
-        self.state.index.upsert(&merged.account).map_err(index_error)?;
+        self.state
+            .index
+            .upsert(&merged.account)
+            .map_err(index_error)?;
         self.refresh_identities(std::slice::from_ref(&merged.account))
             .await?;
         Ok(merged)
@@ -192,7 +198,10 @@ impl Scoped {
 
     /// Row reports of an import (geocoded rows and likely duplicates among the caller's
     /// accounts).
-    pub(super) async fn import_reports(&self, rows: &[ImportRow]) -> Result<Vec<RowReport>, ApiError> {
+    pub(super) async fn import_reports(
+        &self,
+        rows: &[ImportRow],
+    ) -> Result<Vec<RowReport>, ApiError> {
         let mut reports = Vec::new();
         for row in rows {
             let duplicates = self.duplicates_of_new(&row.account, None).await?;
