@@ -809,3 +809,80 @@ async fn a_rep_merges_only_inside_their_rows() {
     let (status, _) = app.get_json(&format!("/api/v1/accounts/{also_mine}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn imported_territories_place_accounts_and_the_cli_import_follows_the_same_rule() {
+    let w = world().await;
+    let app = &w.app;
+    // A territory imported around Medan, owned by rep B: the index follows at once.
+    let medan = hit(MEDAN);
+    let collection = json!({"type": "FeatureCollection", "features": [{"type": "Feature",
+        "properties": {"name": "Sumut", "owner_id": w.reps[1]}, "geometry": square(&medan, 0.3)}]});
+    let (status, answer) = app
+        .request_json(
+            Request::post("/api/v1/territories/import")
+                .header("content-type", "application/geo+json")
+                .body(Body::from(collection.to_string()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let sumut = answer["ids"][0].as_i64().unwrap();
+    let account = created(
+        app,
+        "/api/v1/accounts",
+        json!({"name": "Toko Medan", "address": MEDAN}),
+    )
+    .await;
+    assert_eq!(
+        (&account["territory_id"], &account["owner_id"]),
+        (&json!(sumut), &json!(w.reps[1]))
+    );
+
+    // The command line: rows by address land in their territories with their reps.
+    let file = std::env::temp_dir().join(format!("placing-{}.csv", std::process::id()));
+    std::fs::write(
+        &file,
+        format!("name,address\nToko CLI Satu,\"{BANDUNG}\"\nToko CLI Dua,\"{MEDAN}\"\n"),
+    )
+    .unwrap();
+    let mut config = wilayah_server::config::Config::defaults();
+    config.database_url = app.db.url.clone();
+    let cli = wilayah_server::cli::Cli {
+        config,
+        command: Some(wilayah_server::cli::Command::Import(
+            wilayah_server::cli::Import::Accounts {
+                file: file.clone(),
+                format: None,
+                dry_run: false,
+            },
+        )),
+    };
+    let run = wilayah_server::cli::run(cli).await;
+    let _ = std::fs::remove_file(&file);
+    run.unwrap_or_else(|e| panic!("the CLI import failed: {e}"));
+    let (_, page) = app.get_json("/api/v1/accounts?q=CLI&sort=name").await;
+    let placed: Vec<(String, Option<i64>, Option<i64>)> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["name"].as_str().unwrap().to_owned(),
+                a["territory_id"].as_i64(),
+                a["owner_id"].as_i64(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        placed,
+        [
+            ("Toko CLI Dua".to_owned(), Some(sumut), Some(w.reps[1])),
+            (
+                "Toko CLI Satu".to_owned(),
+                Some(w.territories[0]),
+                Some(w.reps[0])
+            ),
+        ]
+    );
+}
