@@ -577,20 +577,27 @@ async fn duplicates_found_equal_a_brute_force_scan_within_what_the_caller_sees()
     );
     assert!(!brute_force(&me, &samples).is_empty());
 
-    // An import dry run reports the duplicates of its rows.
+    // An import dry run reports the duplicates of its rows, among the accounts and among the
+    // file's earlier rows (row 3 is row 2's name a few metres away, far from the others).
+    let (far_lon, far_lat) = (centre.lon + 0.1, centre.lat);
     let csv = format!(
-        "name,lon,lat\nToko Sinar Jaya,{},{}\nNobody Alike,{},{}\n",
-        centre.lon, centre.lat, centre.lon, centre.lat
+        "name,lon,lat\nToko Sinar Jaya,{},{}\nNobody Alike,{far_lon},{far_lat}\nNOBODY-ALIKE,{},{far_lat}\n",
+        centre.lon,
+        centre.lat,
+        far_lon + 0.0005,
     );
     let (status, report) = import(app, &csv, true).await;
     assert_eq!(status, StatusCode::OK, "{report}");
     let rows = report["rows"].as_array().unwrap();
-    assert_eq!(rows.len(), 1, "{report}");
+    assert_eq!(rows.len(), 2, "{report}");
     assert_eq!(rows[0]["row"], 1);
     let mut expected = brute_force(&me, &samples);
     expected.push(me.id);
     expected.sort_unstable();
     assert_eq!(found_ids(&rows[0]["duplicates"]), expected);
+    assert_eq!(rows[1]["row"], 3, "{report}");
+    assert_eq!(rows[1]["same_as_rows"], json!([2]), "{report}");
+    assert!(rows[1]["duplicates"].is_null(), "{report}");
 }
 
 /// The ids of the rows of `resource` on account `account`.

@@ -373,7 +373,8 @@ fn account_schemas(schemas: &mut Map<String, Value>) {
     schemas.insert(
         "RowReports".into(),
         json!({ "type": "array", "description": "Rows placed by their address or with likely duplicates", "items": { "type": "object", "properties": {
-            "row": int, "geocoded": schema_ref("Geocoded"), "duplicates": schema_ref("Duplicates") } } }),
+            "row": int, "geocoded": schema_ref("Geocoded"), "duplicates": schema_ref("Duplicates"),
+            "same_as_rows": { "type": "array", "description": "Earlier rows of the file likely the same account", "items": int } } } }),
     );
     schemas.insert(
         "Merged".into(),

@@ -6,9 +6,10 @@
 use serde::Serialize;
 use wilayah_shared::access::{Action, may_change_owner};
 use wilayah_shared::account::{Account, ValidAccount, ValidationError};
-use wilayah_shared::duplicates::{AccountIdentity, Duplicate};
+use wilayah_shared::duplicates::{AccountIdentity, Duplicate, DuplicateKeys, likely_duplicates};
 use wilayah_shared::geocode::GeocodeHit;
 use wilayah_shared::placing::Given;
+use wilayah_shared::spatial::{IndexedPoint, PointAttrs, PointIndex};
 use wilayah_shared::transfer::ImportRow;
 
 use super::{Scoped, index_error};
@@ -25,6 +26,21 @@ pub struct RowReport {
     pub geocoded: Option<GeocodeHit>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub duplicates: Vec<Duplicate>,
+    /// Earlier rows of the same file that are likely the same account (same rules).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub same_as_rows: Vec<usize>,
+}
+
+/// What identifies an account about to be written (it has no contacts yet).
+fn new_identity(account: &ValidAccount, id: Option<i64>) -> AccountIdentity {
+    AccountIdentity {
+        id,
+        name: account.name.clone(),
+        position: Some(account.position),
+        phones: Vec::new(),
+        emails: Vec::new(),
+        external_id: account.external_id.clone(),
+    }
 }
 
 /// A merge as answered: the survivor and what moved to it.
@@ -117,14 +133,7 @@ impl Scoped {
         id: Option<i64>,
     ) -> Result<Vec<Duplicate>, ApiError> {
         self.require("accounts", Action::Read)?;
-        let candidate = AccountIdentity {
-            id,
-            name: account.name.clone(),
-            position: Some(account.position),
-            phones: Vec::new(),
-            emails: Vec::new(),
-            external_id: account.external_id.clone(),
-        };
+        let candidate = new_identity(account, id);
         let found = self.state.index.duplicates_of(&candidate);
         self.visible_duplicates(found).await
     }
@@ -202,14 +211,35 @@ impl Scoped {
         &self,
         rows: &[ImportRow],
     ) -> Result<Vec<RowReport>, ApiError> {
+        // The file's own rows, keyed by row number, added as they are read.
+        let mut file_keys = DuplicateKeys::default();
+        let mut file_points = PointIndex::new();
         let mut reports = Vec::new();
         for row in rows {
             let duplicates = self.duplicates_of_new(&row.account, None).await?;
-            if row.geocoded.is_some() || !duplicates.is_empty() {
+            let candidate = new_identity(&row.account, None);
+            let same_as_rows: Vec<usize> = likely_duplicates(&candidate, &file_keys, &file_points)
+                .into_iter()
+                .map(|d| d.account_id as usize)
+                .collect();
+            let id = row.row as i64;
+            file_keys.upsert(&new_identity(&row.account, Some(id)));
+            file_points.upsert(IndexedPoint::new(
+                id,
+                row.account.position,
+                PointAttrs {
+                    kind: row.account.kind,
+                    status: row.account.status,
+                    owner: row.account.owner_id,
+                    visited: false,
+                },
+            ));
+            if row.geocoded.is_some() || !duplicates.is_empty() || !same_as_rows.is_empty() {
                 reports.push(RowReport {
                     row: row.row,
                     geocoded: row.geocoded.clone(),
                     duplicates,
+                    same_as_rows,
                 });
             }
         }
