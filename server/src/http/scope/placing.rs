@@ -18,7 +18,7 @@ use crate::http::error::ApiError;
 use crate::index::{AccountIndex, contacts_by_account, identity};
 
 /// What an import found about one row beyond its fields: the position its address gave and the
-/// existing accounts it likely duplicates (only rows with either are reported).
+/// existing accounts and earlier rows it likely duplicates (only rows with any are reported).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RowReport {
     pub row: usize,
