@@ -409,10 +409,16 @@ async fn build_world(app: &TestApp, seed: u64) -> World {
         )
         .await;
         let id = id_of(&account);
+        // An account created without an owner inside a territory goes to the territory's rep
+        // (issue 14 item 5): the model keeps what the server stored.
+        assert_eq!(account["territory_id"].as_i64(), territory, "{account}");
+        if owner.is_some() {
+            assert_eq!(account["owner_id"].as_i64(), owner, "{account}");
+        }
         world.accounts.push(AccountRow {
             id,
             prospect,
-            owner,
+            owner: account["owner_id"].as_i64(),
             territory,
             lon: lon_text,
         });
@@ -851,6 +857,7 @@ fn values_for(world: &World, rng: &mut StdRng, name: &str) -> Vec<String> {
         "lon" => vec!["106.4".into()],
         "lat" => vec!["-6.4".into()],
         "k" => vec!["500".into()],
+        "q" => vec!["Bandung".into()],
         "radius_m" => vec!["500000".into()],
         "date" => vec![world.today.clone()],
         "utc_offset_minutes" => vec!["0".into()],

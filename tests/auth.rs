@@ -171,6 +171,11 @@ fn matrix(f: &Fixtures) -> Vec<Case> {
             .uri("/api/v1/accounts/import?dry_run=true")
             .raw("text/csv", "name,lon,lat\n"),
         case("GET", "/api/v1/accounts/export", "AMPRT"),
+        // Placing accounts: position by address, duplicates, merge.
+        case("GET", "/api/v1/geocode", "AMPRT").uri("/api/v1/geocode?q=Bandung"),
+        case("GET", "/api/v1/accounts/{id}/duplicates", "AMPRT"),
+        case("POST", "/api/v1/accounts/{id}/merge", "AMPR")
+            .json(json!({"from": NONE, "version": 1})),
         case("POST", "/api/v1/territories/import", "AP")
             .uri("/api/v1/territories/import?dry_run=true")
             .raw(

@@ -228,7 +228,10 @@ async fn auto_assign_follows_geometry_and_lists_accounts_in_no_territory() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{dry}");
-    assert_eq!(dry["reassigned"].as_array().unwrap().len(), 2, "{dry}");
+    // The account moved out to sea left its territory as it moved (the territory follows the
+    // position, issue 14 item 5): only the wrong rep's account is left to reassign.
+    assert_eq!(dry["reassigned"].as_array().unwrap().len(), 1, "{dry}");
+    assert_eq!(dry["reassigned"][0]["account_id"], wrong["id"], "{dry}");
     let (_, still) = app
         .get_json(&format!("/api/v1/accounts/{}", wrong["id"]))
         .await;

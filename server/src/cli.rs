@@ -314,7 +314,23 @@ impl ImportRows for wilayah_shared::transfer::ImportRow {
         dry_run: bool,
         progress: db::WriteProgress<'_>,
     ) -> Result<usize, ImportError> {
-        Ok(store.import_accounts(rows, dry_run, progress).await?.len())
+        // Territory and owner follow the position, as for the API (the CLI acts as the system).
+        let index = crate::index::AccountIndex::default();
+        index.set_territories(db::territory_index(&store.published_territories().await?));
+        let mut rows = rows.to_vec();
+        crate::http::scope::place_rows_as_system(&index, &mut rows);
+        for row in &rows {
+            if let Some(hit) = &row.geocoded {
+                eprintln!(
+                    "row {}: placed by its address at {} ({:?} precision{})",
+                    row.row,
+                    hit.matched_name,
+                    hit.precision,
+                    if hit.ambiguous { ", ambiguous" } else { "" }
+                );
+            }
+        }
+        Ok(store.import_accounts(&rows, dry_run, progress).await?.len())
     }
 }
 

@@ -1,11 +1,13 @@
 //! The in-memory spatial index of accounts, kept beside the database (the source of truth):
 //! bulk-loaded at start-up, then updated by every write that moves or re-attributes an account.
 
-use std::sync::RwLock;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use wilayah_shared::account::Account;
 use wilayah_shared::domain::{AccountKind, AccountStatus, MapAccount};
-use wilayah_shared::spatial::{IndexedPoint, PointAttrs, PointIndex, SpatialError};
+use wilayah_shared::duplicates::{AccountIdentity, Duplicate, DuplicateKeys, likely_duplicates};
+use wilayah_shared::spatial::{IndexedPoint, PointAttrs, PointIndex, SpatialError, TerritoryIndex};
 use wilayah_shared::{CoordError, LonLat};
 
 #[derive(Debug, thiserror::Error)]
@@ -19,10 +21,40 @@ pub enum IndexError {
 /// The index, plus a lock that orders account writes: a writer holds it across its database
 /// write and the matching index change, so the index applies changes in the order the database
 /// committed them (two quick moves of one pin cannot land in the index swapped).
+///
+/// Beside the points it keeps what placing and duplicate finding need: the published
+/// territories (replaced whenever territories change) and each account's duplicate keys (name,
+/// external id, its contacts' phones and e-mails), in step with the same writes.
 #[derive(Default)]
 pub struct AccountIndex {
     points: RwLock<Option<PointIndex>>,
     writes: tokio::sync::Mutex<()>,
+    territories: RwLock<Option<Arc<TerritoryIndex>>>,
+    keys: RwLock<DuplicateKeys>,
+}
+
+/// What identifies `account` for duplicate finding, with its contacts' `(e-mail, phone)`.
+pub fn identity(account: &Account, contacts: &[ContactValues]) -> AccountIdentity {
+    AccountIdentity {
+        id: Some(account.id),
+        name: account.name.clone(),
+        position: LonLat::new(account.lon, account.lat).ok(),
+        phones: contacts.iter().filter_map(|(_, p)| p.clone()).collect(),
+        emails: contacts.iter().filter_map(|(e, _)| e.clone()).collect(),
+        external_id: account.external_id.clone(),
+    }
+}
+
+/// One contact's `(e-mail, phone)`.
+pub type ContactValues = (Option<String>, Option<String>);
+
+/// Contact keys `(account id, e-mail, phone)` grouped by account.
+pub fn contacts_by_account(keys: Vec<crate::db::ContactKey>) -> HashMap<i64, Vec<ContactValues>> {
+    let mut by_account: HashMap<i64, Vec<_>> = HashMap::new();
+    for (account, email, phone) in keys {
+        by_account.entry(account).or_default().push((email, phone));
+    }
+    by_account
 }
 
 /// The index entry of an account as the map feed reads it.
@@ -156,6 +188,10 @@ impl AccountIndex {
     }
 
     pub fn remove(&self, id: i64) {
+        self.keys
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id);
         if let Some(index) = self
             .points
             .write()
@@ -164,6 +200,54 @@ impl AccountIndex {
         {
             index.remove(id);
         }
+    }
+
+    /// The published territories, as last loaded (`None` before the first load).
+    pub fn territories(&self) -> Option<Arc<TerritoryIndex>> {
+        self.territories
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Replaces the published territories (at start-up and whenever they change).
+    pub fn set_territories(&self, territories: TerritoryIndex) {
+        *self.territories.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(territories));
+    }
+
+    /// Territory and owner follow the position ([`wilayah_shared::placing::place`]) over the
+    /// loaded territories; nothing changes before they are loaded.
+    pub fn place(
+        &self,
+        account: &mut wilayah_shared::account::ValidAccount,
+        before: Option<(LonLat, Option<i64>)>,
+        given: wilayah_shared::placing::Given,
+        may_change_owner: impl Fn(Option<i64>, Option<i64>) -> bool,
+    ) {
+        if let Some(territories) = self.territories() {
+            wilayah_shared::placing::place(account, before, given, &territories, may_change_owner);
+        }
+    }
+
+    /// Replaces every account's duplicate keys (bulk load).
+    pub fn load_identities(&self, accounts: impl IntoIterator<Item = AccountIdentity>) {
+        *self.keys.write().unwrap_or_else(|e| e.into_inner()) = DuplicateKeys::new(accounts);
+    }
+
+    /// Records a created or changed account's duplicate keys.
+    pub fn upsert_identity(&self, account: &AccountIdentity) {
+        self.keys
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .upsert(account);
+    }
+
+    /// The accounts likely the same as `candidate` (see `wilayah_shared::duplicates`); none
+    /// before the first load.
+    pub fn duplicates_of(&self, candidate: &AccountIdentity) -> Vec<Duplicate> {
+        let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
+        self.read(|points| likely_duplicates(candidate, &keys, points))
+            .unwrap_or_default()
     }
 
     /// Runs `query` against the loaded index; `None` before the first load.

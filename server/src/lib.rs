@@ -142,6 +142,11 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
             .await
             .map_err(StartError::IndexLoad)?,
     )?;
+    http::scope::load_placing(&index, store.as_ref())
+        .await
+        .map_err(StartError::IndexLoad)?;
+    // The offline gazetteer is built once, here, rather than on the first address.
+    let _ = wilayah_shared::geocode::geocode("Jakarta");
 
     let leptos_options = LeptosOptions::builder()
         .output_name(OUTPUT_NAME)

@@ -20,6 +20,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::account::{Account, AccountInput, MAX_NAME_CHARS, ValidAccount, ValidationError};
+use crate::geocode::GeocodeHit;
 use crate::geojson::parse_area;
 use crate::resource::{Field, FieldType, ResourceSpec, Validated};
 
@@ -48,6 +49,19 @@ pub const ACCOUNT_COLUMNS: [&str; 15] = [
 
 /// Columns a CSV file must have; every other column may be left out (its default applies).
 pub const REQUIRED_COLUMNS: [&str; 3] = ["name", "lon", "lat"];
+
+/// Columns a CSV file with an `address` column must have: rows without lon/lat are placed by
+/// their address (the offline gazetteer, [`crate::geocode`]).
+pub const REQUIRED_WITH_ADDRESS: [&str; 2] = ["name", "address"];
+
+/// Whether the header row of CSV `data` names an `address` column.
+fn has_address_column(data: &[u8]) -> bool {
+    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    csv::ReaderBuilder::new()
+        .from_reader(data)
+        .headers()
+        .is_ok_and(|h| h.iter().any(|c| c.trim().eq_ignore_ascii_case("address")))
+}
 
 /// Properties of a territory feature.
 pub const TERRITORY_PROPERTIES: [&str; 2] = ["name", "owner_id"];
@@ -225,6 +239,8 @@ impl std::error::Error for RowErrors {}
 pub struct ImportRow {
     pub row: usize,
     pub account: ValidAccount,
+    /// Where the position came from when the row gave an address and no lon/lat.
+    pub geocoded: Option<GeocodeHit>,
 }
 
 /// Reports how far reading has come: `(done, total)` in the unit the reader counts (bytes of a
@@ -398,17 +414,33 @@ impl Fields {
 fn read_account<'a>(
     row: usize,
     get: impl Fn(&'static str) -> Raw<'a>,
-) -> Result<ValidAccount, Vec<RowError>> {
+) -> Result<ImportRow, Vec<RowError>> {
     let mut f = Fields::new(row);
+    let address: Option<String> = f.take("address", get("address").string());
+    let (lon, lat, geocoded) = match (get("lon").parse("a number"), get("lat").parse("a number")) {
+        (Ok(None), Ok(None)) if address.is_some() => {
+            match crate::geocode::geocode(address.as_deref().unwrap_or_default()) {
+                Some(hit) => (hit.lon, hit.lat, Some(hit)),
+                None => {
+                    f.fail(
+                        "address",
+                        "names no place the gazetteer knows; give lon and lat",
+                    );
+                    (0.0, 0.0, None)
+                }
+            }
+        }
+        (lon, lat) => (f.required("lon", lon), f.required("lat", lat), None),
+    };
     let input = AccountInput {
         external_id: f.take("external_id", get("external_id").string()),
         name: f.take("name", get("name").string()).unwrap_or_default(),
         kind: f.take("kind", get("kind").parse("a kind")),
         status: f.take("status", get("status").parse("a status")),
         segment: f.take("segment", get("segment").string()),
-        address: f.take("address", get("address").string()),
-        lon: f.required("lon", get("lon").parse("a number")),
-        lat: f.required("lat", get("lat").parse("a number")),
+        address,
+        lon,
+        lat,
         owner_id: f.take("owner_id", get("owner_id").parse("an id")),
         territory_id: f.take("territory_id", get("territory_id").parse("an id")),
         revenue_minor: f.take(
@@ -426,9 +458,15 @@ fn read_account<'a>(
         ),
         tags: f.take("tags", get("tags").tags()),
     };
-    f.finish(input)?
+    let account = f
+        .finish(input)?
         .validate()
-        .map_err(|e| vec![RowError::validation(row, e)])
+        .map_err(|e| vec![RowError::validation(row, e)])?;
+    Ok(ImportRow {
+        row,
+        account,
+        geocoded,
+    })
 }
 
 /// Collects valid rows and errors, and refuses a value that must be unique within the file when
@@ -632,24 +670,22 @@ pub(crate) fn read_csv(
 /// Reads accounts from CSV text with a header row (see the module docs for row numbers).
 pub fn accounts_from_csv(data: &[u8], progress: Progress) -> Result<Vec<ImportRow>, RowErrors> {
     let mut collector = account_collector();
-    read_csv(
-        data,
-        &ACCOUNT_COLUMNS,
-        &REQUIRED_COLUMNS,
-        progress,
-        |row, cells| {
-            match cells {
-                Ok(cells) => collector.add(
-                    row,
-                    read_account(row, |field| cells.get(field))
-                        .map(|account| ImportRow { row, account }),
-                    external_id,
-                ),
-                Err(error) => collector.errors.push(error),
-            }
-            !collector.errors.more
-        },
-    )?;
+    let required: &[&'static str] = if has_address_column(data) {
+        &REQUIRED_WITH_ADDRESS
+    } else {
+        &REQUIRED_COLUMNS
+    };
+    read_csv(data, &ACCOUNT_COLUMNS, required, progress, |row, cells| {
+        match cells {
+            Ok(cells) => collector.add(
+                row,
+                read_account(row, |field| cells.get(field)),
+                external_id,
+            ),
+            Err(error) => collector.errors.push(error),
+        }
+        !collector.errors.more
+    })?;
     collector.finish()
 }
 
@@ -676,12 +712,16 @@ fn features(data: &[u8]) -> Result<Vec<Value>, RowErrors> {
     }
 }
 
+/// A feature's geometry (none: placed by its address) and properties.
+type FeatureParts<'a> = (Option<&'a Value>, &'a Map<String, Value>);
+
 /// A feature's geometry and properties, refusing properties other than `allowed` (all named).
+/// The geometry may be missing only where `allowed` has `address` and the feature gives one.
 fn feature_parts<'a>(
     row: usize,
     feature: &'a Value,
     allowed: &[&str],
-) -> Result<(&'a Value, &'a Map<String, Value>), Vec<RowError>> {
+) -> Result<FeatureParts<'a>, Vec<RowError>> {
     static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
     let fail = |field: &'static str, message: String| Err(vec![RowError::at(row, field, message)]);
     if feature.get("type").and_then(Value::as_str) != Some("Feature") {
@@ -690,14 +730,21 @@ fn feature_parts<'a>(
             r#"each item of "features" must be a "Feature""#.into(),
         );
     }
-    let Some(geometry) = feature.get("geometry").filter(|g| !g.is_null()) else {
-        return fail("geometry", "the feature has no geometry".into());
-    };
     let properties = match feature.get("properties") {
         None | Some(Value::Null) => EMPTY.get_or_init(Map::new),
         Some(Value::Object(p)) => p,
         Some(_) => return fail("properties", "properties must be an object".into()),
     };
+    let geometry = feature.get("geometry").filter(|g| !g.is_null());
+    // An account with an address may leave its position to the geocoder.
+    let optional = allowed.contains(&"address")
+        && properties
+            .get("address")
+            .and_then(Value::as_str)
+            .is_some_and(|a| !a.trim().is_empty());
+    if geometry.is_none() && !optional {
+        return fail("geometry", "the feature has no geometry".into());
+    }
     let unknown: Vec<&str> = properties
         .keys()
         .filter(|k| !allowed.contains(&k.as_str()))
@@ -755,18 +802,18 @@ pub fn accounts_from_geojson(data: &[u8], progress: Progress) -> Result<Vec<Impo
         }
         let row = i + 1;
         let account = feature_parts(row, feature, &allowed).and_then(|(geometry, properties)| {
-            let [lon, lat] = point(row, geometry)?;
+            // No geometry: the position comes from the address.
+            let [lon, lat] = match geometry {
+                Some(geometry) => point(row, geometry)?.map(Raw::Json),
+                None => [Raw::Missing, Raw::Missing],
+            };
             read_account(row, |field| match field {
-                "lon" => Raw::Json(lon),
-                "lat" => Raw::Json(lat),
+                "lon" => lon,
+                "lat" => lat,
                 other => properties.get(other).map_or(Raw::Missing, Raw::Json),
             })
         });
-        collector.add(
-            row,
-            account.map(|account| ImportRow { row, account }),
-            external_id,
-        );
+        collector.add(row, account, external_id);
         progress(row as u64, total);
     }
     collector.finish()
@@ -995,6 +1042,13 @@ pub struct TerritoryRow {
 
 fn read_territory(row: usize, feature: &Value) -> Result<TerritoryRow, Vec<RowError>> {
     let (geometry, properties) = feature_parts(row, feature, &TERRITORY_PROPERTIES)?;
+    let Some(geometry) = geometry else {
+        return Err(vec![RowError::at(
+            row,
+            "geometry",
+            "the feature has no geometry",
+        )]);
+    };
     let get = |field: &str| properties.get(field).map_or(Raw::Missing, Raw::Json);
     let mut f = Fields::new(row);
     let name: String = f.required("name", get("name").string());

@@ -4,6 +4,7 @@ mod audit;
 mod auth;
 mod field;
 mod generic;
+mod merge;
 mod planning;
 mod routes;
 mod store;
@@ -22,6 +23,7 @@ pub use audit::{Actor, acting_as, current_actor};
 pub use auth::{ApiTokenRecord, AuditQuery, AuditRecord, AuthStore, NewUser, UserRecord};
 pub use field::{ActionFilter, FieldStore, FieldVisit};
 pub use generic::{RecordPage, ResourceQuery, ResourceStore};
+pub use merge::{ContactKey, MERGED_TABLES, MergeStore, Merged};
 pub use planning::{
     PlanningAccount, PlanningError, PlanningStore, Publication, PublishOutcome, PublishedTerritory,
     StaffName, account_points, territory_index,

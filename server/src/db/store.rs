@@ -30,6 +30,7 @@ pub trait ServerStore:
     + super::field::FieldStore
     + super::planning::PlanningStore
     + super::auth::AuthStore
+    + super::merge::MergeStore
 {
     /// True when no account exists yet (a fresh database), so demo data may be seeded.
     async fn has_no_accounts(&self) -> Result<bool, StoreError>;
@@ -820,6 +821,7 @@ mod sqlite {
         "SELECT DISTINCT json_each.value FROM accounts, json_each(accounts.tags) ORDER BY 1"
     );
     crate::db::transfer::impl_transfer!(Sqlite);
+    crate::db::merge::impl_merge!(Sqlite);
 }
 
 mod postgres {
@@ -831,4 +833,5 @@ mod postgres {
         "SELECT DISTINCT jsonb_array_elements_text(tags) FROM accounts ORDER BY 1"
     );
     crate::db::transfer::impl_transfer!(Postgres);
+    crate::db::merge::impl_merge!(Postgres);
 }

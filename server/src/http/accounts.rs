@@ -13,7 +13,10 @@ use wilayah_shared::account::{
     MAX_PAGE_SIZE, Page,
 };
 use wilayah_shared::domain::{AccountKind, AccountStatus};
+use wilayah_shared::duplicates::Duplicate;
+use wilayah_shared::geocode::GeocodeHit;
 use wilayah_shared::geojson::parse_area;
+use wilayah_shared::placing::Given;
 use wilayah_shared::resources::PIPELINE_STAGES;
 use wilayah_shared::spatial::{Filter, OwnerFilter, PointFilter, Region};
 
@@ -189,22 +192,44 @@ pub async fn get(scoped: Scoped, Path(id): Path<i64>) -> Result<Json<Account>, A
     Ok(Json(scoped.account(id).await?))
 }
 
+/// What creating an account answers: the stored account, how its address placed it (when it
+/// came without lon/lat) and the caller's accounts it likely duplicates.
+#[derive(Debug, Serialize)]
+pub struct Created {
+    #[serde(flatten)]
+    pub account: Account,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub geocoded: Option<GeocodeHit>,
+    pub duplicates: Vec<Duplicate>,
+}
+
 /// `POST /accounts` → 201 with the stored account and its `Location`.
-#[utoipa::path(post, path = "/accounts", tag = "accounts", summary = "Create an account",
+#[utoipa::path(post, path = "/accounts", tag = "accounts",
+    summary = "Create an account: without lon/lat its address places it (offline gazetteer; `geocoded` says how precisely); its territory and owner follow its position unless given; `duplicates` lists likely duplicates",
     request_body = ref("#/components/schemas/AccountInput"),
-    responses((status = 201, description = "Created", body = ref("#/components/schemas/Account")), (status = 400, description = "Malformed body", body = ref("#/components/schemas/Error")),
+    responses((status = 201, description = "Created: the account, plus `geocoded` and `duplicates`", body = ref("#/components/schemas/Account")), (status = 400, description = "Malformed body", body = ref("#/components/schemas/Error")),
         (status = 403, description = "Outside the caller's scope (a rep creating an account for someone else)", body = ref("#/components/schemas/Error")),
         (status = 409, description = "A unique value is taken", body = ref("#/components/schemas/Error")), (status = 422, description = "A field breaks a rule", body = ref("#/components/schemas/Error"))))]
 pub async fn create(
     scoped: Scoped,
-    ApiJson(input): ApiJson<AccountInput>,
+    ApiJson(mut body): ApiJson<serde_json::Value>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let account = scoped.create_account(&input.validate()?).await?;
+    let geocoded = super::placing::position_from_address(&scoped, &mut body)?;
+    let input: AccountInput = serde_json::from_value(body).map_err(|e| ApiError::BadRequest {
+        message: format!("invalid body: {e}"),
+        field: None,
+    })?;
+    let account = scoped.create_account(input.validate()?).await?;
+    let duplicates = scoped.duplicates_of_account(account.id).await?;
     let location = format!("/api/v1/accounts/{}", account.id);
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],
-        Json(account),
+        Json(Created {
+            account,
+            geocoded,
+            duplicates,
+        }),
     ))
 }
 
@@ -221,8 +246,12 @@ pub async fn update(
     ApiJson(patch): ApiJson<AccountPatch>,
 ) -> Result<Json<Account>, ApiError> {
     let expected = patch.version;
+    let given = Given {
+        owner: patch.owner_id.is_some(),
+        territory: patch.territory_id.is_some(),
+    };
     let account = scoped
-        .update_account(id, expected, |current| Ok(current.patched(patch)?))
+        .update_account(id, expected, |current| Ok((current.patched(patch)?, given)))
         .await?;
     Ok(Json(account))
 }

@@ -9,6 +9,7 @@ mod field;
 mod health;
 mod map;
 mod openapi;
+mod placing;
 mod planning;
 mod privacy;
 mod resources;
@@ -59,6 +60,7 @@ fn api() -> Api {
         .merge(planning::declare(Api::default()))
         .merge(auth::declare_api(Api::default()))
         .merge(privacy::declare(Api::default()))
+        .merge(placing::declare(Api::default()))
 }
 
 /// The map's GeoJSON feeds, gzipped: at 100,000 accounts the points are tens of megabytes of

@@ -350,7 +350,37 @@ fn account_schemas(schemas: &mut Map<String, Value>) {
     schemas.insert(
         "DryRun".into(),
         json!({ "type": "object", "properties": {
-            "dry_run": { "type": "boolean" }, "valid": { "type": "integer", "description": "Rows that would be written" } } }),
+            "dry_run": { "type": "boolean" }, "valid": { "type": "integer", "description": "Rows that would be written" },
+            "rows": schema_ref("RowReports") } }),
+    );
+    schemas.insert(
+        "Geocoded".into(),
+        json!({ "type": "object", "properties": {
+            "lon": { "type": "number" }, "lat": { "type": "number" },
+            "precision": { "type": "string", "enum": ["province", "regency", "district", "place", "street"] },
+            "matched_name": { "type": "string", "description": "What the position is of, e.g. \"Bandung, Jawa Barat\"" },
+            "ambiguous": { "type": "boolean", "description": "Several places fitted equally; one was picked by a fixed rule" } } }),
+    );
+    schemas.insert(
+        "Duplicates".into(),
+        json!({ "type": "array", "items": { "type": "object", "properties": {
+            "account_id": int,
+            "reasons": { "type": "array", "items": { "type": "object", "properties": {
+                "reason": { "type": "string", "enum": ["same_name_nearby", "same_phone", "same_email", "same_external_id"] },
+                "distance_m": { "type": "number" }, "phone": { "type": "string" },
+                "email": { "type": "string" }, "external_id": { "type": "string" } } } } } } }),
+    );
+    schemas.insert(
+        "RowReports".into(),
+        json!({ "type": "array", "description": "Rows placed by their address or with likely duplicates", "items": { "type": "object", "properties": {
+            "row": int, "geocoded": schema_ref("Geocoded"), "duplicates": schema_ref("Duplicates"),
+            "same_as_rows": { "type": "array", "description": "Earlier rows of the file likely the same account", "items": int } } } }),
+    );
+    schemas.insert(
+        "Merged".into(),
+        json!({ "type": "object", "properties": {
+            "account": schema_ref("Account"), "merged_from": int,
+            "moved": { "type": "object", "description": "Rows moved per table", "additionalProperties": int } } }),
     );
     schemas.insert(
         "CustomerData".into(),

@@ -97,22 +97,24 @@ pub struct ImportParams {
 
 /// What an import answers: 201 with the new ids, or 200 with the number of valid rows on a dry
 /// run (nothing written).
-fn imported(dry_run: bool, ids: Vec<i64>) -> Response {
+fn imported(dry_run: bool, ids: Vec<i64>) -> (StatusCode, serde_json::Value) {
     if dry_run {
-        Json(json!({ "dry_run": true, "valid": ids.len() })).into_response()
+        (
+            StatusCode::OK,
+            json!({ "dry_run": true, "valid": ids.len() }),
+        )
     } else {
         (
             StatusCode::CREATED,
-            Json(json!({ "imported": ids.len(), "ids": ids })),
+            json!({ "imported": ids.len(), "ids": ids }),
         )
-            .into_response()
     }
 }
 
 /// `POST /accounts/import[?dry_run=true]`, body CSV (`text/csv`) or GeoJSON
 /// (`application/geo+json`): all rows or none; 422 lists every bad row.
 #[utoipa::path(post, path = "/accounts/import", tag = "transfer",
-    summary = "Import accounts, all or nothing: CSV (text/csv, header row with the account fields, tags separated by ;) or a GeoJSON FeatureCollection of points",
+    summary = "Import accounts, all or nothing: CSV (text/csv, header row with the account fields, tags separated by ;) or a GeoJSON FeatureCollection of points; rows with an address and no lon/lat (no geometry) are placed by the offline gazetteer; territory and owner follow the position unless given; `rows` reports each geocoded row's precision and likely duplicates",
     params(("dry_run" = Option<bool>, Query, description = "Check every row, write nothing"),
         ("format" = Option<String>, Query, description = "csv or geojson: overrides the Content-Type")),
     request_body(content((String = "text/csv"), (Object = "application/geo+json"))),
@@ -131,11 +133,10 @@ pub async fn import_accounts(
         read_accounts(format, data, &mut |_, _| {})
     })
     .await?;
-    let accounts = scoped.import_accounts(&rows, params.dry_run).await?;
-    Ok(imported(
-        params.dry_run,
-        accounts.iter().map(|a| a.id).collect(),
-    ))
+    let (accounts, reports) = scoped.import_accounts(rows, params.dry_run).await?;
+    let mut answer = imported(params.dry_run, accounts.iter().map(|a| a.id).collect());
+    answer.1["rows"] = serde_json::to_value(reports).map_err(internal)?;
+    Ok((answer.0, Json(answer.1)).into_response())
 }
 
 /// `POST /territories/import[?dry_run=true]`, body a GeoJSON FeatureCollection.
@@ -163,10 +164,8 @@ pub async fn import_territories(
     })
     .await?;
     let territories = scoped.import_territories(&rows, params.dry_run).await?;
-    Ok(imported(
-        params.dry_run,
-        territories.iter().map(|t| t.id).collect(),
-    ))
+    let (status, answer) = imported(params.dry_run, territories.iter().map(|t| t.id).collect());
+    Ok((status, Json(answer)).into_response())
 }
 
 #[derive(Debug, Deserialize)]

@@ -30,8 +30,9 @@ use wilayah_shared::access::{
 use wilayah_shared::account::{
     Account, AccountPanel, AccountQuery, Page, TimelineEntry, ValidAccount, ValidationError,
 };
+use wilayah_shared::placing::Given;
 use wilayah_shared::resource::ResourceSpec;
-use wilayah_shared::resources::{STAFF, VISITS};
+use wilayah_shared::resources::{CONTACTS, STAFF, TERRITORIES, VISITS};
 use wilayah_shared::spatial::IndexedPoint;
 
 use super::error::ApiError;
@@ -42,9 +43,11 @@ use wilayah_shared::dashboard::{FilterOptions, KpiInput, NearbySearch};
 use wilayah_shared::domain::{AccountKind, DashboardSummary};
 
 mod people;
+mod placing;
 mod service;
 
 pub use people::{SignIn, Users};
+pub use placing::{Merged, RowReport, load_placing, place_rows_as_system};
 
 /// The database, reachable only through the doors this module opens (see the module
 /// documentation).
@@ -250,22 +253,29 @@ impl Scoped {
         }
     }
 
-    pub async fn create_account(&self, valid: &ValidAccount) -> Result<Account, ApiError> {
-        self.may_hold(valid)?;
+    /// Creates an account: its territory and owner follow its position (see
+    /// `wilayah_shared::placing`), and it must lie inside the caller's scope.
+    pub async fn create_account(&self, mut valid: ValidAccount) -> Result<Account, ApiError> {
+        let given = Given::of_new(&valid);
+        self.place(&mut valid, None, given);
+        self.may_hold(&valid)?;
         let _writing = self.state.index.lock_writes().await;
-        let account = self.store().create_account(valid).await?;
+        let account = self.store().create_account(&valid).await?;
         self.state.index.upsert(&account).map_err(index_error)?;
+        self.refresh_identities(std::slice::from_ref(&account))
+            .await?;
         Ok(account)
     }
 
     /// Applies a change to account `id` the caller sees, if it is still at `expected_version`:
-    /// the changed account must stay in the caller's scope, and only [`may_change_owner`] moves
-    /// it between owners.
+    /// a moved account's territory and owner follow its position (unless `change` says which
+    /// fields it sets explicitly), the changed account must stay in the caller's scope, and
+    /// only [`may_change_owner`] moves it between owners.
     pub async fn update_account(
         &self,
         id: i64,
         expected_version: i64,
-        change: impl FnOnce(Account) -> Result<ValidAccount, ApiError>,
+        change: impl FnOnce(Account) -> Result<(ValidAccount, Given), ApiError>,
     ) -> Result<Account, ApiError> {
         self.check_account(id).await?;
         let _writing = self.state.index.lock_writes().await;
@@ -276,7 +286,9 @@ impl Scoped {
             });
         }
         let current_owner = current.owner_id;
-        let valid = change(current)?;
+        let before = current.clone();
+        let (mut valid, given) = change(current)?;
+        self.place(&mut valid, Some(&before), given);
         if !may_change_owner(&self.caller, current_owner, valid.owner_id) {
             return Err(ApiError::Forbidden(format!(
                 "a {} may not give this account to another owner (only a manager moves accounts \
@@ -290,6 +302,8 @@ impl Scoped {
             .update_account(id, expected_version, &valid)
             .await?;
         self.state.index.upsert(&account).map_err(index_error)?;
+        self.refresh_identities(std::slice::from_ref(&account))
+            .await?;
         Ok(account)
     }
 
@@ -398,9 +412,13 @@ impl Scoped {
     /// Imports rows as new accounts (all or none), each inside the caller's scope.
     pub async fn import_accounts(
         &self,
-        rows: &[wilayah_shared::transfer::ImportRow],
+        mut rows: Vec<wilayah_shared::transfer::ImportRow>,
         dry_run: bool,
-    ) -> Result<Vec<Account>, ApiError> {
+    ) -> Result<(Vec<Account>, Vec<RowReport>), ApiError> {
+        for row in &mut rows {
+            let given = Given::of_new(&row.account);
+            self.place(&mut row.account, None, given);
+        }
         let scope = self.caller.account_scope();
         if let Some(row) = rows
             .iter()
@@ -412,16 +430,18 @@ impl Scoped {
             )));
         }
         let _writing = self.state.index.lock_writes().await;
+        let reports = self.import_reports(&rows).await?;
         let accounts = self
             .store()
-            .import_accounts(rows, dry_run, &|_, _| {})
+            .import_accounts(&rows, dry_run, &|_, _| {})
             .await?;
         if !dry_run {
             for account in &accounts {
                 self.state.index.upsert(account).map_err(index_error)?;
             }
+            self.refresh_identities(&accounts).await?;
         }
-        Ok(accounts)
+        Ok((accounts, reports))
     }
 
     /// Everything held about one of the caller's customers (privacy export).
@@ -436,6 +456,8 @@ impl Scoped {
         let _writing = self.state.index.lock_writes().await;
         let account = self.store().erase_customer(id).await?;
         self.state.index.upsert(&account).map_err(index_error)?;
+        self.refresh_identities(std::slice::from_ref(&account))
+            .await?;
         Ok(account)
     }
 
@@ -588,7 +610,33 @@ impl Scoped {
         if let Some(record) = body.as_object() {
             self.check_write_scope(spec, record).await?;
         }
-        Ok(self.shown(spec, self.store().create_record(spec, &valid).await?))
+        let created = self.store().create_record(spec, &valid).await?;
+        self.after_record_write(spec, &[&created]).await?;
+        Ok(self.shown(spec, created))
+    }
+
+    /// Keeps what placing and duplicate finding hold in step with a generic write: territories
+    /// (and staff, whose deletion clears territory owners) reload the territory index; a
+    /// contact's accounts (before and after) get their duplicate keys re-read.
+    async fn after_record_write(
+        &self,
+        spec: &'static ResourceSpec,
+        records: &[&Map<String, Value>],
+    ) -> Result<(), ApiError> {
+        if spec.name == TERRITORIES.name || spec.name == STAFF.name {
+            self.reload_territories().await?;
+        } else if spec.name == CONTACTS.name {
+            let mut ids: Vec<i64> = records
+                .iter()
+                .filter_map(|r| r.get("account_id").and_then(Value::as_i64))
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            for id in ids {
+                self.refresh_identity_of(id).await?;
+            }
+        }
+        Ok(())
     }
 
     pub async fn update_record(
@@ -628,6 +676,7 @@ impl Scoped {
             .store()
             .update_record(spec, id, expected, &current, &valid)
             .await?;
+        self.after_record_write(spec, &[&current, &updated]).await?;
         Ok(self.shown(spec, updated))
     }
 
@@ -637,7 +686,7 @@ impl Scoped {
         id: i64,
         version: Option<i64>,
     ) -> Result<(), ApiError> {
-        self.stored_record(spec, id).await?;
+        let stored = self.stored_record(spec, id).await?;
         if spec.name == STAFF.name {
             // Their accounts lose their owner in the database; the index must follow in step.
             let _writing = self.state.index.lock_writes().await;
@@ -646,7 +695,7 @@ impl Scoped {
         } else {
             self.store().delete_record(spec, id, version).await?;
         }
-        Ok(())
+        self.after_record_write(spec, &[&stored]).await
     }
 
     /// Whether the caller's account scope is everything (admins, planners, managers without a

@@ -59,10 +59,14 @@ impl Scoped {
         dry_run: bool,
     ) -> Result<Vec<Territory>, ApiError> {
         self.require("territories", Action::Import)?;
-        Ok(self
+        let territories = self
             .store()
             .import_territories(rows, dry_run, &|_, _| {})
-            .await?)
+            .await?;
+        if !dry_run {
+            self.reload_territories().await?;
+        }
+        Ok(territories)
     }
 
     /// Territory planning (drafts, publishing, auto-assignment): the planner's desk, which
@@ -86,6 +90,7 @@ impl Scoped {
             .publish_draft(id, version, actor, Utc::now())
             .await?;
         self.apply_owners(&outcome);
+        self.reload_territories().await?;
         Ok(outcome)
     }
 
