@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use wilayah_app::store::StoreError;
 use wilayah_shared::account::{AccountQuery, MAX_PAGE_SIZE};
+use wilayah_shared::money::Currency;
 use wilayah_shared::transfer::{
     Format, RowErrors, read_accounts, territories_from_geojson, territories_to_geojson,
     write_accounts,
@@ -48,6 +49,27 @@ pub enum Command {
     /// Manage users (e.g. create the first admin without the setup link).
     #[command(subcommand)]
     User(User),
+    /// Customer analytics over the orders in the database.
+    #[command(subcommand)]
+    Analytics(Analytics),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Analytics {
+    /// Fit the lifetime-value models (BG/NBD for the purchases, Gamma-Gamma for their value)
+    /// on the orders up to the calibration end; with a holdout end, compare the repeat
+    /// purchases after the calibration end with what the model expects.
+    Fit {
+        /// The last day of the calibration period (YYYY-MM-DD).
+        #[arg(long)]
+        calibration_end: chrono::NaiveDate,
+        /// The last day of the holdout period (YYYY-MM-DD), after the calibration end.
+        #[arg(long)]
+        holdout_end: Option<chrono::NaiveDate>,
+        /// Print the report as JSON (`unit`, `customers`, `bgnbd`, `gamma_gamma`, `holdout`).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -137,6 +159,10 @@ pub enum CliError {
     Refused { path: PathBuf, errors: RowErrors },
     #[error("the user was refused: {0}")]
     User(String),
+    #[error("the models cannot be fitted on these orders: {0}")]
+    Fit(#[from] wilayah_shared::analytics::FitError),
+    #[error("{0}")]
+    Currency(String),
 }
 
 /// Runs what the command line asks for.
@@ -230,7 +256,69 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             eprintln!("exported {} territories", territories.len());
             Ok(())
         }
+        Some(Command::Analytics(Analytics::Fit {
+            calibration_end,
+            holdout_end,
+            json,
+        })) => {
+            let store = db::connect(&url).await?;
+            // The spend model's scale comes out in the orders' units: one currency, and the
+            // report gives it in whole units of it (dollars, not cents), as the literature does.
+            let currency = match store.purchase_currencies().await?.as_slice() {
+                [] => None,
+                [one] => Some(Currency::parse("currency", one).map_err(|e| {
+                    CliError::Currency(format!("orders carry the currency {one:?}: {}", e.message))
+                })?),
+                several => {
+                    return Err(CliError::Currency(format!(
+                        "the orders are in several currencies ({}); the spend model needs one",
+                        several.join(", ")
+                    )));
+                }
+            };
+            let purchases = store.purchases().await?;
+            let mut report =
+                wilayah_shared::analytics::fit_report(&purchases, calibration_end, holdout_end)?;
+            if let Some(currency) = currency {
+                report.gamma_gamma.v /= 10f64.powi(currency.minor_digits() as i32);
+            }
+            let text = if json {
+                serde_json::to_string_pretty(&report).expect("a report serialises")
+            } else {
+                fit_summary(&report, calibration_end)
+            };
+            write_output(None, format!("{text}\n").as_bytes())
+        }
     }
+}
+
+/// The fit for a person to read.
+fn fit_summary(
+    report: &wilayah_shared::analytics::FitReport,
+    calibration_end: chrono::NaiveDate,
+) -> String {
+    let (b, g) = (&report.bgnbd, &report.gamma_gamma);
+    let mut lines = vec![
+        format!(
+            "{} customers, calibration up to {calibration_end}, time in {}s",
+            report.customers, report.unit
+        ),
+        format!(
+            "BG/NBD       r = {:.4}  alpha = {:.4}  a = {:.4}  b = {:.4}",
+            b.r, b.alpha, b.a, b.b
+        ),
+        format!(
+            "Gamma-Gamma  p = {:.4}  q = {:.4}  v = {:.4}",
+            g.p, g.q, g.v
+        ),
+    ];
+    if let Some(h) = &report.holdout {
+        lines.push(format!(
+            "holdout      repeat purchases: actual {}, predicted {:.1}",
+            h.actual, h.predicted
+        ));
+    }
+    lines.join("\n")
 }
 
 /// A progress bar on standard error, hidden when that is not a terminal (pipes, CI, tests).

@@ -216,3 +216,78 @@ fn users_are_added_from_the_command_line_with_a_password_from_stdin() {
     );
     assert!(!out.status.success(), "the e-mail is taken");
 }
+
+/// The CDNOW sample (shared/tests/data, see NOTICE.md) as the files a user would import: one
+/// account per customer, one order per purchase record, prices in US cents.
+fn cdnow_files(dir: &TempDir) -> (PathBuf, PathBuf) {
+    let sample = include_str!("../../shared/tests/data/cdnow_sample.txt");
+    let mut accounts = String::from("external_id,name,kind,lon,lat\n");
+    let mut orders = String::from(
+        "account_external_id,order_date,external_order_id,sku,quantity,unit_price_minor,currency\n",
+    );
+    let mut customers = std::collections::BTreeSet::new();
+    for (n, line) in sample.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let (customer, date, dollars) = (f[0], f[2], f[4]);
+        if customers.insert(customer.to_owned()) {
+            accounts.push_str(&format!("CD{customer},Customer {customer},customer,106.8,-6.2\n"));
+        }
+        let cents = (dollars.parse::<f64>().unwrap() * 100.0).round() as i64;
+        let date = format!("{}-{}-{}", &date[..4], &date[4..6], &date[6..]);
+        orders.push_str(&format!("CD{customer},{date},L{n},CD,1,{cents},USD\n"));
+    }
+    (
+        dir.file("accounts.csv", &accounts),
+        dir.file("orders.csv", &orders),
+    )
+}
+
+#[test]
+fn analytics_fit_on_imported_cdnow_orders_gives_the_published_parameters() {
+    let dir = TempDir::new("analytics-fit");
+    let (accounts, orders) = cdnow_files(&dir);
+    for (what, file) in [("accounts", &accounts), ("orders", &orders)] {
+        let out = wilayah(&dir.0, &["import", what, file.to_str().unwrap()]);
+        assert!(out.status.success(), "import {what}: {}", text(&out.stderr));
+    }
+    let out = wilayah(
+        &dir.0,
+        &[
+            "analytics",
+            "fit",
+            "--calibration-end",
+            "1997-09-30",
+            "--holdout-end",
+            "1998-06-30",
+            "--json",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(report["unit"], "week");
+    assert_eq!(report["customers"], 2357);
+    // Fader, Hardie & Lee (2005); Fader & Hardie (2013): γ in dollars.
+    for (model, name, published) in [
+        ("bgnbd", "r", 0.2426),
+        ("bgnbd", "alpha", 4.414),
+        ("bgnbd", "a", 0.7929),
+        ("bgnbd", "b", 2.426),
+        ("gamma_gamma", "p", 6.25),
+        ("gamma_gamma", "q", 3.74),
+        ("gamma_gamma", "v", 15.44),
+    ] {
+        let got = report[model][name].as_f64().expect("a number");
+        assert!(
+            (got - published).abs() / published <= 0.005,
+            "{model}.{name} = {got}, published {published}"
+        );
+    }
+    let actual = report["holdout"]["actual"].as_f64().unwrap();
+    let predicted = report["holdout"]["predicted"].as_f64().unwrap();
+    assert!(actual > 0.0 && (predicted - actual).abs() / actual < 0.1, "{report}");
+
+    // Too short a calibration window is refused with a message, not a panic.
+    let out = wilayah(&dir.0, &["analytics", "fit", "--calibration-end", "1997-01-02"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("customers"), "{}", text(&out.stderr));
+}

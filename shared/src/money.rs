@@ -45,6 +45,18 @@ impl Currency {
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).expect("three ASCII letters")
     }
+
+    /// Decimal digits of one minor unit: Wilayah keeps rupiah whole (IDR 0, as in everyday
+    /// use); ISO 4217's currencies without a minor unit 0, its three-decimal dinars 3, the
+    /// rest 2.
+    pub fn minor_digits(&self) -> u32 {
+        match &self.0 {
+            b"IDR" | b"JPY" | b"KRW" | b"VND" | b"CLP" | b"ISK" | b"PYG" | b"UGX" | b"XAF"
+            | b"XOF" | b"XPF" | b"RWF" | b"KMF" | b"GNF" | b"DJF" | b"BIF" | b"VUV" => 0,
+            b"BHD" | b"IQD" | b"JOD" | b"KWD" | b"LYD" | b"OMR" | b"TND" => 3,
+            _ => 2,
+        }
+    }
 }
 
 impl fmt::Display for Currency {

@@ -1,5 +1,6 @@
 //! Database access: picks SQLite or PostgreSQL from the URL, migrates, and hands out the store.
 
+mod analytics;
 mod audit;
 mod auth;
 mod field;
@@ -19,6 +20,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Postgres, SqlSafeStr, Sqlite};
 
+pub use analytics::AnalyticsStore;
 pub use audit::{Actor, acting_as, current_actor};
 pub use auth::{ApiTokenRecord, AuditQuery, AuditRecord, AuthStore, NewUser, UserRecord};
 pub use field::{ActionFilter, FieldStore, FieldVisit};

@@ -31,6 +31,7 @@ pub trait ServerStore:
     + super::planning::PlanningStore
     + super::auth::AuthStore
     + super::merge::MergeStore
+    + super::analytics::AnalyticsStore
 {
     /// True when no account exists yet (a fresh database), so demo data may be seeded.
     async fn has_no_accounts(&self) -> Result<bool, StoreError>;
