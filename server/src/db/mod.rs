@@ -6,6 +6,7 @@ mod field;
 mod generic;
 mod planning;
 mod routes;
+mod sales;
 mod store;
 mod transfer;
 
@@ -27,6 +28,7 @@ pub use planning::{
     StaffName, account_points, territory_index,
 };
 pub use routes::{RouteStore, Technician, VisitToPlan};
+pub use sales::{OrderImport, OrderRecord, QuoteRecord, ReviewProduct, SalesFilter, SalesStore};
 pub use store::{ServerStore, SqlStore};
 pub use transfer::{ImportError, TransferStore, WriteProgress};
 
@@ -129,6 +131,11 @@ fn sqlite_migrator() -> Migrator {
             "hardening",
             include_str!("../../../migrations/sqlite/0005_hardening.sql"),
         ),
+        (
+            6,
+            "sales",
+            include_str!("../../../migrations/sqlite/0006_sales.sql"),
+        ),
     ])
 }
 
@@ -158,6 +165,11 @@ fn postgres_migrator() -> Migrator {
             5,
             "hardening",
             include_str!("../../../migrations/postgres/0005_hardening.sql"),
+        ),
+        (
+            6,
+            "sales",
+            include_str!("../../../migrations/postgres/0006_sales.sql"),
         ),
     ])
 }

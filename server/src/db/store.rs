@@ -30,6 +30,7 @@ pub trait ServerStore:
     + super::field::FieldStore
     + super::planning::PlanningStore
     + super::auth::AuthStore
+    + super::sales::SalesStore
 {
     /// True when no account exists yet (a fresh database), so demo data may be seeded.
     async fn has_no_accounts(&self) -> Result<bool, StoreError>;

@@ -42,9 +42,11 @@ use wilayah_shared::dashboard::{FilterOptions, KpiInput, NearbySearch};
 use wilayah_shared::domain::{AccountKind, DashboardSummary};
 
 mod people;
+mod sales;
 mod service;
 
 pub use people::{SignIn, Users};
+pub use sales::{NewQuote, QuoteChange};
 
 /// The database, reachable only through the doors this module opens (see the module
 /// documentation).
