@@ -10,7 +10,7 @@
 use std::fmt::Write;
 use std::time::Instant;
 
-use wilayah_server::db::{self, ResourceStore, SalesStore, TransferStore};
+use wilayah_server::db;
 use wilayah_shared::rng::SplitMix64;
 use wilayah_shared::sales::catalogue::PRODUCTS;
 use wilayah_shared::sales::parse_order_history;

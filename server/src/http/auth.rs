@@ -451,7 +451,7 @@ async fn sign_in(
         Ok(found) => found,
         Err(e) => {
             refund();
-            return Err(e.into());
+            return Err(e);
         }
     };
     let password = credentials.password;
