@@ -387,6 +387,13 @@ async fn accepting_a_quote_writes_the_order_and_wins_the_deal_in_one_transaction
         .await;
     assert_eq!(open_deal["stage"], "proposal");
     assert_eq!(total(&rep, "/api/v1/orders").await, 1);
+
+    // A product that was sold stays: deleting it is refused, naming why.
+    let (status, kept_refused) = app
+        .send_json("DELETE", &format!("/api/v1/products/{kept}"), &Value::Null)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{kept_refused}");
+    assert_eq!(kept_refused["field"], "id");
 }
 
 fn history(rows: &[&str]) -> String {

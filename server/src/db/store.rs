@@ -62,6 +62,18 @@ pub(super) fn db_error(e: sqlx::Error) -> StoreError {
             };
         }
     }
+    if e.as_database_error()
+        .is_some_and(|d| d.kind() == sqlx::error::ErrorKind::ForeignKeyViolation)
+    {
+        // Tables cascade or clear their references, except where a record must outlive its
+        // deletion being refused: a product that order lines name.
+        return StoreError::Invalid {
+            field: "id".into(),
+            message: "other records still refer to it (a product on orders): set its status to \
+                      inactive instead of deleting it"
+                .into(),
+        };
+    }
     match e {
         sqlx::Error::RowNotFound => StoreError::NotFound,
         other => StoreError::Database(Box::new(other)),

@@ -259,7 +259,7 @@ impl Scoped {
         self.store()
             .accept_quote(id, version, &quote, &order)
             .await
-            .map_err(document_error)
+            .map_err(ApiError::from)
     }
 
     /// Makes the next revision (a draft copy, valid until `valid_until`); a sent one is
@@ -324,7 +324,7 @@ impl Scoped {
         self.store()
             .create_order(&order)
             .await
-            .map_err(document_error)
+            .map_err(ApiError::from)
     }
 
     async fn order_at(&self, id: i64, version: i64) -> Result<OrderRecord, ApiError> {
@@ -349,7 +349,7 @@ impl Scoped {
         self.store()
             .save_order(id, version, &order, "update")
             .await
-            .map_err(document_error)
+            .map_err(ApiError::from)
     }
 
     /// Goods of a delivered line come back: a negative line at the sold price.
@@ -365,7 +365,7 @@ impl Scoped {
         self.store()
             .save_order(id, version, &order, "return")
             .await
-            .map_err(document_error)
+            .map_err(ApiError::from)
     }
 
     /// Imports past orders (all or nothing) on the caller's accounts: an account outside
@@ -381,21 +381,5 @@ impl Scoped {
             .store()
             .import_orders(history, visible.ids(), dry_run, &|_, _| {})
             .await?)
-    }
-}
-
-/// A document the database refused for its lines (a product deleted meanwhile, an amount too
-/// large) is the caller's 422 on `lines`; other store errors as usual.
-fn document_error(e: StoreError) -> ApiError {
-    match e {
-        StoreError::Invalid { field, message } => ApiError::Invalid(ValidationError::new(
-            "lines",
-            if field == "lines" {
-                message
-            } else {
-                format!("{field}: {message}")
-            },
-        )),
-        other => other.into(),
     }
 }
