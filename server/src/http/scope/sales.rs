@@ -17,7 +17,6 @@ use wilayah_shared::sales::{
 use super::Scoped;
 use crate::db::{OrderImport, OrderRecord, QuoteRecord, SalesFilter};
 use crate::http::error::ApiError;
-use wilayah_app::store::StoreError;
 
 const QUOTES: &str = "quotes";
 const ORDERS: &str = "orders";
@@ -256,10 +255,10 @@ impl Scoped {
         let today = self.today();
         quote.accept(today)?;
         let order = Order::from_quote(&quote, order_date.unwrap_or(today))?;
-        self.store()
+        Ok(self
+            .store()
             .accept_quote(id, version, &quote, &order)
-            .await
-            .map_err(ApiError::from)
+            .await?)
     }
 
     /// Makes the next revision (a draft copy, valid until `valid_until`); a sent one is
@@ -321,10 +320,7 @@ impl Scoped {
             &lists,
         )
         .map_err(ApiError::Rows)?;
-        self.store()
-            .create_order(&order)
-            .await
-            .map_err(ApiError::from)
+        Ok(self.store().create_order(&order).await?)
     }
 
     async fn order_at(&self, id: i64, version: i64) -> Result<OrderRecord, ApiError> {
@@ -346,10 +342,10 @@ impl Scoped {
     ) -> Result<OrderRecord, ApiError> {
         let mut order = self.order_at(id, version).await?.order;
         order.set_status(to)?;
-        self.store()
+        Ok(self
+            .store()
             .save_order(id, version, &order, "update")
-            .await
-            .map_err(ApiError::from)
+            .await?)
     }
 
     /// Goods of a delivered line come back: a negative line at the sold price.
@@ -362,10 +358,10 @@ impl Scoped {
     ) -> Result<OrderRecord, ApiError> {
         let mut order = self.order_at(id, version).await?.order;
         order.add_return(line_no, quantity_milli)?;
-        self.store()
+        Ok(self
+            .store()
             .save_order(id, version, &order, "return")
-            .await
-            .map_err(ApiError::from)
+            .await?)
     }
 
     /// Imports past orders (all or nothing) on the caller's accounts: an account outside
