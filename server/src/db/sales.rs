@@ -1209,7 +1209,9 @@ macro_rules! impl_sales_store {
                 let all_lines: Vec<(i64, &OrderLine)> =
                     orders.iter().zip(&ids).flat_map(|(o, id)| o.lines.iter().map(move |l| (*id, l))).collect();
                 let lines = Self::insert_order_lines(&mut tx, &all_lines, &|written| progress(written as u64, total)).await?;
-                Self::write_audit(&mut tx, crate::db::audit::import_entry("orders", &ids)).await?;
+                if !ids.is_empty() {
+                    Self::write_audit(&mut tx, crate::db::audit::import_entry("orders", &ids)).await?;
+                }
                 if dry_run { tx.rollback().await } else { tx.commit().await }.map_err(db_error)?;
                 Ok(OrderImport { orders: ids.len(), lines, skipped_orders: done.len(), review_products })
             }
