@@ -46,6 +46,10 @@ enum Kind {
     Staff,
     User,
     Token,
+    Quote,
+    Order,
+    /// A catalogue product (every role that sells reads all of them).
+    Product,
 }
 
 impl Kind {
@@ -60,6 +64,8 @@ impl Kind {
             "vis" => Kind::Visit,
             "stf" => Kind::Staff,
             "tok" => Kind::Token,
+            "quo" => Kind::Quote,
+            "prd" => Kind::Product,
             _ => return None,
         })
     }
@@ -73,6 +79,9 @@ impl Kind {
             "cases" | "case" => Kind::Case,
             "activities" | "activity" => Kind::Activity,
             "visits" | "visit" => Kind::Visit,
+            "quotes" | "quote" => Kind::Quote,
+            "orders" | "order" => Kind::Order,
+            "products" | "product" => Kind::Product,
             _ => return None,
         })
     }
@@ -115,6 +124,8 @@ struct World {
     users: BTreeMap<i64, String>,
     tokens: Vec<i64>,
     drafts: Vec<i64>,
+    price_lists: Vec<i64>,
+    price_list_items: Vec<i64>,
     next_seq: u32,
 }
 
@@ -182,7 +193,10 @@ impl World {
                 Kind::Contact | Kind::Activity | Kind::Case => {
                     matches!(v.role, Admin | Manager | SalesRep | Technician) && of_mine
                 }
-                Kind::Deal => matches!(v.role, Admin | Manager | SalesRep) && of_mine,
+                Kind::Deal | Kind::Quote | Kind::Order => {
+                    matches!(v.role, Admin | Manager | SalesRep) && of_mine
+                }
+                Kind::Product => matches!(v.role, Admin | Manager | SalesRep),
                 Kind::Visit => match v.role {
                     Technician => v.staff.is_some() && row.technician == v.staff,
                     _ => of_mine,
@@ -433,6 +447,42 @@ async fn build_world(app: &TestApp, seed: u64) -> World {
         );
     }
 
+    // The catalogue: a product on a price list.
+    let (seq, marker) = world.marker("prd");
+    let product = id_of(
+        &created(
+            app,
+            "/api/v1/products",
+            json!({"sku": marker, "name_en": marker, "list_price_minor": 10_000}),
+        )
+        .await,
+    );
+    world.rows.insert(
+        seq,
+        Row {
+            kind: Kind::Product,
+            id: product,
+            account: None,
+            technician: None,
+        },
+    );
+    let list = id_of(
+        &created(
+            app,
+            "/api/v1/price_lists",
+            json!({"name": "Model list", "valid_from": "2020-01-01"}),
+        )
+        .await,
+    );
+    world.price_lists.push(list);
+    let item = created(
+        app,
+        "/api/v1/price_list_items",
+        json!({"price_list_id": list, "product_id": product, "price_minor": 9_000}),
+    )
+    .await;
+    world.price_list_items.push(id_of(&item));
+
     // What hangs off the accounts.
     let account_ids: Vec<i64> = world.accounts.iter().map(|a| a.id).collect();
     let staff = world.staff.clone();
@@ -441,6 +491,31 @@ async fn build_world(app: &TestApp, seed: u64) -> World {
     let window = |h: u32| format!("{today}T{h:02}:00:00Z");
     let (window_start, window_end) = (window(8), window(16));
     for account in account_ids {
+        let sale = json!([{"product_id": product, "quantity_milli": 1_000}]);
+        if rng.random_bool(0.5) {
+            let (seq, marker) = world.marker("quo");
+            let q = created(
+                app,
+                "/api/v1/quotes",
+                json!({"account_id": account, "valid_until": "2099-12-31", "terms": marker, "lines": sale}),
+            )
+            .await;
+            world
+                .rows
+                .insert(seq, child(Kind::Quote, id_of(&q), account, None));
+        }
+        if rng.random_bool(0.5) {
+            let (seq, _) = world.marker("ord");
+            let o = created(
+                app,
+                "/api/v1/orders",
+                json!({"account_id": account, "currency": "IDR", "order_date": world.today, "lines": sale}),
+            )
+            .await;
+            world
+                .rows
+                .insert(seq, child(Kind::Order, id_of(&o), account, None));
+        }
         for _ in 0..rng.random_range(0..3) {
             let (seq, marker) = world.marker("con");
             let c = created(
@@ -705,7 +780,11 @@ fn contains_number(text: &str, number: &str) -> bool {
 fn shape(object: &Map<String, Value>) -> Option<Kind> {
     let has = |k: &str| object.contains_key(k);
     if has("account_id") {
-        return if has("window_start") {
+        return if has("quote_no") {
+            Some(Kind::Quote)
+        } else if has("order_date") {
+            Some(Kind::Order)
+        } else if has("window_start") {
             Some(Kind::Visit)
         } else if has("stage") {
             Some(Kind::Deal)
@@ -909,6 +988,11 @@ fn path_ids(world: &World, path: &str) -> Option<Vec<i64>> {
         "staff" => world.staff.clone(),
         "territories" => world.territories.iter().map(|t| t.0).collect(),
         "drafts" => world.drafts.clone(),
+        "quotes" => of(Kind::Quote),
+        "orders" => of(Kind::Order),
+        "products" => of(Kind::Product),
+        "price_lists" => world.price_lists.clone(),
+        "price_list_items" => world.price_list_items.clone(),
         "tokens" => world.tokens.clone(),
         "users" => world.users.keys().copied().collect(),
         _ => return None,

@@ -215,6 +215,26 @@ fn matrix(f: &Fixtures) -> Vec<Case> {
         case("GET", "/api/v1/planning/unassigned", "AP"),
         case("POST", "/api/v1/planning/balance", "AP").json(json!({"measure": "nothing"})),
         case("GET", "/api/v1/planning/publications", "AP"),
+        // Quotes and orders (a rep on their own accounts, a manager in their region).
+        case("GET", "/api/v1/quotes", "AMR"),
+        case("POST", "/api/v1/quotes", "AMR"),
+        case("GET", "/api/v1/quotes/{id}", "AMR"),
+        case("PATCH", "/api/v1/quotes/{id}", "AMR").json(json!({"version": 1})),
+        case("POST", "/api/v1/quotes/{id}/status", "AMR")
+            .json(json!({"version": 1, "status": "sent"})),
+        case("POST", "/api/v1/quotes/{id}/revise", "AMR")
+            .json(json!({"version": 1, "valid_until": "2030-01-01"})),
+        case("POST", "/api/v1/quotes/{id}/approve", "AM").json(json!({"version": 1})),
+        case("GET", "/api/v1/orders", "AMR"),
+        case("POST", "/api/v1/orders", "AMR"),
+        case("GET", "/api/v1/orders/{id}", "AMR"),
+        case("POST", "/api/v1/orders/{id}/status", "AMR")
+            .json(json!({"version": 1, "status": "delivered"})),
+        case("POST", "/api/v1/orders/{id}/returns", "AMR")
+            .json(json!({"version": 1, "line_no": 1, "quantity_milli": 1})),
+        case("POST", "/api/v1/orders/import", "AM")
+            .uri("/api/v1/orders/import?dry_run=true")
+            .raw("text/csv", "account_external_id,order_date,external_order_id,sku,quantity,unit_price_minor,currency\n"),
         // Audit log and privacy.
         case("GET", "/api/v1/audit", "AM"),
         case("GET", "/api/v1/accounts/{id}/export", "AM"),
@@ -278,7 +298,7 @@ fn matrix(f: &Fixtures) -> Vec<Case> {
         ),
     ];
     // The generic resources: (name, who reads, creates, updates, deletes).
-    let generic: [(&str, &str, &str, &str, &str); 7] = [
+    let generic: [(&str, &str, &str, &str, &str); 10] = [
         ("contacts", "AMRT", "AMR", "AMR", "AMR"),
         ("staff", "AMPRT", "A", "A", "A"),
         ("territories", "AMPRT", "AP", "AP", "AP"),
@@ -286,6 +306,9 @@ fn matrix(f: &Fixtures) -> Vec<Case> {
         ("activities", "AMRT", "AMRT", "A", "AM"),
         ("cases", "AMRT", "AMRT", "AMRT", "AM"),
         ("visits", "AMPRT", "AMP", "AMPT", "AMP"),
+        ("products", "AMR", "A", "A", "A"),
+        ("price_lists", "AMR", "A", "A", "A"),
+        ("price_list_items", "AMR", "A", "A", "A"),
     ];
     for (name, read, create, update, delete) in generic {
         let collection: &'static str = format!("/api/v1/{name}").leak();

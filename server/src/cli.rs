@@ -111,6 +111,14 @@ pub enum Import {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Past orders from CSV (account_external_id, order_date, external_order_id, sku, quantity,
+    /// unit_price_minor, currency; optional cost_minor, line_no). Orders already imported are
+    /// skipped; unknown SKUs become inactive products flagged for review.
+    Orders {
+        file: PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -188,6 +196,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 territories_from_geojson(data, progress)
             })
             .await
+        }
+        Some(Command::Import(Import::Orders { file, dry_run })) => {
+            import_orders(&url, &file, dry_run).await
         }
         Some(Command::Export(Export::Accounts { format, output })) => {
             let store = db::connect(&url).await?;
@@ -381,6 +392,57 @@ async fn import<R: ImportRows>(
         );
     } else {
         eprintln!("{}: imported {count} {what}", path.display());
+    }
+    Ok(())
+}
+
+/// Reads a file of past orders, checks every row, and writes them all (or nothing).
+async fn import_orders(url: &str, path: &Path, dry_run: bool) -> Result<(), CliError> {
+    let refused = |errors| CliError::Refused {
+        path: path.to_owned(),
+        errors,
+    };
+    let data = std::fs::read(path).map_err(|source| CliError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let bar = progress_bar("validating");
+    let history = wilayah_shared::sales::parse_order_history(&data, &mut |done, total| {
+        advance(&bar, done, total)
+    })
+    .map_err(refused)?;
+    bar.finish_and_clear();
+
+    let store = db::connect(url).await?;
+    let bar = progress_bar(if dry_run { "checking" } else { "writing" });
+    let written = store
+        .import_orders(&history, None, dry_run, &|done, total| {
+            advance(&bar, done, total)
+        })
+        .await;
+    bar.finish_and_clear();
+    let report = match written {
+        Ok(report) => report,
+        Err(ImportError::Rows(errors)) => return Err(refused(errors)),
+        Err(ImportError::Store(e)) => return Err(e.into()),
+    };
+    let verb = if dry_run {
+        "would import (dry run, nothing written)"
+    } else {
+        "imported"
+    };
+    eprintln!(
+        "{}: {verb} {} orders with {} lines; {} orders were already imported and left as they were",
+        path.display(),
+        report.orders,
+        report.lines,
+        report.skipped_orders
+    );
+    for p in &report.review_products {
+        eprintln!(
+            "  new product {:?} (id {}) flagged for review: first in row {}, on {} lines",
+            p.sku, p.id, p.first_row, p.lines
+        );
     }
     Ok(())
 }

@@ -114,6 +114,10 @@ impl Caller {
                 staff_id,
             },
             ("contacts" | "opportunities" | "activities" | "cases" | "visits", _, _) => by_account,
+            // The catalogue is reference data: whoever may read it reads all of it.
+            ("products" | "price_lists" | "price_list_items", _, _) => RowScope::All,
+            // Quotes and orders follow their account (`Scoped`'s sales methods narrow them).
+            ("quotes" | "orders", _, _) => by_account,
             // A resource this module does not know yet: only unscoped callers see its rows.
             _ if by_account == RowScope::All => RowScope::All,
             _ => RowScope::Nothing,
@@ -262,6 +266,13 @@ pub fn may(role: Role, resource: &str, action: Action) -> bool {
         ("territories", Create | Update | Delete | Import) => &[Planner],
         // Route planning (plan, suggest) creates plans, not records.
         ("routes", Create) => &[Manager, Planner],
+        // The catalogue: read by those who quote and sell; edited by admins.
+        ("products" | "price_lists" | "price_list_items", Read) => &[Manager, SalesRep],
+        // Quotes and orders on the caller's accounts; deeper discounts need a manager's
+        // approval (`quote_approvals`); order history comes in through a manager.
+        ("quotes" | "orders", Read | Create | Update) => &[Manager, SalesRep],
+        ("quote_approvals", Create) => &[Manager],
+        ("orders", Import) => &[Manager],
         ("audit", Read) => &[Manager],
         // Privacy: export everything held about a customer, erase a customer.
         ("privacy", Export | Delete) => &[Manager],

@@ -415,7 +415,7 @@ pub static VISITS: ResourceSpec = ResourceSpec {
 };
 
 /// Every generic resource, for routing and the OpenAPI document.
-pub static ALL: [&ResourceSpec; 7] = [
+pub static ALL: [&ResourceSpec; 10] = [
     &CONTACTS,
     &STAFF,
     &TERRITORIES,
@@ -423,6 +423,9 @@ pub static ALL: [&ResourceSpec; 7] = [
     &ACTIVITIES,
     &CASES,
     &VISITS,
+    &crate::sales::catalogue::PRODUCTS,
+    &crate::sales::catalogue::PRICE_LISTS,
+    &crate::sales::catalogue::PRICE_LIST_ITEMS,
 ];
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod generic;
 mod merge;
 mod planning;
 mod routes;
+mod sales;
 mod store;
 mod transfer;
 
@@ -31,6 +32,7 @@ pub use planning::{
     StaffName, account_points, territory_index,
 };
 pub use routes::{RouteStore, Technician, VisitToPlan};
+pub use sales::{OrderImport, OrderRecord, QuoteRecord, ReviewProduct, SalesFilter, SalesStore};
 pub use store::{ServerStore, SqlStore};
 pub use transfer::{ImportError, TransferStore, WriteProgress};
 
@@ -133,6 +135,11 @@ fn sqlite_migrator() -> Migrator {
             "hardening",
             include_str!("../../../migrations/sqlite/0005_hardening.sql"),
         ),
+        (
+            6,
+            "sales",
+            include_str!("../../../migrations/sqlite/0006_sales.sql"),
+        ),
     ])
 }
 
@@ -162,6 +169,11 @@ fn postgres_migrator() -> Migrator {
             5,
             "hardening",
             include_str!("../../../migrations/postgres/0005_hardening.sql"),
+        ),
+        (
+            6,
+            "sales",
+            include_str!("../../../migrations/postgres/0006_sales.sql"),
         ),
     ])
 }

@@ -32,6 +32,7 @@ pub trait ServerStore:
     + super::auth::AuthStore
     + super::merge::MergeStore
     + super::analytics::AnalyticsStore
+    + super::sales::SalesStore
 {
     /// True when no account exists yet (a fresh database), so demo data may be seeded.
     async fn has_no_accounts(&self) -> Result<bool, StoreError>;
@@ -62,6 +63,18 @@ pub(super) fn db_error(e: sqlx::Error) -> StoreError {
                 field: "external_id",
             };
         }
+    }
+    if e.as_database_error()
+        .is_some_and(|d| d.kind() == sqlx::error::ErrorKind::ForeignKeyViolation)
+    {
+        // Tables cascade or clear their references, except where a record must outlive its
+        // deletion being refused: a product that order lines name.
+        return StoreError::Invalid {
+            field: "id".into(),
+            message: "other records still refer to it (a product on orders): set its status to \
+                      inactive instead of deleting it"
+                .into(),
+        };
     }
     match e {
         sqlx::Error::RowNotFound => StoreError::NotFound,

@@ -80,6 +80,10 @@ impl From<StoreError> for ApiError {
                 field,
                 "refers to a record that does not exist",
             )),
+            // The store's own refusals (a rule only the database can check) name their field.
+            StoreError::Invalid { field, message } => ApiError::Rows(RowErrors::single(
+                RowError::file(Some(field.into()), message),
+            )),
             other => ApiError::Store(other),
         }
     }

@@ -14,6 +14,7 @@ mod planning;
 mod privacy;
 mod resources;
 mod routes;
+mod sales;
 pub mod scope;
 pub mod security;
 mod transfer;
@@ -57,6 +58,7 @@ fn api() -> Api {
         .merge(transfer::declare(Api::default()))
         .merge(routes::declare(Api::default()))
         .merge(field::declare(Api::default()))
+        .merge(sales::declare(Api::default()))
         .merge(planning::declare(Api::default()))
         .merge(auth::declare_api(Api::default()))
         .merge(privacy::declare(Api::default()))

@@ -269,6 +269,7 @@ pub fn document() -> Value {
     routes_schemas(&mut schemas);
     field_schemas(&mut schemas);
     planning_schemas(&mut schemas);
+    sales_schemas(&mut schemas);
     let declared = doc["paths"].as_object_mut().expect("paths");
     declared.extend(paths);
     account_parameters(declared, &account_sorts);
@@ -810,4 +811,105 @@ fn planning_schemas(schemas: &mut Map<String, Value>) {
 pub async fn openapi_json() -> Json<Value> {
     static DOCUMENT: LazyLock<Value> = LazyLock::new(document);
     Json(DOCUMENT.clone())
+}
+
+/// Quotes, orders and the order-history import.
+fn sales_schemas(schemas: &mut Map<String, Value>) {
+    let int = json!({ "type": "integer" });
+    let date = json!({ "type": "string", "format": "date" });
+    let opt_int = json!({ "type": ["integer", "null"] });
+    let line_input = json!({ "type": "object", "required": ["product_id", "quantity_milli"], "additionalProperties": false,
+        "properties": {
+            "product_id": int, "quantity_milli": { "type": "integer", "description": "Thousandths of a unit (1.5 kg = 1500)" },
+            "unit_price_minor": { "type": "integer", "description": "Override of the applicable price (discount limits count from the applicable one)" },
+            "discount_bp": { "type": "integer", "minimum": 0, "maximum": 10000, "description": "Basis points (1 % = 100)" } } });
+    let totals = json!({ "type": "object", "description": "Plain sums of the line figures (every rounding is per line, halves away from zero: docs/sales.md)",
+        "properties": { "gross_minor": int, "discount_minor": int, "subtotal_minor": int, "tax_minor": int,
+            "total_minor": int, "cost_minor": int, "margin_minor": int } });
+    let line = json!({ "type": "object", "description": "A line as priced, with its amounts (gross, discount, net, tax, total, cost in minor units)",
+        "properties": { "line_no": int, "product_id": int, "sku": { "type": "string" }, "quantity_milli": int,
+            "unit_price_minor": int, "discount_bp": int, "tax_rate_bp": int, "unit_cost_minor": int,
+            "gross_minor": int, "discount_minor": int, "net_minor": int, "tax_minor": int, "total_minor": int } });
+    schemas.insert(
+        "Quote".into(),
+        json!({ "type": "object", "properties": {
+            "id": int, "quote_no": { "type": "integer", "description": "The id of revision 1: shared by every revision of the quote" },
+            "revision": int, "version": int, "account_id": int, "opportunity_id": opt_int,
+            "status": { "type": "string", "enum": ["draft", "sent", "accepted", "rejected", "expired", "superseded"] },
+            "currency": { "type": "string" }, "valid_until": date, "terms": { "type": ["string", "null"] },
+            "lines": { "type": "array", "items": line }, "totals": totals,
+            "approval": { "type": ["object", "null"] },
+            "approval_needed": { "type": ["object", "null"], "description": "Lines beyond the caller's discount limit and the deepest reduction: a manager must approve before the caller can send" },
+            "sent_on": date, "decided_on": date } }),
+    );
+    schemas.insert(
+        "Order".into(),
+        json!({ "type": "object", "properties": {
+            "id": int, "version": int, "account_id": int, "quote_id": opt_int, "currency": { "type": "string" },
+            "order_date": date, "status": { "type": "string", "enum": ["open", "delivered", "invoiced", "cancelled"] },
+            "external_order_id": { "type": ["string", "null"] },
+            "lines": { "type": "array", "items": line }, "totals": totals } }),
+    );
+    for (name, item) in [("QuotePage", "Quote"), ("OrderPage", "Order")] {
+        schemas.insert(
+            name.into(),
+            json!({ "type": "object", "properties": { "items": { "type": "array", "items": schema_ref(item) },
+                "total": int, "limit": int, "offset": int } }),
+        );
+    }
+    schemas.insert(
+        "QuoteInput".into(),
+        json!({ "type": "object", "required": ["account_id", "valid_until"], "additionalProperties": false, "properties": {
+            "account_id": int, "opportunity_id": int, "currency": { "type": "string", "description": "Default: the account's" },
+            "valid_until": date, "terms": { "type": "string" }, "lines": { "type": "array", "items": line_input } } }),
+    );
+    schemas.insert(
+        "QuoteEdit".into(),
+        json!({ "type": "object", "required": ["version"], "additionalProperties": false, "properties": {
+            "version": int, "valid_until": date, "terms": { "type": "string", "description": "Empty clears them" },
+            "lines": { "type": "array", "items": line_input } } }),
+    );
+    schemas.insert(
+        "QuoteMove".into(),
+        json!({ "type": "object", "required": ["version", "status"], "additionalProperties": false, "properties": {
+            "version": int, "status": { "type": "string", "enum": ["sent", "accepted", "rejected", "expired"] },
+            "order_date": date } }),
+    );
+    schemas.insert(
+        "MovedQuote".into(),
+        json!({ "type": "object", "properties": { "quote": schema_ref("Quote"), "order": schema_ref("Order") } }),
+    );
+    schemas.insert(
+        "Versioned".into(),
+        json!({ "type": "object", "required": ["version"], "additionalProperties": false, "properties": { "version": int } }),
+    );
+    schemas.insert(
+        "Revise".into(),
+        json!({ "type": "object", "required": ["version", "valid_until"], "additionalProperties": false,
+            "properties": { "version": int, "valid_until": date } }),
+    );
+    schemas.insert(
+        "OrderInput".into(),
+        json!({ "type": "object", "required": ["account_id", "currency", "order_date", "lines"], "additionalProperties": false,
+            "properties": { "account_id": int, "currency": { "type": "string" }, "order_date": date,
+                "lines": { "type": "array", "items": line_input } } }),
+    );
+    schemas.insert(
+        "OrderMove".into(),
+        json!({ "type": "object", "required": ["version", "status"], "additionalProperties": false, "properties": {
+            "version": int, "status": { "type": "string", "enum": ["delivered", "invoiced", "cancelled"] } } }),
+    );
+    schemas.insert(
+        "ReturnInput".into(),
+        json!({ "type": "object", "required": ["version", "line_no", "quantity_milli"], "additionalProperties": false,
+            "properties": { "version": int, "line_no": int, "quantity_milli": { "type": "integer", "minimum": 1 } } }),
+    );
+    schemas.insert(
+        "OrderImport".into(),
+        json!({ "type": "object", "properties": {
+            "dry_run": { "type": "boolean" }, "orders": int, "lines": int,
+            "skipped_orders": { "type": "integer", "description": "Already imported (same external_order_id): left as they were" },
+            "review_products": { "type": "array", "items": { "type": "object", "properties": {
+                "id": int, "sku": { "type": "string" }, "first_row": int, "lines": int } } } } }),
+    );
 }

@@ -42,6 +42,10 @@ pub fn declare(api: Api) -> Api {
         routes!(import_territories).layer(import_limit),
     )
     .route(Can("territories", Export), routes!(export_territories))
+    .route(
+        Can("orders", Import),
+        routes!(import_orders).layer(import_limit),
+    )
 }
 
 fn internal(e: impl std::error::Error + Send + Sync + 'static) -> ApiError {
@@ -247,4 +251,40 @@ pub async fn export_territories(scoped: Scoped) -> Result<Response, ApiError> {
         "territories",
         territories_to_geojson(&territories).into_bytes(),
     ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderImportParams {
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// `POST /orders/import[?dry_run=true]`, body CSV: past orders, all or none.
+#[utoipa::path(post, path = "/orders/import", tag = "transfer",
+    summary = "Import past orders from CSV (account_external_id, order_date, external_order_id, sku, quantity, unit_price_minor, currency; optional cost_minor, line_no), all or nothing. Orders already imported (same external_order_id) are skipped; an unknown SKU becomes an inactive product flagged for review, listed in the answer",
+    params(("dry_run" = Option<bool>, Query, description = "Check and write everything, then roll back")),
+    request_body(content((String = "text/csv"))),
+    responses((status = 201, description = "Written: counts, skipped orders and the products made for review", body = ref("#/components/schemas/OrderImport")),
+        (status = 200, description = "Dry run: what would be written; nothing was", body = ref("#/components/schemas/OrderImport")),
+        (status = 413, description = "Body over 64 MiB", body = ref("#/components/schemas/Error")),
+        (status = 422, description = "Rows refused (see `errors`: row and field of each); nothing written", body = ref("#/components/schemas/Error"))))]
+pub async fn import_orders(
+    scoped: Scoped,
+    ApiQuery(params): ApiQuery<OrderImportParams>,
+    data: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let history = parse(body(data)?, |data| {
+        wilayah_shared::sales::parse_order_history(data, &mut |_, _| {})
+    })
+    .await?;
+    let report = scoped.import_orders(&history, params.dry_run).await?;
+    let mut answer = serde_json::to_value(&report).map_err(internal)?;
+    answer["dry_run"] = params.dry_run.into();
+    let status = if params.dry_run {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(answer)).into_response())
 }

@@ -232,7 +232,7 @@ pub static PRICE_LIST_ITEMS: ResourceSpec = ResourceSpec {
     default_sort: "id",
 };
 
-/// The catalogue's resources, for the server to route once their policies exist.
+/// The catalogue's resources (also in [`crate::resources::ALL`], which routes them).
 pub static CATALOGUE: [&ResourceSpec; 3] = [&PRODUCTS, &PRICE_LISTS, &PRICE_LIST_ITEMS];
 
 /// A product as stored: a validated [`PRODUCTS`] record plus its id and version deserialise

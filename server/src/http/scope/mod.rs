@@ -44,10 +44,12 @@ use wilayah_shared::domain::{AccountKind, DashboardSummary};
 
 mod people;
 mod placing;
+mod sales;
 mod service;
 
 pub use people::{SignIn, Users};
 pub use placing::{Merged, RowReport, load_placing, place_rows_as_system};
+pub use sales::{NewQuote, QuoteChange};
 
 /// The database, reachable only through the doors this module opens (see the module
 /// documentation).
