@@ -230,7 +230,9 @@ fn cdnow_files(dir: &TempDir) -> (PathBuf, PathBuf) {
         let f: Vec<&str> = line.split_whitespace().collect();
         let (customer, date, dollars) = (f[0], f[2], f[4]);
         if customers.insert(customer.to_owned()) {
-            accounts.push_str(&format!("CD{customer},Customer {customer},customer,106.8,-6.2\n"));
+            accounts.push_str(&format!(
+                "CD{customer},Customer {customer},customer,106.8,-6.2\n"
+            ));
         }
         let cents = (dollars.parse::<f64>().unwrap() * 100.0).round() as i64;
         let date = format!("{}-{}-{}", &date[..4], &date[4..6], &date[6..]);
@@ -284,10 +286,20 @@ fn analytics_fit_on_imported_cdnow_orders_gives_the_published_parameters() {
     }
     let actual = report["holdout"]["actual"].as_f64().unwrap();
     let predicted = report["holdout"]["predicted"].as_f64().unwrap();
-    assert!(actual > 0.0 && (predicted - actual).abs() / actual < 0.1, "{report}");
+    assert!(
+        actual > 0.0 && (predicted - actual).abs() / actual < 0.1,
+        "{report}"
+    );
 
     // Too short a calibration window is refused with a message, not a panic.
-    let out = wilayah(&dir.0, &["analytics", "fit", "--calibration-end", "1997-01-02"]);
+    let out = wilayah(
+        &dir.0,
+        &["analytics", "fit", "--calibration-end", "1997-01-02"],
+    );
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("customers"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("customers"),
+        "{}",
+        text(&out.stderr)
+    );
 }
