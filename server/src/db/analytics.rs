@@ -11,7 +11,7 @@ use super::store::{SqlStore, db_error};
 #[async_trait]
 pub trait AnalyticsStore: Send + Sync {
     /// Every order that is a purchase, as the lifetime-value models count them: not cancelled,
-    /// worth something before tax (an order of returns only is not a purchase), by customer
+    /// not negative before tax (an order of returns only is not a purchase; a free one is), by customer
     /// and day.
     async fn purchases(&self) -> Result<Vec<Purchase>, StoreError>;
 
@@ -22,13 +22,13 @@ pub trait AnalyticsStore: Send + Sync {
 const PURCHASES_SQL: &str = "
     SELECT account_id, order_date, subtotal_minor
       FROM orders
-     WHERE status <> 'cancelled' AND subtotal_minor > 0
+     WHERE status <> 'cancelled' AND subtotal_minor >= 0
      ORDER BY account_id, order_date, id";
 
 const CURRENCIES_SQL: &str = "
     SELECT DISTINCT currency
       FROM orders
-     WHERE status <> 'cancelled' AND subtotal_minor > 0
+     WHERE status <> 'cancelled' AND subtotal_minor >= 0
      ORDER BY currency";
 
 macro_rules! impl_analytics_store {
