@@ -564,3 +564,58 @@ async fn a_rep_quotes_and_sells_only_on_their_own_accounts() {
     let (status, _) = import(&a, &history(&[]), true).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_regional_manager_quotes_and_imports_only_in_their_region() {
+    let app = app().await;
+    let (rep_id, _) = rep(&app, 1).await;
+    let square = |west: f64| json!({"type": "Polygon", "coordinates": [[[west, -6.4], [west + 0.2, -6.4], [west + 0.2, -6.2], [west, -6.2], [west, -6.4]]]});
+    let east = created(
+        &app,
+        "/api/v1/territories",
+        json!({"name": "East", "geometry": square(106.9)}),
+    )
+    .await;
+    let west = created(
+        &app,
+        "/api/v1/territories",
+        json!({"name": "West", "geometry": square(106.6)}),
+    )
+    .await;
+    let in_region = |territory: &Value, external_id: &str| {
+        json!({"name": format!("Toko {external_id}"), "kind": "customer", "lon": 106.95, "lat": -6.3,
+               "owner_id": rep_id, "territory_id": territory["id"], "external_id": external_id})
+    };
+    let mine = id(&created(&app, "/api/v1/accounts", in_region(&east, "E-1")).await);
+    let theirs = id(&created(&app, "/api/v1/accounts", in_region(&west, "W-1")).await);
+    let p = product(&app, "KOPI-1", 10_000, 5_000).await;
+    let manager = app.as_user(Role::Manager, None, vec![id(&east)]).await;
+
+    let (status, q) = quote(&manager, mine, vec![line(p, 1_000, 2_000)]).await;
+    assert_eq!(status, StatusCode::CREATED, "{q}");
+    assert_eq!(
+        q["approval_needed"],
+        Value::Null,
+        "20 % is within a manager's limit"
+    );
+    let (status, _) = quote(&manager, theirs, vec![line(p, 1_000, 0)]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let csv = history(&[
+        "E-1,2025-01-05,O-1,KOPI-1,1,10000,IDR",
+        "W-1,2025-01-06,O-2,KOPI-1,1,10000,IDR",
+    ]);
+    let (status, refused) = import(&manager, &csv, false).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["errors"][0]["row"], 2);
+    assert_eq!(refused["errors"][0]["field"], "account_external_id");
+    assert_eq!(total(&app, "/api/v1/orders").await, 0, "all or nothing");
+    let (status, done) = import(
+        &manager,
+        &history(&["E-1,2025-01-05,O-1,KOPI-1,1,10000,IDR"]),
+        false,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{done}");
+    assert_eq!(total(&manager, "/api/v1/orders").await, 1);
+}
