@@ -566,10 +566,23 @@ mod browser {
         }
         if let Ok(set_data) = get(&source, "setData").dyn_into::<js_sys::Function>() {
             let _ = set_data.call1(&source, data);
-            // The idle marker says the map drew what it was last asked: new data takes it
-            // away until the next `idle` (which comes once this data is loaded and drawn).
-            let _ = map.get_container().remove_attribute("data-map-idle");
         }
+    }
+
+    /// The JSON at `url`, parsed; `None` (logged) when it cannot be had.
+    async fn load_json(url: &str) -> Option<JsValue> {
+        let text = match gloo_net::http::Request::get(url).send().await {
+            Ok(response) if response.ok() => response.text().await.ok()?,
+            Ok(response) => {
+                leptos::logging::warn!("{url}: {}", response.status());
+                return None;
+            }
+            Err(e) => {
+                leptos::logging::warn!("{url}: {e}");
+                return None;
+            }
+        };
+        js_sys::JSON::parse(&text).ok()
     }
 
     fn empty_collection() -> JsValue {
@@ -580,6 +593,13 @@ mod browser {
     struct AccountFeed {
         filter: DashboardFilter,
         fetched: Option<FeedView>,
+        /// Counts refreshes. The feeds are fetched here, not by MapLibre from a URL, so that an
+        /// answer reaches the sources only while no newer refresh came after it: MapLibre lets
+        /// an older URL load land after a newer `setData` (an earlier filter's points would
+        /// stay on the map).
+        generation: u64,
+        /// Fetches not answered yet: until they are, the map has not drawn what it was asked.
+        loading: u32,
     }
 
     /// The visible bounds `[west, south, east, north]` (longitudes unwrapped).
@@ -603,24 +623,46 @@ mod browser {
 
     /// Points the account sources at the server's clusters for what the map shows, unless what
     /// they hold already covers it (`force` after a filter change).
-    fn refresh_accounts(map: &JsMap, feed: &RefCell<AccountFeed>, force: bool) {
+    fn refresh_accounts(map: &JsMap, shared: &Rc<RefCell<AccountFeed>>, force: bool) {
         let Some(bounds) = visible_bounds(map) else {
             return;
         };
         let zoom = map.get_zoom();
-        let mut feed = feed.borrow_mut();
+        let mut feed = shared.borrow_mut();
         if !force && feed.fetched.is_some_and(|f| f.covers(zoom, bounds)) {
             return;
         }
         let view = FeedView::around(zoom, bounds);
-        for kind in AccountKind::ALL.iter().copied() {
-            let data = match clustered_accounts_url(kind, &feed.filter, &view) {
-                Some(url) => JsValue::from_str(&url),
-                None => empty_collection(),
-            };
-            set_source_data(map, source_id(kind), &data);
-        }
+        feed.generation += 1;
+        let generation = feed.generation;
+        let urls: Vec<(AccountKind, Option<String>)> = AccountKind::ALL
+            .iter()
+            .map(|kind| (*kind, clustered_accounts_url(*kind, &feed.filter, &view)))
+            .collect();
         feed.fetched = Some(view);
+        feed.loading += urls.iter().filter(|(_, url)| url.is_some()).count() as u32;
+        drop(feed);
+        // The idle marker says the map drew what it was last asked: asking again takes it away
+        // until the next `idle` after the answers are in.
+        let _ = map.get_container().remove_attribute("data-map-idle");
+        for (kind, url) in urls {
+            let Some(url) = url else {
+                set_source_data(map, source_id(kind), &empty_collection());
+                continue;
+            };
+            let (map, shared) = (map.clone(), shared.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let data = load_json(&url).await;
+                let current = {
+                    let mut feed = shared.borrow_mut();
+                    feed.loading -= 1;
+                    feed.generation == generation
+                };
+                if let (true, Some(data)) = (current, data) {
+                    set_source_data(&map, source_id(kind), &data);
+                }
+            });
+        }
     }
 
     /// A live map on the page. It lives as long as the page, so its event closures are leaked
@@ -658,6 +700,8 @@ mod browser {
             let feed = Rc::new(RefCell::new(AccountFeed {
                 filter: start.filter.clone(),
                 fetched: None,
+                generation: 0,
+                loading: 0,
             }));
             let MapCallbacks {
                 visible,
@@ -829,7 +873,11 @@ mod browser {
             // Tests and humans can tell the map has drawn everything: MapLibre's `idle` event.
             let on_idle = {
                 let container = container.clone();
+                let feed = feed.clone();
                 Closure::<dyn FnMut()>::new(move || {
+                    if feed.borrow().loading > 0 {
+                        return;
+                    }
                     let _ = container.set_attribute("data-map-idle", "true");
                     // The benchmark's figure: milliseconds from navigation to the first idle.
                     if container.get_attribute("data-map-idle-ms").is_none()
