@@ -12,8 +12,7 @@ use chrono::NaiveDate;
 use serde_json::{Value, json};
 use wilayah_shared::access::Role;
 use wilayah_shared::analytics::rfm::Segment;
-use wilayah_shared::analytics::simulate::{Simulation, simulate};
-use wilayah_shared::analytics::{BgNbdParams, GammaGammaParams};
+use wilayah_tests::analytics::{self as history, CALIBRATION_DAYS, CUSTOMERS, HUGE};
 use wilayah_tests::{Client, TestApp};
 
 async fn created(client: &Client, uri: &str, body: Value) -> Value {
@@ -32,32 +31,23 @@ async fn get_ok(client: &Client, uri: &str) -> Value {
     answer
 }
 
-/// A small deterministic generator (the figures need not be random, only varied).
-struct Lcg(u64);
-
-impl Lcg {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 33) % n
-    }
-}
-
-/// Two reps with 60 accounts each, four products, a year of imported orders whose days and
-/// values are drawn from the lifetime-value models (baskets of one to three products), one
-/// account of the second rep with one huge order, and a cancelled order that must count nowhere.
+/// Two reps with 16 accounts each, four products, a year of imported orders whose days and
+/// values are drawn from the lifetime-value models (`support/analytics.rs`; baskets of one to
+/// three products, one huge order), and a cancelled order that must count nowhere.
 struct World {
     app: TestApp,
     rep1: Client,
     rep1_accounts: BTreeSet<i64>,
     rep2_accounts: BTreeSet<i64>,
+    /// The account of customer `c` of the history at `c - 1`.
+    customers: Vec<i64>,
     products: Vec<i64>,
 }
 
-/// Accounts, half of them each rep's.
-const CUSTOMERS: usize = 120;
+/// The first day of the order history.
+fn start() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2025, 1, 1).unwrap()
+}
 
 const SKUS: [(&str, i64, i64); 4] = [
     ("KOPI", 12_000, 7_000),
@@ -90,32 +80,7 @@ async fn world() -> World {
         products.push(id(&product));
     }
     let (mut rep1_accounts, mut rep2_accounts) = (BTreeSet::new(), BTreeSet::new());
-    let mut csv = String::from(
-        "account_external_id,order_date,external_order_id,sku,quantity,unit_price_minor,currency\n",
-    );
-    // Order days and values drawn from the lifetime-value models (customers acquired by May,
-    // observed through the year); each order split over one to three products.
-    let purchases = simulate(
-        &Simulation {
-            customers: CUSTOMERS,
-            start: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
-            acquisition_days: 120,
-            observed_days: 364,
-            seed: 15,
-        },
-        &BgNbdParams {
-            r: 0.8,
-            alpha: 4.0,
-            a: 0.5,
-            b: 3.0,
-        },
-        &GammaGammaParams {
-            p: 6.0,
-            q: 4.0,
-            v: 15_000.0,
-        },
-    );
-    let mut rng = Lcg(15);
+    let mut customers = Vec::new();
     for a in 0..CUSTOMERS {
         let owner = reps[a % 2];
         let account = created(
@@ -123,37 +88,23 @@ async fn world() -> World {
             "/api/v1/accounts",
             json!({"name": format!("Toko {a}"), "kind": "customer", "segment": "retail",
                    "lon": 106.8 + a as f64 * 0.01, "lat": -6.2, "owner_id": owner,
-                   "external_id": format!("C-{a}")}),
+                   "external_id": format!("C-{}", a + 1)}),
         )
         .await;
+        customers.push(id(&account));
         if a % 2 == 0 {
             rep1_accounts.insert(id(&account));
         } else {
             rep2_accounts.insert(id(&account));
         }
     }
-    for (n, p) in purchases.iter().enumerate() {
-        let external = format!("C-{}", p.customer - 1);
-        let mut picked: Vec<usize> = (0..1 + rng.below(3))
-            .map(|_| rng.below(4) as usize)
-            .collect();
-        picked.sort_unstable();
-        picked.dedup();
-        let share = p.amount_minor / picked.len() as i64;
-        for (i, product) in picked.iter().enumerate() {
-            let price = if i == 0 {
-                p.amount_minor - share * (picked.len() as i64 - 1)
-            } else {
-                share
-            };
-            csv.push_str(&format!(
-                "{external},{},O-{n},{},1,{price},IDR\n",
-                p.day, SKUS[*product].0
-            ));
-        }
-    }
-    // Far outside this customer's pattern.
-    csv.push_str("C-3,2025-06-01,O-HUGE,SUSU,900,20000,IDR\n");
+    let skus: Vec<&str> = SKUS.iter().map(|s| s.0).collect();
+    let csv = history::order_csv(
+        &history::purchases(start()),
+        NaiveDate::MAX,
+        |c| format!("C-{c}"),
+        &skus,
+    );
     let request = Request::post("/api/v1/orders/import")
         .header("content-type", "text/csv")
         .body(Body::from(csv))
@@ -185,6 +136,7 @@ async fn world() -> World {
         rep1,
         rep1_accounts,
         rep2_accounts,
+        customers,
         products,
     }
 }
@@ -224,6 +176,8 @@ async fn sold(client: &Client) -> Vec<Sold> {
     }
 }
 
+type Measures = (i64, i64, i64, i64);
+
 /// RFM by brute force: per account (recency, purchase days, value) up to `as_of`; a score is
 /// 1 + ⌊5k/n⌋ with k the accounts strictly worse on that measure.
 fn brute_rfm(orders: &[Sold], as_of: NaiveDate) -> BTreeMap<i64, (u8, u8, u8, i64)> {
@@ -233,7 +187,8 @@ fn brute_rfm(orders: &[Sold], as_of: NaiveDate) -> BTreeMap<i64, (u8, u8, u8, i6
         days.entry(o.account).or_default().insert(o.day);
         *value.entry(o.account).or_default() += o.subtotal;
     }
-    let measures: Vec<(i64, i64, i64, i64)> = days
+    // (account, −recency, purchase days, value): higher is better on each measure.
+    let measures: Vec<Measures> = days
         .iter()
         .map(|(a, d)| {
             let recency = (as_of - *d.iter().next_back().unwrap()).num_days();
@@ -241,7 +196,7 @@ fn brute_rfm(orders: &[Sold], as_of: NaiveDate) -> BTreeMap<i64, (u8, u8, u8, i6
         })
         .collect();
     let n = measures.len();
-    let q = |pick: &dyn Fn(&(i64, i64, i64, i64)) -> i64, me: &(i64, i64, i64, i64)| {
+    let q = |pick: &dyn Fn(&Measures) -> i64, me: &Measures| {
         let worse = measures.iter().filter(|o| pick(o) < pick(me)).count();
         1 + (5 * worse / n) as u8
     };
@@ -379,7 +334,8 @@ async fn rfm_and_the_80_20_curve_equal_brute_force_and_a_rep_sees_only_their_acc
 
     let admin_unusual = get_ok(&w.app, "/api/v1/analytics/unusual-orders").await;
     let rep_unusual = get_ok(&w.rep1, "/api/v1/analytics/unusual-orders").await;
-    let huge_account = *w.rep2_accounts.iter().nth(1).unwrap(); // C-3
+    let huge_account = w.customers[HUGE.0 as usize - 1];
+    assert!(w.rep2_accounts.contains(&huge_account));
     let admin_flagged = accounts_in(&admin_unusual, "orders");
     assert!(admin_flagged.contains(&huge_account), "{admin_unusual}");
     assert!(
@@ -387,7 +343,7 @@ async fn rfm_and_the_80_20_curve_equal_brute_force_and_a_rep_sees_only_their_acc
             .as_array()
             .unwrap()
             .iter()
-            .any(|o| o["amount_minor"] == 900 * 20_000 && o["account_id"] == huge_account),
+            .any(|o| o["amount_minor"] == HUGE.2 && o["account_id"] == huge_account),
         "the huge order is flagged: {admin_unusual}"
     );
     assert!(accounts_in(&rep_unusual, "orders").is_subset(&w.rep1_accounts));
@@ -481,10 +437,12 @@ async fn rfm_and_the_80_20_curve_equal_brute_force_and_a_rep_sees_only_their_acc
 #[tokio::test]
 async fn lifetime_value_is_fitted_on_the_callers_customers_and_refused_on_too_little_data() {
     let w = world().await;
-    // 120 customers for the admin, the rep's 60 for the rep.
+    let calibration_end = start() + chrono::Days::new(CALIBRATION_DAYS);
     let answer = get_ok(
         &w.app,
-        "/api/v1/analytics/clv?calibration_end=2025-09-30&holdout_end=2025-12-31&limit=5",
+        &format!(
+            "/api/v1/analytics/clv?calibration_end={calibration_end}&holdout_end=2025-12-31&limit=5"
+        ),
     )
     .await;
     let fit = &answer["fit"];
@@ -512,36 +470,32 @@ async fn lifetime_value_is_fitted_on_the_callers_customers_and_refused_on_too_li
         let p = a["p_alive"].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&p), "{a}");
     }
-    let mine = get_ok(
-        &w.rep1,
-        "/api/v1/analytics/clv?calibration_end=2025-09-30&limit=10000",
-    )
-    .await;
-    assert_eq!(mine["fit"]["customers"], w.rep1_accounts.len());
-    assert_eq!(accounts_in(&mine, "accounts"), w.rep1_accounts);
-    assert_ne!(mine["fit"]["bgnbd"], fit["bgnbd"]);
     let (status, bytes) = w
-        .rep1
-        .get("/api/v1/analytics/clv?calibration_end=2025-09-30&limit=10000&format=csv")
+        .app
+        .get(&format!(
+            "/api/v1/analytics/clv?calibration_end={calibration_end}&limit=10000&format=csv"
+        ))
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         String::from_utf8(bytes).unwrap().lines().count(),
-        w.rep1_accounts.len() + 1
+        CUSTOMERS + 1
     );
 
-    // Three weeks of acquisitions are too few customers: the model's message, naming the field.
+    // The rep's own 16 customers are too few: the model's message (counting only theirs),
+    // naming the field.
     let (status, refused) = w
         .rep1
-        .get_json("/api/v1/analytics/clv?calibration_end=2025-01-21")
+        .get_json(&format!(
+            "/api/v1/analytics/clv?calibration_end={calibration_end}"
+        ))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     assert_eq!(refused["field"], "calibration_end");
+    let message = refused["error"].as_str().unwrap();
+    assert!(message.contains("too little data"), "{refused}");
     assert!(
-        refused["error"]
-            .as_str()
-            .unwrap()
-            .contains("too little data"),
+        message.contains(&format!(": {} customers bought", w.rep1_accounts.len())),
         "{refused}"
     );
     let (status, refused) = w
