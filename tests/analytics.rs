@@ -538,6 +538,11 @@ async fn bad_parameters_are_named() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {answer}");
         assert_eq!(answer["field"], field, "{uri}: {answer}");
     }
+    let (status, answer) = app
+        .get_json("/api/v1/analytics/pareto?currency=RUPIAH")
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert_eq!(answer["field"], "currency", "{answer}");
     let (status, answer) = app.get_json("/api/v1/analytics/rfm?colour=red").await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
     assert!(

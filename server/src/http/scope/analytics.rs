@@ -18,6 +18,7 @@ use wilayah_shared::analytics::{
     ClvSettings, CustomerScore, CustomerSummary, FitError, FitReport, Purchase, Scorer, fit_report,
     summarise,
 };
+use wilayah_shared::money::Currency;
 
 use super::Scoped;
 use crate::db::{BasketLine, OrderFigures};
@@ -130,6 +131,7 @@ impl Scoped {
         let mut orders = self.store().order_figures(visible.ids()).await?;
         let currency = match currency {
             Some(wanted) => {
+                Currency::parse("currency", wanted)?;
                 orders.retain(|o| o.currency == wanted);
                 Some(wanted.to_owned())
             }
@@ -313,7 +315,7 @@ impl Scoped {
             .map(|c| (c, scorer.score(&c)))
             .collect();
         if let Some(code) = &orders.currency
-            && let Ok(c) = wilayah_shared::money::Currency::parse("currency", code)
+            && let Ok(c) = Currency::parse("currency", code)
         {
             report.gamma_gamma.v /= 10f64.powi(c.minor_digits() as i32);
         }
