@@ -30,6 +30,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Map, Value, json};
 use sqlx::Connection;
 use wilayah_shared::access::Role;
+use wilayah_tests::analytics;
 use wilayah_tests::{Client, TestApp};
 
 // ---------------------------------------------------------------------------------------------
@@ -391,8 +392,10 @@ async fn build_world(app: &TestApp, seed: u64) -> World {
 
     // Accounts: customers and prospects, inside and outside the territories, owned by a rep or
     // by nobody.
+    let mut external_ids = Vec::new();
     for _ in 0..32 {
         let (seq, marker) = world.marker("acc");
+        external_ids.push(format!("zqext{seq}q"));
         let inside = rng.random_bool(0.8);
         let t = rng.random_range(0..world.territories.len());
         let west = if inside {
@@ -466,6 +469,22 @@ async fn build_world(app: &TestApp, seed: u64) -> World {
             technician: None,
         },
     );
+    // An order history up to yesterday, on which a lifetime-value fit up to yesterday
+    // converges (so that `/analytics/clv` answers and is checked; see `values_for`).
+    let today: chrono::NaiveDate = world.today.parse().expect("a day");
+    let start = today - chrono::Days::new(analytics::CALIBRATION_DAYS + 1);
+    let csv = analytics::order_csv(
+        &analytics::purchases(start),
+        today.pred_opt().expect("a day before"),
+        |c| external_ids[c as usize - 1].clone(),
+        &[marker.as_str()],
+    );
+    let request = Request::post("/api/v1/orders/import")
+        .header("content-type", "text/csv")
+        .body(Body::from(csv))
+        .unwrap();
+    let (status, done) = app.request_json(request).await;
+    assert_eq!(status, StatusCode::CREATED, "{done}");
     let list = id_of(
         &created(
             app,
@@ -954,6 +973,11 @@ fn values_for(world: &World, rng: &mut StdRng, name: &str) -> Vec<String> {
         }
         "account_id" | "exclude_id" => sample(rng, world.accounts.iter().map(|a| a.id).collect()),
         "visit_id" => sample(rng, of(Kind::Visit)),
+        // The order history's fit converges up to yesterday (see `build_world`).
+        "calibration_end" => {
+            let today: chrono::NaiveDate = world.today.parse().expect("a day");
+            vec![today.pred_opt().expect("a day before").to_string()]
+        }
         _ => Vec::new(),
     }
 }

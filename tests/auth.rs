@@ -235,6 +235,15 @@ fn matrix(f: &Fixtures) -> Vec<Case> {
         case("POST", "/api/v1/orders/import", "AM")
             .uri("/api/v1/orders/import?dry_run=true")
             .raw("text/csv", "account_external_id,order_date,external_order_id,sku,quantity,unit_price_minor,currency\n"),
+        // Customer analytics over the caller's accounts' orders.
+        case("GET", "/api/v1/analytics/rfm", "AMPR"),
+        case("GET", "/api/v1/analytics/pareto", "AMPR"),
+        case("GET", "/api/v1/analytics/cohorts", "AMPR"),
+        case("GET", "/api/v1/analytics/cross-sell", "AMPR"),
+        case("GET", "/api/v1/accounts/{id}/recommendations", "AMPR")
+            .uri(format!("/api/v1/accounts/{account}/recommendations")),
+        case("GET", "/api/v1/analytics/unusual-orders", "AMPR"),
+        case("GET", "/api/v1/analytics/clv", "AMPR"),
         // Audit log and privacy.
         case("GET", "/api/v1/audit", "AM"),
         case("GET", "/api/v1/accounts/{id}/export", "AM"),

@@ -237,7 +237,7 @@ impl crate::account::AccountPanel {
 }
 
 /// The role × resource × action matrix. `resource` is the table name (`accounts`, `contacts`,
-/// …) or one of the pseudo-resources `routes`, `audit`, `privacy`, `map`. Admins may do
+/// …) or one of the pseudo-resources `routes`, `audit`, `privacy`, `map`, `analytics`. Admins may do
 /// everything; an unknown resource or action is admin-only.
 pub fn may(role: Role, resource: &str, action: Action) -> bool {
     use Action::*;
@@ -274,6 +274,9 @@ pub fn may(role: Role, resource: &str, action: Action) -> bool {
         ("quote_approvals", Create) => &[Manager],
         ("orders", Import) => &[Manager],
         ("audit", Read) => &[Manager],
+        // Customer analytics (RFM, 80/20, cohorts, cross-sell, unusual orders, lifetime value)
+        // over the caller's accounts' orders; technicians work visits, not sales.
+        ("analytics", Read) => &[Manager, Planner, SalesRep],
         // Privacy: export everything held about a customer, erase a customer.
         ("privacy", Export | Delete) => &[Manager],
         _ => &[],

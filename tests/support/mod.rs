@@ -2,6 +2,7 @@
 //! scratch PostgreSQL database when `DATABASE_URL` is a postgres URL) and the whole application
 //! built in-process, either as a router (no port) or served on a free local port.
 
+pub mod analytics;
 pub mod browser;
 pub mod planning;
 

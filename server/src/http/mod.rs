@@ -1,6 +1,7 @@
 //! The HTTP surface: probes, the REST API under `/api/v1`, and the Leptos pages.
 
 mod accounts;
+mod analytics;
 pub mod auth;
 pub mod declare;
 pub mod error;
@@ -63,6 +64,7 @@ fn api() -> Api {
         .merge(auth::declare_api(Api::default()))
         .merge(privacy::declare(Api::default()))
         .merge(placing::declare(Api::default()))
+        .merge(analytics::declare(Api::default()))
 }
 
 /// The map's GeoJSON feeds, gzipped: at 100,000 accounts the points are tens of megabytes of

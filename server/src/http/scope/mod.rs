@@ -42,11 +42,16 @@ use wilayah_app::store::{CallerData, StoreError, UtcRange};
 use wilayah_shared::dashboard::{FilterOptions, KpiInput, NearbySearch};
 use wilayah_shared::domain::{AccountKind, DashboardSummary};
 
+mod analytics;
 mod people;
 mod placing;
 mod sales;
 mod service;
 
+pub use analytics::{
+    ClvResult, CohortResult, CrossSell, LookAlikeAdvice, Measure, RfmResult, ScopedOrders,
+    ScoredOrder,
+};
 pub use people::{SignIn, Users};
 pub use placing::{Merged, RowReport, load_placing, place_rows_as_system};
 pub use sales::{NewQuote, QuoteChange};
