@@ -1269,6 +1269,35 @@ async fn a_customer_can_be_exported_and_erased_keeping_the_aggregates() {
     }
     let (account, contact) = chosen.expect("a customer with a contact");
     let id = account["id"].as_i64().unwrap();
+    // A quote whose terms were written for this customer, and an order.
+    let (status, product) = app
+        .send_json(
+            "POST",
+            "/api/v1/products",
+            &json!({"sku": "PRIV-1", "name_en": "Privacy test product", "list_price_minor": 1_000}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{product}");
+    let lines = json!([{"product_id": product["id"], "quantity_milli": 2_000}]);
+    let valid_until = (chrono::Utc::now() + chrono::Duration::days(30)).date_naive();
+    let (status, quote) = app
+        .send_json(
+            "POST",
+            "/api/v1/quotes",
+            &json!({"account_id": id, "valid_until": valid_until, "lines": lines,
+                    "terms": "terms-privacy-for-Ibu-Sari"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{quote}");
+    let (status, order) = app
+        .send_json(
+            "POST",
+            "/api/v1/orders",
+            &json!({"account_id": id, "currency": "IDR", "order_date": valid_until, "lines": lines}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{order}");
+    let (_, account) = app.get_json(&format!("/api/v1/accounts/{id}")).await;
 
     let (status, data) = app.get_json(&format!("/api/v1/accounts/{id}/export")).await;
     assert_eq!(status, StatusCode::OK);
@@ -1279,10 +1308,26 @@ async fn a_customer_can_be_exported_and_erased_keeping_the_aggregates() {
         "visits",
         "cases",
         "opportunities",
+        "quotes",
+        "orders",
         "audit",
     ] {
         assert!(data[key].is_array(), "{key} missing: {data}");
     }
+    let exported = |data: &Value, key: &str, record: &Value| {
+        data[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == record["id"])
+            .cloned()
+            .unwrap_or_else(|| panic!("{key} {} not exported: {data}", record["id"]))
+    };
+    let q = exported(&data, "quotes", &quote);
+    assert_eq!(q["terms"], "terms-privacy-for-Ibu-Sari");
+    assert_eq!(q["lines"][0]["quantity_milli"], 2_000, "{q}");
+    let o = exported(&data, "orders", &order);
+    assert_eq!(o["lines"][0]["quantity_milli"], 2_000, "{o}");
     assert!(
         data["contacts"]
             .to_string()
@@ -1311,6 +1356,18 @@ async fn a_customer_can_be_exported_and_erased_keeping_the_aggregates() {
         !text.contains(contact["name"].as_str().unwrap()),
         "nothing personal left"
     );
+    assert!(
+        !text.contains("terms-privacy"),
+        "the quote's terms are gone"
+    );
+    // What the business keeps: the documents, their lines and amounts.
+    let q = exported(&data, "quotes", &quote);
+    assert_eq!(q["terms"], Value::Null);
+    assert_eq!(q["lines"][0]["quantity_milli"], 2_000, "{q}");
+    let (_, kept) = app
+        .get_json(&format!("/api/v1/orders/{}", order["id"]))
+        .await;
+    assert_eq!(kept["totals"], order["totals"]);
     if let Some(email) = contact["email"].as_str() {
         assert!(!text.contains(email));
     }
