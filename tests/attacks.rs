@@ -12,7 +12,7 @@ use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode};
 use serde_json::{Value, json};
 use wilayah_shared::access::Role;
-use wilayah_tests::{Client, TestApp, TestDatabase, create_user};
+use wilayah_tests::{Client, TestApp, TestDatabase, create_user, quote_and_order};
 
 fn today() -> String {
     chrono::Utc::now().date_naive().to_string()
@@ -561,30 +561,7 @@ async fn item_07_erase_leaves_no_personal_or_location_data_anywhere() {
             .await;
         assert_eq!(status, StatusCode::OK, "{answer}");
     }
-    let (_, product) = app
-        .send_json(
-            "POST",
-            "/api/v1/products",
-            &json!({"sku": "ERASE-77", "name_en": "Kopi", "list_price_minor": 5_000}),
-        )
-        .await;
-    let lines = json!([{"product_id": product["id"], "quantity_milli": 1_000}]);
-    let (status, quote) = app
-        .send_json(
-            "POST",
-            "/api/v1/quotes",
-            &json!({"account_id": id, "valid_until": today(), "lines": lines, "terms": "terms-erase-77"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{quote}");
-    let (status, order) = app
-        .send_json(
-            "POST",
-            "/api/v1/orders",
-            &json!({"account_id": id, "currency": "IDR", "order_date": today(), "lines": lines}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{order}");
+    quote_and_order(&app, id, "ERASE-77", "terms-erase-77").await;
     let (_, export) = app.get_json(&format!("/api/v1/accounts/{id}/export")).await;
     let mut left = Vec::new();
     assert!(

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use sqlx::Connection;
 use wilayah_server::http::{Surface, route_table};
 use wilayah_shared::access::{APP_POLICIES, Caller, Role, Rule};
-use wilayah_tests::{Client, TEST_PASSWORD, TestApp, TestDatabase, create_user};
+use wilayah_tests::{Client, TEST_PASSWORD, TestApp, TestDatabase, create_user, quote_and_order};
 
 /// The first staff member with this role in the demo data.
 async fn staff_with_role(app: &TestApp, role: &str) -> i64 {
@@ -1270,33 +1270,7 @@ async fn a_customer_can_be_exported_and_erased_keeping_the_aggregates() {
     let (account, contact) = chosen.expect("a customer with a contact");
     let id = account["id"].as_i64().unwrap();
     // A quote whose terms were written for this customer, and an order.
-    let (status, product) = app
-        .send_json(
-            "POST",
-            "/api/v1/products",
-            &json!({"sku": "PRIV-1", "name_en": "Privacy test product", "list_price_minor": 1_000}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{product}");
-    let lines = json!([{"product_id": product["id"], "quantity_milli": 2_000}]);
-    let valid_until = (chrono::Utc::now() + chrono::Duration::days(30)).date_naive();
-    let (status, quote) = app
-        .send_json(
-            "POST",
-            "/api/v1/quotes",
-            &json!({"account_id": id, "valid_until": valid_until, "lines": lines,
-                    "terms": "terms-privacy-for-Ibu-Sari"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{quote}");
-    let (status, order) = app
-        .send_json(
-            "POST",
-            "/api/v1/orders",
-            &json!({"account_id": id, "currency": "IDR", "order_date": valid_until, "lines": lines}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{order}");
+    let (quote, order) = quote_and_order(&app, id, "PRIV-1", "terms-privacy-for-Ibu-Sari").await;
     let (_, account) = app.get_json(&format!("/api/v1/accounts/{id}")).await;
 
     let (status, data) = app.get_json(&format!("/api/v1/accounts/{id}/export")).await;
