@@ -457,9 +457,10 @@ async fn an_order_history_with_bad_rows_is_refused_by_row_and_field_and_writes_n
 async fn importing_the_same_order_history_twice_changes_nothing() {
     let app = app().await;
     let (rep_id, rep) = rep(&app, 1).await;
-    account(&app, rep_id, "C-1").await;
+    let c1 = account(&app, rep_id, "C-1").await;
     account(&app, rep_id, "C-2").await;
     product(&app, "KOPI-1", 10_000, 5_000).await;
+    let c1_uri = format!("/api/v1/accounts/{c1}");
     let csv = history(&[
         "C-1,2025-01-05,O-1,KOPI-1,2,10000,IDR",
         "C-2,2025-01-06,O-2,KOPI-1,1,9500,IDR",
@@ -475,6 +476,8 @@ async fn importing_the_same_order_history_twice_changes_nothing() {
         0,
         "a dry run writes nothing"
     );
+    let (_, before) = revenue_and_margin(&app, &c1_uri).await;
+    assert_eq!(before, Value::Null, "nor the account's figures");
 
     let (status, first) = import(&app, &csv, false).await;
     assert_eq!(status, StatusCode::CREATED, "{first}");
@@ -513,6 +516,12 @@ async fn importing_the_same_order_history_twice_changes_nothing() {
     assert_eq!(second["review_products"], json!([]));
     assert_eq!(total(&app, "/api/v1/orders").await, 2);
     assert_eq!(total(&app, "/api/v1/products").await, 2);
+    // The account's revenue is its imported order's subtotal, counted once.
+    let cost = o1["totals"]["cost_minor"].as_i64().expect("a cost");
+    assert_eq!(
+        revenue_and_margin(&app, &c1_uri).await,
+        (json!(32_000), json!(32_000 - cost))
+    );
 }
 
 #[tokio::test]
