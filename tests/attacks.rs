@@ -12,7 +12,7 @@ use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode};
 use serde_json::{Value, json};
 use wilayah_shared::access::Role;
-use wilayah_tests::{Client, TestApp, create_user};
+use wilayah_tests::{Client, TestApp, TestDatabase, create_user, quote_and_order};
 
 fn today() -> String {
     chrono::Utc::now().date_naive().to_string()
@@ -465,6 +465,60 @@ async fn item_06_activities_and_cases_name_their_real_author() {
     assert!(forged.is_empty(), "{}", forged.join("\n"));
 }
 
+/// Every row of every table of the app's database as text, one line per row: what someone who
+/// copied the database would read.
+async fn database_text(app: &TestApp) -> String {
+    use sqlx::Connection;
+    let mut out = String::new();
+    if TestDatabase::backend() == "postgres" {
+        let mut conn = sqlx::PgConnection::connect(&app.db.url).await.unwrap();
+        let tables: Vec<(String,)> =
+            sqlx::query_as("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+        for (table,) in tables {
+            let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT t::text FROM \"{table}\" t"
+            )))
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+            rows.into_iter()
+                .for_each(|(row,)| out.push_str(&format!("{table}: {row}\n")));
+        }
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(&app.db.url).await.unwrap();
+        let tables: Vec<(String,)> =
+            sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table'")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+        for (table,) in tables {
+            let columns: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT name FROM pragma_table_info('{table}')"
+            )))
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+            let row = columns
+                .iter()
+                .map(|(c,)| format!("COALESCE(quote(\"{c}\"), '')"))
+                .collect::<Vec<_>>()
+                .join(" || ' ' || ");
+            let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {row} FROM \"{table}\""
+            )))
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+            rows.into_iter()
+                .for_each(|(row,)| out.push_str(&format!("{table}: {row}\n")));
+        }
+    }
+    out
+}
+
 #[tokio::test]
 async fn item_07_erase_leaves_no_personal_or_location_data_anywhere() {
     let app = TestApp::start().await;
@@ -507,13 +561,17 @@ async fn item_07_erase_leaves_no_personal_or_location_data_anywhere() {
             .await;
         assert_eq!(status, StatusCode::OK, "{answer}");
     }
+    quote_and_order(&app, id, "ERASE-77", "terms-erase-77").await;
     let (_, export) = app.get_json(&format!("/api/v1/accounts/{id}/export")).await;
     let mut left = Vec::new();
-    if !export.as_object().unwrap().contains_key("field_actions") {
-        left.push(
-            "the privacy export of account {id} has no field_actions"
-                .replace("{id}", &id.to_string()),
-        );
+    assert!(
+        database_text(&app).await.contains("terms-erase-77"),
+        "the scan reads the quotes"
+    );
+    for key in ["field_actions", "quotes", "orders"] {
+        if !export.as_object().unwrap().contains_key(key) {
+            left.push(format!("the privacy export of account {id} has no {key}"));
+        }
     }
     let (status, _) = app
         .send_json("POST", &format!("/api/v1/accounts/{id}/erase"), &json!({}))
@@ -529,6 +587,7 @@ async fn item_07_erase_leaves_no_personal_or_location_data_anywhere() {
         "outcome-erase-77",
         "106.83399",
         "-6.21771",
+        "terms-erase-77",
     ];
     for uri in [
         format!("/api/v1/audit?account_id={id}&limit=1000"),
@@ -541,6 +600,14 @@ async fn item_07_erase_leaves_no_personal_or_location_data_anywhere() {
             if body.contains(s) {
                 left.push(format!("after erasing account {id}, {uri} still holds {s}"));
             }
+        }
+    }
+    let everything = database_text(&app).await;
+    for s in secrets {
+        for row in everything.lines().filter(|row| row.contains(s)) {
+            left.push(format!(
+                "after erasing account {id}, the database still holds {s}: {row}"
+            ));
         }
     }
     assert!(left.is_empty(), "{}", left.join("\n"));

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use sqlx::Connection;
 use wilayah_server::http::{Surface, route_table};
 use wilayah_shared::access::{APP_POLICIES, Caller, Role, Rule};
-use wilayah_tests::{Client, TEST_PASSWORD, TestApp, TestDatabase, create_user};
+use wilayah_tests::{Client, TEST_PASSWORD, TestApp, TestDatabase, create_user, quote_and_order};
 
 /// The first staff member with this role in the demo data.
 async fn staff_with_role(app: &TestApp, role: &str) -> i64 {
@@ -1278,6 +1278,9 @@ async fn a_customer_can_be_exported_and_erased_keeping_the_aggregates() {
     }
     let (account, contact) = chosen.expect("a customer with a contact");
     let id = account["id"].as_i64().unwrap();
+    // A quote whose terms were written for this customer, and an order.
+    let (quote, order) = quote_and_order(&app, id, "PRIV-1", "terms-privacy-for-Ibu-Sari").await;
+    let (_, account) = app.get_json(&format!("/api/v1/accounts/{id}")).await;
 
     let (status, data) = app.get_json(&format!("/api/v1/accounts/{id}/export")).await;
     assert_eq!(status, StatusCode::OK);
@@ -1288,10 +1291,26 @@ async fn a_customer_can_be_exported_and_erased_keeping_the_aggregates() {
         "visits",
         "cases",
         "opportunities",
+        "quotes",
+        "orders",
         "audit",
     ] {
         assert!(data[key].is_array(), "{key} missing: {data}");
     }
+    let exported = |data: &Value, key: &str, record: &Value| {
+        data[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == record["id"])
+            .cloned()
+            .unwrap_or_else(|| panic!("{key} {} not exported: {data}", record["id"]))
+    };
+    let q = exported(&data, "quotes", &quote);
+    assert_eq!(q["terms"], "terms-privacy-for-Ibu-Sari");
+    assert_eq!(q["lines"][0]["quantity_milli"], 2_000, "{q}");
+    let o = exported(&data, "orders", &order);
+    assert_eq!(o["lines"][0]["quantity_milli"], 2_000, "{o}");
     assert!(
         data["contacts"]
             .to_string()
@@ -1320,6 +1339,18 @@ async fn a_customer_can_be_exported_and_erased_keeping_the_aggregates() {
         !text.contains(contact["name"].as_str().unwrap()),
         "nothing personal left"
     );
+    assert!(
+        !text.contains("terms-privacy"),
+        "the quote's terms are gone"
+    );
+    // What the business keeps: the documents, their lines and amounts.
+    let q = exported(&data, "quotes", &quote);
+    assert_eq!(q["terms"], Value::Null);
+    assert_eq!(q["lines"][0]["quantity_milli"], 2_000, "{q}");
+    let (_, kept) = app
+        .get_json(&format!("/api/v1/orders/{}", order["id"]))
+        .await;
+    assert_eq!(kept["totals"], order["totals"]);
     if let Some(email) = contact["email"].as_str() {
         assert!(!text.contains(email));
     }

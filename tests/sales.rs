@@ -457,9 +457,10 @@ async fn an_order_history_with_bad_rows_is_refused_by_row_and_field_and_writes_n
 async fn importing_the_same_order_history_twice_changes_nothing() {
     let app = app().await;
     let (rep_id, rep) = rep(&app, 1).await;
-    account(&app, rep_id, "C-1").await;
+    let c1 = account(&app, rep_id, "C-1").await;
     account(&app, rep_id, "C-2").await;
     product(&app, "KOPI-1", 10_000, 5_000).await;
+    let c1_uri = format!("/api/v1/accounts/{c1}");
     let csv = history(&[
         "C-1,2025-01-05,O-1,KOPI-1,2,10000,IDR",
         "C-2,2025-01-06,O-2,KOPI-1,1,9500,IDR",
@@ -475,6 +476,8 @@ async fn importing_the_same_order_history_twice_changes_nothing() {
         0,
         "a dry run writes nothing"
     );
+    let (_, before) = revenue_and_margin(&app, &c1_uri).await;
+    assert_eq!(before, Value::Null, "nor the account's figures");
 
     let (status, first) = import(&app, &csv, false).await;
     assert_eq!(status, StatusCode::CREATED, "{first}");
@@ -513,6 +516,12 @@ async fn importing_the_same_order_history_twice_changes_nothing() {
     assert_eq!(second["review_products"], json!([]));
     assert_eq!(total(&app, "/api/v1/orders").await, 2);
     assert_eq!(total(&app, "/api/v1/products").await, 2);
+    // The account's revenue is its imported order's subtotal, counted once.
+    let cost = o1["totals"]["cost_minor"].as_i64().expect("a cost");
+    assert_eq!(
+        revenue_and_margin(&app, &c1_uri).await,
+        (json!(32_000), json!(32_000 - cost))
+    );
 }
 
 #[tokio::test]
@@ -618,4 +627,114 @@ async fn a_regional_manager_quotes_and_imports_only_in_their_region() {
     .await;
     assert_eq!(status, StatusCode::CREATED, "{done}");
     assert_eq!(total(&manager, "/api/v1/orders").await, 1);
+}
+
+/// `(revenue_minor, margin_minor)` of the account as the client reads it.
+async fn revenue_and_margin(client: &Client, account_uri: &str) -> (Value, Value) {
+    let (status, a) = client.get_json(account_uri).await;
+    assert_eq!(status, StatusCode::OK, "{a}");
+    (a["revenue_minor"].clone(), a["margin_minor"].clone())
+}
+
+#[tokio::test]
+async fn an_accounts_revenue_and_margin_are_its_orders_net_of_returns_and_cancellations() {
+    let app = app().await;
+    let (rep_id, rep) = rep(&app, 7).await;
+    let account = created(
+        &app,
+        "/api/v1/accounts",
+        json!({"name": "Toko Omzet", "kind": "customer", "lon": 106.8, "lat": -6.2,
+               "owner_id": rep_id, "revenue_minor": 5_000_000}),
+    )
+    .await;
+    let account_uri = format!("/api/v1/accounts/{}", id(&account));
+    let figures = |a: &Value| (a["revenue_minor"].clone(), a["margin_minor"].clone());
+    assert_eq!(
+        figures(&account),
+        (json!(5_000_000), Value::Null),
+        "typed in, no orders yet: no known margin"
+    );
+    let coffee = product(&app, "KOPI-9", 10_000, 4_000).await;
+    let order = |quantity_milli: i64, discount_bp: i64| {
+        json!({"account_id": id(&account), "currency": "IDR", "order_date": "2026-03-01",
+               "lines": [line(coffee, quantity_milli, discount_bp)]})
+    };
+
+    // 3 at 10,000 (cost 4,000): revenue 30,000, cost of goods 12,000.
+    let kept = created(&rep, "/api/v1/orders", order(3_000, 0)).await;
+    assert_eq!(
+        revenue_and_margin(&rep, &account_uri).await,
+        (json!(30_000), json!(18_000))
+    );
+    // 2 at 10% off: 18,000 more, cost 8,000 more.
+    let dropped = created(&rep, "/api/v1/orders", order(2_000, 1_000)).await;
+    assert_eq!(
+        revenue_and_margin(&rep, &account_uri).await,
+        (json!(48_000), json!(28_000))
+    );
+    // Cancelled: it no longer counts.
+    let (status, cancelled) = rep
+        .send_json(
+            "POST",
+            &format!("/api/v1/orders/{}/status", id(&dropped)),
+            &json!({"version": dropped["version"], "status": "cancelled"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{cancelled}");
+    assert_eq!(
+        revenue_and_margin(&rep, &account_uri).await,
+        (json!(30_000), json!(18_000))
+    );
+    // One of the three comes back: -10,000 revenue, -4,000 cost.
+    let kept_uri = format!("/api/v1/orders/{}", id(&kept));
+    let (_, delivered) = rep
+        .send_json(
+            "POST",
+            &format!("{kept_uri}/status"),
+            &json!({"version": kept["version"], "status": "delivered"}),
+        )
+        .await;
+    let (status, returned) = rep
+        .send_json(
+            "POST",
+            &format!("{kept_uri}/returns"),
+            &json!({"version": delivered["version"], "line_no": 1, "quantity_milli": 1_000}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{returned}");
+    assert_eq!(
+        revenue_and_margin(&rep, &account_uri).await,
+        (json!(20_000), json!(12_000))
+    );
+    // The list shows the same figures, and sorting by revenue uses them.
+    let (_, page) = app.get_json("/api/v1/accounts?sort=-revenue").await;
+    let listed = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == account["id"])
+        .cloned()
+        .expect("the account is listed");
+    assert_eq!(figures(&listed), (json!(20_000), json!(12_000)));
+
+    // Typing a revenue over the orders' is refused; other edits go on.
+    let (_, current) = app.get_json(&account_uri).await;
+    let (status, refused) = app
+        .send_json(
+            "PATCH",
+            &account_uri,
+            &json!({"version": current["version"], "revenue_minor": 9_999}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(refused.to_string().contains("revenue_minor"), "{refused}");
+    let (status, renamed) = app
+        .send_json(
+            "PATCH",
+            &account_uri,
+            &json!({"version": current["version"], "segment": "horeca"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{renamed}");
+    assert_eq!(figures(&renamed), (json!(20_000), json!(12_000)));
 }

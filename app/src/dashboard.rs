@@ -899,6 +899,10 @@ fn PanelBody(panel: AccountPanel, state: Dashboard) -> impl IntoView {
             <dd>{panel.territory_name.unwrap_or_else(|| "—".into())}</dd>
             <dt>{tr(Msg::Revenue)}</dt>
             <dd>{format_money(a.revenue_minor, &a.currency)}</dd>
+            <dt>{tr(Msg::Margin)}</dt>
+            <dd data-testid="panel-margin">
+                {a.margin_minor.map(|m| format_money(m, &a.currency)).unwrap_or_else(|| "—".into())}
+            </dd>
             <dt>{tr(Msg::CostToServe)}</dt>
             <dd>{format_money(a.cost_to_serve_minor, &a.currency)}</dd>
             <dt>{tr(Msg::LastVisit)}</dt>

@@ -71,6 +71,7 @@ pub enum Msg {
     Owner,
     Revenue,
     CostToServe,
+    Margin,
     Contacts,
     OpenDeals,
     OpenCases,
@@ -299,6 +300,10 @@ impl Msg {
             Msg::Owner => ["Owner", "Penanggung jawab"],
             Msg::Revenue => ["Revenue to date", "Pendapatan"],
             Msg::CostToServe => ["Cost to serve", "Biaya layanan"],
+            Msg::Margin => [
+                "Margin (revenue − cost of goods)",
+                "Margin (pendapatan − HPP)",
+            ],
             Msg::Contacts => ["Contacts", "Kontak"],
             Msg::OpenDeals => ["Open deals", "Peluang terbuka"],
             Msg::OpenCases => ["Open cases", "Keluhan terbuka"],

@@ -408,8 +408,8 @@ impl Rule {
 }
 
 /// Fields whose values identify or describe a person: names, contact details, free text that
-/// people write about a customer (notes, outcomes, case texts, a deal's lost reason), the
-/// customer's own identifiers and labels (external id, tags) and secrets.
+/// people write about a customer (notes, outcomes, case texts, a deal's lost reason, a quote's
+/// terms), the customer's own identifiers and labels (external id, tags) and secrets.
 pub const PERSONAL_FIELDS: &[&str] = &[
     "name",
     "email",
@@ -423,6 +423,7 @@ pub const PERSONAL_FIELDS: &[&str] = &[
     "description",
     "resolution",
     "lost_reason",
+    "terms",
     "external_id",
     "tags",
     "password",

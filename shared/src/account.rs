@@ -45,7 +45,13 @@ pub struct Account {
     pub owner_id: Option<i64>,
     pub territory_id: Option<i64>,
     /// Money in minor units of `currency` (rupiah for IDR, which has no minor unit in use).
+    /// Revenue to date: once the account has orders, the sum of their subtotals (cancelled
+    /// orders left out, returns subtracted); before, the figure it was created or imported with.
     pub revenue_minor: i64,
+    /// Revenue minus the orders' cost of goods; `None` while the account has no orders (a
+    /// typed-in revenue has no known cost).
+    #[serde(default)]
+    pub margin_minor: Option<i64>,
     pub cost_to_serve_minor: i64,
     pub currency: String,
     pub acquired_on: Option<NaiveDate>,
@@ -530,6 +536,7 @@ mod tests {
             owner_id: None,
             territory_id: None,
             revenue_minor: 0,
+            margin_minor: None,
             cost_to_serve_minor: 0,
             currency: "IDR".into(),
             acquired_on: None,

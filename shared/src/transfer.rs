@@ -1169,6 +1169,7 @@ pub(crate) mod tests {
             owner_id: Some(3),
             territory_id: None,
             revenue_minor: 25_000_000,
+            margin_minor: None,
             cost_to_serve_minor: 1_250_000,
             currency: "IDR".into(),
             acquired_on: NaiveDate::from_ymd_opt(2024, 2, 29),

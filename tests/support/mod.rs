@@ -295,6 +295,41 @@ pub async fn create_user(
         .expect("create a user")
 }
 
+/// As the admin: a product `sku`, a draft quote on the account for 2 of it with `terms`, and a
+/// direct order of the same line dated today. Returns `(quote, order)`.
+pub async fn quote_and_order(
+    app: &TestApp,
+    account_id: i64,
+    sku: &str,
+    terms: &str,
+) -> (Value, Value) {
+    let post = |uri: &'static str, body: Value| async move {
+        let (status, answer) = app.send_json("POST", uri, &body).await;
+        assert_eq!(status, StatusCode::CREATED, "POST {uri} {body} -> {answer}");
+        answer
+    };
+    let product = post(
+        "/api/v1/products",
+        serde_json::json!({"sku": sku, "name_en": format!("Product {sku}"), "list_price_minor": 1_000}),
+    )
+    .await;
+    let lines = serde_json::json!([{"product_id": product["id"], "quantity_milli": 2_000}]);
+    let today = chrono::Utc::now().date_naive();
+    let quote = post(
+        "/api/v1/quotes",
+        serde_json::json!({"account_id": account_id, "valid_until": today + chrono::Duration::days(30),
+                           "lines": lines, "terms": terms}),
+    )
+    .await;
+    let order = post(
+        "/api/v1/orders",
+        serde_json::json!({"account_id": account_id, "currency": "IDR", "order_date": today,
+                           "lines": lines}),
+    )
+    .await;
+    (quote, order)
+}
+
 /// A new API token for the user.
 pub async fn api_token(state: &AppState, user_id: i64) -> String {
     let token = wilayah_server::auth::random_token();

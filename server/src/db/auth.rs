@@ -15,6 +15,7 @@ use wilayah_shared::resources::{ACTIVITIES, CASES, CONTACTS, OPPORTUNITIES, VISI
 
 use super::audit::{AuditEntry, as_map};
 use super::generic::{ResourceQuery, ResourceStore};
+use super::sales::{SalesFilter, SalesStore};
 use super::store::{SqlStore, db_error};
 
 /// A user as the API shows it (never with the password hash).
@@ -587,6 +588,12 @@ macro_rules! impl_auth_store {
                     let rows = rows_of_account(self, spec, account_id).await?;
                     data.insert(spec.name.into(), Value::Array(rows.into_iter().map(Value::Object).collect()));
                 }
+                // Quotes (every revision) and orders, each with its lines.
+                let documents = SalesFilter { account_id: Some(account_id), limit: u32::MAX, ..SalesFilter::default() };
+                let (quotes, _) = SalesStore::list_quotes(self, &documents).await?;
+                data.insert("quotes".into(), serde_json::to_value(quotes).unwrap_or_default());
+                let (orders, _) = SalesStore::list_orders(self, &documents).await?;
+                data.insert("orders".into(), serde_json::to_value(orders).unwrap_or_default());
                 let audit: Vec<AuditRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                     "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE account_id = $1 ORDER BY id"
                 )))
@@ -642,6 +649,9 @@ macro_rules! impl_auth_store {
                     ("cases", "UPDATE cases SET subject = $1, description = NULL, resolution = NULL, version = version + 1, updated_at = $2 WHERE account_id = $3"),
                     ("visits", "UPDATE visits SET notes = NULL, outcome = NULL, checkin_lon = NULL, checkin_lat = NULL, checkin_accuracy_m = NULL, checkin_distance_m = NULL, version = version + 1, updated_at = $2 WHERE account_id = $3 AND $1 IS NOT NULL"),
                     ("opportunities", "UPDATE opportunities SET title = $1, lost_reason = NULL, version = version + 1, updated_at = $2 WHERE account_id = $3"),
+                    // A quote's terms are free text written for this customer; its lines, amounts,
+                    // dates and approval stay. Orders hold nothing else personal (docs/sales.md).
+                    ("quotes", "UPDATE quotes SET terms = NULL, version = version + 1, updated_at = $2 WHERE account_id = $3 AND terms IS NOT NULL AND $1 IS NOT NULL"),
                 ];
                 let mut changes = Map::new();
                 for (table, sql) in statements {

@@ -140,6 +140,11 @@ fn sqlite_migrator() -> Migrator {
             "sales",
             include_str!("../../../migrations/sqlite/0006_sales.sql"),
         ),
+        (
+            7,
+            "account_sales",
+            include_str!("../../../migrations/sqlite/0007_account_sales.sql"),
+        ),
     ])
 }
 
@@ -174,6 +179,11 @@ fn postgres_migrator() -> Migrator {
             6,
             "sales",
             include_str!("../../../migrations/postgres/0006_sales.sql"),
+        ),
+        (
+            7,
+            "account_sales",
+            include_str!("../../../migrations/postgres/0007_account_sales.sql"),
         ),
     ])
 }

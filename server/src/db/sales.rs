@@ -25,26 +25,28 @@ use super::audit::AuditEntry;
 use super::store::{SqlStore, db_error};
 use super::transfer::{ImportError, VALUES_PER_QUERY, WriteProgress};
 
-/// A stored quote revision.
-#[derive(Debug, Clone)]
+/// A stored quote revision (serialized flat, as the privacy export shows it).
+#[derive(Debug, Clone, Serialize)]
 pub struct QuoteRecord {
     pub id: i64,
     /// The id of the quote's first revision: what every revision of one quote shares.
     pub quote_no: i64,
     pub version: i64,
     pub created_by: Option<i64>,
+    #[serde(flatten)]
     pub quote: Quote,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-/// A stored order.
-#[derive(Debug, Clone)]
+/// A stored order (serialized flat, as the privacy export shows it).
+#[derive(Debug, Clone, Serialize)]
 pub struct OrderRecord {
     pub id: i64,
     pub version: i64,
     /// The accepted quote revision it was made from.
     pub quote_id: Option<i64>,
+    #[serde(flatten)]
     pub order: Order,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -471,6 +473,8 @@ fn line_error(e: sqlx::Error) -> StoreError {
 /// parameter limits) and orders per INSERT (9 values each).
 const LINES_PER_INSERT: usize = 1_000;
 const ORDERS_PER_INSERT: usize = 1_000;
+/// Account ids per revenue refresh (`IN (...)` list), well under the bound-parameter limits.
+const ACCOUNTS_PER_REFRESH: usize = 1_000;
 
 /// `$begin` starts a write transaction (SQLite takes its write lock up front, see field.rs).
 macro_rules! impl_sales_store {
@@ -719,7 +723,38 @@ macro_rules! impl_sales_store {
                         })?);
                     }
                 }
+                let mut accounts: Vec<i64> = orders.iter().map(|o| o.account_id).collect();
+                accounts.sort_unstable();
+                accounts.dedup();
+                Self::refresh_account_sales(tx, &accounts).await?;
                 Ok(ids)
+            }
+
+            /// Sets the accounts' revenue to date and cost of goods from their orders that are
+            /// not cancelled (return lines are negative, so they reduce both). Every write of an
+            /// order calls it in its transaction. The account's version does not move: nobody
+            /// edited it, and an edit in flight must not fail for an order.
+            async fn refresh_account_sales(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                account_ids: &[i64],
+            ) -> Result<(), StoreError> {
+                for chunk in account_ids.chunks(ACCOUNTS_PER_REFRESH) {
+                    let mut qb = QueryBuilder::<$db>::new(
+                        "UPDATE accounts
+                            SET revenue_minor = (SELECT COALESCE(SUM(o.subtotal_minor), 0) FROM orders o
+                                                  WHERE o.account_id = accounts.id AND o.status <> 'cancelled'),
+                                cost_of_goods_minor = (SELECT COALESCE(SUM(o.cost_minor), 0) FROM orders o
+                                                        WHERE o.account_id = accounts.id AND o.status <> 'cancelled')
+                          WHERE id IN (",
+                    );
+                    let mut ids = qb.separated(", ");
+                    for id in chunk {
+                        ids.push_bind(*id);
+                    }
+                    qb.push(")");
+                    qb.build().execute(&mut **tx).await.map_err(db_error)?;
+                }
+                Ok(())
             }
 
             async fn insert_order_lines(
@@ -1106,6 +1141,7 @@ macro_rules! impl_sales_store {
                 let added: Vec<(i64, &OrderLine)> =
                     order.lines.iter().filter(|l| !stored.contains(&l.line_no)).map(|l| (id, l)).collect();
                 Self::insert_order_lines(&mut tx, &added, &|_| {}).await?;
+                Self::refresh_account_sales(&mut tx, &[order.account_id]).await?;
                 Self::write_audit(&mut tx, document_entry(action, "orders", id, order.account_id, &order_facts(order))).await?;
                 let record = Self::load_order(&mut tx, id).await?;
                 tx.commit().await.map_err(db_error)?;

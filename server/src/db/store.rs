@@ -83,7 +83,8 @@ pub(super) fn db_error(e: sqlx::Error) -> StoreError {
 }
 
 const ACCOUNT_COLUMNS: &str = "id, external_id, name, kind, status, segment, address, lon, lat, owner_id, \
-    territory_id, revenue_minor, cost_to_serve_minor, currency, acquired_on, tags, version, created_at, updated_at";
+    territory_id, revenue_minor, cost_of_goods_minor, cost_to_serve_minor, currency, acquired_on, tags, version, \
+    created_at, updated_at";
 
 /// Ids per `IN (...)` list: well under SQLite's and PostgreSQL's bound-parameter limits.
 const IDS_PER_QUERY: usize = 5_000;
@@ -124,6 +125,7 @@ struct AccountRow {
     owner_id: Option<i64>,
     territory_id: Option<i64>,
     revenue_minor: i64,
+    cost_of_goods_minor: Option<i64>,
     cost_to_serve_minor: i64,
     currency: String,
     acquired_on: Option<chrono::NaiveDate>,
@@ -152,6 +154,7 @@ impl TryFrom<AccountRow> for Account {
             owner_id: r.owner_id,
             territory_id: r.territory_id,
             revenue_minor: r.revenue_minor,
+            margin_minor: r.cost_of_goods_minor.map(|cost| r.revenue_minor - cost),
             cost_to_serve_minor: r.cost_to_serve_minor,
             currency: r.currency,
             acquired_on: r.acquired_on,
@@ -490,10 +493,21 @@ macro_rules! impl_store {
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(db_error)?;
+                if let Some(old) = old.as_ref().filter(|o| o.cost_of_goods_minor.is_some()) {
+                    if old.revenue_minor != account.revenue_minor {
+                        return Err(StoreError::Invalid {
+                            field: "revenue_minor".into(),
+                            message: "this account has orders: its revenue is the sum of them".into(),
+                        });
+                    }
+                }
+                // Once an account has orders its revenue is theirs (db/sales.rs), whatever a
+                // concurrent edit read before.
                 let row: Option<AccountRow> = bind_account!(
                     sqlx::query_as(sqlx::AssertSqlSafe(format!(
                     "UPDATE accounts SET external_id = $1, name = $2, kind = $3, status = $4, segment = $5,
-                        address = $6, lon = $7, lat = $8, owner_id = $9, territory_id = $10, revenue_minor = $11,
+                        address = $6, lon = $7, lat = $8, owner_id = $9, territory_id = $10,
+                        revenue_minor = CASE WHEN cost_of_goods_minor IS NULL THEN $11 ELSE revenue_minor END,
                         cost_to_serve_minor = $12, currency = $13, acquired_on = $14, tags = $15,
                         updated_at = $16, version = version + 1
                      WHERE id = $17 AND version = $18
