@@ -17,7 +17,9 @@ use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 use wilayah_server::db::ActionFilter;
 use wilayah_shared::LonLat;
-use wilayah_tests::browser::{connect_sized, sign_in, start_chromedriver, wait_for_js};
+use wilayah_tests::browser::{
+    connect_sized, sign_in, start_chromedriver, wait_for_js, wait_until_signed_in,
+};
 use wilayah_tests::{TEST_PASSWORD, TestApp, TestDatabase, create_user, project_root};
 
 fn today() -> String {
@@ -670,6 +672,7 @@ async fn work_queued_past_the_session_end_waits_for_its_own_user() {
     let client = connect_sized(&driver, 1024, 768).await;
     client.goto(&format!("{}/login", proxy.url)).await.unwrap();
     sign_in(&client, ana_email, TEST_PASSWORD).await;
+    wait_until_signed_in(&client).await;
     open_day(&client, &proxy.url, ana, stops).await;
 
     // Offline, two actions; meanwhile the session ends.
@@ -709,6 +712,7 @@ async fn work_queued_past_the_session_end_waits_for_its_own_user() {
     // Another technician signs in on this tablet: they neither see nor send Ana's work.
     client.goto(&format!("{}/login", proxy.url)).await.unwrap();
     sign_in(&client, budi_email, TEST_PASSWORD).await;
+    wait_until_signed_in(&client).await;
     let budi_stops = day_of(budi).await["stops"].as_array().unwrap().len();
     open_day(&client, &proxy.url, budi, budi_stops).await;
     wait_for_js(
@@ -739,6 +743,7 @@ async fn work_queued_past_the_session_end_waits_for_its_own_user() {
         .await
         .unwrap();
     sign_in(&client, ana_email, TEST_PASSWORD).await;
+    wait_until_signed_in(&client).await;
     wait_for_js(
         &client,
         "back on Ana's day",

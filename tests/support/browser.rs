@@ -309,6 +309,12 @@ pub async fn sign_in_as(
         .await
         .expect("open the login page");
     sign_in(client, &email, crate::TEST_PASSWORD).await;
+    wait_until_signed_in(client).await;
+}
+
+/// Waits for the page the sign-in form leads to, so that a `goto` right after it is not
+/// overtaken by the form's redirect still on its way.
+pub async fn wait_until_signed_in(client: &Client) {
     wait_for_js(
         client,
         "the page after signing in",
