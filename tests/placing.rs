@@ -654,6 +654,23 @@ async fn a_merge_moves_every_child_row_and_is_all_or_nothing() {
             created(app, "/api/v1/activities", json!({"account_id": account, "kind": "note", "subject": format!("Catatan {n}"), "occurred_at": "2026-12-01T09:00:00Z"})).await;
         }
     }
+    // One sale each: the survivor's revenue and cost of goods must count both after the merge.
+    let sku = created(
+        app,
+        "/api/v1/products",
+        json!({"sku": "MRG-1", "name_en": "Freezer", "list_price_minor": 5000,
+               "cost_price_minor": 3000, "tax_rate_bp": 1100}),
+    )
+    .await;
+    for account in [keep, gone] {
+        created(
+            app,
+            "/api/v1/orders",
+            json!({"account_id": account, "currency": "IDR", "order_date": "2026-01-05",
+                   "lines": [{"product_id": id(&sku), "quantity_milli": 1000, "discount_bp": 0}]}),
+        )
+        .await;
+    }
     let mut before = Vec::new();
     for resource in CHILDREN {
         before.push((
@@ -709,6 +726,9 @@ async fn a_merge_moves_every_child_row_and_is_all_or_nothing() {
         survivor["version"].as_i64().unwrap() + 1
     );
     assert_eq!(merged["merged_from"], gone);
+    assert_eq!(merged["moved"]["orders"], 1, "{merged}");
+    assert_eq!(merged["account"]["revenue_minor"], 10_000, "{merged}");
+    assert_eq!(merged["account"]["margin_minor"], 4_000, "{merged}");
     for (resource, (mine, theirs)) in CHILDREN.iter().zip(&before) {
         let mut all = mine.clone();
         all.extend(theirs);

@@ -11,7 +11,15 @@ use wilayah_app::store::StoreError;
 use wilayah_shared::account::Account;
 
 /// The tables whose rows hang off an account and move with a merge, in the order they move.
-pub const MERGED_TABLES: [&str; 5] = ["contacts", "opportunities", "cases", "visits", "activities"];
+pub const MERGED_TABLES: [&str; 7] = [
+    "contacts",
+    "opportunities",
+    "cases",
+    "visits",
+    "activities",
+    "quotes",
+    "orders",
+];
 
 /// One contact's identifying values: `(account id, e-mail, phone)`.
 pub type ContactKey = (i64, Option<String>, Option<String>);
@@ -102,6 +110,19 @@ macro_rules! impl_merge {
                     .map_err(db_error)?;
                     moved.insert(table, done.rows_affected());
                 }
+                // The survivor's revenue and cost of goods now count the orders it took over.
+                let survivor = if moved.get("orders").is_some_and(|n| *n > 0) {
+                    Self::refresh_account_sales(&mut tx, &[into]).await?;
+                    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"
+                    )))
+                    .bind(into)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db_error)?
+                } else {
+                    survivor
+                };
                 let deleted = sqlx::query("DELETE FROM accounts WHERE id = $1")
                     .bind(from)
                     .execute(&mut *tx)

@@ -734,7 +734,7 @@ macro_rules! impl_sales_store {
             /// not cancelled (return lines are negative, so they reduce both). Every write of an
             /// order calls it in its transaction. The account's version does not move: nobody
             /// edited it, and an edit in flight must not fail for an order.
-            async fn refresh_account_sales(
+            pub(crate) async fn refresh_account_sales(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 account_ids: &[i64],
             ) -> Result<(), StoreError> {
