@@ -404,7 +404,7 @@ proptest! {
                 }
             });
         }
-        let plan = solve_with(&m, &p, seed, 0.0, 300);
+        let plan = solve_with(&m, &p, seed, 0.0, 2_000);
         prop_assert_eq!(check_plan(&m, &p, &plan), Ok(()));
         prop_assert_eq!(n - plan.unassigned.len(), best_count);
         prop_assert!((plan.distance - best_dist).abs() < 1e-6, "{} vs {}", plan.distance, best_dist);
