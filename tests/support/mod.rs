@@ -393,6 +393,34 @@ impl Client {
             .unwrap_or_else(|_| panic!("{what}: no complete answer within {ANSWER_WITHIN:?}"))
     }
 
+    /// Like [`Client::request`], but a body that breaks off (the server's 60 s limit between
+    /// two parts of a streamed page) is reported as the text of the body instead of failing:
+    /// for tests that judge the status only.
+    pub async fn request_status(&self, request: Request<Body>) -> (StatusCode, Vec<u8>) {
+        let request = self.with_credentials(request);
+        let what = format!("{} {}", request.method(), request.uri());
+        let answer = async {
+            let response = self
+                .router
+                .clone()
+                .oneshot(request)
+                .await
+                .expect("the router is infallible");
+            let status = response.status();
+            let body = match response.into_body().collect().await {
+                Ok(body) => body.to_bytes().to_vec(),
+                Err(e) => {
+                    eprintln!("{what}: {status}, but the body broke off: {e}");
+                    format!("(the body broke off: {e})").into_bytes()
+                }
+            };
+            (status, body)
+        };
+        tokio::time::timeout(ANSWER_WITHIN, answer)
+            .await
+            .unwrap_or_else(|_| panic!("{what}: no complete answer within {ANSWER_WITHIN:?}"))
+    }
+
     pub async fn get(&self, uri: &str) -> (StatusCode, Vec<u8>) {
         self.request(Request::get(uri).body(Body::empty()).unwrap())
             .await
