@@ -366,7 +366,13 @@ impl Client {
         request
     }
 
-    pub async fn request(&self, request: Request<Body>) -> (StatusCode, Vec<u8>) {
+    /// The status and the body, or why the body broke off; fails naming the request when no
+    /// complete answer comes within [`ANSWER_WITHIN`] (the server ends any answer within its
+    /// own timeouts, so waiting longer would only hide a hang).
+    async fn answer(
+        &self,
+        request: Request<Body>,
+    ) -> (String, StatusCode, Result<Vec<u8>, String>) {
         let request = self.with_credentials(request);
         let what = format!("{} {}", request.method(), request.uri());
         let answer = async {
@@ -377,48 +383,35 @@ impl Client {
                 .await
                 .expect("the router is infallible");
             let status = response.status();
-            let body = response
-                .into_body()
-                .collect()
-                .await
-                .unwrap_or_else(|e| panic!("{what}: the body broke off: {e}"))
-                .to_bytes()
-                .to_vec();
-            (status, body)
+            let body = response.into_body().collect().await;
+            (
+                status,
+                body.map(|b| b.to_bytes().to_vec())
+                    .map_err(|e| e.to_string()),
+            )
         };
-        // The server ends any answer within its own timeouts; a test that waited longer
-        // would only hide a hang, so it fails here naming the request.
-        tokio::time::timeout(ANSWER_WITHIN, answer)
+        let (status, body) = tokio::time::timeout(ANSWER_WITHIN, answer)
             .await
-            .unwrap_or_else(|_| panic!("{what}: no complete answer within {ANSWER_WITHIN:?}"))
+            .unwrap_or_else(|_| panic!("{what}: no complete answer within {ANSWER_WITHIN:?}"));
+        (what, status, body)
+    }
+
+    pub async fn request(&self, request: Request<Body>) -> (StatusCode, Vec<u8>) {
+        let (what, status, body) = self.answer(request).await;
+        let body = body.unwrap_or_else(|e| panic!("{what}: the body broke off: {e}"));
+        (status, body)
     }
 
     /// Like [`Client::request`], but a body that breaks off (the server's 60 s limit between
     /// two parts of a streamed page) is reported as the text of the body instead of failing:
     /// for tests that judge the status only.
     pub async fn request_status(&self, request: Request<Body>) -> (StatusCode, Vec<u8>) {
-        let request = self.with_credentials(request);
-        let what = format!("{} {}", request.method(), request.uri());
-        let answer = async {
-            let response = self
-                .router
-                .clone()
-                .oneshot(request)
-                .await
-                .expect("the router is infallible");
-            let status = response.status();
-            let body = match response.into_body().collect().await {
-                Ok(body) => body.to_bytes().to_vec(),
-                Err(e) => {
-                    eprintln!("{what}: {status}, but the body broke off: {e}");
-                    format!("(the body broke off: {e})").into_bytes()
-                }
-            };
-            (status, body)
-        };
-        tokio::time::timeout(ANSWER_WITHIN, answer)
-            .await
-            .unwrap_or_else(|_| panic!("{what}: no complete answer within {ANSWER_WITHIN:?}"))
+        let (what, status, body) = self.answer(request).await;
+        let body = body.unwrap_or_else(|e| {
+            eprintln!("{what}: {status}, but the body broke off: {e}");
+            format!("(the body broke off: {e})").into_bytes()
+        });
+        (status, body)
     }
 
     pub async fn get(&self, uri: &str) -> (StatusCode, Vec<u8>) {
