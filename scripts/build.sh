@@ -28,10 +28,7 @@ site="target/site"
 mkdir -p "$site/pkg" "$site/vendor" "$site/basemap"
 
 # 1. Toolchain pieces: the wasm target and the wasm-bindgen CLI that Cargo.lock pins.
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-  step "adding the wasm32-unknown-unknown target"
-  rustup target add wasm32-unknown-unknown
-fi
+ensure_wasm_target
 bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3 }' Cargo.lock)
 [ -n "$bindgen_version" ] || die "wasm-bindgen is not in Cargo.lock"
 tools="${WILAYAH_TOOLS:-$PWD/.tools}"

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
+ensure_wasm_target
 step "cargo fmt --check"
 cargo fmt --all --check
 step "clippy: server, shared, tests (app with ssr)"

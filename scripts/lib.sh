@@ -15,6 +15,13 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
 }
 
+# The wasm32 target the browser half of the app compiles for (rustup installs only the host's).
+ensure_wasm_target() {
+  rustup target list --installed | grep -qx wasm32-unknown-unknown && return
+  step "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+}
+
 ensure_npm() {
   command -v npm >/dev/null && return
   step "installing Node.js and npm (Debian packages)"

@@ -11,7 +11,7 @@ use crate::store::{AppContext, CallerData};
 
 /// The signed-in caller, as the server's guard put it on the request (the page's request when a
 /// page renders).
-fn signed_in() -> Option<Caller> {
+pub fn signed_in() -> Option<Caller> {
     use_context::<http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<Caller>().cloned())
 }

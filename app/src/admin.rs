@@ -152,8 +152,8 @@ pub fn AdminPage() -> impl IntoView {
         })
     };
     view! {
+        <crate::Header title=Msg::AdminTitle />
         <main class="admin-page">
-            <p><a href="/">{tr(Msg::BackToMap)}</a></p>
             <h1>{tr(Msg::AdminTitle)}</h1>
             <Suspense fallback=|| view! { <p>{tr(Msg::Loading)}</p> }>
                 {move || Suspend::new(async move {
@@ -169,11 +169,11 @@ pub fn AdminPage() -> impl IntoView {
                     <input type="email" name="email" required placeholder="email" />
                     <input type="password" name="password" required minlength="10" placeholder="password" />
                     <select name="role">
-                        <option value="manager">"manager"</option>
-                        <option value="planner">"planner"</option>
-                        <option value="sales_rep">"sales_rep"</option>
-                        <option value="technician">"technician"</option>
-                        <option value="admin">"admin"</option>
+                        <option value="manager">{role_label("manager")}</option>
+                        <option value="planner">{role_label("planner")}</option>
+                        <option value="sales_rep">{role_label("sales_rep")}</option>
+                        <option value="technician">{role_label("technician")}</option>
+                        <option value="admin">{role_label("admin")}</option>
                     </select>
                     <input type="text" name="staff_id" placeholder="staff id" />
                     <button class="action" type="submit">{tr(Msg::AddUser)}</button>
@@ -203,6 +203,16 @@ pub fn AdminPage() -> impl IntoView {
     }
 }
 
+/// A stored role name in the reader's language (the name itself when it is not a role).
+fn role_label(role: &str) -> impl IntoView + use<> {
+    let role = role.to_owned();
+    let locale = crate::i18n::use_locale();
+    move || match role.parse::<wilayah_shared::access::Role>() {
+        Ok(r) => crate::i18n::role_msg(r).text(locale.get()).to_owned(),
+        Err(_) => role.clone(),
+    }
+}
+
 #[component]
 fn AdminTables(
     users: Vec<UserRow>,
@@ -214,7 +224,7 @@ fn AdminTables(
         .map(|u| {
             view! {
                 <tr data-testid="admin-user">
-                    <td>{u.id}</td><td>{u.email}</td><td>{u.role}</td>
+                    <td>{u.id}</td><td>{u.email}</td><td>{role_label(&u.role)}</td>
                     <td>{u.staff_id.map(|s| s.to_string()).unwrap_or_default()}</td>
                 </tr>
             }

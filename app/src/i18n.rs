@@ -270,11 +270,43 @@ pub enum Msg {
     TokenShownOnce,
     Revoke,
     Revoked,
+    // The app shell
+    NavLabel,
+    NavMyDay,
+    NavPlanner,
+    NavAdmin,
+    RoleAdmin,
+    RoleManager,
+    RolePlanner,
+    RoleSalesRep,
+    RoleTechnician,
+}
+
+/// A UI text in English and Bahasa Indonesia. [`Msg`] holds the texts several pages share; a page
+/// with many texts of its own keeps them in its own enum beside its code (an exhaustive match
+/// there too), so pages grow without all editing one list.
+pub trait Text: Copy + Send + Sync + 'static {
+    /// `[English, Bahasa Indonesia]`.
+    fn both(self) -> [&'static str; 2];
+
+    fn text(self, locale: Locale) -> &'static str {
+        let [en, id] = self.both();
+        match locale {
+            Locale::En => en,
+            Locale::Id => id,
+        }
+    }
 }
 
 impl Msg {
     pub fn text(self, locale: Locale) -> &'static str {
-        let [en, id] = match self {
+        Text::text(self, locale)
+    }
+}
+
+impl Text for Msg {
+    fn both(self) -> [&'static str; 2] {
+        match self {
             Msg::AppName => ["Wilayah", "Wilayah"],
             Msg::Tagline => [
                 "Customers and territories at a glance",
@@ -616,11 +648,28 @@ impl Msg {
             ],
             Msg::Revoke => ["Revoke", "Cabut"],
             Msg::Revoked => ["revoked", "dicabut"],
-        };
-        match locale {
-            Locale::En => en,
-            Locale::Id => id,
+            Msg::NavLabel => ["Pages", "Halaman"],
+            Msg::NavMyDay => ["My day", "Hari saya"],
+            Msg::NavPlanner => ["Territory planner", "Perencana wilayah"],
+            Msg::NavAdmin => ["Admin", "Admin"],
+            Msg::RoleAdmin => ["Administrator", "Administrator"],
+            Msg::RoleManager => ["Regional manager", "Manajer wilayah"],
+            Msg::RolePlanner => ["Territory planner", "Perencana wilayah"],
+            Msg::RoleSalesRep => ["Sales rep", "Tenaga penjual"],
+            Msg::RoleTechnician => ["Technician", "Teknisi"],
         }
+    }
+}
+
+/// The label of a user's role.
+pub fn role_msg(role: wilayah_shared::access::Role) -> Msg {
+    use wilayah_shared::access::Role as R;
+    match role {
+        R::Admin => Msg::RoleAdmin,
+        R::Manager => Msg::RoleManager,
+        R::Planner => Msg::RolePlanner,
+        R::SalesRep => Msg::RoleSalesRep,
+        R::Technician => Msg::RoleTechnician,
     }
 }
 
@@ -670,7 +719,7 @@ pub fn use_locale() -> RwSignal<Locale> {
 }
 
 /// A reactive translation of `msg` in the current language.
-pub fn tr(msg: Msg) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+pub fn tr<T: Text>(msg: T) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
     let locale = use_locale();
     move || msg.text(locale.get())
 }

@@ -28,7 +28,7 @@ use crate::i18n::{Msg, initial_locale, remember_locale, tr};
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=initial_locale().code()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -50,6 +50,9 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let locale = RwSignal::new(initial_locale());
     provide_context(locale);
+    provide_context(SignedIn(
+        SharedValue::new(|| signed_in_on_request().0).into_inner(),
+    ));
 
     view! {
         <Title text=tr(Msg::AppName) />
@@ -66,18 +69,105 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// The pages of the navigation, in order. Each shows only to the roles its page policy admits
+/// (`wilayah_shared::access::APP_POLICIES`), so the menu and the server's 403 never disagree.
+pub const NAV: &[(&str, Msg)] = &[
+    ("/", Msg::MapLink),
+    ("/tech", Msg::NavMyDay),
+    ("/planner", Msg::NavPlanner),
+    ("/admin", Msg::NavAdmin),
+];
+
+/// Who is signed in, as the server saw this page's request. Read once by [`App`] as a shared
+/// value: computed on the server, serialized into the page and read back when it hydrates, so
+/// no page waits on a resource for it.
+#[derive(Debug, Clone, Default)]
+pub struct SignedIn(pub Option<wilayah_shared::access::Caller>);
+
+fn signed_in_on_request() -> SignedIn {
+    #[cfg(feature = "ssr")]
+    {
+        SignedIn(crate::access::signed_in())
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        SignedIn(None)
+    }
+}
+
+/// The signed-in caller of this page, if any.
+pub fn use_signed_in() -> Option<wilayah_shared::access::Caller> {
+    use_context::<SignedIn>().and_then(|s| s.0)
+}
+
+/// The navigation links the signed-in caller may open.
+fn nav_for(caller: Option<&wilayah_shared::access::Caller>) -> Vec<(&'static str, Msg)> {
+    NAV.iter()
+        .copied()
+        .filter(|(path, _)| wilayah_shared::access::rule_for("GET", path).admits(caller))
+        .collect()
+}
+
+/// Links to the pages the signed-in caller may use, the current one marked.
 #[component]
-pub fn Header() -> impl IntoView {
+pub fn NavLinks() -> impl IntoView {
+    let caller = use_signed_in();
+    let here = leptos_router::hooks::use_location().pathname;
+    let links = nav_for(caller.as_ref())
+        .into_iter()
+        .map(|(path, label)| {
+            let current = move || here.with(|p| p == path);
+            view! {
+                <a
+                    class="nav-link"
+                    class:current=current
+                    href=path
+                    aria-current=move || current().then_some("page")
+                    data-testid=format!("nav{}", path.replace('/', "-"))
+                >
+                    {tr(label)}
+                </a>
+            }
+        })
+        .collect_view();
+    view! { <nav class="main-nav" aria-label=tr(Msg::NavLabel) data-testid="main-nav">{links}</nav> }
+}
+
+/// The same top bar on every page: brand, the pages the role may use (the current one marked),
+/// the language switch and a user menu with sign-out. `title` names the page.
+#[component]
+pub fn Header(#[prop(optional)] title: Option<Msg>) -> impl IntoView {
     let locale = i18n::use_locale();
     let switch = move |_| {
         let next = locale.get_untracked().other();
         remember_locale(next);
         locale.set(next);
+        #[cfg(feature = "hydrate")]
+        if let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            let _ = root.set_attribute("lang", next.code());
+        }
     };
+    let caller = use_signed_in();
+    let who = caller.map(|c| {
+        let role = c.role;
+        view! {
+            <details class="user-menu" data-testid="user-menu">
+                <summary>{c.email.clone()}</summary>
+                <div class="user-menu-body">
+                    <p class="muted">{tr(i18n::role_msg(role))}</p>
+                    <auth::LogoutButton />
+                </div>
+            </details>
+        }
+    });
     view! {
         <header class="topbar">
             <h1 class="brand">{tr(Msg::AppName)}</h1>
-            <p class="tagline" data-testid="tagline">{tr(Msg::Tagline)}</p>
+            <NavLinks />
+            <p class="tagline" data-testid="tagline">{tr(title.unwrap_or(Msg::Tagline))}</p>
             <button
                 class="lang-switch"
                 data-testid="lang-switch"
@@ -86,7 +176,7 @@ pub fn Header() -> impl IntoView {
             >
                 {tr(Msg::SwitchLanguage)}
             </button>
-            <auth::LogoutButton />
+            {who}
         </header>
     }
 }

@@ -111,11 +111,7 @@ pub fn PlannerPage() -> impl IntoView {
     let settings = Resource::new(|| (), |_| crate::api::get_map_settings());
     view! {
         <div class="layout planner">
-            <header class="topbar">
-                <h1 class="brand">{tr(Msg::AppName)}</h1>
-                <p class="tagline">{tr(Msg::PlannerTitle)}</p>
-                <a class="nav-link" href="/">{tr(Msg::MapLink)}</a>
-            </header>
+            <crate::Header title=Msg::PlannerTitle />
             <aside class="sidebar planner-side">
                 {view! { <DraftPanel planner /> }.into_any()}
                 {view! { <ProblemList planner /> }.into_any()}

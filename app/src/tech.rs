@@ -308,6 +308,7 @@ pub fn TechPage() -> impl IntoView {
         <div class="tech" data-testid="tech-page">
             <header class="tech-bar">
                 <h1 class="tech-title">{tr(Msg::FieldTitle)}</h1>
+                <crate::NavLinks />
                 <span class="tech-who" data-testid="tech-name">
                     {move || field.day.with(|d| d.as_ref().map(|d| format!("{} · {}", d.technician_name, d.date)))}
                 </span>
