@@ -93,6 +93,38 @@ async fn the_map_feed_is_geojson_of_every_account_of_the_asked_kind() {
 }
 
 #[tokio::test]
+async fn a_broken_rule_answers_with_a_code_and_its_parameters_for_the_ui_to_translate() {
+    let app = TestApp::start().await;
+    let long_name = "x".repeat(201);
+    let (status, body) = app
+        .send_json(
+            "POST",
+            "/api/v1/accounts",
+            &serde_json::json!({"name": long_name, "lon": 106.8, "lat": -6.2}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["field"], "name");
+    assert_eq!(body["code"], "too_long");
+    assert_eq!(body["params"]["max"], "200");
+    let (status, body) = app
+        .send_json(
+            "POST",
+            "/api/v1/opportunities",
+            &serde_json::json!({"account_id": 1, "title": "x", "stage": "sold"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        (&body["field"], &body["code"]),
+        (&serde_json::json!("stage"), &serde_json::json!("one_of"))
+    );
+    let (status, body) = app.get_json("/api/v1/accounts/987654").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["code"], "not_found");
+}
+
+#[tokio::test]
 async fn an_unknown_kind_is_a_400_naming_the_field() {
     let app = TestApp::start().await;
     let (status, body) = app.get_json("/api/v1/map/accounts.geojson?kind=vip").await;

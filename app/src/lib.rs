@@ -8,6 +8,7 @@ pub mod api;
 pub mod auth;
 pub mod dashboard;
 pub mod draw;
+pub mod errors;
 pub mod i18n;
 pub mod map;
 pub mod planner;
