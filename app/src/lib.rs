@@ -56,7 +56,11 @@ pub fn App() -> impl IntoView {
     ));
 
     view! {
-        <Title text=tr(Msg::AppName) />
+        // A plain string, not a translation closure: leptos_meta reads the title when it writes
+        // the page's head, which can come after the page's reactive owner (and the language
+        // signal a closure would read) is gone; reading it then panicked, and a panic there
+        // could leave the page's stream unfinished. The brand is the same in both languages.
+        <Title text=Msg::AppName.text(initial_locale()) />
         <Router>
             <Routes fallback=|| view! { <p class="not-found">{tr(Msg::NotFound)}</p> }>
                 <Route path=path!("/") view=HomePage />
