@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod demo_sales;
 pub mod geocoder;
 pub mod http;
 pub mod index;
@@ -126,8 +127,12 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
             .seed(&data, Utc::now())
             .await
             .map_err(StartError::Seed)?;
+        let orders = demo_sales::seed(store.as_ref(), &data, local_date(config.utc_offset))
+            .await
+            .map_err(StartError::Seed)?;
         tracing::info!(
             accounts = data.accounts.len(),
+            orders,
             "seeded demo data into the empty database"
         );
     }
