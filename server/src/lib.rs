@@ -8,10 +8,12 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod geocoder;
 pub mod http;
 pub mod index;
 pub mod map_feed;
 pub mod osrm;
+pub mod outbound;
 pub mod planning_service;
 pub mod routing_service;
 pub mod scoring;
@@ -55,6 +57,8 @@ pub struct AppState {
     /// Rates of the geographic cost to serve (profitability).
     pub cost_to_serve: CostToServe,
     pub auth: Arc<auth::AuthSettings>,
+    /// Addresses to positions (`--geocoder-url`, else the gazetteer).
+    pub geocoder: Arc<geocoder::Geocoder>,
 }
 
 /// How profitability prices the cost to serve (`--cost-*` flags, docs/analytics.md): the rates,
@@ -222,6 +226,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
             speed_kmh: config.route_speed_kmh,
         },
         auth,
+        geocoder: Arc::new(geocoder::Geocoder::new(config.geocoder_url.clone())),
     })
 }
 
