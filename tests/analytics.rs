@@ -560,3 +560,296 @@ async fn bad_parameters_are_named() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     assert_eq!(refused["field"], "calibration_end");
 }
+
+/// A technician based on the equator at 109° E, customers A at 110° E and B at 111° E (Pontianak
+/// lies on the equator), rates as in the shared model's hand-worked test: 60,000 an hour, 2,000
+/// a km, 40 km/h (so a km of travel costs 3,500), cases 40,000 an hour at 90 minutes each.
+/// A was visited once before their first order (acquisition: there and back, 2°, 15 minutes),
+/// then both were visited on one trip (base → A → B → base, 4°, shared 1:2); A has two orders
+/// in the first quarter of 2024 and one after it, B none. Worked by hand: see
+/// `shared/src/analytics/profitability.rs` (same figures, without its campaign contacts).
+#[tokio::test]
+async fn profitability_prices_visits_by_distance_and_a_rep_sees_the_same_figures_for_their_own() {
+    let app = TestApp::start_with(|c| {
+        c.no_demo = true;
+        c.cost_technician_per_hour = 60_000;
+        c.cost_per_km = 2_000;
+        c.route_speed_kmh = 40.0;
+        c.cost_case_per_hour = 40_000;
+        c.case_handling_minutes = 90;
+    })
+    .await;
+    let rep = |n: u32| json!({"name": format!("Rep {n}"), "email": format!("rep{n}@profit.test"), "role": "sales_rep"});
+    let rep1 = id(&created(&app, "/api/v1/staff", rep(1)).await);
+    let rep2 = id(&created(&app, "/api/v1/staff", rep(2)).await);
+    let technician = id(&created(
+        &app,
+        "/api/v1/staff",
+        json!({"name": "Tech", "email": "tech@profit.test", "role": "technician",
+               "home_lon": 109.0, "home_lat": 0.0}),
+    )
+    .await);
+    let account = |name: &str, lon: f64, owner: i64| json!({"name": name, "kind": "customer", "lon": lon, "lat": 0.0, "owner_id": owner});
+    let a = id(&created(&app, "/api/v1/accounts", account("Toko A", 110.0, rep1)).await);
+    let b = id(&created(&app, "/api/v1/accounts", account("Toko B", 111.0, rep2)).await);
+    let product = id(&created(
+        &app,
+        "/api/v1/products",
+        json!({"sku": "MESIN", "name_en": "Machine", "list_price_minor": 1_000_000,
+               "cost_price_minor": 600_000, "tax_rate_bp": 0}),
+    )
+    .await);
+    for (day, units) in [("2024-01-10", 5), ("2024-02-01", 2), ("2024-04-02", 9)] {
+        created(
+            &app,
+            "/api/v1/orders",
+            json!({"account_id": a, "currency": "IDR", "order_date": day,
+                   "lines": [{"product_id": product, "quantity_milli": units * 1000, "discount_bp": 0}]}),
+        )
+        .await;
+    }
+    let visit = |account: i64, start: &str, end: &str, minutes: u32| {
+        json!({"account_id": account, "technician_id": technician, "window_start": start,
+               "window_end": end, "duration_min": minutes, "status": "done"})
+    };
+    for body in [
+        visit(a, "2024-01-03T02:00:00Z", "2024-01-03T03:00:00Z", 15),
+        // Created out of order: the trip follows the start times, A then B.
+        visit(b, "2024-02-15T05:00:00Z", "2024-02-15T06:00:00Z", 30),
+        visit(a, "2024-02-15T02:00:00Z", "2024-02-15T03:00:00Z", 60),
+        // Not done: no cost.
+        json!({"account_id": b, "technician_id": technician, "window_start": "2024-03-01T02:00:00Z",
+               "window_end": "2024-03-01T03:00:00Z", "duration_min": 45, "status": "scheduled"}),
+    ] {
+        created(&app, "/api/v1/visits", body).await;
+    }
+    // A case opened now: outside the first quarter of 2024, inside the whole period.
+    created(
+        &app,
+        "/api/v1/cases",
+        json!({"account_id": a, "subject": "Noisy", "priority": "low", "status": "new"}),
+    )
+    .await;
+
+    let quarter = "from=2024-01-01&to=2024-03-31";
+    let expected_a = json!({"account_id": a, "name": "Toko A",
+        "revenue_minor": 7_000_000, "cost_of_goods_minor": 4_200_000, "gross_margin_minor": 2_800_000,
+        "visit_cost_minor": 60_000 + 518_910, "case_cost_minor": 0, "campaign_cost_minor": 0,
+        "acquisition_cost_minor": 778_366 + 15_000, "profit_minor": 2_800_000 - 578_910 - 793_366});
+    let expected_b = json!({"account_id": b, "name": "Toko B",
+        "revenue_minor": 0, "cost_of_goods_minor": 0, "gross_margin_minor": 0,
+        "visit_cost_minor": 0, "case_cost_minor": 0, "campaign_cost_minor": 0,
+        "acquisition_cost_minor": 30_000 + 1_037_821, "profit_minor": -1_067_821});
+    let all = get_ok(&app, &format!("/api/v1/analytics/profitability?{quarter}")).await;
+    assert_eq!(
+        all["accounts"],
+        json!([expected_b, expected_a]),
+        "least profitable first"
+    );
+    assert_eq!(all["customers"], 2);
+    assert_eq!(all["losing_customers"], 1);
+    assert_eq!(all["total"]["profit_minor"], 1_427_724 - 1_067_821);
+    assert_eq!(all["whale"]["peak_minor"], 1_427_724);
+    assert_eq!(all["rates"]["per_km_minor"], 2_000);
+
+    let one = get_ok(
+        &app,
+        &format!("/api/v1/accounts/{a}/profitability?{quarter}"),
+    )
+    .await;
+    for key in [
+        "revenue_minor",
+        "visit_cost_minor",
+        "acquisition_cost_minor",
+        "profit_minor",
+    ] {
+        assert_eq!(one[key], expected_a[key], "{key}: {one}");
+    }
+    // Over the whole time, A's later order and today's case count too (90 minutes at 40,000).
+    let since = get_ok(
+        &app,
+        &format!("/api/v1/accounts/{a}/profitability?from=2024-01-01"),
+    )
+    .await;
+    assert_eq!(since["revenue_minor"], 16_000_000);
+    assert_eq!(since["case_cost_minor"], 60_000);
+    assert_eq!(
+        since["profit_minor"],
+        16_000_000 - 9_600_000 - 578_910 - 60_000 - 793_366
+    );
+
+    // Rep 1 sees A only, with the same figures: the trip is still shared with B, whom they
+    // cannot see; B's waterfall is not theirs to read.
+    let rep1_client = app.as_user(Role::SalesRep, Some(rep1), vec![]).await;
+    let mine = get_ok(
+        &rep1_client,
+        &format!("/api/v1/analytics/profitability?{quarter}"),
+    )
+    .await;
+    assert_eq!(mine["accounts"], json!([expected_a]));
+    let (status, _) = rep1_client
+        .get_json(&format!("/api/v1/accounts/{b}/profitability"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // The page's filter narrows further, never widens.
+    let filtered = get_ok(
+        &app,
+        &format!("/api/v1/analytics/profitability?{quarter}&owner_id={rep2}"),
+    )
+    .await;
+    assert_eq!(filtered["accounts"], json!([expected_b]));
+    let (status, bytes) = app
+        .get(&format!(
+            "/api/v1/analytics/profitability?{quarter}&format=csv"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.starts_with("account_id,name,revenue_minor"), "{text}");
+    assert!(
+        text.contains(&format!("{b},Toko B,0,0,0,0,0,0,1067821,-1067821")),
+        "{text}"
+    );
+    for (uri, field) in [
+        (
+            "/api/v1/analytics/profitability?from=2024-05-01&to=2024-01-01",
+            "from",
+        ),
+        ("/api/v1/analytics/profitability?owner_id=me", "owner_id"),
+        ("/api/v1/analytics/profitability?limit=0", "limit"),
+    ] {
+        let (status, refused) = app.get_json(uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri} {refused}");
+        assert_eq!(refused["field"], field, "{uri}");
+    }
+}
+
+/// Waits until the latest scoring job is no longer running (the job reports through its row,
+/// so polling it is how the page learns of its end too).
+async fn finished_job(client: &Client) -> Value {
+    for _ in 0..3_000 {
+        let job = get_ok(client, "/api/v1/analytics/scoring-jobs/latest").await["job"].clone();
+        if job["status"] != "running" {
+            return job;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the scoring job did not end within 30 s");
+}
+
+#[tokio::test]
+async fn the_scoring_job_stores_every_customers_score_with_the_fit_day_and_a_rep_reads_only_theirs()
+{
+    let w = world().await;
+    let calibration_end = start() + chrono::Days::new(CALIBRATION_DAYS);
+    let before = get_ok(&w.app, "/api/v1/analytics/scoring-jobs/latest").await;
+    assert_eq!(before["job"], Value::Null);
+
+    // A rep may not start it.
+    let (status, _) = w
+        .rep1
+        .send_json("POST", "/api/v1/analytics/scoring-jobs", &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, refused) = w
+        .app
+        .send_json(
+            "POST",
+            "/api/v1/analytics/scoring-jobs",
+            &json!({"margin_share": 2}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert_eq!(refused["field"], "margin_share");
+
+    let (status, job) = w
+        .app
+        .send_json(
+            "POST",
+            "/api/v1/analytics/scoring-jobs",
+            &json!({"calibration_end": calibration_end, "periods": 12, "discount_rate": 0.01}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let job = finished_job(&w.app).await;
+    assert_eq!(job["status"], "done", "{job}");
+    assert_eq!(job["total"], CUSTOMERS);
+    assert_eq!(job["done"], CUSTOMERS);
+    assert_eq!(job["currency"], "IDR");
+    assert_eq!(job["fit"]["customers"], CUSTOMERS);
+
+    // The stored scores equal the ones computed on request from the same fit.
+    let live = get_ok(
+        &w.app,
+        &format!("/api/v1/analytics/clv?calibration_end={calibration_end}&limit=10000"),
+    )
+    .await;
+    let stored = get_ok(&w.app, "/api/v1/analytics/scores?limit=10000").await;
+    assert_eq!(stored["total"], CUSTOMERS);
+    assert_eq!(stored["fitted_on"], json!(calibration_end));
+    let live: BTreeMap<i64, &Value> = live["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["account_id"].as_i64().unwrap(), a))
+        .collect();
+    let stored_accounts = stored["accounts"].as_array().unwrap();
+    for s in stored_accounts {
+        let l = live[&s["account_id"].as_i64().unwrap()];
+        for key in ["p_alive", "expected_purchases", "clv_minor"] {
+            let (a, b) = (s[key].as_f64().unwrap(), l[key].as_f64().unwrap());
+            assert!(
+                (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+                "{key}: {s} vs {l}"
+            );
+        }
+        assert_eq!(s["fitted_on"], json!(calibration_end));
+    }
+    let clv: Vec<f64> = stored_accounts
+        .iter()
+        .map(|a| a["clv_minor"].as_f64().unwrap())
+        .collect();
+    assert!(clv.windows(2).all(|w| w[0] >= w[1]), "highest CLV first");
+    let churn = get_ok(&w.app, "/api/v1/analytics/scores?order=churn&limit=10000").await;
+    let risk: Vec<f64> = churn["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["churn_risk"].as_f64().unwrap())
+        .collect();
+    assert!(risk.windows(2).all(|w| w[0] >= w[1]), "highest risk first");
+
+    // A rep reads the same scores, of their own customers only.
+    let theirs = get_ok(&w.rep1, "/api/v1/analytics/scores?limit=10000").await;
+    let ids: BTreeSet<i64> = theirs["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["account_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, w.rep1_accounts);
+    assert!(ids.is_disjoint(&w.rep2_accounts));
+
+    // A second run replaces the scores; a run on too little data fails with the model's
+    // message and keeps the earlier scores.
+    let (status, _) = w
+        .app
+        .send_json(
+            "POST",
+            "/api/v1/analytics/scoring-jobs",
+            &json!({"calibration_end": "2025-01-02"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let failed = finished_job(&w.app).await;
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert!(
+        failed["error"]
+            .as_str()
+            .unwrap()
+            .contains("too little data"),
+        "{failed}"
+    );
+    let kept = get_ok(&w.app, "/api/v1/analytics/scores?limit=1").await;
+    assert_eq!(kept["total"], CUSTOMERS);
+}

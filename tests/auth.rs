@@ -244,6 +244,17 @@ fn matrix(f: &Fixtures) -> Vec<Case> {
             .uri(format!("/api/v1/accounts/{account}/recommendations")),
         case("GET", "/api/v1/analytics/unusual-orders", "AMPR"),
         case("GET", "/api/v1/analytics/clv", "AMPR"),
+        case("GET", "/api/v1/analytics/profitability", "AMPR"),
+        case("GET", "/api/v1/accounts/{id}/profitability", "AMPR")
+            .uri(format!("/api/v1/accounts/{account}/profitability")),
+        // Starting the scoring job: an out-of-range setting, so an allowed caller gets 400.
+        case("POST", "/api/v1/analytics/scoring-jobs", "AM").json(json!({"margin_share": 5})),
+        case("GET", "/api/v1/analytics/scoring-jobs/latest", "AMPR"),
+        case("GET", "/api/v1/analytics/scores", "AMPR"),
+        case("GET", "/api/v1/analytics/revenue-trend", "AMPR"),
+        case("GET", "/api/v1/analytics/map", "AMPR"),
+        case("GET", "/api/v1/analytics/at-risk-nearby", "AMPR")
+            .uri("/api/v1/analytics/at-risk-nearby?lon=106.8&lat=-6.2"),
         // Audit log and privacy.
         case("GET", "/api/v1/audit", "AM"),
         case("GET", "/api/v1/accounts/{id}/export", "AM"),
@@ -262,6 +273,7 @@ fn matrix(f: &Fixtures) -> Vec<Case> {
         case("GET", "/tech", "AMPT"),
         case("GET", "/planner", "AP"),
         case("GET", "/admin", "A"),
+        case("GET", "/analytics", "AMPR"),
         // Server functions of the pages.
         case("POST", "/rpc/filter_options", "AMPRT"),
         case("POST", "/rpc/dashboard_kpis", "AMPRT").raw(

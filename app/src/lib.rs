@@ -4,6 +4,7 @@
 #[cfg(feature = "ssr")]
 pub mod access;
 pub mod admin;
+pub mod analytics;
 pub mod api;
 pub mod auth;
 pub mod dashboard;
@@ -69,6 +70,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=auth::LoginPage />
                 <Route path=path!("/setup") view=auth::SetupPage />
                 <Route path=path!("/admin") view=admin::AdminPage />
+                <Route path=path!("/analytics") view=analytics::AnalyticsPage />
             </Routes>
         </Router>
     }
@@ -80,6 +82,7 @@ pub const NAV: &[(&str, Msg)] = &[
     ("/", Msg::MapLink),
     ("/tech", Msg::NavMyDay),
     ("/planner", Msg::NavPlanner),
+    ("/analytics", Msg::NavAnalytics),
     ("/admin", Msg::NavAdmin),
 ];
 

@@ -70,6 +70,26 @@ pub enum Analytics {
         #[arg(long)]
         json: bool,
     },
+    /// Run the scoring job: fit both models on every order up to the calibration end, score
+    /// every customer (P(alive), expected purchases, CLV) and store the scores with the day of
+    /// the fit, as the analytics page's "score now" does.
+    Score {
+        /// The last day of the calibration period (YYYY-MM-DD; default: today).
+        #[arg(long)]
+        calibration_end: Option<chrono::NaiveDate>,
+        /// Horizon in months.
+        #[arg(long, default_value_t = 12)]
+        periods: u32,
+        /// Discount rate per month.
+        #[arg(long, default_value_t = 0.01)]
+        discount_rate: f64,
+        /// Share of revenue that is margin, 0 to 1.
+        #[arg(long, default_value_t = 1.0)]
+        margin_share: f64,
+        /// The orders' currency to score in (needed when there are several).
+        #[arg(long)]
+        currency: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -171,6 +191,8 @@ pub enum CliError {
     Fit(#[from] wilayah_shared::analytics::FitError),
     #[error("{0}")]
     Currency(String),
+    #[error("the scoring job failed: {0}")]
+    Scoring(String),
 }
 
 /// Runs what the command line asks for.
@@ -299,6 +321,47 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 fit_summary(&report, calibration_end)
             };
             write_output(None, format!("{text}\n").as_bytes())
+        }
+        Some(Command::Analytics(Analytics::Score {
+            calibration_end,
+            periods,
+            discount_rate,
+            margin_share,
+            currency,
+        })) => {
+            let store = db::connect(&url).await?;
+            let calibration_end =
+                calibration_end.unwrap_or_else(|| crate::local_date(cli.config.utc_offset));
+            let settings = wilayah_shared::analytics::ClvSettings {
+                periods,
+                discount_rate,
+                margin_share,
+                ..Default::default()
+            };
+            let job = store
+                .begin_scoring_job(
+                    None,
+                    calibration_end,
+                    &serde_json::json!(settings).to_string(),
+                    chrono::Utc::now(),
+                )
+                .await?
+                .ok_or_else(|| CliError::User("a scoring job is already running".into()))?;
+            let started = std::time::Instant::now();
+            let request = crate::scoring::ScoringRequest {
+                calibration_end,
+                settings,
+            };
+            let done = crate::scoring::run(store, job, request, currency)
+                .await
+                .map_err(CliError::Scoring)?;
+            eprintln!(
+                "job {job}: scored {} customers in {} (fitted on {calibration_end}) in {:.1} s",
+                done.customers,
+                done.currency,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
         }
     }
 }

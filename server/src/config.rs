@@ -64,6 +64,27 @@ pub struct Config {
     #[arg(long, env = "WILAYAH_UTC_OFFSET", default_value = "+00:00", value_parser = parse_utc_offset)]
     pub utc_offset: FixedOffset,
 
+    /// Cost to serve (profitability, docs/analytics.md): a technician's hour, on site and
+    /// travelling, in minor units of the orders' currency (rupiah are whole: 75000 = Rp 75.000).
+    #[arg(
+        long,
+        env = "WILAYAH_COST_TECHNICIAN_PER_HOUR",
+        default_value_t = 75_000
+    )]
+    pub cost_technician_per_hour: i64,
+
+    /// Cost to serve: vehicle cost per kilometre travelled, minor units.
+    #[arg(long, env = "WILAYAH_COST_PER_KM", default_value_t = 2_500)]
+    pub cost_per_km: i64,
+
+    /// Cost to serve: an hour of case handling, minor units.
+    #[arg(long, env = "WILAYAH_COST_CASE_PER_HOUR", default_value_t = 60_000)]
+    pub cost_case_per_hour: i64,
+
+    /// Cost to serve: how long handling one case takes, minutes (cases record no time spent).
+    #[arg(long, env = "WILAYAH_CASE_HANDLING_MINUTES", default_value_t = 45)]
+    pub case_handling_minutes: u32,
+
     /// Do not fill an empty database with demo data on start.
     #[arg(long, env = "WILAYAH_NO_DEMO")]
     pub no_demo: bool,

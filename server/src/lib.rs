@@ -17,6 +17,7 @@ pub mod osrm;
 pub mod outbound;
 pub mod planning_service;
 pub mod routing_service;
+pub mod scoring;
 pub mod user_admin;
 
 use std::sync::Arc;
@@ -54,9 +55,21 @@ pub struct AppState {
     /// "Today" for dashboards: the calendar day in the deployment's time zone.
     pub today: Arc<dyn Fn() -> UtcRange + Send + Sync>,
     pub routing: RouteSettings,
+    /// Rates of the geographic cost to serve (profitability).
+    pub cost_to_serve: CostToServe,
     pub auth: Arc<auth::AuthSettings>,
     /// Addresses to positions (`--geocoder-url`, else the gazetteer).
     pub geocoder: Arc<geocoder::Geocoder>,
+}
+
+/// How profitability prices the cost to serve (`--cost-*` flags, docs/analytics.md): the rates,
+/// the minutes one case takes, and the average speed of travel on great-circle distances (the
+/// route model's `--route-speed-kmh`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CostToServe {
+    pub rates: wilayah_shared::analytics::profitability::CostRates,
+    pub case_minutes: u32,
+    pub speed_kmh: f64,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -84,6 +97,10 @@ pub enum StartError {
     },
     #[error("--route-speed-kmh must be a positive number of km/h, not {0}")]
     RouteSpeed(f64),
+    #[error("marking cut-off scoring jobs as failed failed: {0}")]
+    Jobs(StoreError),
+    #[error("{0} must not be negative")]
+    NegativeCost(&'static str),
     #[error("server error: {0}")]
     Serve(std::io::Error),
 }
@@ -120,6 +137,18 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
     if !(config.route_speed_kmh.is_finite() && config.route_speed_kmh > 0.0) {
         return Err(StartError::RouteSpeed(config.route_speed_kmh));
     }
+    for (flag, value) in [
+        (
+            "--cost-technician-per-hour",
+            config.cost_technician_per_hour,
+        ),
+        ("--cost-per-km", config.cost_per_km),
+        ("--cost-case-per-hour", config.cost_case_per_hour),
+    ] {
+        if value < 0 {
+            return Err(StartError::NegativeCost(flag));
+        }
+    }
     let store = db::connect(&config.database_url).await?;
     if !config.no_demo && store.has_no_accounts().await.map_err(StartError::Seed)? {
         let data = demo::generate(DEMO_SEED, local_date(config.utc_offset));
@@ -136,6 +165,11 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
             "seeded demo data into the empty database"
         );
     }
+    // A scoring job cut off by a stop never ends by itself.
+    store
+        .fail_running_scoring_jobs(Utc::now())
+        .await
+        .map_err(StartError::Jobs)?;
     let auth = Arc::new(auth::AuthSettings::new(
         Duration::hours(i64::from(config.session_hours.max(1))),
         config.secure_cookies,
@@ -186,6 +220,15 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         routing: RouteSettings {
             speed_kmh: config.route_speed_kmh,
             osrm_url: config.osrm_url.clone(),
+        },
+        cost_to_serve: CostToServe {
+            rates: wilayah_shared::analytics::profitability::CostRates {
+                technician_per_hour_minor: config.cost_technician_per_hour,
+                per_km_minor: config.cost_per_km,
+                case_per_hour_minor: config.cost_case_per_hour,
+            },
+            case_minutes: config.case_handling_minutes,
+            speed_kmh: config.route_speed_kmh,
         },
         auth,
         geocoder: Arc::new(geocoder::Geocoder::new(config.geocoder_url.clone())),

@@ -277,6 +277,8 @@ pub fn may(role: Role, resource: &str, action: Action) -> bool {
         // Customer analytics (RFM, 80/20, cohorts, cross-sell, unusual orders, lifetime value)
         // over the caller's accounts' orders; technicians work visits, not sales.
         ("analytics", Read) => &[Manager, Planner, SalesRep],
+        // Starting the background scoring job of every customer.
+        ("analytics", Create) => &[Manager],
         // Privacy: export everything held about a customer, erase a customer.
         ("privacy", Export | Delete) => &[Manager],
         _ => &[],
@@ -335,6 +337,7 @@ pub static APP_POLICIES: &[RoutePolicy] = &[
     page("/tech", Can("visits", Update)),
     page("/planner", Can("territories", Update)),
     page("/admin", AdminOnly),
+    page("/analytics", Can("analytics", Read)),
     // Server functions of the pages.
     server_fn("/rpc/filter_options", SignedIn),
     server_fn("/rpc/dashboard_kpis", Can("accounts", Read)),

@@ -21,7 +21,9 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Postgres, SqlSafeStr, Sqlite};
 
-pub use analytics::{AnalyticsStore, BasketLine, OrderFigures};
+pub use analytics::{
+    AnalyticsStore, BasketLine, CaseOpening, OrderFigures, ScoringJob, ServiceVisit, StoredScore,
+};
 pub use audit::{Actor, acting_as, current_actor};
 pub use auth::{ApiTokenRecord, AuditQuery, AuditRecord, AuthStore, NewUser, UserRecord};
 pub use field::{ActionFilter, FieldStore, FieldVisit};
@@ -145,6 +147,11 @@ fn sqlite_migrator() -> Migrator {
             "account_sales",
             include_str!("../../../migrations/sqlite/0007_account_sales.sql"),
         ),
+        (
+            11,
+            "customer_scores",
+            include_str!("../../../migrations/sqlite/0011_customer_scores.sql"),
+        ),
     ])
 }
 
@@ -184,6 +191,11 @@ fn postgres_migrator() -> Migrator {
             7,
             "account_sales",
             include_str!("../../../migrations/postgres/0007_account_sales.sql"),
+        ),
+        (
+            11,
+            "customer_scores",
+            include_str!("../../../migrations/postgres/0011_customer_scores.sql"),
         ),
     ])
 }

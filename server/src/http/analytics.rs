@@ -4,27 +4,32 @@
 //! these handlers read parameters (each refusal names its field), cap lists and shape JSON or
 //! CSV. Amounts are integer minor units of the answer's `currency`.
 
+use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use axum::Json;
 use axum::extract::Path;
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{Months, NaiveDate};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa_axum::routes;
-use wilayah_shared::access::Action::Read;
+use wilayah_shared::access::Action::{Create, Read};
 use wilayah_shared::access::Rule::Can;
 use wilayah_shared::analytics::ClvSettings;
 use wilayah_shared::analytics::cross_sell::RuleSettings;
+use wilayah_shared::analytics::pareto::value_curve;
+use wilayah_shared::analytics::profitability::Waterfall;
 use wilayah_shared::analytics::rfm::Segment;
 use wilayah_shared::analytics::unusual::UnusualSettings;
 
 use super::declare::Api;
 use super::error::ApiError;
-use super::extract::ApiQuery;
-use super::scope::{Measure, Scoped};
+use super::extract::{ApiJson, ApiQuery};
+use super::scope::{AccountFilter, Measure, Reach, Scoped};
+use crate::db::StoredScore;
+use crate::scoring::ScoringRequest;
 
 pub fn declare(api: Api) -> Api {
     api.route(Can("analytics", Read), routes!(rfm))
@@ -34,6 +39,14 @@ pub fn declare(api: Api) -> Api {
         .route(Can("analytics", Read), routes!(recommendations))
         .route(Can("analytics", Read), routes!(unusual_orders))
         .route(Can("analytics", Read), routes!(clv))
+        .route(Can("analytics", Read), routes!(profitability))
+        .route(Can("analytics", Read), routes!(account_profitability))
+        .route(Can("analytics", Create), routes!(start_scoring))
+        .route(Can("analytics", Read), routes!(latest_scoring_job))
+        .route(Can("analytics", Read), routes!(scores))
+        .route(Can("analytics", Read), routes!(revenue_trend))
+        .route(Can("analytics", Read), routes!(metric_map))
+        .route(Can("analytics", Read), routes!(at_risk_nearby))
 }
 
 /// Longest per-account list one answer carries.
@@ -152,11 +165,33 @@ fn csv(name: &str, header: &[&str], rows: impl IntoIterator<Item = Vec<String>>)
         .into_response()
 }
 
+/// The handle narrowed to the page's filter (`territory_id`, `owner_id`, `account_segment`).
+async fn narrow(
+    scoped: Scoped,
+    territory_id: &Option<String>,
+    owner_id: &Option<String>,
+    account_segment: &Option<String>,
+) -> Result<Scoped, ApiError> {
+    let filter = AccountFilter {
+        territory_id: parsed("territory_id", territory_id.as_deref(), "an id")?,
+        owner_id: parsed("owner_id", owner_id.as_deref(), "an id")?,
+        segment: account_segment
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned),
+    };
+    scoped.narrowed(&filter).await
+}
+
 // ---- RFM -----------------------------------------------------------------------------------
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RfmQuery {
+    territory_id: Option<String>,
+    owner_id: Option<String>,
+    account_segment: Option<String>,
     as_of: Option<String>,
     currency: Option<String>,
     segment: Option<String>,
@@ -177,6 +212,7 @@ struct RfmQuery {
         (status = 400, description = "A parameter does not parse (named)", body = ref("#/components/schemas/Error")),
         (status = 422, description = "Orders in several currencies and none chosen", body = ref("#/components/schemas/Error"))))]
 async fn rfm(scoped: Scoped, ApiQuery(q): ApiQuery<RfmQuery>) -> Result<Response, ApiError> {
+    let scoped = narrow(scoped, &q.territory_id, &q.owner_id, &q.account_segment).await?;
     let as_of = day("as_of", q.as_of.as_deref())?.unwrap_or_else(|| scoped.today());
     let segment = q
         .segment
@@ -237,6 +273,9 @@ async fn rfm(scoped: Scoped, ApiQuery(q): ApiQuery<RfmQuery>) -> Result<Response
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ParetoQuery {
+    territory_id: Option<String>,
+    owner_id: Option<String>,
+    account_segment: Option<String>,
     measure: Option<String>,
     from: Option<String>,
     to: Option<String>,
@@ -271,6 +310,7 @@ async fn pareto(
     scoped: Scoped,
     ApiQuery(q): ApiQuery<ParetoQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    let scoped = narrow(scoped, &q.territory_id, &q.owner_id, &q.account_segment).await?;
     let measure = match q.measure.as_deref() {
         None | Some("revenue") => Measure::Revenue,
         Some("profit") => Measure::Profit,
@@ -317,6 +357,9 @@ async fn pareto(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CohortQuery {
+    territory_id: Option<String>,
+    owner_id: Option<String>,
+    account_segment: Option<String>,
     from: Option<String>,
     to: Option<String>,
     lapse_days: Option<String>,
@@ -337,6 +380,7 @@ async fn cohorts(
     scoped: Scoped,
     ApiQuery(q): ApiQuery<CohortQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    let scoped = narrow(scoped, &q.territory_id, &q.owner_id, &q.account_segment).await?;
     let to = day("to", q.to.as_deref())?.unwrap_or_else(|| scoped.today());
     let from = match day("from", q.from.as_deref())? {
         Some(from) => from,
@@ -373,6 +417,9 @@ async fn cohorts(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CrossSellQuery {
+    territory_id: Option<String>,
+    owner_id: Option<String>,
+    account_segment: Option<String>,
     min_support: Option<String>,
     min_confidence: Option<String>,
     max_itemset: Option<String>,
@@ -394,6 +441,7 @@ async fn cross_sell(
     scoped: Scoped,
     ApiQuery(q): ApiQuery<CrossSellQuery>,
 ) -> Result<Response, ApiError> {
+    let scoped = narrow(scoped, &q.territory_id, &q.owner_id, &q.account_segment).await?;
     let min_support = number("min_support", q.min_support.as_deref(), (1e-9, 1.0), 0.01)?;
     let min_confidence = number(
         "min_confidence",
@@ -509,6 +557,9 @@ async fn recommendations(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct UnusualQuery {
+    territory_id: Option<String>,
+    owner_id: Option<String>,
+    account_segment: Option<String>,
     from: Option<String>,
     to: Option<String>,
     threshold: Option<String>,
@@ -535,6 +586,7 @@ async fn unusual_orders(
     scoped: Scoped,
     ApiQuery(q): ApiQuery<UnusualQuery>,
 ) -> Result<Response, ApiError> {
+    let scoped = narrow(scoped, &q.territory_id, &q.owner_id, &q.account_segment).await?;
     let from = day("from", q.from.as_deref())?;
     let to = day("to", q.to.as_deref())?;
     period(from, to)?;
@@ -622,6 +674,9 @@ async fn unusual_orders(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ClvQuery {
+    territory_id: Option<String>,
+    owner_id: Option<String>,
+    account_segment: Option<String>,
     calibration_end: Option<String>,
     holdout_end: Option<String>,
     periods: Option<String>,
@@ -647,6 +702,7 @@ struct ClvQuery {
         (status = 400, description = "A parameter does not parse or is out of range (named)", body = ref("#/components/schemas/Error")),
         (status = 422, description = "Too little data up to calibration_end, or a holdout not after it (the model's message, naming the field)", body = ref("#/components/schemas/Error"))))]
 async fn clv(scoped: Scoped, ApiQuery(q): ApiQuery<ClvQuery>) -> Result<Response, ApiError> {
+    let scoped = narrow(scoped, &q.territory_id, &q.owner_id, &q.account_segment).await?;
     let calibration_end =
         day("calibration_end", q.calibration_end.as_deref())?.unwrap_or_else(|| scoped.today());
     let holdout_end = day("holdout_end", q.holdout_end.as_deref())?;
@@ -732,6 +788,651 @@ async fn clv(scoped: Scoped, ApiQuery(q): ApiQuery<ClvQuery>) -> Result<Response
         "fit": result.report,
         "total": total,
         "accounts": accounts,
+    }))
+    .into_response())
+}
+
+// ---- profitability -------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfitabilityQuery {
+    from: Option<String>,
+    to: Option<String>,
+    limit: Option<String>,
+    currency: Option<String>,
+    format: Option<String>,
+    territory_id: Option<String>,
+    owner_id: Option<String>,
+    account_segment: Option<String>,
+}
+
+/// `from..=to`: `to` defaults to today, `from` to twelve months before it.
+fn profit_period(
+    scoped: &Scoped,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(NaiveDate, NaiveDate), ApiError> {
+    let to = day("to", to)?.unwrap_or_else(|| scoped.today());
+    let from = match day("from", from)? {
+        Some(from) => from,
+        None => to
+            .checked_sub_months(Months::new(12))
+            .unwrap_or(NaiveDate::MIN),
+    };
+    period(Some(from), Some(to))?;
+    Ok((from, to))
+}
+
+fn waterfall_json(w: &Waterfall, name: Option<&str>) -> Value {
+    json!({"account_id": w.customer, "name": name,
+           "revenue_minor": w.revenue_minor, "cost_of_goods_minor": w.cost_of_goods_minor,
+           "gross_margin_minor": w.gross_margin_minor, "visit_cost_minor": w.visit_cost_minor,
+           "case_cost_minor": w.case_cost_minor, "campaign_cost_minor": w.campaign_cost_minor,
+           "acquisition_cost_minor": w.acquisition_cost_minor, "profit_minor": w.profit_minor})
+}
+
+fn rates_json(scoped: &Scoped) -> Value {
+    let c = scoped.state().cost_to_serve;
+    json!({"technician_per_hour_minor": c.rates.technician_per_hour_minor,
+           "per_km_minor": c.rates.per_km_minor, "case_per_hour_minor": c.rates.case_per_hour_minor,
+           "case_minutes": c.case_minutes, "speed_kmh": c.speed_kmh})
+}
+
+/// `GET /analytics/profitability?from=&to=&limit=&currency=&format=`
+#[utoipa::path(get, path = "/analytics/profitability", tag = "analytics",
+    summary = "Profitability of the caller's customers over a period with the geographic cost to serve: revenue, cost of goods, visits (time on site and the travel share from the technician's base), cases, campaigns (none recorded yet: 0) and acquisition (costs up to the first order), the totals and the whale curve of profit; accounts listed least profitable first",
+    params(("from" = Option<String>, Query, description = "YYYY-MM-DD (default: 12 months before to)"),
+        ("to" = Option<String>, Query, description = "YYYY-MM-DD (default: today)"),
+        ("limit" = Option<usize>, Query, description = "Accounts at most (default 100, at most 10000)"),
+        ("currency" = Option<String>, Query),
+        ("format" = Option<String>, Query, description = "json (default) or csv (the accounts)"),
+        ("territory_id" = Option<i64>, Query, description = "Only accounts of this territory"),
+        ("owner_id" = Option<i64>, Query, description = "Only accounts of this owner (rep)"),
+        ("account_segment" = Option<String>, Query, description = "Only accounts of this segment")),
+    responses((status = 200, description = "Waterfalls, totals and the whale curve", body = Object),
+        (status = 400, description = "A parameter does not parse (named)", body = ref("#/components/schemas/Error")),
+        (status = 422, description = "Orders in several currencies and none chosen", body = ref("#/components/schemas/Error"))))]
+async fn profitability(
+    scoped: Scoped,
+    ApiQuery(q): ApiQuery<ProfitabilityQuery>,
+) -> Result<Response, ApiError> {
+    let scoped = narrow(scoped, &q.territory_id, &q.owner_id, &q.account_segment).await?;
+    let (from, to) = profit_period(&scoped, q.from.as_deref(), q.to.as_deref())?;
+    let limit = count("limit", q.limit.as_deref(), MAX_LIMIT, 100)?;
+    let csv_wanted = wants_csv(q.format.as_deref())?;
+    let result = scoped
+        .profitability(from, to, None, q.currency.as_deref())
+        .await?;
+    let mut total = Waterfall::default();
+    for w in &result.waterfalls {
+        total.revenue_minor += w.revenue_minor;
+        total.cost_of_goods_minor += w.cost_of_goods_minor;
+        total.gross_margin_minor += w.gross_margin_minor;
+        total.visit_cost_minor += w.visit_cost_minor;
+        total.case_cost_minor += w.case_cost_minor;
+        total.campaign_cost_minor += w.campaign_cost_minor;
+        total.acquisition_cost_minor += w.acquisition_cost_minor;
+        total.profit_minor += w.profit_minor;
+    }
+    let profits: Vec<(i64, i64)> = result
+        .waterfalls
+        .iter()
+        .map(|w| (w.customer, w.profit_minor))
+        .collect();
+    let curve = value_curve(&profits, TOP_FRACTION);
+    let n = curve.ranking.len();
+    let points: Vec<Value> = sample_points(n, CURVE_POINTS)
+        .into_iter()
+        .map(|k| {
+            json!({"customers": k, "cumulative_minor": curve.cumulative_minor[k],
+                   "customer_share": if n == 0 { 0.0 } else { k as f64 / n as f64 }})
+        })
+        .collect();
+    let mut listed = result.waterfalls.clone();
+    listed.sort_by_key(|w| (w.profit_minor, w.customer));
+    let losing = listed.iter().filter(|w| w.profit_minor < 0).count();
+    listed.truncate(limit);
+    let ids: Vec<i64> = listed.iter().map(|w| w.customer).collect();
+    let names: BTreeMap<i64, String> = scoped
+        .accounts_by_ids(&ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.name))
+        .collect();
+    if csv_wanted {
+        return Ok(csv(
+            "profitability",
+            &[
+                "account_id",
+                "name",
+                "revenue_minor",
+                "cost_of_goods_minor",
+                "gross_margin_minor",
+                "visit_cost_minor",
+                "case_cost_minor",
+                "campaign_cost_minor",
+                "acquisition_cost_minor",
+                "profit_minor",
+            ],
+            listed.iter().map(|w| {
+                vec![
+                    w.customer.to_string(),
+                    names.get(&w.customer).cloned().unwrap_or_default(),
+                    w.revenue_minor.to_string(),
+                    w.cost_of_goods_minor.to_string(),
+                    w.gross_margin_minor.to_string(),
+                    w.visit_cost_minor.to_string(),
+                    w.case_cost_minor.to_string(),
+                    w.campaign_cost_minor.to_string(),
+                    w.acquisition_cost_minor.to_string(),
+                    w.profit_minor.to_string(),
+                ]
+            }),
+        ));
+    }
+    let top = ((n as f64 * TOP_FRACTION).ceil() as usize).min(n);
+    Ok(Json(json!({
+        "from": from,
+        "to": to,
+        "currency": result.currency,
+        "rates": rates_json(&scoped),
+        "customers": n,
+        "losing_customers": losing,
+        "total": waterfall_json(&total, None),
+        "whale": {"total_minor": curve.total_minor, "peak_minor": curve.peak_minor,
+                  "peak_customers": curve.peak_customers, "top_fraction": TOP_FRACTION,
+                  "top_customers": top, "top_share": curve.top_share, "points": points},
+        "accounts": listed.iter().map(|w| waterfall_json(w, names.get(&w.customer).map(String::as_str))).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccountProfitQuery {
+    from: Option<String>,
+    to: Option<String>,
+    currency: Option<String>,
+}
+
+/// `GET /accounts/{id}/profitability?from=&to=&currency=`
+#[utoipa::path(get, path = "/accounts/{id}/profitability", tag = "analytics",
+    summary = "One account's profitability waterfall over a period: revenue → cost of goods → gross margin → visit cost (time on site and travel share) → case cost → campaign cost → acquisition cost → profit",
+    params(("id" = i64, Path, description = "The account"),
+        ("from" = Option<String>, Query, description = "YYYY-MM-DD (default: 12 months before to)"),
+        ("to" = Option<String>, Query, description = "YYYY-MM-DD (default: today)"),
+        ("currency" = Option<String>, Query)),
+    responses((status = 200, description = "The waterfall", body = Object),
+        (status = 400, description = "A parameter does not parse (named)", body = ref("#/components/schemas/Error")),
+        (status = 404, description = "Not one of the caller's accounts", body = ref("#/components/schemas/Error"))))]
+async fn account_profitability(
+    scoped: Scoped,
+    Path(id): Path<i64>,
+    ApiQuery(q): ApiQuery<AccountProfitQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let (from, to) = profit_period(&scoped, q.from.as_deref(), q.to.as_deref())?;
+    let result = scoped
+        .profitability(from, to, Some(id), q.currency.as_deref())
+        .await?;
+    let w = result.waterfalls.first().copied().unwrap_or(Waterfall {
+        customer: id,
+        ..Waterfall::default()
+    });
+    let mut answer = waterfall_json(&w, None);
+    answer["from"] = json!(from);
+    answer["to"] = json!(to);
+    answer["currency"] = json!(result.currency);
+    answer["rates"] = rates_json(&scoped);
+    Ok(Json(answer))
+}
+
+// ---- revenue trend -------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrendQuery {
+    group: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    currency: Option<String>,
+    territory_id: Option<String>,
+    owner_id: Option<String>,
+    account_segment: Option<String>,
+}
+
+/// `GET /analytics/revenue-trend?group=territory|owner&from=&to=`
+#[utoipa::path(get, path = "/analytics/revenue-trend", tag = "analytics",
+    summary = "Revenue of the caller's customers by month per territory or per owner (rep), with the change against the group's previous month, and each group's revenue in the period against the period of the same length just before",
+    params(("group" = Option<String>, Query, description = "territory (default) or owner"),
+        ("from" = Option<String>, Query, description = "YYYY-MM-DD (default: 12 months before to)"),
+        ("to" = Option<String>, Query, description = "YYYY-MM-DD (default: today)"),
+        ("currency" = Option<String>, Query),
+        ("territory_id" = Option<i64>, Query), ("owner_id" = Option<i64>, Query), ("account_segment" = Option<String>, Query)),
+    responses((status = 200, description = "Groups with their months", body = Object),
+        (status = 400, description = "A parameter does not parse (named)", body = ref("#/components/schemas/Error")),
+        (status = 422, description = "Orders in several currencies and none chosen", body = ref("#/components/schemas/Error"))))]
+async fn revenue_trend(
+    scoped: Scoped,
+    ApiQuery(q): ApiQuery<TrendQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let scoped = narrow(scoped, &q.territory_id, &q.owner_id, &q.account_segment).await?;
+    let by_territory = match q.group.as_deref() {
+        None | Some("territory") => true,
+        Some("owner") => false,
+        Some(other) => {
+            return Err(ApiError::bad_field(
+                "group",
+                format!("{other:?} is not one of territory, owner"),
+            ));
+        }
+    };
+    let (from, to) = profit_period(&scoped, q.from.as_deref(), q.to.as_deref())?;
+    let trend = scoped
+        .revenue_trend(by_territory, from, to, q.currency.as_deref())
+        .await?;
+    let mut groups: BTreeMap<Option<i64>, Vec<Value>> = BTreeMap::new();
+    for m in &trend.months {
+        groups.entry(m.group).or_default().push(json!({
+            "month": m.month, "revenue_minor": m.revenue.current,
+            "previous_month_minor": m.revenue.previous, "change_ratio": m.revenue.ratio}));
+    }
+    for g in trend.previous.keys() {
+        groups.entry(*g).or_default();
+    }
+    let groups: Vec<Value> = groups
+        .into_iter()
+        .map(|(group, months)| {
+            let current = trend.current.get(&group).copied().unwrap_or(0);
+            let previous = trend.previous.get(&group).copied().unwrap_or(0);
+            json!({"group_id": group, "months": months, "revenue_minor": current,
+                   "previous_period_minor": previous,
+                   "change_ratio": (previous != 0).then(|| (current - previous) as f64 / previous as f64)})
+        })
+        .collect();
+    Ok(Json(json!({
+        "group": if by_territory { "territory" } else { "owner" },
+        "from": from,
+        "to": to,
+        "previous_from": trend.previous_from,
+        "currency": trend.currency,
+        "groups": groups,
+    })))
+}
+
+// ---- on the map ----------------------------------------------------------------------------
+
+/// Classes a map metric is coloured in.
+const MAP_CLASSES: usize = 5;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MapQuery {
+    metric: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    currency: Option<String>,
+    territory_id: Option<String>,
+    owner_id: Option<String>,
+    account_segment: Option<String>,
+}
+
+/// `GET /analytics/map?metric=revenue|profit|clv|churn|segment&from=&to=`
+#[utoipa::path(get, path = "/analytics/map", tag = "analytics",
+    summary = "The caller's customers as GeoJSON points weighted by a metric, for the heat-map layer and for colouring accounts: revenue or profit (with the cost to serve) over the period, lifetime value or churn risk from the stored scores, or the RFM segment; each point's `value` and quantile `class` (0 to 4), and the class limits in `legend.breaks`",
+    params(("metric" = Option<String>, Query, description = "revenue (default), profit, clv, churn or segment"),
+        ("from" = Option<String>, Query, description = "YYYY-MM-DD (default: 12 months before to)"),
+        ("to" = Option<String>, Query, description = "YYYY-MM-DD (default: today); also the RFM day"),
+        ("currency" = Option<String>, Query),
+        ("territory_id" = Option<i64>, Query), ("owner_id" = Option<i64>, Query), ("account_segment" = Option<String>, Query)),
+    responses((status = 200, description = "A FeatureCollection with a `legend` member", body = Object),
+        (status = 400, description = "A parameter does not parse (named)", body = ref("#/components/schemas/Error"))))]
+async fn metric_map(
+    scoped: Scoped,
+    ApiQuery(q): ApiQuery<MapQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let scoped = narrow(scoped, &q.territory_id, &q.owner_id, &q.account_segment).await?;
+    let metric = q.metric.as_deref().unwrap_or("revenue");
+    let (from, to) = profit_period(&scoped, q.from.as_deref(), q.to.as_deref())?;
+    let mut currency = None;
+    // Account → (value, RFM segment).
+    let values: BTreeMap<i64, (f64, Option<Segment>)> = match metric {
+        "revenue" | "profit" => {
+            let result = scoped
+                .profitability(from, to, None, q.currency.as_deref())
+                .await?;
+            currency = result.currency;
+            result
+                .waterfalls
+                .iter()
+                .filter(|w| metric == "profit" || w.revenue_minor != 0)
+                .map(|w| {
+                    let v = if metric == "profit" {
+                        w.profit_minor
+                    } else {
+                        w.revenue_minor
+                    };
+                    (w.customer, (v as f64, None))
+                })
+                .collect()
+        }
+        "clv" | "churn" => scoped
+            .stored_scores()
+            .await?
+            .into_iter()
+            .map(|s| {
+                currency = Some(s.currency.clone());
+                let v = if metric == "clv" {
+                    s.clv_minor
+                } else {
+                    1.0 - s.p_alive
+                };
+                (s.account_id, (v, None))
+            })
+            .collect(),
+        "segment" => {
+            let result = scoped.rfm(to, q.currency.as_deref()).await?;
+            currency = result.currency;
+            result
+                .scores
+                .iter()
+                .map(|s| (s.customer, (s.monetary_minor as f64, Some(s.segment))))
+                .collect()
+        }
+        other => {
+            return Err(ApiError::bad_field(
+                "metric",
+                format!("{other:?} is not one of revenue, profit, clv, churn, segment"),
+            ));
+        }
+    };
+    let ids: Vec<i64> = values.keys().copied().collect();
+    let accounts = scoped.accounts_by_ids(&ids).await?;
+    let numbers: Vec<f64> = accounts.iter().map(|a| values[&a.id].0).collect();
+    let classes = wilayah_shared::analytics::classes::quantile_classes(&numbers, MAP_CLASSES);
+    let features: Vec<Value> = accounts
+        .iter()
+        .zip(&classes.class_of)
+        .map(|(a, class)| {
+            let (value, segment) = values[&a.id];
+            json!({"type": "Feature", "id": a.id,
+                   "geometry": {"type": "Point", "coordinates": [a.lon, a.lat]},
+                   "properties": {"id": a.id, "name": a.name, "value": value, "class": class,
+                                  "segment": segment}})
+        })
+        .collect();
+    Ok(Json(json!({
+        "type": "FeatureCollection",
+        "features": features,
+        "legend": {"metric": metric, "currency": currency, "breaks": classes.breaks,
+                   "classes": MAP_CLASSES, "from": from, "to": to},
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AtRiskQuery {
+    lon: Option<String>,
+    lat: Option<String>,
+    radius_m: Option<String>,
+    min_risk: Option<String>,
+    limit: Option<String>,
+}
+
+/// `GET /analytics/at-risk-nearby?lon=&lat=&radius_m=&min_risk=&limit=`
+#[utoipa::path(get, path = "/analytics/at-risk-nearby", tag = "analytics",
+    summary = "Valuable customers at risk near a place: the caller's customers within radius_m (spatial index) whose stored churn risk is at least min_risk, most value at risk first ((1 − P(alive)) × expected value × purchases so far), with their distance",
+    params(("lon" = f64, Query), ("lat" = f64, Query),
+        ("radius_m" = Option<f64>, Query, description = "Metres (default 25000, at most 500000)"),
+        ("min_risk" = Option<f64>, Query, description = "0 to 1 (default 0.5)"),
+        ("limit" = Option<usize>, Query, description = "At most (default 10, at most 100)")),
+    responses((status = 200, description = "Customers at risk", body = Object),
+        (status = 400, description = "A parameter is missing, does not parse or is out of range (named)", body = ref("#/components/schemas/Error"))))]
+async fn at_risk_nearby(
+    scoped: Scoped,
+    ApiQuery(q): ApiQuery<AtRiskQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let lon = parsed::<f64>("lon", q.lon.as_deref(), "a longitude")?
+        .ok_or_else(|| ApiError::bad_field("lon", "is required"))?;
+    let lat = parsed::<f64>("lat", q.lat.as_deref(), "a latitude")?
+        .ok_or_else(|| ApiError::bad_field("lat", "is required"))?;
+    let centre = wilayah_shared::LonLat::new(lon, lat)
+        .map_err(|e| ApiError::bad_field(e.field(), e.to_string()))?;
+    let radius_m = number(
+        "radius_m",
+        q.radius_m.as_deref(),
+        (1.0, 500_000.0),
+        25_000.0,
+    )?;
+    let min_risk = number("min_risk", q.min_risk.as_deref(), (0.0, 1.0), 0.5)?;
+    let limit = count("limit", q.limit.as_deref(), 100, 10)?;
+    let at_risk: BTreeMap<i64, StoredScore> = scoped
+        .stored_scores()
+        .await?
+        .into_iter()
+        .filter(|s| 1.0 - s.p_alive >= min_risk && value_at_risk(s) > 0.0)
+        .map(|s| (s.account_id, s))
+        .collect();
+    let mut hits = scoped
+        .nearby(
+            centre,
+            Reach::Within {
+                metres: radius_m,
+                at_most: 10_000,
+            },
+            |p| at_risk.contains_key(&p.id),
+        )
+        .await?;
+    hits.sort_by(|a, b| {
+        value_at_risk(&at_risk[&b.0.id])
+            .total_cmp(&value_at_risk(&at_risk[&a.0.id]))
+            .then(a.0.id.cmp(&b.0.id))
+    });
+    hits.truncate(limit);
+    let accounts: Vec<Value> = hits
+        .iter()
+        .map(|(account, distance_m)| {
+            let mut v = score_json(&at_risk[&account.id], Some(&account.name));
+            v["distance_m"] = json!(distance_m);
+            v["lon"] = json!(account.lon);
+            v["lat"] = json!(account.lat);
+            v
+        })
+        .collect();
+    Ok(Json(json!({
+        "lon": lon, "lat": lat, "radius_m": radius_m, "min_risk": min_risk,
+        "accounts": accounts,
+    })))
+}
+
+// ---- background scoring --------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScoringBody {
+    /// YYYY-MM-DD (default: today).
+    calibration_end: Option<String>,
+    /// Horizon in months (default 12, at most 1200).
+    periods: Option<u32>,
+    /// Per month (default 0.01).
+    discount_rate: Option<f64>,
+    /// Share of revenue that is margin, 0 to 1 (default 1).
+    margin_share: Option<f64>,
+    /// Needed when the orders are in several currencies.
+    currency: Option<String>,
+}
+
+/// `POST /analytics/scoring-jobs`
+#[utoipa::path(post, path = "/analytics/scoring-jobs", tag = "analytics",
+    summary = "Starts the background job that fits BG/NBD and Gamma-Gamma on the whole order history and scores every customer (P(alive), expected purchases, CLV), storing the scores with the day of the fit; its row (GET /analytics/scoring-jobs/latest) shows the progress",
+    request_body(content = Object, description = "All optional: calibration_end (YYYY-MM-DD, default today), periods (months, default 12, at most 1200), discount_rate (per month, default 0.01), margin_share (0 to 1, default 1), currency (needed when the orders are in several)"),
+    responses((status = 202, description = "The job, running", body = Object),
+        (status = 400, description = "A setting is out of range (named)", body = ref("#/components/schemas/Error")),
+        (status = 409, description = "A scoring job is already running", body = ref("#/components/schemas/Error"))))]
+async fn start_scoring(
+    scoped: Scoped,
+    ApiJson(body): ApiJson<ScoringBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let calibration_end =
+        day("calibration_end", body.calibration_end.as_deref())?.unwrap_or_else(|| scoped.today());
+    let defaults = ClvSettings::default();
+    let periods = body.periods.unwrap_or(defaults.periods);
+    if !(1..=1200).contains(&periods) {
+        return Err(ApiError::bad_field("periods", "must be between 1 and 1200"));
+    }
+    let in_range = |field: &'static str, v: Option<f64>, max: f64, default: f64| {
+        let v = v.unwrap_or(default);
+        if v.is_finite() && (0.0..=max).contains(&v) {
+            Ok(v)
+        } else {
+            Err(ApiError::bad_field(
+                field,
+                format!("must be between 0 and {max}"),
+            ))
+        }
+    };
+    let settings = ClvSettings {
+        periods,
+        discount_rate: in_range(
+            "discount_rate",
+            body.discount_rate,
+            10.0,
+            defaults.discount_rate,
+        )?,
+        margin_share: in_range(
+            "margin_share",
+            body.margin_share,
+            1.0,
+            defaults.margin_share,
+        )?,
+        ..defaults
+    };
+    let job = scoped
+        .start_scoring(
+            ScoringRequest {
+                calibration_end,
+                settings,
+            },
+            body.currency,
+        )
+        .await?;
+    Ok((StatusCode::ACCEPTED, Json(json!(job))))
+}
+
+/// `GET /analytics/scoring-jobs/latest`
+#[utoipa::path(get, path = "/analytics/scoring-jobs/latest", tag = "analytics",
+    summary = "The most recently started scoring job: status (running, done, failed), customers done of total, the fit, the error of a failed job; null when none ever ran",
+    responses((status = 200, description = "The job or null", body = Object)))]
+async fn latest_scoring_job(scoped: Scoped) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!({"job": scoped.latest_scoring_job().await?})))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScoresQuery {
+    order: Option<String>,
+    limit: Option<String>,
+    offset: Option<String>,
+    format: Option<String>,
+    territory_id: Option<String>,
+    owner_id: Option<String>,
+    account_segment: Option<String>,
+}
+
+/// What is lost if the customer has gone: (1 − P(alive)) × expected value of a purchase ×
+/// (purchases so far, the first included): past business at risk, in minor units.
+fn value_at_risk(s: &StoredScore) -> f64 {
+    (1.0 - s.p_alive) * s.expected_value_minor * (s.frequency + 1) as f64
+}
+
+fn score_json(s: &StoredScore, name: Option<&str>) -> Value {
+    json!({"account_id": s.account_id, "name": name, "fitted_on": s.fitted_on, "currency": s.currency,
+           "frequency": s.frequency, "recency_days": s.recency_days, "age_days": s.age_days,
+           "p_alive": s.p_alive, "churn_risk": 1.0 - s.p_alive,
+           "expected_purchases": s.expected_purchases, "expected_value_minor": s.expected_value_minor,
+           "clv_minor": s.clv_minor, "value_at_risk_minor": value_at_risk(s)})
+}
+
+/// `GET /analytics/scores?order=clv|churn|at_risk&limit=&offset=&format=`
+#[utoipa::path(get, path = "/analytics/scores", tag = "analytics",
+    summary = "The stored scores of the caller's customers from the latest scoring job, with the day of the fit: P(alive), churn risk (1 − P(alive)), expected purchases, expected value, CLV and value at risk ((1 − P(alive)) × expected value × purchases so far)",
+    params(("order" = Option<String>, Query, description = "clv (default, highest first), churn (highest risk first) or at_risk (highest value at risk first)"),
+        ("limit" = Option<usize>, Query, description = "Accounts per page (default 100, at most 10000)"), ("offset" = Option<usize>, Query),
+        ("format" = Option<String>, Query, description = "json (default) or csv"),
+        ("territory_id" = Option<i64>, Query), ("owner_id" = Option<i64>, Query), ("account_segment" = Option<String>, Query)),
+    responses((status = 200, description = "The scores", body = Object),
+        (status = 400, description = "A parameter does not parse (named)", body = ref("#/components/schemas/Error"))))]
+async fn scores(scoped: Scoped, ApiQuery(q): ApiQuery<ScoresQuery>) -> Result<Response, ApiError> {
+    let scoped = narrow(scoped, &q.territory_id, &q.owner_id, &q.account_segment).await?;
+    let limit = count("limit", q.limit.as_deref(), MAX_LIMIT, 100)?;
+    let offset = parsed::<usize>("offset", q.offset.as_deref(), "a whole number")?.unwrap_or(0);
+    let csv_wanted = wants_csv(q.format.as_deref())?;
+    let mut all = scoped.stored_scores().await?;
+    match q.order.as_deref() {
+        None | Some("clv") => all.sort_by(|a, b| {
+            b.clv_minor
+                .total_cmp(&a.clv_minor)
+                .then(a.account_id.cmp(&b.account_id))
+        }),
+        Some("churn") => all.sort_by(|a, b| {
+            a.p_alive
+                .total_cmp(&b.p_alive)
+                .then(a.account_id.cmp(&b.account_id))
+        }),
+        Some("at_risk") => all.sort_by(|a, b| {
+            value_at_risk(b)
+                .total_cmp(&value_at_risk(a))
+                .then(a.account_id.cmp(&b.account_id))
+        }),
+        Some(other) => {
+            return Err(ApiError::bad_field(
+                "order",
+                format!("{other:?} is not one of clv, churn, at_risk"),
+            ));
+        }
+    }
+    let total = all.len();
+    let page: Vec<&StoredScore> = all.iter().skip(offset).take(limit).collect();
+    let ids: Vec<i64> = page.iter().map(|s| s.account_id).collect();
+    let names: BTreeMap<i64, String> = scoped
+        .accounts_by_ids(&ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.name))
+        .collect();
+    if csv_wanted {
+        return Ok(csv(
+            "scores",
+            &[
+                "account_id",
+                "name",
+                "fitted_on",
+                "p_alive",
+                "expected_purchases",
+                "expected_value_minor",
+                "clv_minor",
+                "value_at_risk_minor",
+            ],
+            page.iter().map(|s| {
+                vec![
+                    s.account_id.to_string(),
+                    names.get(&s.account_id).cloned().unwrap_or_default(),
+                    s.fitted_on.to_string(),
+                    s.p_alive.to_string(),
+                    s.expected_purchases.to_string(),
+                    s.expected_value_minor.to_string(),
+                    s.clv_minor.to_string(),
+                    value_at_risk(s).to_string(),
+                ]
+            }),
+        ));
+    }
+    Ok(Json(json!({
+        "fitted_on": all.first().map(|s| s.fitted_on),
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "accounts": page.iter().map(|s| score_json(s, names.get(&s.account_id).map(String::as_str))).collect::<Vec<_>>(),
     }))
     .into_response())
 }

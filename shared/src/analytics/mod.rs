@@ -9,8 +9,10 @@
 //! - [`cohorts`]: retention by acquisition month, movement, revenue by month per group.
 //! - [`cross_sell`]: association rules and look-alike recommendations.
 //! - [`unusual`]: orders far outside a customer's own pattern.
+//! - [`classes`]: quantile classes for colouring the map by a metric.
 
 pub mod bgnbd;
+pub mod classes;
 pub mod clv;
 pub mod cohorts;
 pub mod cross_sell;

@@ -4,14 +4,18 @@
 //! [`Scoped::visible`]. The models are the pure ones of `wilayah_shared::analytics`; each method
 //! checks the role again, as the route's rule does.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
+use wilayah_shared::LonLat;
 use wilayah_shared::access::Action;
 use wilayah_shared::account::ValidationError;
 use wilayah_shared::analytics::cohorts::{self, Cohort, MovementChange, PeriodMovement};
 use wilayah_shared::analytics::cross_sell::{self, Basket, LookAlikes, Recommendation, Rule};
 use wilayah_shared::analytics::pareto::{ValueCurve, value_curve};
+use wilayah_shared::analytics::profitability::{
+    self, Activity, Case, GreatCircle, OrderTotals, TripStop, Visit, Waterfall,
+};
 use wilayah_shared::analytics::rfm::{self, RfmScore, SegmentTotals};
 use wilayah_shared::analytics::unusual::{OrderScore, OrderValue, UnusualSettings, score_orders};
 use wilayah_shared::analytics::{
@@ -21,8 +25,9 @@ use wilayah_shared::analytics::{
 use wilayah_shared::money::Currency;
 
 use super::Scoped;
-use crate::db::{BasketLine, OrderFigures};
+use crate::db::{BasketLine, OrderFigures, ScoringJob, ServiceVisit, StoredScore};
 use crate::http::error::ApiError;
+use crate::scoring::{self, ScoringRequest};
 
 const ANALYTICS: &str = "analytics";
 
@@ -122,7 +127,269 @@ fn fit_error(e: FitError) -> ApiError {
     ApiError::Invalid(ValidationError::new(fit_field(&e), e.to_string()))
 }
 
+/// Profitability waterfalls of the caller's customers over a period.
+#[derive(Debug, Clone)]
+pub struct ProfitabilityResult {
+    pub currency: Option<String>,
+    /// By account id: the caller's customers with any order, visit or case in the period.
+    pub waterfalls: Vec<Waterfall>,
+}
+
+/// The visits done as the profitability model takes them: a technician's visits of one day
+/// (in the deployment's time zone) are one trip from their base, in the order they started; a
+/// visit without a technician or whose technician has no base costs its time on site only.
+fn visits_as_trips(visits: &[ServiceVisit], offset: chrono::FixedOffset) -> Vec<Visit> {
+    let mut trips: HashMap<(i64, NaiveDate), (i64, u32)> = HashMap::new();
+    let place = |(lon, lat): (f64, f64)| LonLat::new(lon, lat);
+    visits
+        .iter()
+        .filter_map(|v| {
+            let day = v.start.with_timezone(&offset).date_naive();
+            let site = place(v.site).ok()?;
+            let base = v.base.and_then(|b| place(b).ok());
+            let trip = match (v.technician, base) {
+                (Some(technician), Some(_)) => {
+                    let next = trips.len() as i64 + 1;
+                    let entry = trips.entry((technician, day)).or_insert((next, 0));
+                    entry.1 += 1;
+                    Some(TripStop {
+                        trip: entry.0,
+                        sequence: entry.1,
+                    })
+                }
+                _ => None,
+            };
+            Some(Visit {
+                customer: v.account,
+                day,
+                base: base.unwrap_or(site),
+                site,
+                minutes_on_site: u32::try_from(v.duration_min.max(0)).unwrap_or(u32::MAX),
+                trip,
+            })
+        })
+        .collect()
+}
+
+/// Revenue by month per group and the period totals against the period before.
+#[derive(Debug, Clone)]
+pub struct RevenueTrend {
+    pub currency: Option<String>,
+    pub months: Vec<cohorts::GroupMonth<Option<i64>>>,
+    pub current: BTreeMap<Option<i64>, i64>,
+    pub previous: BTreeMap<Option<i64>, i64>,
+    pub previous_from: NaiveDate,
+}
+
+/// The page's filter: accounts of a territory, of an owner (rep), of an account segment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountFilter {
+    pub territory_id: Option<i64>,
+    pub owner_id: Option<i64>,
+    pub segment: Option<String>,
+}
+
+impl AccountFilter {
+    pub fn is_empty(&self) -> bool {
+        self.territory_id.is_none() && self.owner_id.is_none() && self.segment.is_none()
+    }
+}
+
 impl Scoped {
+    /// This handle with every analytics answer narrowed to the caller's accounts matching
+    /// `filter` (the analytics page's territory, rep and segment): the scope only ever narrows.
+    pub async fn narrowed(mut self, filter: &AccountFilter) -> Result<Self, ApiError> {
+        if filter.is_empty() {
+            return Ok(self);
+        }
+        let query = wilayah_shared::account::AccountQuery {
+            territory_id: filter.territory_id,
+            owner_id: filter.owner_id,
+            segment: filter.segment.clone(),
+            ..Default::default()
+        };
+        let mut ids: Vec<i64> = self
+            .map_accounts(query)
+            .await?
+            .into_iter()
+            .map(|a| a.id)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        self.visible = tokio::sync::OnceCell::new_with(Some(super::Visible(Some(ids))));
+        Ok(self)
+    }
+
+    /// Profitability of the caller's customers (or of account `only`) over `from..=to`: revenue
+    /// and cost of goods from their orders, the cost to serve from the visits done and the
+    /// cases opened, at the deployment's rates (`--cost-*`). Campaigns are not recorded yet, so
+    /// their term is zero. A technician's day is one tour shared between its stops whoever's
+    /// they are; only the caller's customers are answered.
+    pub async fn profitability(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        only: Option<i64>,
+        currency: Option<&str>,
+    ) -> Result<ProfitabilityResult, ApiError> {
+        if let Some(id) = only {
+            self.require(ANALYTICS, Action::Read)?;
+            self.check_account(id).await?;
+        }
+        let orders = self.analytics_orders(currency).await?;
+        let visible = self.visible().await?;
+        let order_totals: Vec<OrderTotals> = orders
+            .orders
+            .iter()
+            .filter(|o| only.is_none_or(|id| o.account == id))
+            .map(|o| OrderTotals {
+                customer: o.account,
+                day: o.day,
+                revenue_minor: o.revenue_minor,
+                cost_of_goods_minor: o.cost_minor,
+            })
+            .collect();
+        let visits = visits_as_trips(&self.store().done_visits().await?, self.state.utc_offset);
+        let settings = self.state.cost_to_serve;
+        let cases: Vec<Case> = self
+            .store()
+            .case_openings(visible.ids())
+            .await?
+            .into_iter()
+            .filter(|c| only.is_none_or(|id| c.account == id))
+            .map(|c| Case {
+                customer: c.account,
+                day: c.opened.with_timezone(&self.state.utc_offset).date_naive(),
+                handling_minutes: settings.case_minutes,
+            })
+            .collect();
+        let activity = Activity {
+            orders: &order_totals,
+            visits: &visits,
+            cases: &cases,
+            contacts: &[],
+        };
+        let travel = GreatCircle {
+            speed_kmh: settings.speed_kmh,
+        };
+        let waterfalls = profitability::waterfalls(&activity, from, to, &settings.rates, &travel)
+            .map_err(|e| ApiError::Invalid(ValidationError::new("rates", e.to_string())))?
+            .into_iter()
+            .filter(|w| visible.admits(w.customer) && only.is_none_or(|id| w.customer == id))
+            .collect();
+        Ok(ProfitabilityResult {
+            currency: orders.currency,
+            waterfalls,
+        })
+    }
+
+    /// Revenue by month per territory (`by_territory`) or per owner (rep) of the caller's
+    /// customers over `from..=to` with the change against each group's previous month, and
+    /// each group's revenue in the period of the same length just before (`None`: no
+    /// territory or no owner).
+    pub async fn revenue_trend(
+        &self,
+        by_territory: bool,
+        from: NaiveDate,
+        to: NaiveDate,
+        currency: Option<&str>,
+    ) -> Result<RevenueTrend, ApiError> {
+        let orders = self.analytics_orders(currency).await?;
+        let mut ids: Vec<i64> = orders.orders.iter().map(|o| o.account).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let group: HashMap<i64, Option<i64>> = self
+            .accounts_by_ids(&ids)
+            .await?
+            .into_iter()
+            .map(|a| {
+                (
+                    a.id,
+                    if by_territory {
+                        a.territory_id
+                    } else {
+                        a.owner_id
+                    },
+                )
+            })
+            .collect();
+        let group_of = |customer: i64| group.get(&customer).copied().flatten();
+        let purchases: Vec<Purchase> = orders
+            .orders
+            .iter()
+            .map(|o| Purchase {
+                customer: o.account,
+                day: o.day,
+                amount_minor: o.revenue_minor,
+            })
+            .collect();
+        let months = cohorts::revenue_by_month(&purchases, group_of, from, to);
+        let length = (to - from).num_days() + 1;
+        let previous_from = from - chrono::Duration::days(length);
+        let mut previous: BTreeMap<Option<i64>, i64> = BTreeMap::new();
+        let mut current: BTreeMap<Option<i64>, i64> = BTreeMap::new();
+        for p in &purchases {
+            if previous_from <= p.day && p.day < from {
+                *previous.entry(group_of(p.customer)).or_default() += p.amount_minor;
+            } else if from <= p.day && p.day <= to {
+                *current.entry(group_of(p.customer)).or_default() += p.amount_minor;
+            }
+        }
+        Ok(RevenueTrend {
+            currency: orders.currency,
+            months,
+            current,
+            previous,
+            previous_from,
+        })
+    }
+
+    /// Starts the background scoring job on the whole order history (admins and managers):
+    /// 409 while one runs. The job runs as the system after this answers; its row shows its
+    /// progress.
+    pub async fn start_scoring(
+        &self,
+        request: ScoringRequest,
+        currency: Option<String>,
+    ) -> Result<ScoringJob, ApiError> {
+        self.require(ANALYTICS, Action::Create)?;
+        if let Some(c) = &currency {
+            Currency::parse("currency", c)?;
+        }
+        // The handler checked the settings' ranges; the model's own check runs in the job.
+        let settings = serde_json::json!(request.settings).to_string();
+        let store = self.store().clone();
+        let job = store
+            .begin_scoring_job(
+                Some(self.caller.user_id),
+                request.calibration_end,
+                &settings,
+                Utc::now(),
+            )
+            .await?
+            .ok_or_else(|| ApiError::ConflictMessage("a scoring job is already running".into()))?;
+        let started = store.latest_scoring_job().await?;
+        tokio::spawn(async move {
+            if let Err(e) = scoring::run(store, job, request, currency).await {
+                tracing::warn!(job, error = %e, "scoring job failed");
+            }
+        });
+        started.ok_or(ApiError::NotFound)
+    }
+
+    /// The most recent scoring job (its fit and progress hold no customer's data).
+    pub async fn latest_scoring_job(&self) -> Result<Option<ScoringJob>, ApiError> {
+        self.require(ANALYTICS, Action::Read)?;
+        Ok(self.store().latest_scoring_job().await?)
+    }
+
+    /// The stored scores of the caller's customers, by account id.
+    pub async fn stored_scores(&self) -> Result<Vec<StoredScore>, ApiError> {
+        self.require(ANALYTICS, Action::Read)?;
+        let visible = self.visible().await?;
+        Ok(self.store().stored_scores(visible.ids()).await?)
+    }
+
     /// The caller's orders in `currency`; without one, their orders must all be in one currency
     /// (amounts in different currencies do not add up).
     pub async fn analytics_orders(&self, currency: Option<&str>) -> Result<ScopedOrders, ApiError> {

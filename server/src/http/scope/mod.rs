@@ -49,8 +49,8 @@ mod sales;
 mod service;
 
 pub use analytics::{
-    ClvResult, CohortResult, CrossSell, LookAlikeAdvice, Measure, RfmResult, ScopedOrders,
-    ScoredOrder,
+    AccountFilter, ClvResult, CohortResult, CrossSell, LookAlikeAdvice, Measure,
+    ProfitabilityResult, RevenueTrend, RfmResult, ScopedOrders, ScoredOrder,
 };
 pub use people::{SignIn, Users};
 pub use placing::{Merged, RowReport, load_placing, place_rows_as_system};

@@ -1,0 +1,246 @@
+//! The analytics page in a real browser, on the demo world with an imported order history: a
+//! manager scores every customer from the page and watches the job's progress end; the RFM
+//! segments, the 80/20 shares and the profitability figures are those of the REST API; the
+//! map's heat-map layer is weighted by lifetime value with a legend in quantile classes; the
+//! page reads in both languages at desktop and tablet size (screenshots in target/screenshots).
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use fantoccini::Client;
+use serde_json::{Value, json};
+use wilayah_shared::access::Role;
+use wilayah_tests::TestApp;
+use wilayah_tests::analytics::{self as history, CALIBRATION_DAYS};
+use wilayah_tests::browser::{
+    click_test_id, connect, connect_sized, save_screenshot, select_value, sign_in_as,
+    start_chromedriver, text_of, wait_for_js,
+};
+
+/// Imports the model order history onto the demo's first customers, up to yesterday.
+async fn import_history(app: &TestApp) {
+    let (status, page) = app
+        .get_json("/api/v1/accounts?kind=customer&sort=id&limit=1000")
+        .await;
+    assert!(status.is_success(), "{page}");
+    let ids: Vec<String> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["external_id"].as_str().map(str::to_owned))
+        .collect();
+    assert!(ids.len() >= history::CUSTOMERS, "demo customers");
+    let mut skus = Vec::new();
+    for (sku, price, cost) in [
+        ("KOPI", 12_000, 7_000),
+        ("GULA", 8_000, 6_500),
+        ("TEH", 5_000, 2_000),
+    ] {
+        let (status, answer) = app
+            .send_json(
+                "POST",
+                "/api/v1/products",
+                &json!({"sku": sku, "name_en": sku, "list_price_minor": price,
+                        "cost_price_minor": cost, "tax_rate_bp": 1100}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        skus.push(sku);
+    }
+    let today = chrono::Utc::now().date_naive();
+    let start = today - chrono::Days::new(CALIBRATION_DAYS + 1);
+    let csv = history::order_csv(
+        &history::purchases(start),
+        today.pred_opt().unwrap(),
+        |c| ids[c as usize - 1].clone(),
+        &skus,
+    );
+    let request = Request::post("/api/v1/orders/import")
+        .header("content-type", "text/csv")
+        .body(Body::from(csv))
+        .unwrap();
+    let (status, done) = app.request_json(request).await;
+    assert_eq!(status, StatusCode::CREATED, "{done}");
+}
+
+/// Opens `/analytics` and waits until every section has its data.
+async fn open(client: &Client, base: &str) {
+    client
+        .goto(&format!("{base}/analytics"))
+        .await
+        .expect("open the analytics page");
+    wait_for_loaded(client).await;
+}
+
+async fn wait_for_loaded(client: &Client) {
+    wait_for_js(
+        client,
+        "every section loaded (no loading text) and the job status",
+        "const s = [...document.querySelectorAll('.analytics-section')];
+         return s.length >= 10 && document.querySelector('[data-testid=job-status]') !== null
+             && s.every(e => !e.querySelector('.muted') || !/Loading|Memuat/.test(e.textContent))
+             && document.querySelectorAll('.analytics .error').length === 0;",
+    )
+    .await;
+}
+
+async fn switch_language(client: &Client, lang: &str) {
+    click_test_id(client, "lang-switch").await;
+    wait_for_js(
+        client,
+        "the language switch",
+        &format!("return document.documentElement.lang === '{lang}';"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_analytics_page_scores_customers_and_shows_the_figures_of_the_api_and_the_heat_map() {
+    let app = TestApp::start().await;
+    import_history(&app).await;
+    let base = app.serve().await;
+    let driver = start_chromedriver();
+    let client = connect(&driver).await;
+    sign_in_as(&app, &client, &base, Role::Manager, None).await;
+    open(&client, &base).await;
+    assert_eq!(
+        client
+            .execute(
+                "return document.querySelector('[data-testid=job-status]').textContent",
+                vec![]
+            )
+            .await
+            .unwrap(),
+        json!("Customers have not been scored yet.")
+    );
+
+    // Scoring from the page: the job's row is polled until it is done, and the lists fill.
+    click_test_id(&client, "score-now").await;
+    wait_for_js(
+        &client,
+        "the scoring job to finish",
+        "const e = document.querySelector('[data-testid=job-status]');
+         return e !== null && e.dataset.status === 'done';",
+    )
+    .await;
+    let (_, job) = app.get_json("/api/v1/analytics/scoring-jobs/latest").await;
+    assert_eq!(job["job"]["status"], "done", "{job}");
+    let scored = job["job"]["total"].as_i64().unwrap();
+    assert!(scored >= history::CUSTOMERS as i64, "{job}");
+    wait_for_js(
+        &client,
+        "the lifetime-value list",
+        "return document.querySelectorAll('[data-testid=section-clv] tbody tr').length === 10;",
+    )
+    .await;
+
+    // RFM: the table's counts are the API's.
+    let (_, rfm) = app.get_json("/api/v1/analytics/rfm?limit=1").await;
+    let shown: Vec<Value> = client
+        .execute(
+            "return [...document.querySelectorAll('[data-testid=section-rfm] tbody tr')]
+                 .map(r => [r.dataset.segment, Number(r.children[1].textContent)]);",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone();
+    let expected: Vec<Value> = rfm["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| json!([s["segment"], s["customers"]]))
+        .collect();
+    assert_eq!(shown, expected);
+    // 80/20: the top 20 % share of revenue as the API computes it.
+    let (_, pareto) = app.get_json("/api/v1/analytics/pareto").await;
+    let share = pareto["top_share"].as_f64().unwrap();
+    assert_eq!(
+        text_of(&client, "top-share-revenue").await,
+        format!("{:.0} %", share * 100.0)
+    );
+    let (_, profit) = app.get_json("/api/v1/analytics/profitability").await;
+    assert_eq!(
+        text_of(&client, "losing-customers").await,
+        profit["losing_customers"].to_string()
+    );
+    save_screenshot(&client, "analytics-desktop-en").await;
+
+    // The heat map weighted by lifetime value, with its legend in five quantile classes.
+    select_value(&client, "map-metric", "clv").await;
+    let (_, map) = app.get_json("/api/v1/analytics/map?metric=clv").await;
+    let features = map["features"].as_array().unwrap().len() as i64;
+    assert_eq!(features, scored);
+    wait_for_js(
+        &client,
+        "the metric map to hold the scored customers",
+        &format!(
+            "const m = window.wilayahMetricMap;
+             if (!m || !m.getSource('metric')) return false;
+             return m.getSource('metric').getData().then(d => d.features.length === {features}
+                 && d.features[0].properties.class !== undefined);"
+        ),
+    )
+    .await;
+    let heat = client
+        .execute(
+            "const m = window.wilayahMetricMap;
+             return [m.getLayer('metric-heat').type, m.getLayoutProperty('metric-heat', 'visibility') || 'visible'];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(heat, json!(["heatmap", "visible"]));
+    let legend = client
+        .execute(
+            "return document.querySelectorAll('[data-testid=map-legend] li').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        legend.as_u64().unwrap() as usize,
+        map["legend"]["breaks"].as_array().unwrap().len() + 1
+    );
+    client
+        .execute(
+            "document.querySelector('[data-testid=section-map]').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    wait_for_js(
+        &client,
+        "the metric map to draw",
+        "return document.querySelector('[data-testid=analytics-map][data-map-idle=true]') !== null;",
+    )
+    .await;
+    save_screenshot(&client, "analytics-map-desktop-en").await;
+
+    // Indonesian: segment names and titles translated.
+    switch_language(&client, "id").await;
+    client
+        .execute("window.scrollTo(0, 0);", vec![])
+        .await
+        .unwrap();
+    let title = text_of(&client, "section-rfm").await;
+    assert!(title.starts_with("Segmen RFM"), "{title}");
+    save_screenshot(&client, "analytics-desktop-id").await;
+
+    // A tablet, both languages.
+    let tablet = connect_sized(&driver, 1024, 768).await;
+    sign_in_as(&app, &tablet, &base, Role::Manager, None).await;
+    open(&tablet, &base).await;
+    let overflow = tablet
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(overflow, json!(true), "nothing wider than the tablet");
+    save_screenshot(&tablet, "analytics-tablet-en").await;
+    switch_language(&tablet, "id").await;
+    save_screenshot(&tablet, "analytics-tablet-id").await;
+}
