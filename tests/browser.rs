@@ -414,7 +414,15 @@ async fn home_page_hydrates_and_draws_the_seeded_accounts_on_the_map() {
         .await
         .unwrap();
     assert_eq!(errors, json!([]), "the page raised script errors");
-    // 8. Signing out ends the session: back to the login page, and the map stays closed.
+    // 8. Signing out (in the user menu) ends the session: back to the login page, and the map
+    // stays closed.
+    client
+        .find(Locator::Css("[data-testid='user-menu'] summary"))
+        .await
+        .expect("the user menu")
+        .click()
+        .await
+        .expect("open the user menu");
     client
         .find(Locator::Css("[data-testid='logout']"))
         .await

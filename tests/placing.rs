@@ -913,3 +913,85 @@ async fn imported_territories_place_accounts_and_the_cli_import_follows_the_same
         ]
     );
 }
+
+/// A Nominatim-compatible geocoder on loopback: answers `/search` with `answer` and keeps the
+/// queries it was asked.
+async fn fake_nominatim(
+    answer: &'static str,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::sync::{Arc, Mutex};
+    let asked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = asked.clone();
+    let app = axum::Router::new().route(
+        "/search",
+        axum::routing::get(move |uri: axum::http::Uri| {
+            let log = log.clone();
+            async move {
+                log.lock()
+                    .unwrap()
+                    .push(uri.query().unwrap_or_default().to_owned());
+                ([("content-type", "application/json")], answer)
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, asked)
+}
+
+#[tokio::test]
+async fn an_external_geocoder_gives_street_precision_and_the_gazetteer_stands_in_when_it_cannot() {
+    // A street-level answer (Nominatim sends coordinates as strings).
+    let street = r#"[{"lat": "-6.92131", "lon": "107.60700", "addresstype": "road",
+        "display_name": "Jalan Asia Afrika, Bandung, Jawa Barat, Indonesia"}]"#;
+    let (url, asked) = fake_nominatim(street).await;
+    let app = TestApp::start_with(|c| c.geocoder_url = Some(url)).await;
+    let (status, found) = app
+        .get_json("/api/v1/geocode?q=Jl.%20Asia%20Afrika%208%2C%20Bandung")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found["precision"], "street", "{found}");
+    assert_eq!(
+        (found["lon"].as_f64(), found["lat"].as_f64()),
+        (Some(107.607), Some(-6.92131))
+    );
+    let query = asked.lock().unwrap().last().cloned().unwrap();
+    assert!(
+        query.contains("countrycodes=id") && query.contains("Asia+Afrika"),
+        "{query}"
+    );
+    // Creating by address uses the same answer.
+    let (status, account) = app
+        .send_json(
+            "POST",
+            "/api/v1/accounts",
+            &json!({"name": "Toko Jalan", "address": BANDUNG}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{account}");
+    assert_eq!(account["geocoded"]["precision"], "street", "{account}");
+    assert_eq!(account["lon"].as_f64(), Some(107.607));
+
+    // Nothing found there: the gazetteer's place.
+    let (url, _) = fake_nominatim("[]").await;
+    let app = TestApp::start_with(|c| c.geocoder_url = Some(url)).await;
+    let (status, found) = app.get_json("/api/v1/geocode?q=Bandung").await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(
+        found["precision"],
+        json!(hit("Bandung").precision),
+        "{found}"
+    );
+    assert_eq!(found["lon"].as_f64(), Some(hit("Bandung").lon));
+
+    // Nobody listening: the gazetteer again, without waiting for a timeout.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    let app = TestApp::start_with(|c| c.geocoder_url = Some(closed)).await;
+    let (status, found) = app.get_json("/api/v1/geocode?q=Bandung").await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found["lat"].as_f64(), Some(hit("Bandung").lat));
+}

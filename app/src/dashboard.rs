@@ -414,11 +414,9 @@ fn list_page(
         .into_iter()
         .map(|a| {
             let colour = kind_colour(a.kind);
-            let detail = [Some(a.status.clone()), a.segment.clone()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" · ");
+            let status = i18n::code_label(&a.status, i18n::account_status_msg);
+            let segment = a.segment.clone().map(|s| format!(" · {s}"));
+            let detail = move || format!("{}{}", status(), segment.clone().unwrap_or_default());
             let id = a.id;
             view! {
                 <li>
@@ -862,16 +860,18 @@ fn PanelBody(panel: AccountPanel, state: Dashboard) -> impl IntoView {
     let deals = panel
         .open_deals
         .into_iter()
-        .map(|d| view! { <li>{d.title} " · " {d.stage} " · " {format_money(d.value_minor, &d.currency)}</li> }.into_any())
+        .map(|d| view! { <li>{d.title} " · " {i18n::code_label(&d.stage, i18n::stage_msg)} " · " {format_money(d.value_minor, &d.currency)}</li> }.into_any())
         .collect();
     let cases = panel
         .open_cases
         .into_iter()
-        .map(|c| view! { <li data-testid="open-case">{c.subject} " · " {c.status} " · " {c.priority}</li> }.into_any())
+        .map(|c| view! { <li data-testid="open-case">{c.subject} " · " {i18n::code_label(&c.status, i18n::case_status_msg)} " · " {i18n::code_label(&c.priority, i18n::priority_msg)}</li> }.into_any())
         .collect();
-    let last_visit = panel
-        .last_visit
-        .map(|v| format!("{} · {}", v.window_start.format("%Y-%m-%d"), v.status));
+    let last_visit = panel.last_visit.map(|v| {
+        let status = i18n::code_label(&v.status, visit_status_msg);
+        let day = v.window_start.format("%Y-%m-%d").to_string();
+        move || format!("{day} · {}", status())
+    });
     let history = panel
         .history
         .into_iter()
@@ -906,7 +906,10 @@ fn PanelBody(panel: AccountPanel, state: Dashboard) -> impl IntoView {
             <dt>{tr(Msg::CostToServe)}</dt>
             <dd>{format_money(a.cost_to_serve_minor, &a.currency)}</dd>
             <dt>{tr(Msg::LastVisit)}</dt>
-            <dd>{last_visit.unwrap_or_else(|| "—".into())}</dd>
+            <dd>{match last_visit {
+                Some(visit) => visit.into_any(),
+                None => "—".into_any(),
+            }}</dd>
         </dl>
         <PanelActions account_id state />
         <h3>{tr(Msg::Contacts)}</h3>
@@ -1152,7 +1155,7 @@ fn NearbySection(origin: NearbyOrigin, state: Dashboard, auto: bool) -> impl Int
                         state.selected.set(Some(p.id));
                         state.fly_to.set(Some((p.lon, p.lat)));
                     }>{p.name.clone()}</button>
-                    " · " <span class="muted">{format_distance(p.distance_m)} " · " {p.status.clone()}</span>
+                    " · " <span class="muted">{format_distance(p.distance_m)} " · " {i18n::code_label(&p.status, i18n::account_status_msg)}</span>
                     <div class="nearby-route">
                         <button
                             class="action subtle"

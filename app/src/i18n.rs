@@ -284,6 +284,17 @@ pub enum Msg {
     RolePlanner,
     RoleSalesRep,
     RoleTechnician,
+    // Stored codes shown by name
+    CaseNew,
+    CaseInProgress,
+    CaseResolved,
+    CaseClosed,
+    ReasonNoSuitableTechnician,
+    ReasonExceedsCapacity,
+    ReasonOutsideWorkingHours,
+    ReasonNoRoom,
+    ReasonNoHomeBase,
+    OtherValue,
 }
 
 /// A UI text in English and Bahasa Indonesia. [`Msg`] holds the texts several pages share; a page
@@ -665,6 +676,31 @@ impl Text for Msg {
             Msg::RolePlanner => ["Territory planner", "Perencana wilayah"],
             Msg::RoleSalesRep => ["Sales rep", "Tenaga penjual"],
             Msg::RoleTechnician => ["Technician", "Teknisi"],
+            Msg::CaseNew => ["New", "Baru"],
+            Msg::CaseInProgress => ["In progress", "Sedang ditangani"],
+            Msg::CaseResolved => ["Resolved", "Terselesaikan"],
+            Msg::CaseClosed => ["Closed", "Ditutup"],
+            Msg::ReasonNoSuitableTechnician => [
+                "no technician has the skills",
+                "tidak ada teknisi dengan keahlian ini",
+            ],
+            Msg::ReasonExceedsCapacity => [
+                "too large for any vehicle",
+                "terlalu besar untuk kendaraan mana pun",
+            ],
+            Msg::ReasonOutsideWorkingHours => [
+                "cannot be reached within working hours",
+                "tidak terjangkau dalam jam kerja",
+            ],
+            Msg::ReasonNoRoom => [
+                "no room left in the day",
+                "tidak ada waktu tersisa hari ini",
+            ],
+            Msg::ReasonNoHomeBase => [
+                "the technician has no home base",
+                "teknisi belum punya lokasi awal",
+            ],
+            Msg::OtherValue => ["other", "lainnya"],
         }
     }
 }
@@ -693,6 +729,55 @@ pub fn status_msg(status: wilayah_shared::domain::AccountStatus) -> Msg {
         S::Qualified => Msg::StatusQualified,
         S::Disqualified => Msg::StatusDisqualified,
     }
+}
+
+/// The label of an account status, by its stored name.
+pub fn account_status_msg(status: &str) -> Option<Msg> {
+    status.parse().ok().map(status_msg)
+}
+
+/// The label of a case status, by its stored name.
+pub fn case_status_msg(status: &str) -> Option<Msg> {
+    Some(match status {
+        "new" => Msg::CaseNew,
+        "in_progress" => Msg::CaseInProgress,
+        "resolved" => Msg::CaseResolved,
+        "closed" => Msg::CaseClosed,
+        _ => return None,
+    })
+}
+
+/// The label of a priority, by its stored name.
+pub fn priority_msg(priority: &str) -> Option<Msg> {
+    Some(match priority {
+        "low" => Msg::PriorityLow,
+        "normal" => Msg::PriorityNormal,
+        "high" => Msg::PriorityHigh,
+        "urgent" => Msg::PriorityUrgent,
+        _ => return None,
+    })
+}
+
+/// Why the route optimiser left a visit out, by the code the server sends.
+pub fn unplanned_reason_msg(reason: &str) -> Option<Msg> {
+    Some(match reason {
+        "no_suitable_technician" => Msg::ReasonNoSuitableTechnician,
+        "exceeds_capacity" => Msg::ReasonExceedsCapacity,
+        "outside_working_hours" => Msg::ReasonOutsideWorkingHours,
+        "no_room" => Msg::ReasonNoRoom,
+        "technician_without_home_base" => Msg::ReasonNoHomeBase,
+        "not_planned" => Msg::FieldNotPlanned,
+        _ => return None,
+    })
+}
+
+/// A reactive label of a stored code through `lookup` (one of the `*_msg` tables above); a code
+/// the table does not know reads "other", never raw.
+pub fn code_label(
+    code: &str,
+    lookup: fn(&str) -> Option<Msg>,
+) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static + use<> {
+    tr(lookup(code).unwrap_or(Msg::OtherValue))
 }
 
 /// The label of a pipeline stage, by its stored name.
@@ -806,6 +891,15 @@ mod tests {
         }
         for stage in wilayah_shared::resources::PIPELINE_STAGES {
             assert!(stage_msg(stage).is_some(), "{stage}");
+        }
+        for priority in ["low", "normal", "high", "urgent"] {
+            assert!(priority_msg(priority).is_some(), "{priority}");
+        }
+        for status in ["new", "in_progress", "resolved", "closed"] {
+            assert!(case_status_msg(status).is_some(), "{status}");
+        }
+        for status in wilayah_shared::domain::AccountStatus::ALL {
+            assert!(account_status_msg(status.as_str()).is_some());
         }
         for (status, _) in crate::map::VISIT_STATUS_COLOURS {
             assert!(visit_status_msg(status).is_some(), "{status}");

@@ -8,6 +8,7 @@ pub mod api;
 pub mod auth;
 pub mod dashboard;
 pub mod draw;
+pub mod errors;
 pub mod i18n;
 pub mod import;
 pub mod leads;
@@ -60,7 +61,11 @@ pub fn App() -> impl IntoView {
     ));
 
     view! {
-        <Title text=tr(Msg::AppName) />
+        // A plain string, not a translation closure: leptos_meta reads the title when it writes
+        // the page's head, which can come after the page's reactive owner (and the language
+        // signal a closure would read) is gone; reading it then panicked, and a panic there
+        // could leave the page's stream unfinished. The brand is the same in both languages.
+        <Title text=Msg::AppName.text(initial_locale()) />
         <Router>
             <Routes fallback=|| view! { <p class="not-found">{tr(Msg::NotFound)}</p> }>
                 <Route path=path!("/") view=HomePage />
@@ -194,45 +199,143 @@ pub fn Header(#[prop(optional)] title: Option<Msg>) -> impl IntoView {
     }
 }
 
-/// "850 m" below a kilometre, "12,3 km" above (Indonesian decimal comma).
-pub fn format_distance(metres: f64) -> String {
-    if metres < 1000.0 {
-        format!("{metres:.0} m")
-    } else {
-        format!("{:.1} km", metres / 1000.0).replace('.', ",")
+/// The language's separators: `(thousands, decimal)`; Indonesian writes 12.345,6.
+fn separators(locale: UiLocale) -> (char, char) {
+    match locale {
+        UiLocale::En => (',', '.'),
+        UiLocale::Id => ('.', ','),
     }
 }
 
-/// Rupiah with Indonesian digit grouping: `Rp 12.345.678`.
-pub fn format_money(minor: i64, currency: &str) -> String {
-    let digits = minor.unsigned_abs().to_string();
-    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+/// A whole number with the language's digit grouping: 12,345 or 12.345.
+pub fn format_count_in(locale: UiLocale, n: i64) -> String {
+    let (thousands, _) = separators(locale);
+    let digits = n.unsigned_abs().to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        grouped.push('-');
+    }
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push('.');
+            grouped.push(thousands);
         }
         grouped.push(c);
     }
+    grouped
+}
+
+/// A number with `decimals` digits after the language's decimal mark: 12.3 or 12,3.
+pub fn format_decimal_in(locale: UiLocale, x: f64, decimals: usize) -> String {
+    let (_, decimal) = separators(locale);
+    let text = format!("{:.*}", decimals, x.abs());
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    let whole: i64 = whole.parse().unwrap_or(0);
+    let sign = if x < 0.0 && text.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
+        "-"
+    } else {
+        ""
+    };
+    let mut out = format!("{sign}{}", format_count_in(locale, whole));
+    if !fraction.is_empty() {
+        out.push(decimal);
+        out.push_str(fraction);
+    }
+    out
+}
+
+/// The language the page shows now (outside a page, the request's).
+fn current_locale() -> UiLocale {
+    i18n::use_locale().try_get().unwrap_or_else(initial_locale)
+}
+
+/// "850 m" below a kilometre, "12.3 km" / "12,3 km" above, in the page's language.
+pub fn format_distance(metres: f64) -> String {
+    format_distance_in(current_locale(), metres)
+}
+
+pub fn format_distance_in(locale: UiLocale, metres: f64) -> String {
+    if metres < 1000.0 {
+        format!("{metres:.0} m")
+    } else {
+        format!("{} km", format_decimal_in(locale, metres / 1000.0, 1))
+    }
+}
+
+/// Money in the page's language, from minor units of `currency`: `Rp 12.345.678` in Indonesian,
+/// `Rp 12,345,678` in English; currencies with cents show them (`USD 1,234.50`).
+pub fn format_money(minor: i64, currency: &str) -> String {
+    format_money_in(current_locale(), minor, currency)
+}
+
+pub fn format_money_in(locale: UiLocale, minor: i64, currency: &str) -> String {
+    let digits = wilayah_shared::money::Currency::parse("currency", currency)
+        .map(|c| c.minor_digits())
+        .unwrap_or(0);
     let sign = if minor < 0 { "-" } else { "" };
+    let amount = if digits == 0 {
+        format_count_in(locale, minor.unsigned_abs() as i64)
+    } else {
+        let scale = 10_u64.pow(digits);
+        let (whole, part) = (minor.unsigned_abs() / scale, minor.unsigned_abs() % scale);
+        let (_, decimal) = separators(locale);
+        format!(
+            "{}{decimal}{part:0width$}",
+            format_count_in(locale, whole as i64),
+            width = digits as usize
+        )
+    };
     match currency {
-        "IDR" => format!("{sign}Rp {grouped}"),
-        other => format!("{sign}{other} {grouped}"),
+        "IDR" => format!("{sign}Rp {amount}"),
+        other => format!("{sign}{other} {amount}"),
     }
 }
 
 /// Short money for KPI cards: rupiah in thousands (rb), millions (jt), billions (M) and trillions
-/// (T) the way Indonesian reports write them; other currencies in full.
+/// (T) the way Indonesian reports write them, in English k, M, B and T; other currencies in full.
 pub fn format_money_short(minor: i64, currency: &str) -> String {
+    format_money_short_in(current_locale(), minor, currency)
+}
+
+pub fn format_money_short_in(locale: UiLocale, minor: i64, currency: &str) -> String {
     if currency != "IDR" || minor.unsigned_abs() < 1_000_000 {
-        return format_money(minor, currency);
+        return format_money_in(locale, minor, currency);
     }
+    let units = match locale {
+        UiLocale::Id => [(1e12, "T"), (1e9, "M"), (1e6, "jt")],
+        UiLocale::En => [(1e12, "T"), (1e9, "B"), (1e6, "M")],
+    };
     let value = minor as f64;
-    let (scaled, unit) = [(1e12, "T"), (1e9, "M"), (1e6, "jt")]
+    let (scaled, unit) = units
         .into_iter()
         .find(|(size, _)| value.abs() >= *size)
         .map(|(size, unit)| (value / size, unit))
         .expect("at least a million here");
-    format!("Rp {} {unit}", format!("{scaled:.1}").replace('.', ","))
+    format!("Rp {} {unit}", format_decimal_in(locale, scaled, 1))
+}
+
+/// A date in the page's language: "5 Dec 2026" / "5 Des 2026".
+pub fn format_date(date: chrono::NaiveDate) -> String {
+    format_date_in(current_locale(), date)
+}
+
+pub fn format_date_in(locale: UiLocale, date: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    const EN: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    const ID: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des",
+    ];
+    let months = match locale {
+        UiLocale::En => EN,
+        UiLocale::Id => ID,
+    };
+    format!(
+        "{} {} {}",
+        date.day(),
+        months[date.month0() as usize],
+        date.year()
+    )
 }
 
 /// Keeps `Locale` reachable for tests and other crates without going through the module path.
@@ -243,33 +346,43 @@ mod tests {
     use crate::i18n::Locale;
 
     #[test]
-    fn money_is_grouped_the_indonesian_way() {
-        assert_eq!(super::format_money(0, "IDR"), "Rp 0");
-        assert_eq!(super::format_money(999, "IDR"), "Rp 999");
-        assert_eq!(super::format_money(1_000, "IDR"), "Rp 1.000");
-        assert_eq!(super::format_money(12_345_678, "IDR"), "Rp 12.345.678");
-        assert_eq!(super::format_money(-5_000, "USD"), "-USD 5.000");
+    fn money_is_grouped_the_way_each_language_writes_it() {
+        use super::format_money_in as money;
+        assert_eq!(money(Locale::Id, 0, "IDR"), "Rp 0");
+        assert_eq!(money(Locale::Id, 999, "IDR"), "Rp 999");
+        assert_eq!(money(Locale::Id, 1_000, "IDR"), "Rp 1.000");
+        assert_eq!(money(Locale::Id, 12_345_678, "IDR"), "Rp 12.345.678");
+        assert_eq!(money(Locale::En, 12_345_678, "IDR"), "Rp 12,345,678");
+        assert_eq!(money(Locale::En, -500_050, "USD"), "-USD 5,000.50");
+        assert_eq!(money(Locale::Id, -500_050, "USD"), "-USD 5.000,50");
+        assert_eq!(money(Locale::En, 1_234_567, "KWD"), "KWD 1,234.567");
     }
 
     #[test]
-    fn short_money_uses_indonesian_units() {
-        assert_eq!(super::format_money_short(950_000, "IDR"), "Rp 950.000");
-        assert_eq!(super::format_money_short(12_340_000, "IDR"), "Rp 12,3 jt");
-        assert_eq!(super::format_money_short(2_500_000_000, "IDR"), "Rp 2,5 M");
-        assert_eq!(
-            super::format_money_short(-3_000_000_000_000, "IDR"),
-            "Rp -3,0 T"
-        );
-        assert_eq!(
-            super::format_money_short(12_340_000, "USD"),
-            "USD 12.340.000"
-        );
+    fn short_money_uses_each_languages_units() {
+        use super::format_money_short_in as short;
+        assert_eq!(short(Locale::Id, 950_000, "IDR"), "Rp 950.000");
+        assert_eq!(short(Locale::Id, 12_340_000, "IDR"), "Rp 12,3 jt");
+        assert_eq!(short(Locale::En, 12_340_000, "IDR"), "Rp 12.3 M");
+        assert_eq!(short(Locale::Id, 2_500_000_000, "IDR"), "Rp 2,5 M");
+        assert_eq!(short(Locale::En, 2_500_000_000, "IDR"), "Rp 2.5 B");
+        assert_eq!(short(Locale::Id, -3_000_000_000_000, "IDR"), "Rp -3,0 T");
+        assert_eq!(short(Locale::Id, 12_340_000, "USD"), "USD 123.400,00");
     }
 
     #[test]
-    fn distances_read_naturally() {
-        assert_eq!(super::format_distance(849.6), "850 m");
-        assert_eq!(super::format_distance(12_345.0), "12,3 km");
+    fn distances_numbers_and_dates_read_naturally() {
+        assert_eq!(super::format_distance_in(Locale::Id, 849.6), "850 m");
+        assert_eq!(super::format_distance_in(Locale::Id, 12_345.0), "12,3 km");
+        assert_eq!(
+            super::format_distance_in(Locale::En, 1_234_567.0),
+            "1,234.6 km"
+        );
+        assert_eq!(super::format_decimal_in(Locale::Id, -0.04, 1), "0,0");
+        assert_eq!(super::format_count_in(Locale::En, -1_234), "-1,234");
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+        assert_eq!(super::format_date_in(Locale::Id, day), "5 Des 2026");
+        assert_eq!(super::format_date_in(Locale::En, day), "5 Dec 2026");
     }
 
     #[test]

@@ -505,7 +505,7 @@ fn StopCard(field: Field, index: usize, stop: FieldStop) -> AnyView {
                         {tr(Msg::FieldWindow)} " " {window}
                         {planned.map(|p| view! { " · " {tr(Msg::FieldPlanned)} " " <span data-testid="planned-start">{p}</span> })}
                     </span>
-                    {left_out.map(|r| view! { <span class="tech-left-out">{tr(Msg::FieldNotPlanned)} " (" {r} ")"</span> })}
+                    {left_out.map(|r| view! { <span class="tech-left-out">{tr(Msg::FieldNotPlanned)} " (" {i18n::code_label(&r, i18n::unplanned_reason_msg)} ")"</span> })}
                 </div>
                 <span class=format!("tech-status tag status-{}", stop.status) data-testid="stop-status">
                     {tr(status_msg(&stop.status))}

@@ -51,6 +51,12 @@ pub struct Config {
     #[arg(long, env = "WILAYAH_OSRM_URL")]
     pub osrm_url: Option<String>,
 
+    /// Base URL of a Nominatim-compatible geocoder (`http://nominatim:8080`): placing an
+    /// account by address then asks it first, for street precision, and falls back to the
+    /// offline gazetteer when it fails or finds nothing. Imports always use the gazetteer.
+    #[arg(long, env = "WILAYAH_GEOCODER_URL")]
+    pub geocoder_url: Option<String>,
+
     /// The deployment's time zone as an offset from UTC (`+07:00` WIB, `+08:00` WITA, `+09:00`
     /// WIT; Indonesia keeps no daylight saving time): which calendar day "today" is for the
     /// dashboard's visit figures and visits layer, and for the demo data. The technician's view

@@ -8,10 +8,12 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod geocoder;
 pub mod http;
 pub mod index;
 pub mod map_feed;
 pub mod osrm;
+pub mod outbound;
 pub mod planning_service;
 pub mod routing_service;
 pub mod user_admin;
@@ -52,6 +54,8 @@ pub struct AppState {
     pub today: Arc<dyn Fn() -> UtcRange + Send + Sync>,
     pub routing: RouteSettings,
     pub auth: Arc<auth::AuthSettings>,
+    /// Addresses to positions (`--geocoder-url`, else the gazetteer).
+    pub geocoder: Arc<geocoder::Geocoder>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -179,6 +183,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
             osrm_url: config.osrm_url.clone(),
         },
         auth,
+        geocoder: Arc::new(geocoder::Geocoder::new(config.geocoder_url.clone())),
     })
 }
 

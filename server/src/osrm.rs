@@ -4,15 +4,12 @@
 
 use std::time::Duration;
 
-use axum::body::Bytes;
-use http_body_util::{BodyExt, Empty};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use serde::Deserialize;
 use wilayah_shared::LonLat;
 use wilayah_shared::routing::DenseMatrix;
 use wilayah_shared::spatial::haversine_m;
+
+use crate::outbound::{self, FetchError};
 
 /// OSRM's default `--max-table-size`: larger requests are not sent (great-circle is used).
 pub const MAX_TABLE_LOCATIONS: usize = 100;
@@ -118,31 +115,13 @@ pub async fn table(
     if points.len() < 2 {
         return Ok(DenseMatrix::great_circle(points, fallback_speed_m_per_s));
     }
-    let url = table_url(base, points);
-    let uri: axum::http::Uri = url
-        .parse()
-        .map_err(|_| OsrmError::BadUrl(base.to_owned()))?;
-    if uri.scheme_str() != Some("http") {
-        return Err(OsrmError::BadUrl(base.to_owned()));
-    }
-    let client: Client<HttpConnector, Empty<Bytes>> =
-        Client::builder(TokioExecutor::new()).build_http();
-    let exchange = async {
-        let response = client
-            .get(uri)
-            .await
-            .map_err(|e| OsrmError::Unreachable(e.to_string()))?;
-        let status = response.status();
-        let body = http_body_util::Limited::new(response.into_body(), MAX_ANSWER_BYTES)
-            .collect()
-            .await
-            .map_err(|e| OsrmError::Unreachable(e.to_string()))?
-            .to_bytes();
-        Ok::<_, OsrmError>((status, body))
-    };
-    let (status, body) = tokio::time::timeout(TIMEOUT, exchange)
+    let (status, body) = outbound::get(&table_url(base, points), TIMEOUT, MAX_ANSWER_BYTES)
         .await
-        .map_err(|_| OsrmError::Timeout)??;
+        .map_err(|e| match e {
+            FetchError::BadUrl(_) => OsrmError::BadUrl(base.to_owned()),
+            FetchError::Unreachable(why) => OsrmError::Unreachable(why),
+            FetchError::Timeout(_) => OsrmError::Timeout,
+        })?;
     let answer: Result<TableAnswer, _> = serde_json::from_slice(&body);
     if !status.is_success() {
         let message = answer

@@ -7,22 +7,65 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::LonLat;
 use crate::domain::{AccountKind, AccountStatus};
 
-/// A rule an input broke, naming the field as the API spells it.
+/// A rule an input broke, naming the field as the API spells it. `message` is English for API
+/// users; `code` names the rule in a stable word and `params` its values (`max`, `allowed`...),
+/// so a client can say it in its user's language.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
 pub struct ValidationError {
     pub field: &'static str,
     pub message: String,
+    pub code: &'static str,
+    pub params: std::collections::BTreeMap<&'static str, String>,
 }
 
 impl ValidationError {
+    /// A broken rule with no code of its own (`invalid`): clients show a general refusal of the
+    /// field.
     pub fn new(field: &'static str, message: impl Into<String>) -> Self {
         Self {
             field,
             message: message.into(),
+            code: "invalid",
+            params: Default::default(),
         }
     }
+
+    /// Names the rule broken (see [`ERROR_CODES`]).
+    pub fn because(mut self, code: &'static str) -> Self {
+        self.code = code;
+        self
+    }
+
+    /// Adds a parameter of the rule (`max` of `too_long`, ...).
+    pub fn with(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.params.insert(name, value.to_string());
+        self
+    }
 }
+
+/// The codes of broken rules the API sends with an English message, and the parameters each
+/// carries. Clients translate these; an unknown code reads as `invalid`.
+pub const ERROR_CODES: &[(&str, &[&str])] = &[
+    ("invalid", &[]),
+    ("required", &[]),
+    ("immutable", &[]),
+    ("too_long", &["max"]),
+    ("one_of", &["allowed"]),
+    ("out_of_range", &["min", "max"]),
+    ("not_text", &[]),
+    ("not_whole_number", &[]),
+    ("not_number", &[]),
+    ("not_date", &[]),
+    ("not_timestamp", &[]),
+    ("bad_id", &[]),
+    ("unknown_field", &["field"]),
+    ("no_such_record", &[]),
+    ("transition", &["from", "to"]),
+    ("bad_currency", &[]),
+    ("too_many", &["max"]),
+    ("unreadable", &[]),
+];
 
 pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_TEXT_CHARS: usize = 500;
@@ -157,17 +200,21 @@ fn trimmed(
         Some(v) if v.chars().count() > max => Err(ValidationError::new(
             field,
             format!("longer than {max} characters"),
-        )),
+        )
+        .because("too_long")
+        .with("max", max)),
         other => Ok(other),
     }
 }
 
 fn non_negative(field: &'static str, value: i64) -> Result<i64, ValidationError> {
     if value < 0 {
-        Err(ValidationError::new(
-            field,
-            format!("must not be negative (got {value})"),
-        ))
+        Err(
+            ValidationError::new(field, format!("must not be negative (got {value})"))
+                .because("out_of_range")
+                .with("min", 0)
+                .with("max", i64::MAX),
+        )
     } else {
         Ok(value)
     }
@@ -175,10 +222,9 @@ fn non_negative(field: &'static str, value: i64) -> Result<i64, ValidationError>
 
 fn positive_id(field: &'static str, value: Option<i64>) -> Result<Option<i64>, ValidationError> {
     match value {
-        Some(id) if id <= 0 => Err(ValidationError::new(
-            field,
-            format!("{id} is not a valid id"),
-        )),
+        Some(id) if id <= 0 => {
+            Err(ValidationError::new(field, format!("{id} is not a valid id")).because("bad_id"))
+        }
         other => Ok(other),
     }
 }
@@ -186,7 +232,7 @@ fn positive_id(field: &'static str, value: Option<i64>) -> Result<Option<i64>, V
 impl AccountInput {
     pub fn validate(self) -> Result<ValidAccount, ValidationError> {
         let name = trimmed("name", Some(self.name), MAX_NAME_CHARS)?
-            .ok_or_else(|| ValidationError::new("name", "must not be empty"))?;
+            .ok_or_else(|| ValidationError::new("name", "must not be empty").because("required"))?;
         let kind = self.kind.unwrap_or(AccountKind::Prospect);
         let status = self.status.unwrap_or(match kind {
             AccountKind::Customer => AccountStatus::Active,
@@ -200,25 +246,33 @@ impl AccountInput {
                     "{status} is not a status of a {kind}; expected one of: {}",
                     allowed.join(", ")
                 ),
-            ));
+            )
+            .because("one_of")
+            .with("allowed", allowed.join(", ")));
         }
-        let position = LonLat::new(self.lon, self.lat)
-            .map_err(|e| ValidationError::new(e.field(), e.to_string()))?;
+        let position = LonLat::new(self.lon, self.lat).map_err(|e| {
+            ValidationError::new(e.field(), e.to_string())
+                .because("out_of_range")
+                .with("min", if e.field() == "lon" { -180 } else { -90 })
+                .with("max", if e.field() == "lon" { 180 } else { 90 })
+        })?;
         let currency = self
             .currency
             .map(|c| c.trim().to_ascii_uppercase())
             .unwrap_or_else(|| DEFAULT_CURRENCY.into());
         crate::money::Currency::parse("currency", &currency)?;
         if self.tags.len() > MAX_TAGS {
-            return Err(ValidationError::new(
-                "tags",
-                format!("at most {MAX_TAGS} tags"),
-            ));
+            return Err(
+                ValidationError::new("tags", format!("at most {MAX_TAGS} tags"))
+                    .because("too_many")
+                    .with("max", MAX_TAGS),
+            );
         }
         let mut tags = Vec::with_capacity(self.tags.len());
         for tag in self.tags {
-            let tag = trimmed("tags", Some(tag), MAX_TAG_CHARS)?
-                .ok_or_else(|| ValidationError::new("tags", "a tag must not be empty"))?;
+            let tag = trimmed("tags", Some(tag), MAX_TAG_CHARS)?.ok_or_else(|| {
+                ValidationError::new("tags", "a tag must not be empty").because("required")
+            })?;
             if !tags.contains(&tag) {
                 tags.push(tag);
             }

@@ -80,7 +80,10 @@ pub fn check_flow<S: PartialEq + fmt::Display>(
             next.join(", ")
         )
     };
-    Err(ValidationError::new(field, message))
+    Err(ValidationError::new(field, message)
+        .because("transition")
+        .with("from", from)
+        .with("to", to))
 }
 
 /// A move of a document's status along `allowed` when someone acts on it (send, accept, deliver):

@@ -38,7 +38,8 @@ impl Currency {
             _ => Err(ValidationError::new(
                 field,
                 format!("{text:?} is not an ISO 4217 code like IDR"),
-            )),
+            )
+            .because("bad_currency")),
         }
     }
 

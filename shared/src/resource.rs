@@ -161,7 +161,7 @@ impl ResourceSpec {
             let value = match object.get(field.name) {
                 Some(v) => v.clone(),
                 None if field.required => {
-                    return Err(ValidationError::new(field.name, "is required"));
+                    return Err(ValidationError::new(field.name, "is required").because("required"));
                 }
                 None => match field.default {
                     Some(json) => {
@@ -188,7 +188,9 @@ impl ResourceSpec {
         for field in self.fields {
             let value = match object.get(field.name) {
                 Some(v) if field.immutable && current.get(field.name) != Some(v) => {
-                    return Err(ValidationError::new(field.name, "cannot be changed"));
+                    return Err(
+                        ValidationError::new(field.name, "cannot be changed").because("immutable")
+                    );
                 }
                 Some(v) => v.clone(),
                 None => current.get(field.name).cloned().unwrap_or(Value::Null),
@@ -245,7 +247,9 @@ fn refuse_unknown(
                     spec.singular,
                     known.join(", ")
                 ),
-            ));
+            )
+            .because("unknown_field")
+            .with("field", key));
         }
     }
     Ok(())
@@ -254,14 +258,12 @@ fn refuse_unknown(
 /// Parses a query-string value for a filter on `field` (same rules as a body value).
 pub fn parse_filter(field: &'static Field, text: &str) -> Result<SqlValue, ValidationError> {
     let json = match field.ty {
-        FieldType::Int => Value::from(
-            text.parse::<i64>()
-                .map_err(|_| ValidationError::new(field.name, "expected a whole number"))?,
-        ),
-        FieldType::Float => Value::from(
-            text.parse::<f64>()
-                .map_err(|_| ValidationError::new(field.name, "expected a number"))?,
-        ),
+        FieldType::Int => Value::from(text.parse::<i64>().map_err(|_| {
+            ValidationError::new(field.name, "expected a whole number").because("not_whole_number")
+        })?),
+        FieldType::Float => Value::from(text.parse::<f64>().map_err(|_| {
+            ValidationError::new(field.name, "expected a number").because("not_number")
+        })?),
         _ => Value::from(text),
     };
     convert(field, &json).map(|(_, v)| v)
@@ -269,10 +271,12 @@ pub fn parse_filter(field: &'static Field, text: &str) -> Result<SqlValue, Valid
 
 /// Checks one value against its field and converts it for SQL; returns the normalised JSON too.
 fn convert(field: &'static Field, value: &Value) -> Result<(Value, SqlValue), ValidationError> {
-    let bad = |message: String| ValidationError::new(field.name, message);
+    let bad = |code: &'static str, message: String| {
+        ValidationError::new(field.name, message).because(code)
+    };
     if value.is_null() {
         if !field.nullable {
-            return Err(bad("must not be null".into()));
+            return Err(bad("required", "must not be null".into()));
         }
         let null = match field.ty {
             FieldType::Text => SqlValue::Text(None),
@@ -288,41 +292,51 @@ fn convert(field: &'static Field, value: &Value) -> Result<(Value, SqlValue), Va
         FieldType::Text => {
             let text = value
                 .as_str()
-                .ok_or_else(|| bad("expected text".into()))?
+                .ok_or_else(|| bad("not_text", "expected text".into()))?
                 .trim()
                 .to_owned();
             if text.is_empty() {
                 if field.required || !field.nullable {
-                    return Err(bad("must not be empty".into()));
+                    return Err(bad("required", "must not be empty".into()));
                 }
                 return Ok((Value::Null, SqlValue::Text(None)));
             }
             if let Some(max) = field.max_chars
                 && text.chars().count() > max
             {
-                return Err(bad(format!("longer than {max} characters")));
+                return Err(
+                    bad("too_long", format!("longer than {max} characters")).with("max", max)
+                );
             }
             if let Some(allowed) = field.one_of
                 && !allowed.contains(&text.as_str())
             {
-                return Err(bad(format!(
-                    "unknown value {text:?}; expected one of: {}",
-                    allowed.join(", ")
-                )));
+                return Err(bad(
+                    "one_of",
+                    format!(
+                        "unknown value {text:?}; expected one of: {}",
+                        allowed.join(", ")
+                    ),
+                )
+                .with("allowed", allowed.join(", ")));
             }
             Ok((Value::from(text.clone()), SqlValue::Text(Some(text))))
         }
         FieldType::Int => {
             let n = value
                 .as_i64()
-                .ok_or_else(|| bad("expected a whole number".into()))?;
+                .ok_or_else(|| bad("not_whole_number", "expected a whole number".into()))?;
             if let Some((min, max)) = field.range
                 && !((min as i64)..=(max as i64)).contains(&n)
             {
-                return Err(bad(format!("must be between {min} and {max}")));
+                return Err(
+                    bad("out_of_range", format!("must be between {min} and {max}"))
+                        .with("min", min)
+                        .with("max", max),
+                );
             }
             if field.references.is_some() && n <= 0 {
-                return Err(bad(format!("{n} is not a valid id")));
+                return Err(bad("bad_id", format!("{n} is not a valid id")));
             }
             Ok((Value::from(n), SqlValue::Int(Some(n))))
         }
@@ -330,11 +344,13 @@ fn convert(field: &'static Field, value: &Value) -> Result<(Value, SqlValue), Va
             let x = value
                 .as_f64()
                 .filter(|x| x.is_finite())
-                .ok_or_else(|| bad("expected a finite number".into()))?;
+                .ok_or_else(|| bad("not_number", "expected a finite number".into()))?;
             if let Some((min, max)) = field.range
                 && !(min..=max).contains(&x)
             {
-                return Err(bad(format!("{x} is outside {min}..={max}")));
+                return Err(bad("out_of_range", format!("{x} is outside {min}..={max}"))
+                    .with("min", min)
+                    .with("max", max));
             }
             Ok((Value::from(x), SqlValue::Float(Some(x))))
         }
@@ -342,12 +358,15 @@ fn convert(field: &'static Field, value: &Value) -> Result<(Value, SqlValue), Va
         FieldType::Timestamp => {
             let text = value
                 .as_str()
-                .ok_or_else(|| bad("expected an RFC 3339 timestamp".into()))?;
+                .ok_or_else(|| bad("not_timestamp", "expected an RFC 3339 timestamp".into()))?;
             let t = DateTime::parse_from_rfc3339(text)
                 .map_err(|e| {
-                    bad(format!(
-                        "{text:?} is not an RFC 3339 timestamp like 2026-11-23T09:30:00+07:00: {e}"
-                    ))
+                    bad(
+                        "not_timestamp",
+                        format!(
+                            "{text:?} is not an RFC 3339 timestamp like 2026-11-23T09:30:00+07:00: {e}"
+                        ),
+                    )
                 })?
                 .with_timezone(&Utc);
             Ok((Value::from(t.to_rfc3339()), SqlValue::Timestamp(Some(t))))
@@ -355,9 +374,13 @@ fn convert(field: &'static Field, value: &Value) -> Result<(Value, SqlValue), Va
         FieldType::Date => {
             let text = value
                 .as_str()
-                .ok_or_else(|| bad("expected a date".into()))?;
-            let d = NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .map_err(|_| bad(format!("{text:?} is not a date like 2026-11-23")))?;
+                .ok_or_else(|| bad("not_date", "expected a date".into()))?;
+            let d = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+                bad(
+                    "not_date",
+                    format!("{text:?} is not a date like 2026-11-23"),
+                )
+            })?;
             Ok((Value::from(d.to_string()), SqlValue::Date(Some(d))))
         }
     }
@@ -390,6 +413,40 @@ mod tests {
         history_note: None,
         default_sort: "id",
     };
+
+    #[test]
+    fn each_broken_rule_names_its_code_and_the_parameters_it_promises() {
+        let cases = [
+            (json!({}), "name", "required"),
+            (json!({"name": "toolong"}), "name", "too_long"),
+            (json!({"name": "ab", "stage": "lost"}), "stage", "one_of"),
+            (json!({"name": "ab", "lat": 91.5}), "lat", "out_of_range"),
+            (
+                json!({"name": "ab", "owner_id": "x"}),
+                "owner_id",
+                "not_whole_number",
+            ),
+            (json!({"name": "ab", "owner_id": -1}), "owner_id", "bad_id"),
+            (json!({"name": "ab", "due": "soon"}), "due", "not_timestamp"),
+            (
+                json!({"name": "ab", "colour": "red"}),
+                "body",
+                "unknown_field",
+            ),
+        ];
+        for (body, field, code) in cases {
+            let err = SPEC.validate_create(&body).unwrap_err();
+            assert_eq!((err.field, err.code), (field, code), "{body}");
+            let (_, promised) = crate::account::ERROR_CODES
+                .iter()
+                .find(|(c, _)| *c == code)
+                .unwrap_or_else(|| panic!("{code} is not in ERROR_CODES"));
+            let sent: Vec<&str> = err.params.keys().copied().collect();
+            let mut promised = promised.to_vec();
+            promised.sort_unstable();
+            assert_eq!(sent, promised, "{code}");
+        }
+    }
 
     #[test]
     fn create_fills_defaults_and_normalises() {

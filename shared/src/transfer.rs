@@ -13,6 +13,7 @@
 //! can fix them all in one go; one bad row makes the whole file fail.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::str::FromStr;
 
@@ -143,6 +144,10 @@ pub struct RowError {
     pub field: Option<Cow<'static, str>>,
     #[serde(rename = "error")]
     pub message: String,
+    /// The rule broken, as [`ValidationError::code`] (`invalid` when it has no code of its own).
+    pub code: &'static str,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<&'static str, String>,
 }
 
 impl RowError {
@@ -151,6 +156,8 @@ impl RowError {
             row: Some(row),
             field: Some(field.into()),
             message: message.into(),
+            code: "invalid",
+            params: BTreeMap::new(),
         }
     }
 
@@ -160,11 +167,26 @@ impl RowError {
             row: None,
             field,
             message: message.into(),
+            code: "invalid",
+            params: BTreeMap::new(),
         }
     }
 
-    pub(crate) fn validation(row: usize, e: ValidationError) -> Self {
-        Self::at(row, e.field, e.message)
+    pub fn validation(row: usize, e: ValidationError) -> Self {
+        Self {
+            code: e.code,
+            params: e.params,
+            ..Self::at(row, e.field, e.message)
+        }
+    }
+
+    /// A problem of the file as a whole that breaks a rule with a code.
+    pub fn file_rule(e: ValidationError) -> Self {
+        Self {
+            code: e.code,
+            params: e.params,
+            ..Self::file(Some(e.field.into()), e.message)
+        }
     }
 }
 
@@ -653,9 +675,9 @@ pub(crate) fn read_csv(
                 row += 1;
                 let io = matches!(e.kind(), csv::ErrorKind::Io(_));
                 let error = RowError {
-                    row: Some(row),
                     field: None,
-                    message: format!("unreadable CSV: {e}"),
+                    code: "unreadable",
+                    ..RowError::at(row, "", format!("unreadable CSV: {e}"))
                 };
                 each(row, Err(error)) && !io
             }
@@ -1099,7 +1121,7 @@ pub fn territories_from_geojson(
             .get("geometry")
             .map_or(Ok(()), |g| budget.take_geojson(g, "geometry"));
         if let Err(e) = sized {
-            return Err(RowErrors::single(RowError::at(row, e.field, e.message)));
+            return Err(RowErrors::single(RowError::validation(row, e)));
         }
         collector.add(row, read_territory(row, feature), |t: &TerritoryRow| {
             Some(t.name.as_str())

@@ -1230,7 +1230,7 @@ macro_rules! impl_sales_store {
                     match h.to_order(account_id, |sku| products.get(sku)) {
                         Ok(order) => match order.amounts() {
                             Ok(_) => orders.push(order),
-                            Err(e) => errors.push(RowError::at(h.row, e.field, e.message)),
+                            Err(e) => errors.push(RowError::validation(h.row, e)),
                         },
                         Err(row_errors) => row_errors.errors.into_iter().for_each(|e| errors.push(e)),
                     }

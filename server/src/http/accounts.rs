@@ -214,7 +214,7 @@ pub async fn create(
     scoped: Scoped,
     ApiJson(mut body): ApiJson<serde_json::Value>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let geocoded = super::placing::position_from_address(&scoped, &mut body)?;
+    let geocoded = super::placing::position_from_address(&scoped, &mut body).await?;
     let input: AccountInput = serde_json::from_value(body).map_err(|e| ApiError::BadRequest {
         message: format!("invalid body: {e}"),
         field: None,

@@ -2,6 +2,7 @@
 
 use std::any::Any;
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -62,6 +63,44 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// The stable code of this error and its parameters, for clients that translate.
+    fn code_and_params(
+        &self,
+        first_row: Option<&RowError>,
+    ) -> (&'static str, BTreeMap<&'static str, String>) {
+        let code = match self {
+            ApiError::Invalid(e) => return (e.code, e.params.clone()),
+            ApiError::Rows(_) => match first_row {
+                Some(first) => return (first.code, first.params.clone()),
+                None => "invalid",
+            },
+            ApiError::Conflict { current_version } => {
+                let params = BTreeMap::from([("current_version", current_version.to_string())]);
+                return ("conflict", params);
+            }
+            ApiError::TooManyRequests { retry_after_s } => {
+                let params = BTreeMap::from([("retry_after_s", retry_after_s.to_string())]);
+                return ("rate_limited", params);
+            }
+            ApiError::Busy { retry_after_s } => {
+                let params = BTreeMap::from([("retry_after_s", retry_after_s.to_string())]);
+                return ("busy", params);
+            }
+            ApiError::BadRequest { .. } => "bad_request",
+            ApiError::NotFound => "not_found",
+            ApiError::Duplicate { .. } => "duplicate",
+            ApiError::ConflictMessage(_) => "conflict",
+            ApiError::MethodNotAllowed(_) => "method_not_allowed",
+            ApiError::PayloadTooLarge => "too_large",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Store(_) => "internal",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
+        };
+        (code, BTreeMap::new())
+    }
+
     pub fn bad_field(field: &'static str, message: impl Into<String>) -> Self {
         ApiError::BadRequest {
             message: message.into(),
@@ -76,10 +115,10 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::NotFound,
             StoreError::Conflict { current_version } => ApiError::Conflict { current_version },
             StoreError::Duplicate { field } => ApiError::Duplicate { field },
-            StoreError::InvalidReference { field } => ApiError::Invalid(ValidationError::new(
-                field,
-                "refers to a record that does not exist",
-            )),
+            StoreError::InvalidReference { field } => ApiError::Invalid(
+                ValidationError::new(field, "refers to a record that does not exist")
+                    .because("no_such_record"),
+            ),
             // The store's own refusals (a rule only the database can check) name their field.
             StoreError::Invalid { field, message } => ApiError::Rows(RowErrors::single(
                 RowError::file(Some(field.into()), message),
@@ -98,12 +137,17 @@ impl From<ImportError> for ApiError {
     }
 }
 
-/// The body of every 4xx/5xx answer: `{"error": "...", "field": "...", "row": 3}`; a conflict
+/// The body of every 4xx/5xx answer: `{"error": "...", "code": "...", "field": "...", "row": 3}`.
+/// `error` is English for API users; `code` (with `params`) names what went wrong in a stable
+/// word the UI translates (see `wilayah_shared::account::ERROR_CODES` for broken rules). A conflict
 /// also carries the record's `current_version`; a refused import lists all its `errors` (the
 /// first of them also at the top) and `more_errors` when some were left out.
 #[derive(Debug, Serialize)]
 pub struct ErrorBody {
     pub error: String,
+    pub code: &'static str,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<Cow<'static, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -168,6 +212,7 @@ impl IntoResponse for ApiError {
             },
             other => other.to_string(),
         };
+        let (code, params) = self.code_and_params(first_row);
         let (errors, more_errors) = match self {
             ApiError::Rows(rows) => (Some(rows.errors), rows.more),
             _ => (None, false),
@@ -176,6 +221,8 @@ impl IntoResponse for ApiError {
             status,
             Json(ErrorBody {
                 error,
+                code,
+                params,
                 row: errors.as_ref().and_then(|e| e.first()).and_then(|e| e.row),
                 field,
                 current_version,
@@ -218,6 +265,8 @@ pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
     tracing::error!(panic = message, "a request handler panicked");
     let body = ErrorBody {
         error: "internal error".to_owned(),
+        code: "internal",
+        params: BTreeMap::new(),
         field: None,
         row: None,
         current_version: None,

@@ -239,8 +239,11 @@ pub fn document() -> Value {
     let mut paths = Map::new();
     schemas.insert(
         "Error".into(),
-        json!({ "type": "object", "required": ["error"], "properties": {
-            "error": { "type": "string" }, "field": { "type": "string" }, "row": { "type": "integer" },
+        json!({ "type": "object", "required": ["error", "code"], "properties": {
+            "error": { "type": "string", "description": "What went wrong, in English" },
+            "code": { "type": "string", "description": "What went wrong in a stable word for clients to translate: a broken rule (invalid, required, immutable, too_long, one_of, out_of_range, not_text, not_whole_number, not_number, not_date, not_timestamp, bad_id, unknown_field, no_such_record, transition, bad_currency, too_many, unreadable) or bad_request, not_found, conflict, duplicate, method_not_allowed, too_large, unsupported_media_type, unavailable, internal, unauthorized, forbidden, rate_limited, busy" },
+            "params": { "type": "object", "additionalProperties": { "type": "string" }, "description": "The values of the rule broken (max, min, allowed, from, to, retry_after_s...)" },
+            "field": { "type": "string" }, "row": { "type": "integer" },
             "current_version": { "type": "integer" } } }),
     );
     let account_sorts: Vec<String> = AccountSort::KEYS.iter().map(|k| k.to_string()).collect();

@@ -29,9 +29,9 @@ pub fn declare(api: Api) -> Api {
 }
 
 /// An account body (create) that has an `address` and neither `lon` nor `lat` gets the
-/// gazetteer's position for it: the hit is returned; an address naming no known place is a 422
+/// geocoder's position for it: the hit is returned; an address naming no known place is a 422
 /// on `address`. Other bodies are left as they are.
-pub fn position_from_address(
+pub async fn position_from_address(
     scoped: &Scoped,
     body: &mut Value,
 ) -> Result<Option<GeocodeHit>, ApiError> {
@@ -49,7 +49,7 @@ pub fn position_from_address(
     else {
         return Ok(None);
     };
-    let hit = scoped.geocode(address).ok_or_else(|| {
+    let hit = scoped.geocode(address).await.ok_or_else(|| {
         ApiError::Invalid(ValidationError::new(
             "address",
             "names no place the gazetteer knows; give lon and lat",
@@ -68,7 +68,7 @@ pub struct GeocodeParams {
 
 /// `GET /geocode?q=Jl. Asia Afrika 8, Bandung`
 #[utoipa::path(get, path = "/geocode", tag = "accounts",
-    summary = "A position for an address, from the offline gazetteer (GeoNames places and the provinces): precision province or place",
+    summary = "A position for an address: from the external geocoder when one is configured (street precision), else from the offline gazetteer (GeoNames places and the provinces: precision province or place)",
     params(("q" = String, Query, description = "The address")),
     responses((status = 200, description = "Found", body = ref("#/components/schemas/Geocoded")),
         (status = 400, description = "No or an overlong address", body = ref("#/components/schemas/Error")),
@@ -84,7 +84,7 @@ pub async fn geocode(
             format!("give an address of 1 to {MAX_QUERY_CHARS} characters"),
         ));
     }
-    scoped.geocode(q).map(Json).ok_or(ApiError::NotFound)
+    scoped.geocode(q).await.map(Json).ok_or(ApiError::NotFound)
 }
 
 /// `GET /accounts/{id}/duplicates`

@@ -502,6 +502,7 @@ async fn publish(
             StatusCode::UNPROCESSABLE_ENTITY,
             Json(serde_json::json!({
                 "error": format!("the draft cannot be published: {}", first.message),
+                "code": "invalid",
                 "field": "territories",
                 "problems": problems,
             })),

@@ -201,8 +201,8 @@ impl Scoped {
     }
 
     /// A position for an address from the offline gazetteer (any signed-in caller).
-    pub fn geocode(&self, address: &str) -> Option<GeocodeHit> {
-        wilayah_shared::geocode::geocode(address)
+    pub async fn geocode(&self, address: &str) -> Option<GeocodeHit> {
+        self.state.geocoder.locate(address).await
     }
 
     /// Row reports of an import (geocoded rows and likely duplicates among the caller's
