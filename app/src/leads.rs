@@ -420,7 +420,7 @@ pub fn LeadsPage() -> impl IntoView {
                 <div class="pager">
                     <button class="action subtle" type="button" disabled=move || offset.get() == 0
                         on:click=move |_| offset.update(|o| *o = o.saturating_sub(PAGE))>{tr(LeadText::Previous)}</button>
-                    <button class="action subtle" type="button" disabled=move || offset.get() + PAGE >= total() as u64
+                    <button class="action subtle" type="button" disabled=move || { offset.get() + PAGE >= total() as u64 }
                         on:click=move |_| offset.update(|o| *o += PAGE)>{tr(LeadText::Next)}</button>
                 </div>
             </main>

@@ -172,25 +172,15 @@ pub async fn call(
     }
 }
 
-/// `2026-12-05` as "5 Dec 2026" / "5 Des 2026".
+/// `2026-12-05` (or the date of a timestamp) as "5 Dec 2026" / "5 Des 2026"; anything else as
+/// it is.
 pub fn format_date(iso: &str, locale: Locale) -> String {
-    const EN: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    const ID: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des",
-    ];
-    let mut parts = iso.get(..10).unwrap_or(iso).split('-');
-    let (Some(y), Some(m), Some(d)) = (parts.next(), parts.next(), parts.next()) else {
-        return iso.to_owned();
-    };
-    let month = m.parse::<usize>().ok().filter(|m| (1..=12).contains(m));
-    match (month, d.parse::<u32>()) {
-        (Some(m), Ok(d)) => {
-            let names = if locale == Locale::Id { ID } else { EN };
-            format!("{d} {} {y}", names[m - 1])
-        }
-        _ => iso.to_owned(),
+    match iso
+        .get(..10)
+        .and_then(|d| d.parse::<chrono::NaiveDate>().ok())
+    {
+        Some(date) => crate::format_date_in(locale, date),
+        None => iso.to_owned(),
     }
 }
 
@@ -483,7 +473,7 @@ impl Text for BoardText {
             CloseMonth => ["Expected close", "Perkiraan closing"],
             AllReps => ["All reps", "Semua tenaga penjual"],
             AllTerritories => ["All territories", "Semua wilayah"],
-            Deals => ["deals", "peluang"],
+            Deals => ["Deals", "Peluang"],
             Value => ["Value", "Nilai"],
             Weighted => ["Weighted", "Tertimbang"],
             MoveTo => ["Move to…", "Pindahkan ke…"],
