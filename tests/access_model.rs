@@ -51,6 +51,8 @@ enum Kind {
     Order,
     /// A catalogue product (every role that sells reads all of them).
     Product,
+    /// A follow-up on an account.
+    Task,
 }
 
 impl Kind {
@@ -67,6 +69,7 @@ impl Kind {
             "tok" => Kind::Token,
             "quo" => Kind::Quote,
             "prd" => Kind::Product,
+            "task" => Kind::Task,
             _ => return None,
         })
     }
@@ -83,6 +86,7 @@ impl Kind {
             "quotes" | "quote" => Kind::Quote,
             "orders" | "order" => Kind::Order,
             "products" | "product" => Kind::Product,
+            "tasks" | "task" => Kind::Task,
             _ => return None,
         })
     }
@@ -194,7 +198,7 @@ impl World {
                 Kind::Contact | Kind::Activity | Kind::Case => {
                     matches!(v.role, Admin | Manager | SalesRep | Technician) && of_mine
                 }
-                Kind::Deal | Kind::Quote | Kind::Order => {
+                Kind::Deal | Kind::Quote | Kind::Order | Kind::Task => {
                     matches!(v.role, Admin | Manager | SalesRep) && of_mine
                 }
                 Kind::Product => matches!(v.role, Admin | Manager | SalesRep),
@@ -571,6 +575,19 @@ async fn build_world(app: &TestApp, seed: u64) -> World {
                 .rows
                 .insert(seq, child(Kind::Case, id_of(&c), account, None));
         }
+        for _ in 0..rng.random_range(0..2) {
+            let (seq, marker) = world.marker("task");
+            let t = created(
+                app,
+                "/api/v1/tasks",
+                json!({"account_id": account, "title": format!("Tindak lanjut {marker}"), "due_on": "2026-12-01",
+                       "assignee_id": staff.choose(&mut rng), "priority": "high"}),
+            )
+            .await;
+            world
+                .rows
+                .insert(seq, child(Kind::Task, id_of(&t), account, None));
+        }
         for _ in 0..rng.random_range(0..3) {
             let (seq, marker) = world.marker("act");
             let a = created(
@@ -807,6 +824,8 @@ fn shape(object: &Map<String, Value>) -> Option<Kind> {
             Some(Kind::Visit)
         } else if has("stage") {
             Some(Kind::Deal)
+        } else if has("due_on") {
+            Some(Kind::Task)
         } else if has("priority") {
             Some(Kind::Case)
         } else if has("occurred_at") {
@@ -1015,6 +1034,7 @@ fn path_ids(world: &World, path: &str) -> Option<Vec<i64>> {
         "quotes" => of(Kind::Quote),
         "orders" => of(Kind::Order),
         "products" => of(Kind::Product),
+        "tasks" => of(Kind::Task),
         "price_lists" => world.price_lists.clone(),
         "price_list_items" => world.price_list_items.clone(),
         "tokens" => world.tokens.clone(),
@@ -1673,6 +1693,7 @@ fn row_writes(kind: Kind, id: i64, rng: &mut StdRng, today: &str) -> Vec<(String
         Kind::Case => ("cases", Some(json!({"version": 1, "priority": "urgent"}))),
         Kind::Activity => ("activities", None),
         Kind::Visit => ("visits", Some(json!({"version": 1, "notes": "zqchangedq"}))),
+        Kind::Task => ("tasks", Some(json!({"version": 1, "priority": "low"}))),
         _ => return Vec::new(),
     };
     let name = format!("{kind:?} {id}").to_lowercase();
@@ -1693,6 +1714,17 @@ fn row_writes(kind: Kind, id: i64, rng: &mut StdRng, today: &str) -> Vec<(String
                 format!("/api/v1/{table}/{id}"),
                 patch,
                 &format!("/api/v1/{table}/{{id}}"),
+            ),
+        ));
+    }
+    if kind == Kind::Task {
+        writes.push((
+            format!("complete {name}"),
+            Call::json(
+                "POST",
+                format!("/api/v1/tasks/{id}/complete"),
+                json!({"version": 1}),
+                "/api/v1/tasks/{id}/complete",
             ),
         ));
     }
@@ -1745,7 +1777,7 @@ fn forbidden_writes(world: &World, v: &Viewer, rng: &mut StdRng) -> Vec<Attempt>
         .filter(|r| {
             matches!(
                 r.kind,
-                Kind::Contact | Kind::Deal | Kind::Case | Kind::Activity | Kind::Visit
+                Kind::Contact | Kind::Deal | Kind::Case | Kind::Activity | Kind::Visit | Kind::Task
             )
         })
         .cloned()
@@ -1756,6 +1788,7 @@ fn forbidden_writes(world: &World, v: &Viewer, rng: &mut StdRng) -> Vec<Attempt>
         Kind::Case,
         Kind::Activity,
         Kind::Visit,
+        Kind::Task,
     ] {
         let outside: Vec<&Row> = rows
             .iter()
@@ -1996,6 +2029,7 @@ fn control_writes(world: &World) -> Vec<Attempt> {
         Kind::Case,
         Kind::Activity,
         Kind::Visit,
+        Kind::Task,
     ] {
         let rows: Vec<i64> = world
             .rows

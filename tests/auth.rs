@@ -255,6 +255,16 @@ fn matrix(f: &Fixtures) -> Vec<Case> {
         case("GET", "/api/v1/analytics/map", "AMPR"),
         case("GET", "/api/v1/analytics/at-risk-nearby", "AMPR")
             .uri("/api/v1/analytics/at-risk-nearby?lon=106.8&lat=-6.2"),
+        // Leads, the pipeline board and follow-ups.
+        case("POST", "/api/v1/accounts/{id}/lead", "AMR")
+            .json(json!({"version": 1, "status": "contacted"})),
+        case("POST", "/api/v1/accounts/{id}/convert", "AMR")
+            .json(json!({"version": 1, "deal": {"title": "x"}})),
+        case("GET", "/api/v1/pipeline/board", "AMR"),
+        case("GET", "/api/v1/pipeline/stages", "AMR"),
+        case("PUT", "/api/v1/pipeline/stages", "A").json(json!({"stages": []})),
+        case("POST", "/api/v1/tasks/{id}/complete", "AMR").json(json!({"version": 1})),
+        case("GET", "/api/v1/my-day", "AMR"),
         // Audit log and privacy.
         case("GET", "/api/v1/audit", "AM"),
         case("GET", "/api/v1/accounts/{id}/export", "AM"),
@@ -274,6 +284,10 @@ fn matrix(f: &Fixtures) -> Vec<Case> {
         case("GET", "/planner", "AP"),
         case("GET", "/admin", "A"),
         case("GET", "/analytics", "AMPR"),
+        case("GET", "/leads", "AMR"),
+        case("GET", "/pipeline", "AMR"),
+        case("GET", "/today", "AMR"),
+        case("GET", "/import", "AMP"),
         // Server functions of the pages.
         case("POST", "/rpc/filter_options", "AMPRT"),
         case("POST", "/rpc/dashboard_kpis", "AMPRT").raw(
@@ -319,7 +333,7 @@ fn matrix(f: &Fixtures) -> Vec<Case> {
         ),
     ];
     // The generic resources: (name, who reads, creates, updates, deletes).
-    let generic: [(&str, &str, &str, &str, &str); 10] = [
+    let generic: [(&str, &str, &str, &str, &str); 11] = [
         ("contacts", "AMRT", "AMR", "AMR", "AMR"),
         ("staff", "AMPRT", "A", "A", "A"),
         ("territories", "AMPRT", "AP", "AP", "AP"),
@@ -330,6 +344,7 @@ fn matrix(f: &Fixtures) -> Vec<Case> {
         ("products", "AMR", "A", "A", "A"),
         ("price_lists", "AMR", "A", "A", "A"),
         ("price_list_items", "AMR", "A", "A", "A"),
+        ("tasks", "AMR", "AMR", "AMR", "AMR"),
     ];
     for (name, read, create, update, delete) in generic {
         let collection: &'static str = format!("/api/v1/{name}").leak();

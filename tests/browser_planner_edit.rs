@@ -10,14 +10,13 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 use wilayah_shared::LonLat;
 use wilayah_shared::spatial::{Territory, TerritoryIndex};
 use wilayah_tests::TestApp;
 use wilayah_tests::browser::{
-    WAIT, click_test_id, connect, save_screenshot, start_chromedriver, text_of, wait_for_js,
+    WAIT, click_test_id, connect, drag, save_screenshot, start_chromedriver, text_of, wait_for_js,
 };
 use wilayah_tests::planning::{
     all_accounts, assert_each_account_in_exactly_one_territory, click_planner_map, open_planner,
@@ -27,31 +26,6 @@ use wilayah_tests::planning::{
 /// Rounded to 1e-3° so terra-draw takes the coordinates as they are.
 fn r3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
-}
-
-/// Presses at `from`, moves to `to` in small steps and releases (a drag, as a hand does it).
-async fn drag(client: &Client, from: (f64, f64), to: (f64, f64)) {
-    let mut actions = MouseActions::new("mouse".into())
-        .then(PointerAction::MoveTo {
-            duration: None,
-            x: from.0,
-            y: from.1,
-        })
-        .then(PointerAction::Down {
-            button: MOUSE_BUTTON_LEFT,
-        });
-    for step in 1..=10 {
-        let t = f64::from(step) / 10.0;
-        actions = actions.then(PointerAction::MoveTo {
-            duration: Some(Duration::from_millis(40)),
-            x: from.0 + (to.0 - from.0) * t,
-            y: from.1 + (to.1 - from.1) * t,
-        });
-    }
-    actions = actions.then(PointerAction::Up {
-        button: MOUSE_BUTTON_LEFT,
-    });
-    client.perform_actions(actions).await.expect("drag");
 }
 
 /// Draws a polygon through `corners` in the current drawing mode (closing on the first).

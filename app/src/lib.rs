@@ -11,11 +11,15 @@ pub mod dashboard;
 pub mod draw;
 pub mod errors;
 pub mod i18n;
+pub mod import;
+pub mod leads;
 pub mod map;
+pub mod pipeline;
 pub mod planner;
 #[cfg(feature = "ssr")]
 pub mod store;
 pub mod tech;
+pub mod today;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
@@ -36,6 +40,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="stylesheet" href="/vendor/maplibre-gl.css" />
                 <link rel="stylesheet" href="/wilayah.css" />
+                <link rel="stylesheet" href="/sales.css" />
                 <script src="/vendor/maplibre-gl.js"></script>
                 <HydrationScripts options />
                 <MetaTags />
@@ -71,6 +76,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/setup") view=auth::SetupPage />
                 <Route path=path!("/admin") view=admin::AdminPage />
                 <Route path=path!("/analytics") view=analytics::AnalyticsPage />
+                <Route path=path!("/leads") view=leads::LeadsPage />
+                <Route path=path!("/pipeline") view=pipeline::PipelinePage />
+                <Route path=path!("/today") view=today::TodayPage />
+                <Route path=path!("/import") view=import::ImportPage />
             </Routes>
         </Router>
     }
@@ -80,9 +89,13 @@ pub fn App() -> impl IntoView {
 /// (`wilayah_shared::access::APP_POLICIES`), so the menu and the server's 403 never disagree.
 pub const NAV: &[(&str, Msg)] = &[
     ("/", Msg::MapLink),
+    ("/today", Msg::NavToday),
+    ("/leads", Msg::NavLeads),
+    ("/pipeline", Msg::NavPipeline),
     ("/tech", Msg::NavMyDay),
     ("/planner", Msg::NavPlanner),
     ("/analytics", Msg::NavAnalytics),
+    ("/import", Msg::NavImport),
     ("/admin", Msg::NavAdmin),
 ];
 

@@ -118,6 +118,8 @@ impl Caller {
             ("products" | "price_lists" | "price_list_items", _, _) => RowScope::All,
             // Quotes and orders follow their account (`Scoped`'s sales methods narrow them).
             ("quotes" | "orders", _, _) => by_account,
+            // Tasks (follow-ups) follow their account.
+            ("tasks", _, _) => by_account,
             // A resource this module does not know yet: only unscoped callers see its rows.
             _ if by_account == RowScope::All => RowScope::All,
             _ => RowScope::Nothing,
@@ -273,6 +275,10 @@ pub fn may(role: Role, resource: &str, action: Action) -> bool {
         ("quotes" | "orders", Read | Create | Update) => &[Manager, SalesRep],
         ("quote_approvals", Create) => &[Manager],
         ("orders", Import) => &[Manager],
+        // Follow-ups on the caller's accounts, worked by those who sell.
+        ("tasks", Read | Create | Update | Delete) => &[Manager, SalesRep],
+        // Leads (prospects) move through their flow and convert into customers.
+        ("leads", Update) => &[Manager, SalesRep],
         ("audit", Read) => &[Manager],
         // Customer analytics (RFM, 80/20, cohorts, cross-sell, unusual orders, lifetime value)
         // over the caller's accounts' orders; technicians work visits, not sales.
@@ -338,6 +344,10 @@ pub static APP_POLICIES: &[RoutePolicy] = &[
     page("/planner", Can("territories", Update)),
     page("/admin", AdminOnly),
     page("/analytics", Can("analytics", Read)),
+    page("/leads", Can("leads", Update)),
+    page("/pipeline", Can("opportunities", Read)),
+    page("/today", Can("tasks", Read)),
+    page("/import", Can("accounts", Action::Import)),
     // Server functions of the pages.
     server_fn("/rpc/filter_options", SignedIn),
     server_fn("/rpc/dashboard_kpis", Can("accounts", Read)),

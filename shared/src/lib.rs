@@ -12,6 +12,7 @@ pub mod field;
 pub mod geocode;
 pub mod geojson;
 pub mod money;
+pub mod pipeline;
 pub mod placing;
 pub mod planning;
 pub mod resource;

@@ -202,7 +202,7 @@ static OPPORTUNITY_FIELDS: [Field; 8] = [
     Field::new(
         "stage",
         Text,
-        "lead → qualified → proposal → negotiation → won | lost",
+        "lead → qualified → proposal → negotiation → won | lost (any open stage to any other; won and lost are final)",
     )
     .defaults_to("\"lead\"")
     .one_of(PIPELINE_STAGES)
@@ -222,8 +222,9 @@ pub static OPPORTUNITIES: ResourceSpec = ResourceSpec {
     singular: "opportunity",
     fields: &OPPORTUNITY_FIELDS,
     versioned: true,
-    check: Some(|new, _| {
+    check: Some(|new, old| {
         check_currency(new)?;
+        crate::pipeline::check_stage_change(new, old)?;
         if text(new, "stage") == Some("lost") && text(new, "lost_reason").is_none() {
             return Err(ValidationError::new(
                 "lost_reason",
@@ -279,6 +280,9 @@ pub static ACTIVITIES: ResourceSpec = ResourceSpec {
     default_sort: "-occurred_at",
 };
 
+/// How urgent a case or a task is.
+pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
+
 static CASE_FIELDS: [Field; 9] = [
     Field::new("account_id", Int, "The complaining account")
         .required()
@@ -295,7 +299,7 @@ static CASE_FIELDS: [Field; 9] = [
     Field::new("description", Text, "What the customer reported").max_chars(10_000),
     Field::new("priority", Text, "low, normal, high, urgent")
         .defaults_to("\"normal\"")
-        .one_of(&["low", "normal", "high", "urgent"])
+        .one_of(PRIORITIES)
         .filter()
         .sort(),
     Field::new("status", Text, "new → in_progress → resolved → closed")
@@ -415,7 +419,7 @@ pub static VISITS: ResourceSpec = ResourceSpec {
 };
 
 /// Every generic resource, for routing and the OpenAPI document.
-pub static ALL: [&ResourceSpec; 10] = [
+pub static ALL: [&ResourceSpec; 11] = [
     &CONTACTS,
     &STAFF,
     &TERRITORIES,
@@ -426,6 +430,7 @@ pub static ALL: [&ResourceSpec; 10] = [
     &crate::sales::catalogue::PRODUCTS,
     &crate::sales::catalogue::PRICE_LISTS,
     &crate::sales::catalogue::PRICE_LIST_ITEMS,
+    &crate::pipeline::TASKS,
 ];
 
 #[cfg(test)]

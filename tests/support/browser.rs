@@ -197,6 +197,32 @@ pub async fn click_at(client: &Client, x: f64, y: f64) {
     client.perform_actions(click).await.expect("pointer click");
 }
 
+/// Presses at `from`, moves to `to` in small steps and releases (a drag, as a hand does it).
+pub async fn drag(client: &Client, from: (f64, f64), to: (f64, f64)) {
+    use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+    let mut actions = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveTo {
+            duration: None,
+            x: from.0,
+            y: from.1,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    for step in 1..=10 {
+        let t = f64::from(step) / 10.0;
+        actions = actions.then(PointerAction::MoveTo {
+            duration: Some(Duration::from_millis(40)),
+            x: from.0 + (to.0 - from.0) * t,
+            y: from.1 + (to.1 - from.1) * t,
+        });
+    }
+    actions = actions.then(PointerAction::Up {
+        button: MOUSE_BUTTON_LEFT,
+    });
+    client.perform_actions(actions).await.expect("drag");
+}
+
 /// Page coordinates of a position on the dashboard's map (`window.wilayahMap`).
 pub async fn map_pixel(client: &Client, lon: f64, lat: f64) -> (f64, f64) {
     pixel_on(client, "wilayahMap", lon, lat).await

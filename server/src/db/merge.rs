@@ -11,7 +11,7 @@ use wilayah_app::store::StoreError;
 use wilayah_shared::account::Account;
 
 /// The tables whose rows hang off an account and move with a merge, in the order they move.
-pub const MERGED_TABLES: [&str; 7] = [
+pub const MERGED_TABLES: [&str; 8] = [
     "contacts",
     "opportunities",
     "cases",
@@ -19,6 +19,7 @@ pub const MERGED_TABLES: [&str; 7] = [
     "activities",
     "quotes",
     "orders",
+    "tasks",
 ];
 
 /// One contact's identifying values: `(account id, e-mail, phone)`.

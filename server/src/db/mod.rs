@@ -6,6 +6,7 @@ mod auth;
 mod field;
 mod generic;
 mod merge;
+mod pipeline;
 mod planning;
 mod routes;
 mod sales;
@@ -29,6 +30,7 @@ pub use auth::{ApiTokenRecord, AuditQuery, AuditRecord, AuthStore, NewUser, User
 pub use field::{ActionFilter, FieldStore, FieldVisit};
 pub use generic::{RecordPage, ResourceQuery, ResourceStore};
 pub use merge::{ContactKey, MERGED_TABLES, MergeStore, Merged};
+pub use pipeline::{FirstDeal, PipelineStore};
 pub use planning::{
     PlanningAccount, PlanningError, PlanningStore, Publication, PublishOutcome, PublishedTerritory,
     StaffName, account_points, territory_index,
@@ -148,6 +150,11 @@ fn sqlite_migrator() -> Migrator {
             include_str!("../../../migrations/sqlite/0007_account_sales.sql"),
         ),
         (
+            9,
+            "pipeline",
+            include_str!("../../../migrations/sqlite/0009_pipeline.sql"),
+        ),
+        (
             11,
             "customer_scores",
             include_str!("../../../migrations/sqlite/0011_customer_scores.sql"),
@@ -191,6 +198,11 @@ fn postgres_migrator() -> Migrator {
             7,
             "account_sales",
             include_str!("../../../migrations/postgres/0007_account_sales.sql"),
+        ),
+        (
+            9,
+            "pipeline",
+            include_str!("../../../migrations/postgres/0009_pipeline.sql"),
         ),
         (
             11,

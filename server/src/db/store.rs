@@ -33,6 +33,7 @@ pub trait ServerStore:
     + super::merge::MergeStore
     + super::analytics::AnalyticsStore
     + super::sales::SalesStore
+    + super::pipeline::PipelineStore
 {
     /// True when no account exists yet (a fresh database), so demo data may be seeded.
     async fn has_no_accounts(&self) -> Result<bool, StoreError>;
@@ -850,6 +851,7 @@ mod sqlite {
     );
     crate::db::transfer::impl_transfer!(Sqlite);
     crate::db::merge::impl_merge!(Sqlite);
+    crate::db::pipeline::impl_pipeline!(Sqlite);
 }
 
 mod postgres {
@@ -862,4 +864,5 @@ mod postgres {
     );
     crate::db::transfer::impl_transfer!(Postgres);
     crate::db::merge::impl_merge!(Postgres);
+    crate::db::pipeline::impl_pipeline!(Postgres);
 }

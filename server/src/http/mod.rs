@@ -10,6 +10,7 @@ mod field;
 mod health;
 mod map;
 mod openapi;
+mod pipeline;
 mod placing;
 mod planning;
 mod privacy;
@@ -65,6 +66,7 @@ fn api() -> Api {
         .merge(privacy::declare(Api::default()))
         .merge(placing::declare(Api::default()))
         .merge(analytics::declare(Api::default()))
+        .merge(pipeline::declare(Api::default()))
 }
 
 /// The map's GeoJSON feeds, gzipped: at 100,000 accounts the points are tens of megabytes of

@@ -44,6 +44,7 @@ use wilayah_shared::domain::{AccountKind, DashboardSummary};
 
 mod analytics;
 mod people;
+mod pipeline;
 mod placing;
 mod sales;
 mod service;
@@ -53,6 +54,7 @@ pub use analytics::{
     ProfitabilityResult, RevenueTrend, RfmResult, ScopedOrders, ScoredOrder,
 };
 pub use people::{SignIn, Users};
+pub use pipeline::{DayTask, MyDay};
 pub use placing::{Merged, RowReport, load_placing, place_rows_as_system};
 pub use sales::{NewQuote, QuoteChange};
 
