@@ -2059,7 +2059,15 @@ async fn current_versions(app: &TestApp, call: &mut Call) {
         return;
     };
     let (row, field) = if body.get("version").is_some() {
-        (call.uri.clone(), "version")
+        // An action on a row (`POST /tasks/4/complete`) carries the version of the row itself.
+        let row = match call.method {
+            "POST" => call
+                .uri
+                .rsplit_once('/')
+                .map_or(call.uri.clone(), |(row, _)| row.to_owned()),
+            _ => call.uri.clone(),
+        };
+        (row, "version")
     } else if let Some(visit) = body.get("visit_id").and_then(Value::as_i64) {
         (format!("/api/v1/visits/{visit}"), "base_version")
     } else {

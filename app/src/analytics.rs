@@ -450,7 +450,7 @@ fn urls(f: &Filter, trend_by_rep: bool) -> [(&'static str, String); 9] {
         ),
         (
             "cohorts",
-            format!("/api/v1/analytics/cohorts?x=1{period}{scope}"),
+            format!("/api/v1/analytics/cohorts?{period}{scope}").replacen("?&", "?", 1),
         ),
         (
             "trend",

@@ -1185,7 +1185,7 @@ struct AtRiskQuery {
     params(("lon" = f64, Query), ("lat" = f64, Query),
         ("radius_m" = Option<f64>, Query, description = "Metres (default 25000, at most 500000)"),
         ("min_risk" = Option<f64>, Query, description = "0 to 1 (default 0.5)"),
-        ("limit" = Option<usize>, Query, description = "At most (default 10, at most 100)")),
+        ("limit" = Option<usize>, Query, description = "At most (default 10, at most 1000)")),
     responses((status = 200, description = "Customers at risk", body = Object),
         (status = 400, description = "A parameter is missing, does not parse or is out of range (named)", body = ref("#/components/schemas/Error"))))]
 async fn at_risk_nearby(
@@ -1205,7 +1205,7 @@ async fn at_risk_nearby(
         25_000.0,
     )?;
     let min_risk = number("min_risk", q.min_risk.as_deref(), (0.0, 1.0), 0.5)?;
-    let limit = count("limit", q.limit.as_deref(), 100, 10)?;
+    let limit = count("limit", q.limit.as_deref(), 1000, 10)?;
     let at_risk: BTreeMap<i64, StoredScore> = scoped
         .stored_scores()
         .await?
