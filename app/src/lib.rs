@@ -247,8 +247,12 @@ pub fn format_decimal_in(locale: UiLocale, x: f64, decimals: usize) -> String {
 }
 
 /// The language the page shows now (outside a page, the request's).
+/// Reads the context without creating anything: the formatters are also called outside any
+/// page (by tests computing expected texts), where no reactive owner exists.
 fn current_locale() -> UiLocale {
-    i18n::use_locale().try_get().unwrap_or_else(initial_locale)
+    use_context::<RwSignal<UiLocale>>()
+        .and_then(|locale| locale.try_get())
+        .unwrap_or_else(initial_locale)
 }
 
 /// "850 m" below a kilometre, "12.3 km" / "12,3 km" above, in the page's language.
