@@ -287,6 +287,27 @@ async fn list_filters_sorting_and_paging_agree_with_a_scan() {
         .find_map(|a| a["tags"].as_array().and_then(|t| t.first()).cloned())
         .unwrap();
     let tag = tag.as_str().unwrap();
+    let (status, contacts) = app.get_json("/api/v1/contacts?limit=1000").await;
+    assert_eq!(status, StatusCode::OK, "{contacts}");
+    assert!(
+        contacts["total"].as_u64().unwrap() as usize == contacts["items"].as_array().unwrap().len()
+    );
+    let contacts = contacts["items"].as_array().unwrap().clone();
+    // Six digits from inside some contact's phone (not starting like a country or trunk prefix,
+    // which the search drops): found however the number is written.
+    let digits: Vec<char> = contacts
+        .iter()
+        .find_map(|c| c["phone"].as_str())
+        .expect("a contact with a phone")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let phone_digits: String = digits
+        .windows(6)
+        .skip(2)
+        .map(|w| w.iter().collect::<String>())
+        .find(|w| !w.starts_with('0') && !w.starts_with("62"))
+        .expect("six digits inside a phone number");
     let expect = |pred: &dyn Fn(&Value) -> bool| {
         ids(&all.iter().filter(|a| pred(a)).cloned().collect::<Vec<_>>())
     };
@@ -309,9 +330,35 @@ async fn list_filters_sorting_and_paging_agree_with_a_scan() {
             "segment=healthcare".into(),
             expect(&|a| a["segment"] == "healthcare"),
         ),
+        // The search reads the name, the address and the account's contacts (name, e-mail,
+        // and the phone by its digits).
         (
             "q=JAYA".into(),
-            expect(&|a| a["name"].as_str().unwrap().to_lowercase().contains("jaya")),
+            expect(&|a| {
+                let has = |v: &Value| {
+                    v.as_str()
+                        .is_some_and(|s| s.to_lowercase().contains("jaya"))
+                };
+                has(&a["name"])
+                    || has(&a["address"])
+                    || contacts.iter().any(|c| {
+                        c["account_id"] == a["id"] && (has(&c["name"]) || has(&c["email"]))
+                    })
+            }),
+        ),
+        (
+            format!("q={}", phone_digits),
+            expect(&|a| {
+                contacts.iter().any(|c| {
+                    c["account_id"] == a["id"]
+                        && c["phone"].as_str().is_some_and(|p| {
+                            p.chars()
+                                .filter(char::is_ascii_digit)
+                                .collect::<String>()
+                                .contains(&phone_digits)
+                        })
+                })
+            }),
         ),
         // Pattern characters are matched literally, and SQL in a filter is just text.
         ("q=%25".into(), vec![]),

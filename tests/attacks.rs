@@ -1078,8 +1078,8 @@ async fn probe_an_import_does_not_name_accounts_outside_the_region() {
 }
 
 /// Not a check: serves the app with the demo data and prints an API token per role, for
-/// attacking it by hand (`cargo test -p wilayah-tests --test attacks -- --ignored
-/// serve_for_probing --nocapture`, then curl with `Authorization: Bearer …`); Ctrl-C ends it.
+/// attacking it by hand (`cargo test -p wilayah-tests --test http -- --ignored
+/// attacks::serve_for_probing --nocapture`, then curl with `Authorization: Bearer …`); Ctrl-C ends it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a tool for probing by hand"]
 async fn serve_for_probing() {

@@ -176,6 +176,12 @@ fn matrix(f: &Fixtures) -> Vec<Case> {
         case("GET", "/api/v1/accounts/{id}/duplicates", "AMPRT"),
         case("POST", "/api/v1/accounts/{id}/merge", "AMPR")
             .json(json!({"from": NONE, "version": 1})),
+        case("GET", "/api/v1/accounts/duplicates", "AMPRT")
+            .uri("/api/v1/accounts/duplicates?name=Toko&lon=106.8&lat=-6.2"),
+        // Saved views of the accounts list.
+        case("GET", "/api/v1/views", "AMPRT"),
+        case("POST", "/api/v1/views", "AMPRT").json(json!({"name": 3})),
+        case("DELETE", "/api/v1/views/{id}", "AMPRT"),
         case("POST", "/api/v1/territories/import", "AP")
             .uri("/api/v1/territories/import?dry_run=true")
             .raw(
@@ -232,6 +238,12 @@ fn matrix(f: &Fixtures) -> Vec<Case> {
             .json(json!({"version": 1, "status": "delivered"})),
         case("POST", "/api/v1/orders/{id}/returns", "AMR")
             .json(json!({"version": 1, "line_no": 1, "quantity_milli": 1})),
+        case("GET", "/api/v1/sales/settings", "AMR"),
+        case("PUT", "/api/v1/sales/settings", "A").json(json!({"version": "x"})),
+        case("POST", "/api/v1/products/import", "A")
+            .uri("/api/v1/products/import?dry_run=true")
+            .raw("text/csv", "sku,name_en,list_price_minor\n"),
+        case("GET", "/api/v1/products/export", "AM"),
         case("POST", "/api/v1/orders/import", "AM")
             .uri("/api/v1/orders/import?dry_run=true")
             .raw("text/csv", "account_external_id,order_date,external_order_id,sku,quantity,unit_price_minor,currency\n"),
@@ -288,6 +300,14 @@ fn matrix(f: &Fixtures) -> Vec<Case> {
         case("GET", "/pipeline", "AMR"),
         case("GET", "/today", "AMR"),
         case("GET", "/import", "AMP"),
+        case("GET", "/accounts", "AMPRT"),
+        case("GET", "/accounts/new", "AMPR"),
+        case("GET", "/accounts/{id}", "AMPRT").uri(format!("/accounts/{account}")),
+        case("GET", "/catalogue", "AM"),
+        case("GET", "/quotes/{id}", "AMR"),
+        case("GET", "/quotes/{id}/print", "AMR"),
+        case("GET", "/orders", "AMR"),
+        case("GET", "/orders/{id}", "AMR"),
         // Server functions of the pages.
         case("POST", "/rpc/filter_options", "AMPRT"),
         case("POST", "/rpc/dashboard_kpis", "AMPRT").raw(

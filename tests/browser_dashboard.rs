@@ -14,7 +14,7 @@ use wilayah_tests::TestApp;
 use wilayah_tests::browser::{
     Chromedriver, click_at, click_test_id, connect, connect_sized, forget_map_idle, map_pixel,
     save_screenshot, select_value, sign_in_as, source_account_count, source_feature_count,
-    start_chromedriver, text_of, wait_for_js, wait_for_map_idle,
+    start_chromedriver, text_of, type_into, wait_for_js, wait_for_map_idle, wait_for_text,
 };
 
 /// Every row of a REST list (the demo data fits in one page of 1,000).
@@ -44,19 +44,6 @@ async fn start() -> (TestApp, String, Chromedriver) {
     let app = TestApp::start().await;
     let base = app.serve().await;
     (app, base, start_chromedriver())
-}
-
-async fn wait_for_text(client: &Client, what: &str, test_id: &str, expected: &str) {
-    wait_for_js(
-        client,
-        what,
-        &format!(
-            "const e = document.querySelector('[data-testid={test_id}]');
-             return e !== null && e.textContent.trim() === {};",
-            json!(expected)
-        ),
-    )
-    .await;
 }
 
 #[tokio::test]
@@ -271,16 +258,6 @@ async fn one_filter_drives_map_list_and_kpis_and_a_link_restores_the_view() {
         &total.to_string(),
     )
     .await;
-}
-
-/// Types into an input or textarea with `data-testid="{test_id}"`.
-async fn type_into(client: &Client, test_id: &str, text: &str) {
-    let field = client
-        .find(Locator::Css(&format!("[data-testid='{test_id}']")))
-        .await
-        .unwrap_or_else(|e| panic!("{test_id} missing: {e}"));
-    field.clear().await.expect("clear");
-    field.send_keys(text).await.expect("type");
 }
 
 #[tokio::test]

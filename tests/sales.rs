@@ -738,3 +738,150 @@ async fn an_accounts_revenue_and_margin_are_its_orders_net_of_returns_and_cancel
     assert_eq!(status, StatusCode::OK, "{renamed}");
     assert_eq!(figures(&renamed), (json!(20_000), json!(12_000)));
 }
+
+async fn import_products(client: &Client, csv: &str, dry_run: bool) -> (StatusCode, Value) {
+    let request = Request::post(format!("/api/v1/products/import?dry_run={dry_run}"))
+        .header("content-type", "text/csv")
+        .body(Body::from(csv.to_owned()))
+        .unwrap();
+    client.request_json(request).await
+}
+
+async fn export_products(client: &Client) -> String {
+    let (status, body) = client.get("/api/v1/products/export").await;
+    assert_eq!(status, StatusCode::OK);
+    String::from_utf8(body).expect("UTF-8 CSV")
+}
+
+#[tokio::test]
+async fn catalogue_csv_import_is_all_or_nothing_and_round_trips_through_the_export() {
+    let app = app().await;
+    let header = "sku,name_en,name_id,unit,category,list_price_minor,cost_price_minor,tax_rate_bp";
+
+    // One bad row fails the file: nothing is written, every bad row named with its field.
+    let bad = format!(
+        "{header}\nKOPI-1,Coffee 1 kg,Kopi 1 kg,kg,drinks,85000,51000,1100\n\
+         TEH-1,Tea,Teh,pack,drinks,lots,9000,1100\n\
+         GULA-1,Sugar,Gula,bucket,food,15000,9000,1100\n"
+    );
+    let (status, refused) = import_products(&app, &bad, false).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    let errors = refused["errors"].as_array().expect("errors by row");
+    let named = |row: i64, field: &str| {
+        errors
+            .iter()
+            .any(|e| e["row"] == row && e["field"] == field)
+    };
+    assert!(named(2, "list_price_minor"), "{refused}");
+    assert!(named(3, "unit"), "{refused}");
+    assert!(!errors.iter().any(|e| e["row"] == 1), "{refused}");
+    assert_eq!(total(&app, "/api/v1/products").await, 0, "nothing written");
+
+    // A good file: created; a dry run first writes nothing.
+    let good = format!(
+        "{header}\nKOPI-1,Coffee 1 kg,Kopi 1 kg,kg,drinks,85000,51000,1100\n\
+         TEH-1,Tea,Teh,pack,drinks,12000,9000,1100\n"
+    );
+    let (status, dry) = import_products(&app, &good, true).await;
+    assert_eq!(status, StatusCode::OK, "{dry}");
+    assert_eq!(dry["created"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        total(&app, "/api/v1/products").await,
+        0,
+        "a dry run writes nothing"
+    );
+    let (status, done) = import_products(&app, &good, false).await;
+    assert_eq!(status, StatusCode::CREATED, "{done}");
+    assert_eq!(done["created"].as_array().unwrap().len(), 2);
+    assert_eq!(total(&app, "/api/v1/products").await, 2);
+
+    // Export → import changes nothing; a changed price in the file updates that product only.
+    let exported = export_products(&app).await;
+    assert!(exported.starts_with("sku,"), "{exported}");
+    assert!(exported.contains("KOPI-1") && exported.contains("Kopi 1 kg"));
+    let (status, again) = import_products(&app, &exported, false).await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    assert_eq!(again["unchanged"], 2, "{again}");
+    assert!(again["created"].as_array().unwrap().is_empty());
+    assert!(again["updated"].as_array().unwrap().is_empty());
+    let cheaper = exported.replace("12000", "11500");
+    assert_ne!(cheaper, exported);
+    let (_, changed) = import_products(&app, &cheaper, false).await;
+    assert_eq!(changed["updated"].as_array().unwrap().len(), 1, "{changed}");
+    let (_, tea) = app.get_json("/api/v1/products?sku=TEH-1").await;
+    assert_eq!(tea["items"][0]["list_price_minor"], 11_500);
+    assert_eq!(tea["items"][0]["version"], 2);
+    assert_eq!(export_products(&app).await, cheaper);
+
+    // A status the product's flow refuses (back to review) names its row; nothing changes.
+    let back = format!(
+        "sku,name_en,list_price_minor,status\nTEH-1,Tea,99,active\nKOPI-1,Coffee,85000,review\n"
+    );
+    let (status, refused) = import_products(&app, &back, false).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["errors"][0]["row"], 2, "{refused}");
+    assert_eq!(refused["errors"][0]["field"], "status", "{refused}");
+    let (_, tea) = app.get_json("/api/v1/products?sku=TEH-1").await;
+    assert_eq!(tea["items"][0]["list_price_minor"], 11_500, "rolled back");
+
+    // The same SKU twice in one file names both rows.
+    let twice = format!("sku,name_en,list_price_minor\nX-1,A,1\nX-1,B,2\n");
+    let (status, refused) = import_products(&app, &twice, false).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["errors"][0]["field"], "sku", "{refused}");
+
+    // Managers export; only admins import.
+    let manager = manager(&app).await;
+    assert_eq!(export_products(&manager).await, cheaper);
+    let (status, _) = import_products(&manager, &good, true).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_discount_limits_are_an_admins_setting() {
+    let app = app().await;
+    let (rep_id, rep) = rep(&app, 1).await;
+    let account_id = account(&app, rep_id, "C-1").await;
+    let coffee = product(&app, "KOPI-1", 100_000, 50_000).await;
+
+    // The defaults, before anyone saved: a rep may give 10 %.
+    let (status, settings) = rep.get_json("/api/v1/sales/settings").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(settings["version"], 0);
+    assert_eq!(
+        settings["settings"]["discount_limits"]["sales_rep_bp"],
+        1_000
+    );
+    let (_, q) = quote(&rep, account_id, vec![line(coffee, 1_000, 1_500)]).await;
+    assert!(q["approval_needed"].is_object(), "15 % is beyond 10 %: {q}");
+
+    // An admin sets reps to 20 %, the company and its logo.
+    let mut body = json!({"version": 0, "settings": {
+        "company_name": "  PT Kopi Nusantara ", "company_address": "Jl. Merdeka 1\nBandung",
+        "logo_url": "/logo.svg", "default_terms": "Payment in 30 days.",
+        "discount_limits": {"sales_rep_bp": 2_000, "manager_bp": 3_000, "admin_bp": 10_000}}});
+    let (status, saved) = rep.send_json("PUT", "/api/v1/sales/settings", &body).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a rep may not: {saved}");
+    let (status, saved) = app.send_json("PUT", "/api/v1/sales/settings", &body).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["version"], 1);
+    assert_eq!(saved["settings"]["company_name"], "PT Kopi Nusantara");
+
+    // Stale: 409; a limit out of range: 422 naming it.
+    let (status, _) = app.send_json("PUT", "/api/v1/sales/settings", &body).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    body["version"] = 1.into();
+    body["settings"]["discount_limits"]["manager_bp"] = 10_001.into();
+    let (status, refused) = app.send_json("PUT", "/api/v1/sales/settings", &body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["field"], "discount_limits.manager_bp", "{refused}");
+
+    // The rep's 15 % now needs nobody, and they can send it.
+    let (status, q) = rep.get_json(&format!("/api/v1/quotes/{}", id(&q))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(q["approval_needed"].is_null(), "{q}");
+    let (status, sent) = move_quote(&rep, &q, "sent").await;
+    assert_eq!(status, StatusCode::OK, "{sent}");
+    let (_, read) = rep.get_json("/api/v1/sales/settings").await;
+    assert_eq!(read["settings"]["logo_url"], "/logo.svg");
+}

@@ -385,6 +385,13 @@ fn AccountList(state: Dashboard) -> impl IntoView {
     };
     view! {
         <section class="panel list" data-testid="account-list">
+            <a
+                class="link"
+                data-testid="show-in-list"
+                href=move || wilayah_shared::views::list_url(&state.filter.get())
+            >
+                {tr(crate::accounts::ListText::ShowInList)}
+            </a>
             <Transition fallback=|| view! { <p>{tr(Msg::Loading)}</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
@@ -869,8 +876,8 @@ fn PanelBody(panel: AccountPanel, state: Dashboard) -> impl IntoView {
         .collect();
     let last_visit = panel.last_visit.map(|v| {
         let status = i18n::code_label(&v.status, visit_status_msg);
-        let day = v.window_start.format("%Y-%m-%d").to_string();
-        move || format!("{day} · {}", status())
+        let day = v.window_start.date_naive();
+        move || format!("{} · {}", crate::format_date(day), status())
     });
     let history = panel
         .history
@@ -878,7 +885,7 @@ fn PanelBody(panel: AccountPanel, state: Dashboard) -> impl IntoView {
         .map(|e| {
             view! {
                 <li class="timeline-entry" data-testid="history-entry">
-                    <span class="when">{e.at.format("%Y-%m-%d").to_string()}</span>
+                    <span class="when">{let day = e.at.date_naive(); move || crate::format_date(day)}</span>
                     <span class=format!("tag tag-{}", e.kind)>{e.label}</span>
                     <span>{e.title}</span>
                 </li>
@@ -889,6 +896,9 @@ fn PanelBody(panel: AccountPanel, state: Dashboard) -> impl IntoView {
     view! {
         <header class="panel-head">
             <h2 data-testid="panel-name">{a.name}</h2>
+            <a class="link" data-testid="open-account-page" href=format!("/accounts/{account_id}")>
+                {tr(crate::accounts::ListText::OpenAccountPage)}
+            </a>
             <p class="muted">{tr(kind)} " · " {tr(status_msg(a.status))} {a.segment.map(|s| format!(" · {s}"))}</p>
             <p>{a.address}</p>
         </header>
@@ -916,6 +926,9 @@ fn PanelBody(panel: AccountPanel, state: Dashboard) -> impl IntoView {
         <ul>{or_nothing(contacts)}</ul>
         <h3>{tr(Msg::OpenDeals)}</h3>
         <ul>{or_nothing(deals)}</ul>
+        <section data-testid="account-sales">
+            <crate::sales::AccountSales account_id />
+        </section>
         <h3>{tr(Msg::OpenCases)}</h3>
         <ul data-testid="open-cases">{or_nothing(cases)}</ul>
         <h3>{tr(Msg::NearbyProspects)}</h3>

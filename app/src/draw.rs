@@ -111,7 +111,7 @@ pub fn same_coordinates(a: &Value, b: &Value) -> bool {
 }
 
 #[cfg(feature = "hydrate")]
-pub use browser::{PlannerMap, fetch_json, load_scripts};
+pub use browser::{PlannerMap, fetch_json, load_scripts, picked_file};
 
 #[cfg(feature = "hydrate")]
 mod browser {
@@ -204,6 +204,15 @@ mod browser {
                     .and_then(|m| m.as_string())
             })
             .unwrap_or_else(|| "request failed".into())
+    }
+
+    /// The file chosen in the `<input type=file>` an event came from; the input is emptied, so
+    /// that choosing the same file again fires `change` again.
+    pub fn picked_file(ev: &leptos::ev::Event) -> Option<web_sys::File> {
+        let input = ev.target()?.dyn_into::<web_sys::HtmlInputElement>().ok()?;
+        let file = input.files().and_then(|files| files.get(0));
+        input.set_value("");
+        file
     }
 
     /// `fetch` with an optional JSON body: the status and the answer as JSON (`null` if empty).

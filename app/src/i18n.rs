@@ -272,6 +272,7 @@ pub enum Msg {
     Revoked,
     // The app shell
     NavLabel,
+    NavAccounts,
     NavMyDay,
     NavLeads,
     NavPipeline,
@@ -296,6 +297,11 @@ pub enum Msg {
     ReasonNoRoom,
     ReasonNoHomeBase,
     OtherValue,
+    // Sales pages (their own texts are in `sales::SalesText`).
+    NavCatalogue,
+    NavOrders,
+    QuoteTitle,
+    OrderTitle,
 }
 
 /// A UI text in English and Bahasa Indonesia. [`Msg`] holds the texts several pages share; a page
@@ -665,6 +671,7 @@ impl Text for Msg {
             Msg::Revoke => ["Revoke", "Cabut"],
             Msg::Revoked => ["revoked", "dicabut"],
             Msg::NavLabel => ["Pages", "Halaman"],
+            Msg::NavAccounts => ["Accounts", "Akun"],
             Msg::NavMyDay => ["My day", "Hari saya"],
             Msg::NavLeads => ["Leads", "Prospek"],
             Msg::NavPipeline => ["Pipeline", "Pipeline"],
@@ -703,6 +710,10 @@ impl Text for Msg {
                 "teknisi belum punya lokasi awal",
             ],
             Msg::OtherValue => ["other", "lainnya"],
+            Msg::NavCatalogue => ["Catalogue", "Katalog"],
+            Msg::NavOrders => ["Orders", "Pesanan"],
+            Msg::QuoteTitle => ["Quote", "Penawaran"],
+            Msg::OrderTitle => ["Order", "Pesanan"],
         }
     }
 }

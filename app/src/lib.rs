@@ -3,6 +3,8 @@
 
 #[cfg(feature = "ssr")]
 pub mod access;
+pub mod account_page;
+pub mod accounts;
 pub mod admin;
 pub mod analytics;
 pub mod api;
@@ -14,8 +16,11 @@ pub mod i18n;
 pub mod import;
 pub mod leads;
 pub mod map;
+pub mod pin_map;
 pub mod pipeline;
 pub mod planner;
+pub mod rest;
+pub mod sales;
 #[cfg(feature = "ssr")]
 pub mod store;
 pub mod tech;
@@ -41,6 +46,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="stylesheet" href="/vendor/maplibre-gl.css" />
                 <link rel="stylesheet" href="/wilayah.css" />
                 <link rel="stylesheet" href="/sales.css" />
+                <link rel="stylesheet" href="/workspace.css" />
                 <script src="/vendor/maplibre-gl.js"></script>
                 <HydrationScripts options />
                 <MetaTags />
@@ -80,6 +86,14 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/pipeline") view=pipeline::PipelinePage />
                 <Route path=path!("/today") view=today::TodayPage />
                 <Route path=path!("/import") view=import::ImportPage />
+                <Route path=path!("/accounts") view=accounts::AccountsPage />
+                <Route path=path!("/accounts/new") view=account_page::NewAccountPage />
+                <Route path=path!("/accounts/:id") view=account_page::AccountPage />
+                <Route path=path!("/catalogue") view=sales::CataloguePage />
+                <Route path=path!("/quotes/:id") view=sales::QuotePage />
+                <Route path=path!("/quotes/:id/print") view=sales::QuotePrintPage />
+                <Route path=path!("/orders") view=sales::OrdersPage />
+                <Route path=path!("/orders/:id") view=sales::OrderPage />
             </Routes>
         </Router>
     }
@@ -89,6 +103,7 @@ pub fn App() -> impl IntoView {
 /// (`wilayah_shared::access::APP_POLICIES`), so the menu and the server's 403 never disagree.
 pub const NAV: &[(&str, Msg)] = &[
     ("/", Msg::MapLink),
+    ("/accounts", Msg::NavAccounts),
     ("/today", Msg::NavToday),
     ("/leads", Msg::NavLeads),
     ("/pipeline", Msg::NavPipeline),
@@ -96,6 +111,8 @@ pub const NAV: &[(&str, Msg)] = &[
     ("/planner", Msg::NavPlanner),
     ("/analytics", Msg::NavAnalytics),
     ("/import", Msg::NavImport),
+    ("/orders", Msg::NavOrders),
+    ("/catalogue", Msg::NavCatalogue),
     ("/admin", Msg::NavAdmin),
 ];
 

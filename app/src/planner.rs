@@ -616,20 +616,8 @@ fn DraftPanel(planner: Planner) -> impl IntoView {
     };
     let import = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::JsCast;
-            let Some(input) = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            else {
-                return;
-            };
-            let file = input.files().and_then(|files| files.get(0));
-            // Choosing the same file again must fire `change` again.
-            input.set_value("");
-            if let Some(file) = file {
-                leptos::task::spawn_local(actions::import_file(p, file, locale.get_untracked()));
-            }
+        if let Some(file) = crate::draw::picked_file(&ev) {
+            leptos::task::spawn_local(actions::import_file(p, file, locale.get_untracked()));
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = ev;

@@ -270,6 +270,8 @@ pub fn may(role: Role, resource: &str, action: Action) -> bool {
         ("routes", Create) => &[Manager, Planner],
         // The catalogue: read by those who quote and sell; edited by admins.
         ("products" | "price_lists" | "price_list_items", Read) => &[Manager, SalesRep],
+        // The catalogue page and its CSV export: the people who run sales.
+        ("products", Export) => &[Manager],
         // Quotes and orders on the caller's accounts; deeper discounts need a manager's
         // approval (`quote_approvals`); order history comes in through a manager.
         ("quotes" | "orders", Read | Create | Update) => &[Manager, SalesRep],
@@ -328,7 +330,7 @@ const fn server_fn(path: &'static str, rule: Rule) -> RoutePolicy {
     route("*", path, rule)
 }
 
-use Action::{Create, Delete, Read, Update};
+use Action::{Create, Delete, Export, Read, Update};
 use Rule::{AdminOnly, Can, Public, SignedIn};
 
 /// The policy of every page and server function of the Leptos app. **A new page or server
@@ -348,6 +350,18 @@ pub static APP_POLICIES: &[RoutePolicy] = &[
     page("/pipeline", Can("opportunities", Read)),
     page("/today", Can("tasks", Read)),
     page("/import", Can("accounts", Action::Import)),
+    // The accounts workspace: the list, a new account (before the account page, whose `{id}`
+    // would match "new" too), the customer 360.
+    page("/accounts", Can("accounts", Read)),
+    page("/accounts/new", Can("accounts", Create)),
+    page("/accounts/{id}", Can("accounts", Read)),
+    // Sales (issue 18): the catalogue for those who run sales (admins edit it), quotes and
+    // orders for whoever sells; the data comes from the REST API, which scopes it.
+    page("/catalogue", Can("products", Export)),
+    page("/quotes/{id}", Can("quotes", Read)),
+    page("/quotes/{id}/print", Can("quotes", Read)),
+    page("/orders", Can("orders", Read)),
+    page("/orders/{id}", Can("orders", Read)),
     // Server functions of the pages.
     server_fn("/rpc/filter_options", SignedIn),
     server_fn("/rpc/dashboard_kpis", Can("accounts", Read)),

@@ -439,12 +439,32 @@ pub struct AccountQuery {
     pub tag: Option<String>,
     /// Accounts with at least one deal at this pipeline stage.
     pub stage: Option<String>,
-    /// Case-insensitive substring of the name.
-    pub name_contains: Option<String>,
+    /// Case-insensitive text found in the name, the address, or a contact's name, e-mail or
+    /// phone (a phone number matches whatever its spacing; see [`phone_digits`]).
+    pub search: Option<String>,
     pub ids: Option<Vec<i64>>,
     pub sort: AccountSort,
     pub limit: u32,
     pub offset: u64,
+}
+
+/// The digits a search text stands for when it reads as (part of) a phone number: at least
+/// four digits and nothing but digits, spaces, `+ - . ( )`. A leading trunk `0` or country code
+/// `62` is dropped, so "0812-345" finds "+62 812 345 678". `None` for other text.
+pub fn phone_digits(text: &str) -> Option<String> {
+    let text = text.trim();
+    if !text
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-.()".contains(c))
+    {
+        return None;
+    }
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    let national = digits
+        .strip_prefix("62")
+        .or_else(|| digits.strip_prefix('0'))
+        .unwrap_or(&digits);
+    (national.len() >= 4).then(|| national.to_owned())
 }
 
 /// One page of a list, with the total the filters match.
@@ -467,6 +487,15 @@ mod tests {
             lat: -6.2,
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn phone_searches_ignore_spacing_and_the_trunk_prefix() {
+        assert_eq!(phone_digits("0812-345"), Some("812345".into()));
+        assert_eq!(phone_digits("+62 812 345"), Some("812345".into()));
+        assert_eq!(phone_digits("(022) 4201"), Some("224201".into()));
+        assert_eq!(phone_digits("081"), None, "too short to mean a number");
+        assert_eq!(phone_digits("Toko 24"), None, "words are not a number");
     }
 
     #[test]

@@ -34,7 +34,7 @@ impl DashboardFilter {
             segment: self.segment.clone(),
             tag: self.tag.clone(),
             stage: self.stage.clone(),
-            name_contains: None,
+            search: None,
             ids: None,
             sort: AccountSort::Name,
             limit,

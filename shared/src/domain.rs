@@ -15,14 +15,27 @@ pub struct UnknownVariant {
     pub expected: &'static [&'static str],
 }
 
-/// Declares a closed set of values stored and sent as snake_case strings, with `as_str`, `ALL` and
-/// `FromStr` kept in one place so the database, the API and the UI cannot drift apart.
+/// Declares a closed set of values stored and sent as the given strings, with `as_str`, `ALL`,
+/// `FromStr` and serde kept in one place so the database, the API and the UI cannot drift apart
+/// (serde once derived its own names, and sent `kilogram` where the database and files said `kg`).
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
-        #[serde(rename_all = "snake_case")]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum $name { $($variant),+ }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+                text.parse().map_err(::serde::de::Error::custom)
+            }
+        }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];

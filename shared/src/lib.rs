@@ -23,5 +23,6 @@ pub mod sales;
 pub mod spatial;
 pub mod text;
 pub mod transfer;
+pub mod views;
 
 pub use coord::{CoordError, LonLat};

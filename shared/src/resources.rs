@@ -45,7 +45,14 @@ fn status_note(
     (from != to).then(|| (channel, format!("{what}: {from} → {to}")))
 }
 
-static CONTACT_FIELDS: [Field; 5] = [
+/// What a contact said about being contacted on a channel.
+pub const CONSENT_VALUES: &[&str] = &["granted", "refused"];
+
+/// The channels a contact gives consent for, each with its `consent_<channel>`,
+/// `consent_<channel>_on` (the date) and `consent_<channel>_source` fields.
+pub const CONSENT_CHANNELS: [&str; 3] = ["email", "sms", "phone"];
+
+static CONTACT_FIELDS: [Field; 14] = [
     Field::new("account_id", Int, "Account the person works at")
         .required()
         .references("accounts")
@@ -60,20 +67,104 @@ static CONTACT_FIELDS: [Field; 5] = [
         .max_chars(200)
         .filter(),
     Field::new("phone", Text, "Phone number").max_chars(50),
+    Field::new(
+        "consent_email",
+        Text,
+        "Consent to e-mail: granted or refused (null: never asked)",
+    )
+    .one_of(CONSENT_VALUES)
+    .filter(),
+    Field::new(
+        "consent_email_on",
+        Date,
+        "When the e-mail consent was given or refused",
+    ),
+    Field::new(
+        "consent_email_source",
+        Text,
+        "Where the e-mail consent came from (a form, a call, an event)",
+    )
+    .max_chars(200),
+    Field::new(
+        "consent_sms",
+        Text,
+        "Consent to SMS and WhatsApp: granted or refused (null: never asked)",
+    )
+    .one_of(CONSENT_VALUES)
+    .filter(),
+    Field::new(
+        "consent_sms_on",
+        Date,
+        "When the SMS/WhatsApp consent was given or refused",
+    ),
+    Field::new(
+        "consent_sms_source",
+        Text,
+        "Where the SMS/WhatsApp consent came from",
+    )
+    .max_chars(200),
+    Field::new(
+        "consent_phone",
+        Text,
+        "Consent to phone calls: granted or refused (null: never asked)",
+    )
+    .one_of(CONSENT_VALUES)
+    .filter(),
+    Field::new(
+        "consent_phone_on",
+        Date,
+        "When the phone consent was given or refused",
+    ),
+    Field::new(
+        "consent_phone_source",
+        Text,
+        "Where the phone consent came from",
+    )
+    .max_chars(200),
 ];
+
+/// A contact's e-mail must look like one, and a consent answer needs the date it was given.
+fn check_contact(new: &Map<String, Value>) -> Result<(), ValidationError> {
+    if let Some(e) = text(new, "email")
+        && !e.contains('@')
+    {
+        return Err(ValidationError::new(
+            "email",
+            format!("{e:?} is not an e-mail address"),
+        ));
+    }
+    for channel in CONSENT_CHANNELS {
+        let answered = new
+            .get(&format!("consent_{channel}"))
+            .is_some_and(|v| !v.is_null());
+        let dated = new
+            .get(&format!("consent_{channel}_on"))
+            .is_some_and(|v| !v.is_null());
+        if answered && !dated {
+            return Err(ValidationError::new(
+                consent_date_field(channel),
+                "is required when consent is recorded",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The date field of a channel's consent, as a static name for errors.
+fn consent_date_field(channel: &str) -> &'static str {
+    match channel {
+        "email" => "consent_email_on",
+        "sms" => "consent_sms_on",
+        _ => "consent_phone_on",
+    }
+}
 
 pub static CONTACTS: ResourceSpec = ResourceSpec {
     name: "contacts",
     singular: "contact",
     fields: &CONTACT_FIELDS,
     versioned: true,
-    check: Some(|new, _| match text(new, "email") {
-        Some(e) if !e.contains('@') => Err(ValidationError::new(
-            "email",
-            format!("{e:?} is not an e-mail address"),
-        )),
-        _ => Ok(()),
-    }),
+    check: Some(|new, _| check_contact(new)),
     history_note: None,
     default_sort: "id",
 };

@@ -128,6 +128,47 @@ pub async fn wait_for_js(client: &Client, what: &str, script: &str) -> Value {
     }
 }
 
+/// Waits until an element with `data-testid="{test_id}"` is on the page.
+pub async fn wait_for_test_id(client: &Client, what: &str, test_id: &str) {
+    wait_for_js(
+        client,
+        what,
+        &format!("return document.querySelector('[data-testid={test_id}]') !== null"),
+    )
+    .await;
+}
+
+/// Waits until the element with `data-testid="{test_id}"` reads `expected` (trimmed).
+pub async fn wait_for_text(client: &Client, what: &str, test_id: &str, expected: &str) {
+    wait_for_js(
+        client,
+        what,
+        &format!(
+            "const e = document.querySelector('[data-testid={test_id}]');
+             return e !== null && e.textContent.trim() === {};",
+            json!(expected)
+        ),
+    )
+    .await;
+}
+
+/// Replaces the text of the input with `data-testid="{test_id}"` as a user would (`clear`
+/// alone does not fire `input`; select-all and delete does).
+pub async fn type_into(client: &Client, test_id: &str, text: &str) {
+    let field = client
+        .find(Locator::Css(&format!("[data-testid='{test_id}']")))
+        .await
+        .unwrap_or_else(|e| panic!("field {test_id} missing: {e}"));
+    field.clear().await.expect("clear the field");
+    field
+        .send_keys("\u{E009}a\u{E009}\u{E017}")
+        .await
+        .expect("empty the field");
+    if !text.is_empty() {
+        field.send_keys(text).await.expect("type");
+    }
+}
+
 /// The text of the element with `data-testid="{test_id}"`.
 pub async fn text_of(client: &Client, test_id: &str) -> String {
     client

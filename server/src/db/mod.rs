@@ -12,6 +12,7 @@ mod routes;
 mod sales;
 mod store;
 mod transfer;
+mod views;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -36,9 +37,13 @@ pub use planning::{
     StaffName, account_points, territory_index,
 };
 pub use routes::{RouteStore, Technician, VisitToPlan};
-pub use sales::{OrderImport, OrderRecord, QuoteRecord, ReviewProduct, SalesFilter, SalesStore};
+pub use sales::{
+    OrderImport, OrderRecord, ProductImport, QuoteRecord, ReviewProduct, SalesFilter,
+    SalesSettingsStore, SalesStore,
+};
 pub use store::{ServerStore, SqlStore};
 pub use transfer::{ImportError, TransferStore, WriteProgress};
+pub use views::ViewStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -150,9 +155,19 @@ fn sqlite_migrator() -> Migrator {
             include_str!("../../../migrations/sqlite/0007_account_sales.sql"),
         ),
         (
+            8,
+            "workspace",
+            include_str!("../../../migrations/sqlite/0008_workspace.sql"),
+        ),
+        (
             9,
             "pipeline",
             include_str!("../../../migrations/sqlite/0009_pipeline.sql"),
+        ),
+        (
+            10,
+            "sales_settings",
+            include_str!("../../../migrations/sqlite/0010_sales_settings.sql"),
         ),
         (
             11,
@@ -200,9 +215,19 @@ fn postgres_migrator() -> Migrator {
             include_str!("../../../migrations/postgres/0007_account_sales.sql"),
         ),
         (
+            8,
+            "workspace",
+            include_str!("../../../migrations/postgres/0008_workspace.sql"),
+        ),
+        (
             9,
             "pipeline",
             include_str!("../../../migrations/postgres/0009_pipeline.sql"),
+        ),
+        (
+            10,
+            "sales_settings",
+            include_str!("../../../migrations/postgres/0010_sales_settings.sql"),
         ),
         (
             11,

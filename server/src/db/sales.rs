@@ -15,11 +15,13 @@ use wilayah_app::store::StoreError;
 use wilayah_shared::account::ValidationError;
 use wilayah_shared::money::Currency;
 use wilayah_shared::resources::OPPORTUNITIES;
+use wilayah_shared::sales::SalesSettings;
+use wilayah_shared::sales::catalogue::PRODUCT_STATUS_FLOW;
 use wilayah_shared::sales::catalogue::PRODUCTS;
 use wilayah_shared::sales::{
     Approval, Order, OrderHistory, OrderLine, PriceList, Product, Quote, QuoteLine,
 };
-use wilayah_shared::transfer::{RowError, RowErrors};
+use wilayah_shared::transfer::{RecordRow, RowError, RowErrors};
 
 use super::audit::AuditEntry;
 use super::store::{SqlStore, db_error};
@@ -170,6 +172,38 @@ pub trait SalesStore: Send + Sync {
         dry_run: bool,
         progress: WriteProgress<'_>,
     ) -> Result<OrderImport, ImportError>;
+}
+
+/// The sales settings and the catalogue import.
+#[async_trait]
+pub trait SalesSettingsStore: Send + Sync {
+    /// The sales settings and their version (the defaults at version 0 until an admin saves).
+    async fn sales_settings(&self) -> Result<(SalesSettings, i64), StoreError>;
+
+    /// Saves the settings if they are still at `expected_version`; the new version.
+    async fn save_sales_settings(
+        &self,
+        expected_version: i64,
+        settings: &SalesSettings,
+    ) -> Result<i64, StoreError>;
+
+    /// Imports catalogue rows in one transaction, all or nothing: a row whose SKU is in the
+    /// catalogue updates that product (unchanged rows are left alone), any other creates one.
+    /// A status move the product's flow refuses fails the file with its row.
+    async fn import_products(
+        &self,
+        rows: &[RecordRow],
+        dry_run: bool,
+    ) -> Result<ProductImport, ImportError>;
+}
+
+/// What a catalogue import wrote.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ProductImport {
+    pub created: Vec<i64>,
+    pub updated: Vec<i64>,
+    /// Rows equal to the product already stored.
+    pub unchanged: usize,
 }
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -1250,6 +1284,179 @@ macro_rules! impl_sales_store {
                 }
                 if dry_run { tx.rollback().await } else { tx.commit().await }.map_err(db_error)?;
                 Ok(OrderImport { orders: ids.len(), lines, skipped_orders: done.len(), review_products })
+            }
+        }
+
+        impl SqlStore<$db> {
+            async fn read_sales_settings(
+                conn: &mut <$db as sqlx::Database>::Connection,
+            ) -> Result<(SalesSettings, i64), StoreError> {
+                let row: Option<(String, i64)> =
+                    sqlx::query_as("SELECT settings, version FROM sales_settings WHERE id = 1")
+                        .fetch_optional(&mut *conn)
+                        .await
+                        .map_err(db_error)?;
+                match row {
+                    None => Ok((SalesSettings::default(), 0)),
+                    Some((text, version)) => Ok((
+                        serde_json::from_str(&text).map_err(|e| corrupt("sales settings", e))?,
+                        version,
+                    )),
+                }
+            }
+        }
+
+        #[async_trait]
+        impl SalesSettingsStore for SqlStore<$db> {
+            async fn sales_settings(&self) -> Result<(SalesSettings, i64), StoreError> {
+                let mut conn = self.pool.acquire().await.map_err(db_error)?;
+                Self::read_sales_settings(&mut conn).await
+            }
+
+            async fn save_sales_settings(
+                &self,
+                expected_version: i64,
+                settings: &SalesSettings,
+            ) -> Result<i64, StoreError> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db_error)?;
+                let (old, current) = Self::read_sales_settings(&mut tx).await?;
+                if current != expected_version {
+                    return Err(StoreError::Conflict { current_version: current });
+                }
+                let text = serde_json::to_string(settings).map_err(|e| corrupt("sales settings", e))?;
+                let now = Utc::now();
+                let version = current + 1;
+                if current == 0 {
+                    sqlx::query("INSERT INTO sales_settings (id, settings, version, updated_at) VALUES (1, $1, $2, $3)")
+                        .bind(&text).bind(version).bind(now)
+                        .execute(&mut *tx).await.map_err(db_error)?;
+                } else {
+                    sqlx::query("UPDATE sales_settings SET settings = $1, version = $2, updated_at = $3 WHERE id = 1 AND version = $4")
+                        .bind(&text).bind(version).bind(now).bind(current)
+                        .execute(&mut *tx).await.map_err(db_error)?;
+                }
+                let as_map = |s: &SalesSettings| match serde_json::to_value(s) {
+                    Ok(Value::Object(m)) => m,
+                    _ => Map::new(),
+                };
+                // The logo can be a large data URL: the log says whether it changed, not what it is.
+                let mut before = as_map(&old);
+                before.remove("logo_url");
+                let mut after = as_map(settings);
+                after.remove("logo_url");
+                let mut changes = wilayah_shared::access::audit_changes(Some(&before), &after);
+                if old.logo_url != settings.logo_url {
+                    changes.insert("logo_url".into(), "changed".into());
+                }
+                Self::write_audit(&mut tx, AuditEntry {
+                    action: "update",
+                    entity: "sales_settings",
+                    entity_id: Some(1),
+                    account_id: None,
+                    changes,
+                })
+                .await?;
+                tx.commit().await.map_err(db_error)?;
+                Ok(version)
+            }
+
+            async fn import_products(
+                &self,
+                rows: &[RecordRow],
+                dry_run: bool,
+            ) -> Result<ProductImport, ImportError> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(db_error)?;
+                let skus: Vec<&str> = rows
+                    .iter()
+                    .filter_map(|r| r.record.record.get("sku").and_then(Value::as_str))
+                    .collect();
+                let stored = Self::products_by_sku(&mut tx, &skus).await?;
+                let mut errors = RowErrors::default();
+                let mut changed = Vec::new();
+                let mut new = Vec::new();
+                let mut unchanged = 0;
+                for row in rows {
+                    let sku = row.record.record.get("sku").and_then(Value::as_str).unwrap_or_default();
+                    let Some(old) = stored.get(sku) else {
+                        new.push(row);
+                        continue;
+                    };
+                    let stored = serde_json::to_value(old).map_err(|e| corrupt("product", e))?;
+                    let same = PRODUCTS.fields.iter().all(|f| {
+                        let new = row.record.record.get(f.name).unwrap_or(&Value::Null);
+                        stored.get(f.name).unwrap_or(&Value::Null) == new
+                    });
+                    if same {
+                        unchanged += 1;
+                        continue;
+                    }
+                    let from = old.status.to_string();
+                    let to = row.record.record.get("status").and_then(Value::as_str).unwrap_or_default().to_owned();
+                    if from != to && !PRODUCT_STATUS_FLOW.contains(&(from.as_str(), to.as_str())) {
+                        errors.push(RowError::at(
+                            row.row,
+                            "status",
+                            format!("product {sku:?} cannot go from {from} to {to}"),
+                        ));
+                        continue;
+                    }
+                    changed.push((old.id, row));
+                }
+                if !errors.is_empty() {
+                    return Err(ImportError::Rows(errors));
+                }
+                let now = Utc::now();
+                let text = |r: &RecordRow, name: &str| r.record.record.get(name).and_then(Value::as_str).map(str::to_owned);
+                let int = |r: &RecordRow, name: &str| r.record.record.get(name).and_then(Value::as_i64).unwrap_or_default();
+                // $1..$9 the product's fields, $10 the time, $11 the id (update) or SKU (insert).
+                let bind = |sql: &'static str, row: &RecordRow| {
+                    sqlx::query(sql)
+                        .bind(text(row, "name_en"))
+                        .bind(text(row, "name_id"))
+                        .bind(text(row, "unit"))
+                        .bind(text(row, "category"))
+                        .bind(int(row, "list_price_minor"))
+                        .bind(int(row, "cost_price_minor"))
+                        .bind(text(row, "currency"))
+                        .bind(int(row, "tax_rate_bp"))
+                        .bind(text(row, "status"))
+                        .bind(now)
+                };
+                let mut updated = Vec::with_capacity(changed.len());
+                for (id, row) in &changed {
+                    bind(
+                        "UPDATE products SET name_en = $1, name_id = $2, unit = $3, category = $4, list_price_minor = $5,
+                                cost_price_minor = $6, currency = $7, tax_rate_bp = $8, status = $9,
+                                version = version + 1, updated_at = $10
+                          WHERE id = $11",
+                        row,
+                    )
+                    .bind(*id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                    updated.push(*id);
+                }
+                let mut created = Vec::with_capacity(new.len());
+                for row in &new {
+                    let inserted = bind(
+                        "INSERT INTO products (name_en, name_id, unit, category, list_price_minor, cost_price_minor,
+                                               currency, tax_rate_bp, status, created_at, updated_at, sku)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING id",
+                        row,
+                    )
+                    .bind(text(row, "sku"))
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                    created.push(sqlx::Row::try_get::<i64, _>(&inserted, "id").map_err(db_error)?);
+                }
+                let ids: Vec<i64> = created.iter().chain(&updated).copied().collect();
+                if !ids.is_empty() {
+                    Self::write_audit(&mut tx, crate::db::audit::import_entry("products", &ids)).await?;
+                }
+                if dry_run { tx.rollback().await } else { tx.commit().await }.map_err(db_error)?;
+                Ok(ProductImport { created, updated, unchanged })
             }
         }
 

@@ -34,6 +34,8 @@ pub trait ServerStore:
     + super::analytics::AnalyticsStore
     + super::sales::SalesStore
     + super::pipeline::PipelineStore
+    + super::views::ViewStore
+    + super::sales::SalesSettingsStore
 {
     /// True when no account exists yet (a fresh database), so demo data may be seeded.
     async fn has_no_accounts(&self) -> Result<bool, StoreError>;
@@ -301,8 +303,22 @@ macro_rules! impl_store {
                     .push_bind(stage.clone())
                     .push(")");
             }
-            if let Some(text) = &q.name_contains {
-                qb.push(" AND LOWER(name) LIKE ").push_bind(like_pattern(text)).push(" ESCAPE '\\'");
+            if let Some(text) = &q.search {
+                // One scan of the accounts and one of the contacts (an IN over a subquery, not a
+                // correlated EXISTS per account): see docs/workspace.md for the measured cost.
+                let pattern = like_pattern(text);
+                qb.push(" AND (LOWER(name) LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\'");
+                qb.push(" OR LOWER(address) LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\'");
+                qb.push(" OR id IN (SELECT account_id FROM contacts WHERE LOWER(name) LIKE ")
+                    .push_bind(pattern.clone())
+                    .push(" ESCAPE '\\' OR LOWER(email) LIKE ")
+                    .push_bind(pattern)
+                    .push(" ESCAPE '\\'");
+                if let Some(digits) = wilayah_shared::account::phone_digits(text) {
+                    qb.push(" OR REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(phone, ' ', ''), '-', ''), '+', ''), '.', ''), '(', ''), ')', '') LIKE ")
+                        .push_bind(format!("%{digits}%"));
+                }
+                qb.push("))");
             }
             if let Some(ids) = &q.ids {
                 if ids.is_empty() {

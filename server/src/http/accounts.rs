@@ -45,7 +45,7 @@ pub struct ListParams {
     tag: Option<String>,
     /// Accounts with a deal at this pipeline stage.
     stage: Option<String>,
-    /// Name contains (case-insensitive).
+    /// Name, address, or a contact's name, e-mail or phone contains (case-insensitive).
     q: Option<String>,
     /// A territory id, or a GeoJSON Polygon / MultiPolygon / Feature.
     within: Option<String>,
@@ -130,7 +130,7 @@ async fn area(scoped: &Scoped, within: &str) -> Result<Region, ApiError> {
         ("segment" = Option<String>, Query, description = "In this segment"),
         ("tag" = Option<String>, Query, description = "Has this tag"),
         ("stage" = Option<String>, Query, description = "Has a deal at this pipeline stage"),
-        ("q" = Option<String>, Query, description = "Name contains (case-insensitive)"),
+        ("q" = Option<String>, Query, description = "Name, address, or a contact's name, e-mail or phone contains (case-insensitive; a phone whatever its spacing)"),
         ("within" = Option<String>, Query, description = "A territory id, or a GeoJSON Polygon/MultiPolygon/Feature: only accounts inside it"),
         ("sort" = Option<String>, Query, description = "Order; `-` for descending"),
         ("limit" = Option<u32>, Query, minimum = 1, description = "Page size (default 50)"),
@@ -169,7 +169,7 @@ pub async fn list(
     };
     let filter = account_filter_query!(params)?;
     let query = AccountQuery {
-        name_contains: params.q.clone().filter(|q| !q.trim().is_empty()),
+        search: params.q.clone().filter(|q| !q.trim().is_empty()),
         ids,
         sort: params
             .sort

@@ -20,6 +20,7 @@ mod sales;
 pub mod scope;
 pub mod security;
 mod transfer;
+mod views;
 
 use std::sync::Arc;
 
@@ -65,6 +66,7 @@ fn api() -> Api {
         .merge(auth::declare_api(Api::default()))
         .merge(privacy::declare(Api::default()))
         .merge(placing::declare(Api::default()))
+        .merge(views::declare(Api::default()))
         .merge(analytics::declare(Api::default()))
         .merge(pipeline::declare(Api::default()))
 }

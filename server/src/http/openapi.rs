@@ -382,6 +382,24 @@ fn account_schemas(schemas: &mut Map<String, Value>) {
             "same_as_rows": { "type": "array", "description": "Earlier rows of the file likely the same account", "items": int } } } }),
     );
     schemas.insert(
+        "SavedView".into(),
+        json!({ "type": "object", "properties": {
+            "id": int, "name": { "type": "string" },
+            "query": { "type": "string", "description": "The accounts list's query string: the map's filter (kind, status, owner_id, territory_id, segment, tag, stage), q and sort" },
+            "shared": { "type": "boolean", "description": "Every user who may open the accounts list sees it" },
+            "user_id": int, "mine": { "type": "boolean", "description": "The caller saved it" } } }),
+    );
+    schemas.insert(
+        "SavedViews".into(),
+        json!({ "type": "array", "items": schema_ref("SavedView") }),
+    );
+    schemas.insert(
+        "NewView".into(),
+        json!({ "type": "object", "required": ["name", "query"], "additionalProperties": false, "properties": {
+            "name": { "type": "string", "maxLength": 100 }, "query": { "type": "string", "maxLength": 2000 },
+            "shared": { "type": "boolean", "default": false } } }),
+    );
+    schemas.insert(
         "Merged".into(),
         json!({ "type": "object", "properties": {
             "account": schema_ref("Account"), "merged_from": int,
@@ -915,5 +933,31 @@ fn sales_schemas(schemas: &mut Map<String, Value>) {
             "skipped_orders": { "type": "integer", "description": "Already imported (same external_order_id): left as they were" },
             "review_products": { "type": "array", "items": { "type": "object", "properties": {
                 "id": int, "sku": { "type": "string" }, "first_row": int, "lines": int } } } } }),
+    );
+    let ids = json!({ "type": "array", "items": int });
+    schemas.insert(
+        "ProductImport".into(),
+        json!({ "type": "object", "properties": {
+            "dry_run": { "type": "boolean" },
+            "created": ids, "updated": ids,
+            "unchanged": { "type": "integer", "description": "Rows equal to the stored product" } } }),
+    );
+    let bp = json!({ "type": "integer", "minimum": 0, "maximum": 10000 });
+    let settings = json!({ "type": "object", "required": ["company_name"], "properties": {
+        "company_name": { "type": "string", "maxLength": 500 },
+        "company_address": { "type": ["string", "null"] },
+        "logo_url": { "type": ["string", "null"], "description": "https URL, a path on this server or a data:image URL" },
+        "default_terms": { "type": ["string", "null"], "description": "Printed on a proposal whose quote has no terms" },
+        "discount_limits": { "type": "object", "description": "How far below the applicable price each role may sell without approval (basis points)",
+            "properties": { "sales_rep_bp": bp, "manager_bp": bp, "admin_bp": bp } } } });
+    schemas.insert("SalesSettings".into(), settings.clone());
+    schemas.insert(
+        "SalesSettingsEdit".into(),
+        json!({ "type": "object", "required": ["version", "settings"], "additionalProperties": false,
+            "properties": { "version": { "type": "integer", "description": "0 before the first save" }, "settings": settings } }),
+    );
+    schemas.insert(
+        "SalesSettingsAnswer".into(),
+        json!({ "type": "object", "properties": { "version": int, "settings": schema_ref("SalesSettings") } }),
     );
 }

@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 use wilayah_shared::access::Action::{Read, Update};
 use wilayah_shared::access::Rule::{Can, SignedIn};
 use wilayah_shared::account::ValidationError;
-use wilayah_shared::duplicates::Duplicate;
+use wilayah_shared::duplicates::{AccountIdentity, Duplicate};
 use wilayah_shared::geocode::GeocodeHit;
 
 use super::declare::Api;
@@ -25,6 +25,7 @@ const MAX_QUERY_CHARS: usize = 500;
 pub fn declare(api: Api) -> Api {
     api.route(SignedIn, routes!(geocode))
         .route(Can("accounts", Read), routes!(duplicates))
+        .route(Can("accounts", Read), routes!(candidate_duplicates))
         .route(Can("accounts", Update), routes!(merge))
 }
 
@@ -98,6 +99,54 @@ pub async fn duplicates(
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<Duplicate>>, ApiError> {
     Ok(Json(scoped.duplicates_of_account(id).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CandidateParams {
+    name: Option<String>,
+    lon: Option<f64>,
+    lat: Option<f64>,
+    phone: Option<String>,
+    email: Option<String>,
+    external_id: Option<String>,
+}
+
+/// `GET /accounts/duplicates?name=&lon=&lat=&phone=&email=&external_id=`: before an account is
+/// saved, the caller's accounts it would likely duplicate (all parameters optional; none: none).
+#[utoipa::path(get, path = "/accounts/duplicates", tag = "accounts",
+    summary = "The caller's accounts likely the same as one not yet saved: the same normalised name within 200 m of lon/lat, or the same phone, e-mail or external id",
+    params(("name" = Option<String>, Query, description = "The new account's name"),
+        ("lon" = Option<f64>, Query, description = "Its longitude (with lat)"),
+        ("lat" = Option<f64>, Query, description = "Its latitude (with lon)"),
+        ("phone" = Option<String>, Query, description = "A contact's phone"),
+        ("email" = Option<String>, Query, description = "A contact's e-mail"),
+        ("external_id" = Option<String>, Query, description = "Its id in another system")),
+    responses((status = 200, description = "By account id, each with its reasons", body = ref("#/components/schemas/Duplicates")),
+        (status = 400, description = "A position off the map, or only one of lon and lat", body = ref("#/components/schemas/Error"))))]
+pub async fn candidate_duplicates(
+    scoped: Scoped,
+    ApiQuery(params): ApiQuery<CandidateParams>,
+) -> Result<Json<Vec<Duplicate>>, ApiError> {
+    let position = match (params.lon, params.lat) {
+        (Some(lon), Some(lat)) => Some(
+            wilayah_shared::LonLat::new(lon, lat)
+                .map_err(|e| ApiError::bad_field(e.field(), e.to_string()))?,
+        ),
+        (None, None) => None,
+        (Some(_), None) => return Err(ApiError::bad_field("lat", "give lat with lon")),
+        (None, Some(_)) => return Err(ApiError::bad_field("lon", "give lon with lat")),
+    };
+    let nonblank = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let candidate = AccountIdentity {
+        id: None,
+        name: nonblank(params.name).unwrap_or_default(),
+        position,
+        phones: nonblank(params.phone).into_iter().collect(),
+        emails: nonblank(params.email).into_iter().collect(),
+        external_id: nonblank(params.external_id),
+    };
+    Ok(Json(scoped.duplicates_of_candidate(candidate).await?))
 }
 
 #[derive(Debug, Deserialize)]

@@ -11,11 +11,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa_axum::routes;
 use wilayah_shared::access::Action::{Create, Read, Update};
-use wilayah_shared::access::Rule::Can;
+use wilayah_shared::access::Rule::{AdminOnly, Can};
 use wilayah_shared::account::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use wilayah_shared::money::Currency;
 use wilayah_shared::sales::{
-    ApprovalRequest, LineAmounts, OrderInput, OrderStatus, QuoteLineInput, QuoteStatus, Totals,
+    ApprovalRequest, DiscountPolicy, LineAmounts, OrderInput, OrderStatus, QuoteLineInput,
+    QuoteStatus, SalesSettings, Totals,
 };
 
 use super::declare::Api;
@@ -37,6 +38,8 @@ pub fn declare(api: Api) -> Api {
         .route(Can("orders", Read), routes!(read_order))
         .route(Can("orders", Update), routes!(move_order))
         .route(Can("orders", Update), routes!(return_goods))
+        .route(Can("quotes", Read), routes!(read_settings))
+        .route(AdminOnly, routes!(save_settings))
 }
 
 /// One line as answered: what it was priced at and its amounts.
@@ -77,7 +80,17 @@ struct QuoteView {
     updated_at: String,
 }
 
-fn quote_view(scoped: &Scoped, r: QuoteRecord) -> Result<QuoteView, ApiError> {
+/// One revision as answered (reads the discount policy: use [`quote_view_under`] for many).
+async fn quote_view(scoped: &Scoped, r: QuoteRecord) -> Result<QuoteView, ApiError> {
+    let policy = scoped.discount_policy().await?;
+    quote_view_under(scoped, &policy, r)
+}
+
+fn quote_view_under(
+    scoped: &Scoped,
+    policy: &DiscountPolicy,
+    r: QuoteRecord,
+) -> Result<QuoteView, ApiError> {
     let amounts = r.quote.amounts()?;
     let lines = r
         .quote
@@ -87,9 +100,7 @@ fn quote_view(scoped: &Scoped, r: QuoteRecord) -> Result<QuoteView, ApiError> {
         .enumerate()
         .map(|(i, (l, a))| line_view(i + 1, l, a))
         .collect();
-    let approval_needed = r
-        .quote
-        .approval_needed(scoped.caller().role, &scoped.discount_policy());
+    let approval_needed = r.quote.approval_needed(scoped.caller().role, policy);
     let q = r.quote;
     Ok(QuoteView {
         id: r.id,
@@ -212,9 +223,10 @@ async fn list_quotes(
     let filter = query.filter(QuoteStatus::NAMES)?;
     let (limit, offset) = (filter.limit, filter.offset);
     let (records, total) = scoped.quotes(filter).await?;
+    let policy = scoped.discount_policy().await?;
     let items = records
         .into_iter()
-        .map(|r| quote_view(&scoped, r))
+        .map(|r| quote_view_under(&scoped, &policy, r))
         .collect::<Result<_, _>>()?;
     Ok(Json(ListPage {
         items,
@@ -258,7 +270,10 @@ async fn create_quote(
             lines: input.lines,
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(quote_view(&scoped, record)?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(quote_view(&scoped, record).await?),
+    ))
 }
 
 /// `GET /quotes/{id}`
@@ -269,7 +284,7 @@ async fn create_quote(
         (status = 404, description = "No such quote among the caller's", body = ref("#/components/schemas/Error"))))]
 async fn read_quote(scoped: Scoped, Path(id): Path<i64>) -> Result<Json<QuoteView>, ApiError> {
     let record = scoped.quote(id).await?;
-    Ok(Json(quote_view(&scoped, record)?))
+    Ok(Json(quote_view(&scoped, record).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -302,7 +317,7 @@ async fn edit_quote(
         terms: edit.terms.map(Some),
     };
     let record = scoped.edit_quote(id, edit.version, change).await?;
-    Ok(Json(quote_view(&scoped, record)?))
+    Ok(Json(quote_view(&scoped, record).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -341,7 +356,7 @@ async fn move_quote(
             .accept_quote(id, change.version, change.order_date)
             .await?;
         return Ok(Json(MovedQuote {
-            quote: quote_view(&scoped, quote)?,
+            quote: quote_view(&scoped, quote).await?,
             order: Some(order_view(order)?),
         }));
     }
@@ -353,7 +368,7 @@ async fn move_quote(
     }
     let quote = scoped.move_quote(id, change.version, change.status).await?;
     Ok(Json(MovedQuote {
-        quote: quote_view(&scoped, quote)?,
+        quote: quote_view(&scoped, quote).await?,
         order: None,
     }))
 }
@@ -379,7 +394,7 @@ async fn approve_quote(
     ApiJson(body): ApiJson<Versioned>,
 ) -> Result<Json<QuoteView>, ApiError> {
     let record = scoped.approve_quote(id, body.version).await?;
-    Ok(Json(quote_view(&scoped, record)?))
+    Ok(Json(quote_view(&scoped, record).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -406,7 +421,10 @@ async fn revise_quote(
     let record = scoped
         .revise_quote(id, body.version, body.valid_until)
         .await?;
-    Ok((StatusCode::CREATED, Json(quote_view(&scoped, record)?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(quote_view(&scoped, record).await?),
+    ))
 }
 
 /// `GET /orders?account_id=&status=&limit=&offset=`
@@ -512,4 +530,38 @@ async fn return_goods(
         .return_goods(id, input.version, input.line_no, input.quantity_milli)
         .await?;
     Ok(Json(order_view(record)?))
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsBody {
+    /// The version last read (0 before the first save).
+    version: i64,
+    settings: SalesSettings,
+}
+
+/// `GET /sales/settings`
+#[utoipa::path(get, path = "/sales/settings", tag = "sales",
+    summary = "The sales settings: the company a proposal prints (name, address, logo, default terms) and each role's discount limit",
+    responses((status = 200, description = "The settings and their version", body = ref("#/components/schemas/SalesSettingsAnswer"))))]
+async fn read_settings(scoped: Scoped) -> Result<Json<SettingsBody>, ApiError> {
+    let (settings, version) = scoped.sales_settings().await?;
+    Ok(Json(SettingsBody { version, settings }))
+}
+
+/// `PUT /sales/settings {version, settings}`
+#[utoipa::path(put, path = "/sales/settings", tag = "sales",
+    summary = "Change the sales settings (admins): the discount limits apply to every quote from then on",
+    request_body = ref("#/components/schemas/SalesSettingsEdit"),
+    responses((status = 200, description = "The saved settings and their new version", body = ref("#/components/schemas/SalesSettingsAnswer")),
+        (status = 409, description = "Stale version", body = ref("#/components/schemas/Error")),
+        (status = 422, description = "A field breaks a rule (named)", body = ref("#/components/schemas/Error"))))]
+async fn save_settings(
+    scoped: Scoped,
+    ApiJson(body): ApiJson<SettingsBody>,
+) -> Result<Json<SettingsBody>, ApiError> {
+    let (settings, version) = scoped
+        .save_sales_settings(body.version, body.settings)
+        .await?;
+    Ok(Json(SettingsBody { version, settings }))
 }

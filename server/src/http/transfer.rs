@@ -46,6 +46,11 @@ pub fn declare(api: Api) -> Api {
         Can("orders", Import),
         routes!(import_orders).layer(import_limit),
     )
+    .route(
+        Can("products", Import),
+        routes!(import_products).layer(import_limit),
+    )
+    .route(Can("products", Export), routes!(export_products))
 }
 
 fn internal(e: impl std::error::Error + Send + Sync + 'static) -> ApiError {
@@ -185,8 +190,10 @@ pub struct ExportParams {
     tag: Option<String>,
     /// Accounts with a deal at this pipeline stage.
     stage: Option<String>,
-    /// Name contains (case-insensitive).
+    /// Name, address or a contact's name, e-mail or phone contains (case-insensitive).
     q: Option<String>,
+    /// Only these accounts (comma-separated ids): a selection of the list.
+    ids: Option<String>,
 }
 
 /// A file download: the content type and a dated file name.
@@ -216,7 +223,8 @@ fn download(format: Format, what: &str, body: Vec<u8>) -> Response {
         ("segment" = Option<String>, Query, description = "In this segment"),
         ("tag" = Option<String>, Query, description = "Has this tag"),
         ("stage" = Option<String>, Query, description = "Has a deal at this pipeline stage"),
-        ("q" = Option<String>, Query, description = "Name contains (case-insensitive)")),
+        ("q" = Option<String>, Query, description = "Name, address, or a contact's name, e-mail or phone contains (case-insensitive)"),
+        ("ids" = Option<String>, Query, description = "Only these accounts: comma-separated ids (at most 1000)")),
     responses((status = 200, description = "The file", content((String = "text/csv"), (Object = "application/geo+json"))),
         (status = 400, description = "Bad parameter", body = ref("#/components/schemas/Error"))))]
 pub async fn export_accounts(
@@ -230,7 +238,8 @@ pub async fn export_accounts(
         .transpose()?
         .unwrap_or(Format::Csv);
     let query = AccountQuery {
-        name_contains: params.q.clone().filter(|q| !q.trim().is_empty()),
+        search: params.q.clone().filter(|q| !q.trim().is_empty()),
+        ids: params.ids.as_deref().map(parse_ids).transpose()?,
         limit: MAX_PAGE_SIZE,
         ..account_filter_query!(params)?
     };
@@ -239,6 +248,24 @@ pub async fn export_accounts(
         .await
         .map_err(internal)?;
     Ok(download(format, "accounts", body))
+}
+
+/// A selection's ids, `3,5,8`: whole numbers, at most a page's worth.
+fn parse_ids(text: &str) -> Result<Vec<i64>, ApiError> {
+    let ids = text
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::parse::<i64>)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| ApiError::bad_field("ids", "expected account ids separated by commas"))?;
+    if ids.len() > MAX_PAGE_SIZE as usize {
+        return Err(ApiError::bad_field(
+            "ids",
+            format!("at most {MAX_PAGE_SIZE} accounts at once"),
+        ));
+    }
+    Ok(ids)
 }
 
 /// `GET /territories/export`: every territory as a GeoJSON FeatureCollection.
@@ -279,12 +306,55 @@ pub async fn import_orders(
     })
     .await?;
     let report = scoped.import_orders(&history, params.dry_run).await?;
-    let mut answer = serde_json::to_value(&report).map_err(internal)?;
-    answer["dry_run"] = params.dry_run.into();
-    let status = if params.dry_run {
+    reported(params.dry_run, &report)
+}
+
+/// An import's report: 201 when written, 200 on a dry run, with `dry_run` in the answer.
+fn reported(dry_run: bool, report: &impl serde::Serialize) -> Result<Response, ApiError> {
+    let mut answer = serde_json::to_value(report).map_err(internal)?;
+    answer["dry_run"] = dry_run.into();
+    let status = if dry_run {
         StatusCode::OK
     } else {
         StatusCode::CREATED
     };
     Ok((status, Json(answer)).into_response())
+}
+
+/// `POST /products/import[?dry_run=true]`, body CSV: the catalogue, all rows or none.
+#[utoipa::path(post, path = "/products/import", tag = "transfer",
+    summary = "Import products from CSV (columns: the product fields: sku, name_en, name_id, unit, category, list_price_minor, cost_price_minor, currency, tax_rate_bp, status; sku, name_en and list_price_minor required), all or nothing: a known SKU updates its product, a new one creates it. Every bad row is named with its field",
+    params(("dry_run" = Option<bool>, Query, description = "Check and write everything, then roll back")),
+    request_body(content((String = "text/csv"))),
+    responses((status = 201, description = "Written", body = ref("#/components/schemas/ProductImport")),
+        (status = 200, description = "Dry run: what would be written; nothing was", body = ref("#/components/schemas/ProductImport")),
+        (status = 413, description = "Body over 64 MiB", body = ref("#/components/schemas/Error")),
+        (status = 422, description = "Rows refused (see `errors`: row and field of each); nothing written", body = ref("#/components/schemas/Error"))))]
+pub async fn import_products(
+    scoped: Scoped,
+    ApiQuery(params): ApiQuery<OrderImportParams>,
+    data: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    use wilayah_shared::sales::catalogue::PRODUCTS;
+    let rows = parse(body(data)?, |data| {
+        wilayah_shared::transfer::records_from_csv(&PRODUCTS, Some("sku"), data, &mut |_, _| {})
+    })
+    .await?;
+    let report = scoped.import_products(&rows, params.dry_run).await?;
+    reported(params.dry_run, &report)
+}
+
+/// `GET /products/export`: the catalogue as CSV, in SKU order; [`import_products`] reads it back.
+#[utoipa::path(get, path = "/products/export", tag = "transfer",
+    summary = "Export every product as CSV (re-importable as is: importing it again changes nothing)",
+    responses((status = 200, description = "The file", content((String = "text/csv")))))]
+pub async fn export_products(scoped: Scoped) -> Result<Response, ApiError> {
+    use wilayah_shared::sales::catalogue::PRODUCTS;
+    let products = scoped.export_products().await?;
+    let body = tokio::task::spawn_blocking(move || {
+        wilayah_shared::transfer::records_to_csv(&PRODUCTS, &products)
+    })
+    .await
+    .map_err(internal)?;
+    Ok(download(Format::Csv, "products", body))
 }

@@ -378,6 +378,24 @@ mod tests {
     use crate::sales::fixtures::{day, product};
     use serde_json::json;
 
+    #[test]
+    fn units_and_statuses_travel_as_the_text_the_field_rules_accept() {
+        for unit in Unit::ALL {
+            let sent = serde_json::to_value(unit).unwrap();
+            assert_eq!(sent, json!(unit.as_str()));
+            assert!(Unit::NAMES.contains(&sent.as_str().unwrap()));
+            assert_eq!(serde_json::from_value::<Unit>(sent).unwrap(), *unit);
+        }
+        for status in ProductStatus::ALL {
+            assert_eq!(
+                serde_json::to_value(status).unwrap(),
+                json!(status.as_str())
+            );
+        }
+        let refused = serde_json::from_value::<Unit>(json!("kilogram")).unwrap_err();
+        assert!(refused.to_string().contains("kg"), "{refused}");
+    }
+
     fn list(
         id: i64,
         segment: Option<&str>,

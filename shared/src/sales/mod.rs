@@ -13,6 +13,7 @@ pub mod catalogue;
 pub mod history;
 pub mod order;
 pub mod quote;
+pub mod settings;
 
 pub use amounts::{DocumentAmounts, LineAmounts, Totals, line_amounts};
 pub use catalogue::{
@@ -25,6 +26,7 @@ pub use quote::{
     Approval, ApprovalRequest, DiscountPolicy, Quote, QuoteLine, QuoteLineInput, QuoteStatus,
     price_lines,
 };
+pub use settings::{DiscountLimits, SalesSettings};
 
 /// Fixtures the sales tests share.
 #[cfg(test)]

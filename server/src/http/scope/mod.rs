@@ -48,6 +48,7 @@ mod pipeline;
 mod placing;
 mod sales;
 mod service;
+mod views;
 
 pub use analytics::{
     AccountFilter, ClvResult, CohortResult, CrossSell, LookAlikeAdvice, Measure,

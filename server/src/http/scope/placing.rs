@@ -138,6 +138,17 @@ impl Scoped {
         self.visible_duplicates(found).await
     }
 
+    /// The caller's accounts likely the same as a candidate typed into a form (not yet
+    /// written): a name and position, and a contact's phone or e-mail.
+    pub async fn duplicates_of_candidate(
+        &self,
+        candidate: AccountIdentity,
+    ) -> Result<Vec<Duplicate>, ApiError> {
+        self.require("accounts", Action::Read)?;
+        let found = self.state.index.duplicates_of(&candidate);
+        self.visible_duplicates(found).await
+    }
+
     /// The caller's accounts likely the same as their account `id` (its contacts' phones and
     /// e-mails count).
     pub async fn duplicates_of_account(&self, id: i64) -> Result<Vec<Duplicate>, ApiError> {

@@ -14,8 +14,14 @@ use wilayah_shared::sales::{
     QuoteLine, QuoteLineInput, QuoteStatus, price_lines,
 };
 
+use serde_json::{Map, Value};
+use wilayah_shared::account::MAX_PAGE_SIZE;
+use wilayah_shared::sales::SalesSettings;
+use wilayah_shared::sales::catalogue::PRODUCTS;
+use wilayah_shared::transfer::RecordRow;
+
 use super::Scoped;
-use crate::db::{OrderImport, OrderRecord, QuoteRecord, SalesFilter};
+use crate::db::{OrderImport, OrderRecord, ProductImport, QuoteRecord, ResourceQuery, SalesFilter};
 use crate::http::error::ApiError;
 
 const QUOTES: &str = "quotes";
@@ -49,9 +55,60 @@ impl Scoped {
             .date_naive()
     }
 
-    /// How far below the applicable price each role may sell without approval.
-    pub fn discount_policy(&self) -> DiscountPolicy {
-        DiscountPolicy::default()
+    /// How far below the applicable price each role may sell without approval (the admin's
+    /// sales settings).
+    pub async fn discount_policy(&self) -> Result<DiscountPolicy, ApiError> {
+        Ok(self.store().sales_settings().await?.0.discount_policy())
+    }
+
+    /// The sales settings and their version: for whoever quotes (a proposal prints the
+    /// company), and for admins.
+    pub async fn sales_settings(&self) -> Result<(SalesSettings, i64), ApiError> {
+        self.require(QUOTES, Action::Read)?;
+        Ok(self.store().sales_settings().await?)
+    }
+
+    /// Saves the sales settings (admins: `sales_settings` is no other role's resource); 409
+    /// when they changed since `version`.
+    pub async fn save_sales_settings(
+        &self,
+        version: i64,
+        settings: SalesSettings,
+    ) -> Result<(SalesSettings, i64), ApiError> {
+        self.require("sales_settings", Action::Update)?;
+        let settings = settings.validated()?;
+        let version = self.store().save_sales_settings(version, &settings).await?;
+        Ok((settings, version))
+    }
+
+    /// Imports catalogue rows (admins), all or nothing: known SKUs update their product.
+    pub async fn import_products(
+        &self,
+        rows: &[RecordRow],
+        dry_run: bool,
+    ) -> Result<ProductImport, ApiError> {
+        self.require(PRODUCTS.name, Action::Import)?;
+        Ok(self.store().import_products(rows, dry_run).await?)
+    }
+
+    /// Every product, in SKU order, for the catalogue export.
+    pub async fn export_products(&self) -> Result<Vec<Map<String, Value>>, ApiError> {
+        self.require(PRODUCTS.name, Action::Export)?;
+        let mut all = Vec::new();
+        loop {
+            let query = ResourceQuery {
+                filters: Vec::new(),
+                sort: ("sku", false),
+                limit: MAX_PAGE_SIZE,
+                offset: all.len() as u64,
+            };
+            let page = self.records(&PRODUCTS, &query).await?;
+            let done = page.items.len() < MAX_PAGE_SIZE as usize;
+            all.extend(page.items);
+            if done || all.len() as i64 >= page.total {
+                return Ok(all);
+            }
+        }
     }
 
     /// One of the caller's accounts, for a document being written on it (404 otherwise).
@@ -198,7 +255,8 @@ impl Scoped {
             ))
         })?;
         let mut quote = record.quote;
-        quote.approve(staff_id, self.caller.role, &self.discount_policy())?;
+        let policy = self.discount_policy().await?;
+        quote.approve(staff_id, self.caller.role, &policy)?;
         Ok(self
             .store()
             .save_quote(id, version, &quote, "approve")
@@ -218,7 +276,7 @@ impl Scoped {
         let today = self.today();
         let action = match to {
             QuoteStatus::Sent => {
-                quote.send(today, self.caller.role, &self.discount_policy())?;
+                quote.send(today, self.caller.role, &self.discount_policy().await?)?;
                 "send"
             }
             QuoteStatus::Rejected => {
