@@ -219,5 +219,49 @@ async fn create_by_address_edit_conflict_search_and_saved_view() {
     .await;
     save_screenshot(&client, "accounts-page-account-en-tablet").await;
 
+    // 6. A customer with orders: what look-alikes buy, one tap from a follow-up task.
+    let (_, customers) = app
+        .get_json("/api/v1/accounts?kind=customer&limit=1000")
+        .await;
+    let mut with_advice = None;
+    for c in customers["items"].as_array().unwrap() {
+        let cid = c["id"].as_i64().unwrap();
+        let (_, advice) = app
+            .get_json(&format!("/api/v1/accounts/{cid}/recommendations?limit=5"))
+            .await;
+        if let Some(first) = advice["products"].as_array().and_then(|p| p.first()) {
+            with_advice = Some((cid, first["sku"].as_str().unwrap().to_owned()));
+            break;
+        }
+    }
+    let (customer, sku) = with_advice.expect("a demo customer with suggestions");
+    client
+        .goto(&format!("{base}/accounts/{customer}"))
+        .await
+        .unwrap();
+    wait_for_test_id(&client, "the suggestions", "suggestion-task").await;
+    wait_for_test_id(&client, "the profitability", "profit-waterfall").await;
+    save_screenshot(&client, "accounts-page-customer-en-tablet").await;
+    click_test_id(&client, "suggestion-task").await;
+    wait_for_test_id(&client, "the task form", "task-title").await;
+    click_test_id(&client, "task-save").await;
+    wait_for_js(
+        &client,
+        "the task added",
+        "return document.querySelector('[data-testid=suggestion] .ok') !== null",
+    )
+    .await;
+    let (_, tasks) = app
+        .get_json(&format!("/api/v1/tasks?account_id={customer}"))
+        .await;
+    assert!(
+        tasks["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["title"] == format!("Offer {sku}")),
+        "{tasks}"
+    );
+
     client.close().await.ok();
 }

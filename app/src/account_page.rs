@@ -37,6 +37,13 @@ pub enum AcText {
     Owner,
     OwnerFromTerritory,
     LeadFlowHint,
+    Suggestions,
+    SuggestionsHint,
+    NoSuggestions,
+    LookAlikesBuy,
+    OfferProduct,
+    AddTask,
+    TaskAdded,
     Territory,
     Position,
     NotPlaced,
@@ -135,6 +142,22 @@ impl Text for AcText {
             TagsHint => ["separated by commas", "dipisahkan koma"],
             Owner => ["Owner", "Penanggung jawab"],
             OwnerFromTerritory => ["from the territory (automatic)", "dari wilayah (otomatis)"],
+            Suggestions => ["Products to offer", "Produk untuk ditawarkan"],
+            SuggestionsHint => [
+                "What similar customers buy and this one does not",
+                "Yang dibeli pelanggan serupa tetapi belum dibeli pelanggan ini",
+            ],
+            NoSuggestions => [
+                "No suggestions yet: too few orders",
+                "Belum ada saran: pesanan terlalu sedikit",
+            ],
+            LookAlikesBuy => [
+                "bought by {} similar customers",
+                "dibeli {} pelanggan serupa",
+            ],
+            OfferProduct => ["Offer {}", "Tawarkan {}"],
+            AddTask => ["+ Task", "+ Tugas"],
+            TaskAdded => ["task added", "tugas ditambahkan"],
             LeadFlowHint => [
                 "A lead moves on the Leads page",
                 "Prospek dipindahkan di halaman Prospek",
@@ -625,6 +648,9 @@ fn Customer360(
     let kind = kind_msg(account.kind);
     let status = status_msg(account.status);
     let version = account.version;
+    // Profitability and look-alike suggestions are analytics, which not every role may read.
+    let analyst = crate::use_signed_in()
+        .is_some_and(|c| c.may("analytics", wilayah_shared::access::Action::Read));
     view! {
         <header class="ws-account-head" data-testid="account-head">
             <h2 data-testid="account-name">{account.name.clone()}</h2>
@@ -651,8 +677,13 @@ fn Customer360(
             <Contacts account_id=id />
             <Related account_id=id />
             <Duplicates account_id=id version revision />
-            // The quotes and orders of the account: the sales pages fill this slot.
-            <section class="panel ws-sales" data-testid="account-sales"></section>
+            <section class="panel ws-sales" data-testid="account-sales">
+                <crate::sales::AccountSales account_id=id />
+            </section>
+            {analyst.then(|| view! {
+                <crate::analytics::ProfitWaterfall account_id=id />
+                <Suggestions account_id=id />
+            })}
             <Timeline account_id=id />
             <DeleteAccount account_id=id version />
         </div>
@@ -1511,6 +1542,93 @@ fn Timeline(account_id: i64) -> impl IntoView {
         <section class="panel ws-timeline" data-testid="account-timeline">
             <h3>{tr(AcText::Timeline)}</h3>
             <ul class="timeline">{body}</ul>
+        </section>
+    }
+}
+
+/// Products this customer's look-alikes buy and it does not (cross-sell), each one tap from a
+/// follow-up task ("Offer …") the user can adjust before saving.
+#[component]
+fn Suggestions(account_id: i64) -> impl IntoView {
+    let locale = use_locale();
+    let found: RwSignal<Option<Result<Value, RestError>>> = RwSignal::new(None);
+    let open_for: RwSignal<Option<String>> = RwSignal::new(None);
+    let done: RwSignal<Vec<String>> = RwSignal::new(Vec::new());
+    let may_task = crate::use_signed_in()
+        .is_some_and(|c| c.may("tasks", wilayah_shared::access::Action::Create));
+    Effect::new(move |_| {
+        load(
+            format!("/api/v1/accounts/{account_id}/recommendations?limit=5"),
+            found,
+        );
+    });
+    let rows = move || match found.get() {
+        None => view! { <li class="muted">{tr(Msg::Loading)}</li> }.into_any(),
+        Some(Err(_)) => view! { <li class="error">{tr(AcText::LoadFailed)}</li> }.into_any(),
+        Some(Ok(v)) => {
+            let products = v["products"].as_array().cloned().unwrap_or_default();
+            if products.is_empty() {
+                return view! { <li class="muted">{tr(AcText::NoSuggestions)}</li> }.into_any();
+            }
+            products
+                .into_iter()
+                .map(|p| {
+                    let sku = p["sku"].as_str().unwrap_or_default().to_owned();
+                    let buyers = p["neighbours"].as_u64().unwrap_or(0);
+                    let (for_form, for_button, for_done) = (sku.clone(), sku.clone(), sku.clone());
+                    let title = move || {
+                        AcText::OfferProduct
+                            .text(locale.get())
+                            .replacen("{}", &for_form, 1)
+                    };
+                    let is_open = {
+                        let sku = sku.clone();
+                        move || open_for.with(|o| o.as_deref() == Some(sku.as_str()))
+                    };
+                    view! {
+                        <li class="ws-suggestion" data-testid="suggestion">
+                            <strong>{sku.clone()}</strong>
+                            " · "
+                            <span class="muted">
+                                {move || AcText::LookAlikesBuy.text(locale.get()).replacen("{}", &buyers.to_string(), 1)}
+                            </span>
+                            {move || done.with(|d| d.contains(&for_done)).then(|| view! {
+                                " · " <span class="ok">{tr(AcText::TaskAdded)}</span>
+                            })}
+                            {may_task.then(|| {
+                                let sku = for_button.clone();
+                                view! {
+                                    <button class="ws-button subtle" data-testid="suggestion-task"
+                                        on:click=move |_| open_for.set(Some(sku.clone()))>
+                                        {tr(AcText::AddTask)}
+                                    </button>
+                                }
+                            })}
+                            <Show when=is_open.clone()>
+                                {
+                                    let sku = sku.clone();
+                                    view! {
+                                        <crate::pipeline::NewTaskForm
+                                            account_id
+                                            suggested_title=title()
+                                            on_saved=move |_| done.update(|d| d.push(sku.clone()))
+                                            on_close=move |_| open_for.set(None)
+                                        />
+                                    }
+                                }
+                            </Show>
+                        </li>
+                    }
+                })
+                .collect_view()
+                .into_any()
+        }
+    };
+    view! {
+        <section class="panel ws-suggestions" data-testid="account-suggestions">
+            <h3>{tr(AcText::Suggestions)}</h3>
+            <p class="muted small">{tr(AcText::SuggestionsHint)}</p>
+            <ul class="ws-list">{rows}</ul>
         </section>
     }
 }

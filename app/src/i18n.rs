@@ -273,6 +273,7 @@ pub enum Msg {
     // The app shell
     NavLabel,
     NavAccounts,
+    NavMore,
     NavMyDay,
     NavLeads,
     NavPipeline,
@@ -672,6 +673,7 @@ impl Text for Msg {
             Msg::Revoked => ["revoked", "dicabut"],
             Msg::NavLabel => ["Pages", "Halaman"],
             Msg::NavAccounts => ["Accounts", "Akun"],
+            Msg::NavMore => ["More ▾", "Lainnya ▾"],
             Msg::NavMyDay => ["Field route", "Rute lapangan"],
             Msg::NavLeads => ["Leads", "Prospek"],
             Msg::NavPipeline => ["Pipeline", "Pipeline"],

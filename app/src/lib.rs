@@ -99,21 +99,30 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// Where a page's link sits in the top bar: always in the row, in the row on a desktop but in
+/// "More" on a tablet, or always in "More" (pages used now and then).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NavPlace {
+    Row,
+    RowOnDesktop,
+    More,
+}
+
 /// The pages of the navigation, in order. Each shows only to the roles its page policy admits
 /// (`wilayah_shared::access::APP_POLICIES`), so the menu and the server's 403 never disagree.
-pub const NAV: &[(&str, Msg)] = &[
-    ("/", Msg::MapLink),
-    ("/accounts", Msg::NavAccounts),
-    ("/today", Msg::NavToday),
-    ("/leads", Msg::NavLeads),
-    ("/pipeline", Msg::NavPipeline),
-    ("/tech", Msg::NavMyDay),
-    ("/planner", Msg::NavPlanner),
-    ("/analytics", Msg::NavAnalytics),
-    ("/import", Msg::NavImport),
-    ("/orders", Msg::NavOrders),
-    ("/catalogue", Msg::NavCatalogue),
-    ("/admin", Msg::NavAdmin),
+pub const NAV: &[(&str, Msg, NavPlace)] = &[
+    ("/", Msg::MapLink, NavPlace::Row),
+    ("/accounts", Msg::NavAccounts, NavPlace::Row),
+    ("/today", Msg::NavToday, NavPlace::Row),
+    ("/leads", Msg::NavLeads, NavPlace::RowOnDesktop),
+    ("/pipeline", Msg::NavPipeline, NavPlace::Row),
+    ("/tech", Msg::NavMyDay, NavPlace::RowOnDesktop),
+    ("/planner", Msg::NavPlanner, NavPlace::RowOnDesktop),
+    ("/analytics", Msg::NavAnalytics, NavPlace::Row),
+    ("/orders", Msg::NavOrders, NavPlace::RowOnDesktop),
+    ("/import", Msg::NavImport, NavPlace::More),
+    ("/catalogue", Msg::NavCatalogue, NavPlace::More),
+    ("/admin", Msg::NavAdmin, NavPlace::More),
 ];
 
 /// Who is signed in, as the server saw this page's request. Read once by [`App`] as a shared
@@ -139,36 +148,76 @@ pub fn use_signed_in() -> Option<wilayah_shared::access::Caller> {
 }
 
 /// The navigation links the signed-in caller may open.
-fn nav_for(caller: Option<&wilayah_shared::access::Caller>) -> Vec<(&'static str, Msg)> {
+fn nav_for(caller: Option<&wilayah_shared::access::Caller>) -> Vec<(&'static str, Msg, NavPlace)> {
     NAV.iter()
         .copied()
-        .filter(|(path, _)| wilayah_shared::access::rule_for("GET", path).admits(caller))
+        .filter(|(path, _, _)| wilayah_shared::access::rule_for("GET", path).admits(caller))
         .collect()
 }
 
-/// Links to the pages the signed-in caller may use, the current one marked.
+/// Links to the pages the signed-in caller may use, the current one marked; the pages used now
+/// and then (and on a tablet, some more) sit in a "More" menu so the bar keeps one row.
 #[component]
 pub fn NavLinks() -> impl IntoView {
     let caller = use_signed_in();
     let here = leptos_router::hooks::use_location().pathname;
-    let links = nav_for(caller.as_ref())
-        .into_iter()
-        .map(|(path, label)| {
-            let current = move || here.with(|p| p == path);
-            view! {
-                <a
-                    class="nav-link"
-                    class:current=current
-                    href=path
-                    aria-current=move || current().then_some("page")
-                    data-testid=format!("nav{}", path.replace('/', "-"))
-                >
-                    {tr(label)}
-                </a>
-            }
+    let pages = nav_for(caller.as_ref());
+    let link = move |path: &'static str, label: Msg, class: &'static str, testid: String| {
+        let current = move || here.with(|p| p == path);
+        view! {
+            <a
+                class=class
+                class:current=current
+                href=path
+                aria-current=move || current().then_some("page")
+                data-testid=testid
+            >
+                {tr(label)}
+            </a>
+        }
+    };
+    let testid = |path: &str| format!("nav{}", path.replace('/', "-"));
+    let row = pages
+        .iter()
+        .filter(|(_, _, place)| *place != NavPlace::More)
+        .map(|&(path, label, place)| {
+            let class = match place {
+                NavPlace::RowOnDesktop => "nav-link desktop-only",
+                _ => "nav-link",
+            };
+            link(path, label, class, testid(path))
         })
         .collect_view();
-    view! { <nav class="main-nav" aria-label=tr(Msg::NavLabel) data-testid="main-nav">{links}</nav> }
+    let more: Vec<_> = pages
+        .iter()
+        .filter(|(_, _, place)| *place != NavPlace::Row)
+        .copied()
+        .collect();
+    let more_is_tablet_only = more
+        .iter()
+        .all(|(_, _, place)| *place == NavPlace::RowOnDesktop);
+    let more_links = more
+        .into_iter()
+        .map(|(path, label, place)| {
+            let class = match place {
+                NavPlace::RowOnDesktop => "nav-link tablet-only",
+                _ => "nav-link",
+            };
+            link(path, label, class, format!("{}-more", testid(path)))
+        })
+        .collect_view();
+    let has_more = pages.iter().any(|(_, _, place)| *place != NavPlace::Row);
+    view! {
+        <nav class="main-nav" aria-label=tr(Msg::NavLabel) data-testid="main-nav">
+            {row}
+            {has_more.then(|| view! {
+                <details class="nav-more" class:tablet-only=more_is_tablet_only data-testid="nav-more">
+                    <summary class="nav-link">{tr(Msg::NavMore)}</summary>
+                    <div class="nav-more-body">{more_links}</div>
+                </details>
+            })}
+        </nav>
+    }
 }
 
 /// The same top bar on every page: brand, the pages the role may use (the current one marked),
@@ -216,6 +265,29 @@ pub fn Header(#[prop(optional)] title: Option<Msg>) -> impl IntoView {
             </button>
             {who}
         </header>
+    }
+}
+
+/// The browser's calendar day `days` from today, `YYYY-MM-DD` (empty on the server, where pages
+/// do not pick dates).
+pub fn local_date_in(days: i64) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let now = js_sys::Date::new_0();
+        let at = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+            now.get_time() + days as f64 * 86_400_000.0,
+        ));
+        format!(
+            "{:04}-{:02}-{:02}",
+            at.get_full_year(),
+            at.get_month() + 1,
+            at.get_date()
+        )
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = days;
+        String::new()
     }
 }
 

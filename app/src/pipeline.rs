@@ -184,20 +184,7 @@ pub fn priority_msg(priority: &str) -> Msg {
 
 /// Today in the browser's calendar, `YYYY-MM-DD` (a default for new tasks' due date).
 pub fn local_today() -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        let now = js_sys::Date::new_0();
-        format!(
-            "{:04}-{:02}-{:02}",
-            now.get_full_year(),
-            now.get_month() + 1,
-            now.get_date()
-        )
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        String::new()
-    }
+    crate::local_date_in(0)
 }
 
 /// A small form that adds a task (follow-up) to an account, optionally about one of its deals;
@@ -206,10 +193,16 @@ pub fn local_today() -> String {
 pub fn NewTaskForm(
     account_id: i64,
     #[prop(optional)] opportunity_id: Option<i64>,
+    /// What to do, filled in for the user to adjust (e.g. a product to offer).
+    #[prop(optional, into)]
+    suggested_title: Option<String>,
+    /// Runs when the task was saved (before `on_close`, which also runs on cancel).
+    #[prop(optional, into)]
+    on_saved: Option<Callback<()>>,
     #[prop(into)] on_close: Callback<()>,
 ) -> impl IntoView {
     let locale = use_locale();
-    let title = RwSignal::new(String::new());
+    let title = RwSignal::new(suggested_title.unwrap_or_default());
     let due = RwSignal::new(local_today());
     let priority = RwSignal::new("normal".to_owned());
     let error = RwSignal::new(None::<Failure>);
@@ -223,7 +216,12 @@ pub fn NewTaskForm(
         });
         leptos::task::spawn_local(async move {
             match call("POST", "/api/v1/tasks".into(), Some(body)).await {
-                Ok(_) => on_close.run(()),
+                Ok(_) => {
+                    if let Some(saved) = on_saved {
+                        saved.run(());
+                    }
+                    on_close.run(())
+                }
                 Err(f) => error.set(Some(f)),
             }
         });

@@ -509,27 +509,6 @@ fn navigate_to(url: &str) {
     let _ = url;
 }
 
-fn today_plus(days: i64) -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        let now = js_sys::Date::new_0();
-        let at = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
-            now.get_time() + days as f64 * 86_400_000.0,
-        ));
-        format!(
-            "{:04}-{:02}-{:02}",
-            at.get_full_year(),
-            at.get_month() + 1,
-            at.get_date()
-        )
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = days;
-        String::new()
-    }
-}
-
 fn caller_role() -> Option<Role> {
     use_signed_in().map(|c| c.role)
 }
@@ -1051,7 +1030,7 @@ fn PriceListsSection(
                 <h2>{tr(SalesText::PriceLists)}</h2>
                 {admin.then(|| view! {
                     <button class="action primary" data-testid="new-price-list" on:click=move |_| form.set(Some(json!({
-                        "id": 0, "name": "", "currency": "IDR", "segment": "", "valid_from": today_plus(0), "valid_until": ""
+                        "id": 0, "name": "", "currency": "IDR", "segment": "", "valid_from": crate::local_date_in(0), "valid_until": ""
                     })))>{tr(SalesText::NewPriceList)}</button>
                 })}
             </div>
@@ -1318,7 +1297,7 @@ fn NewQuote() -> impl IntoView {
             return;
         };
         in_browser(move || async move {
-            valid_until.set(today_plus(30));
+            valid_until.set(crate::local_date_in(30));
             if let Ok((200, d)) =
                 call("GET", &format!("/api/v1/opportunities/{deal_id}"), None).await
             {
@@ -1551,7 +1530,7 @@ fn QuoteView(id: i64) -> impl IntoView {
         act(
             "POST",
             format!("/api/v1/quotes/{id}/revise"),
-            json!({"version": version(), "valid_until": today_plus(30)}),
+            json!({"version": version(), "valid_until": crate::local_date_in(30)}),
         )
     };
     let is_draft = move || state.status() == "draft";
