@@ -124,11 +124,13 @@ impl<'a> Cycle<'a> {
                 break;
             }
             let last = *order.last().unwrap();
-            let (i, _) = left
-                .iter()
-                .enumerate()
-                .min_by(|a, b| self.d(last, *a.1).total_cmp(&self.d(last, *b.1)))
-                .unwrap();
+            let (mut i, mut best) = (0, f64::INFINITY);
+            for (k, &x) in left.iter().enumerate() {
+                let d = self.d(last, x);
+                if d < best {
+                    (i, best) = (k, d);
+                }
+            }
             order.push(left.swap_remove(i));
         }
         order.push(n - 1);
