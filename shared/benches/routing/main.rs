@@ -58,6 +58,7 @@ fn parse_args() -> Args {
         team: false,
         iters: None,
     };
+    args.instances = std::env::var_os("WILAYAH_INSTANCES").map(PathBuf::from);
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut value = || it.next().unwrap_or_else(|| panic!("{a} needs a value"));
