@@ -2,7 +2,8 @@
 //!
 //! `cargo bench -p wilayah-shared --bench routing -- --tsplib DIR --solomon DIR [--ms-tsp 150]
 //! [--ms-vrp 1800] [--seed 1] [--runs 1] [--hierarchical] [--team] [--only NAME]
-//! [--iters N] [--cpu-clock] [--instances DIR] [--generate DIR] [--reference-ms MS] [--bound-iters N]`; `--iters`
+//! [--iters N] [--cpu-clock] [--instances DIR] [--generate DIR] [--reference-ms MS] [--bound-iters N]
+//! [--week MS,MS..]`; `--week` plans the dispatcher's synthetic week (`week.rs`); `--iters`
 //! stops Solomon runs by iterations instead of time (load-independent); `--instances` runs every
 //! `.tsp`/`.vrp` in a folder (see `folder.rs`), `--generate` writes the synthetic set there first.
 //! The instance files are not part of the project; a missing folder is skipped with a message. See
@@ -12,6 +13,7 @@ mod files;
 mod folder;
 mod generate;
 mod held_karp;
+mod week;
 
 use files::Lib;
 
@@ -37,6 +39,8 @@ pub struct Args {
     runs: u64,
     only: Option<String>,
     team: bool,
+    /// `--week`: the dispatcher's week plan with these budgets (ms).
+    week: Vec<u64>,
     /// Solomon runs stop after this many iterations instead of `ms_vrp` (load-independent).
     iters: Option<u64>,
 }
@@ -56,6 +60,7 @@ fn parse_args() -> Args {
         runs: 1,
         only: None,
         team: false,
+        week: Vec::new(),
         iters: None,
     };
     args.instances = std::env::var_os("WILAYAH_INSTANCES").map(PathBuf::from);
@@ -80,6 +85,15 @@ fn parse_args() -> Args {
             "--seed" => args.seed = value().parse().expect("--seed takes an integer"),
             "--hierarchical" => args.hierarchical = true,
             "--team" => args.team = true,
+            "--week" => {
+                args.week = value()
+                    .split(',')
+                    .map(|x| {
+                        x.parse()
+                            .expect("--week takes budgets in ms, e.g. 1000,5000")
+                    })
+                    .collect()
+            }
             "--iters" => args.iters = Some(value().parse().expect("--iters takes a count")),
             "--only" => args.only = Some(value()),
             "--runs" => args.runs = value().parse().expect("--runs takes a count"),
@@ -598,6 +612,9 @@ fn main() {
             .is_some_and(|o| o.eq_ignore_ascii_case("team"))
     {
         team_day(&args);
+    }
+    if !args.week.is_empty() {
+        week::run(args.seed, args.runs, &args.week);
     }
     match &args.tsplib {
         Some(dir) if dir.is_dir() => tsplib(dir, &args),
