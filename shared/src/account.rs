@@ -65,6 +65,8 @@ pub const ERROR_CODES: &[(&str, &[&str])] = &[
     ("bad_currency", &[]),
     ("too_many", &["max"]),
     ("unreadable", &[]),
+    ("not_email", &[]),
+    ("no_place", &[]),
 ];
 
 pub const MAX_NAME_CHARS: usize = 200;
