@@ -134,6 +134,26 @@ pub fn clock_kind() -> &'static str {
     }
 }
 
+/// This thread's CPU time so far (Linux), or `None` elsewhere.
+pub fn cpu_time() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    Some(Duration::from_nanos(
+        text.split_whitespace().next()?.parse().ok()?,
+    ))
+}
+
+/// Time a run used on the clock its budget counts (wall, or CPU with `--cpu-clock`), given the
+/// wall time it took and the CPU time at its start.
+pub fn used_ms(wall: Duration, cpu_at_start: Option<Duration>) -> f64 {
+    let cpu = cpu_at_start
+        .zip(cpu_time())
+        .map(|(a, b)| b.saturating_sub(a));
+    match cpu {
+        Some(c) if CPU_CLOCK.load(Ordering::Relaxed) => c.as_secs_f64() * 1e3,
+        _ => wall.as_secs_f64() * 1e3,
+    }
+}
+
 fn thread_cpu() -> Duration {
     let text = std::fs::read_to_string("/proc/thread-self/schedstat")
         .expect("--cpu-clock needs /proc/thread-self/schedstat (Linux)");
