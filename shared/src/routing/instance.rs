@@ -83,9 +83,13 @@ fn tables<'m>(
     let nl = used.len() + 1;
     let mut dist = vec![0.0; nl * nl];
     let mut time = vec![0.0; nl * nl];
+    let rows = matrix.dense();
     for (a, &ma) in used.iter().enumerate() {
         for (b, &mb) in used.iter().enumerate() {
-            let (d, t) = (matrix.distance(ma, mb), matrix.time(ma, mb));
+            let (d, t) = match rows {
+                Some((d, t)) => (d[ma * size + mb], t[ma * size + mb]),
+                None => (matrix.distance(ma, mb), matrix.time(ma, mb)),
+            };
             if !finite_nonneg(d) || !finite_nonneg(t) {
                 return Err(RoutingError::BadMatrix { from: ma, to: mb });
             }
