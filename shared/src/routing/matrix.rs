@@ -17,8 +17,9 @@ pub trait TravelMatrix {
     fn distance(&self, from: usize, to: usize) -> f64;
     /// Travel time from `from` to `to` (seconds for great-circle and road matrices).
     fn time(&self, from: usize, to: usize) -> f64;
-    /// The whole matrix as row-major `size() × size()` slices (distances, times) when it is held
-    /// that way: the optimiser then copies rows instead of calling the two methods per pair.
+    /// The whole matrix as row-major slices of `size() × size()` entries (distances, times) when
+    /// it is held that way: the optimiser then reads it in place, without a copy or a call per
+    /// pair (taking in the matrix is the one step of a run that does not read the budget's clock).
     fn dense(&self) -> Option<(&[f64], &[f64])> {
         None
     }
