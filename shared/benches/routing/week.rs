@@ -216,10 +216,10 @@ fn check(m: &DenseMatrix, p: &Problem, plan: &Plan) -> Option<String> {
             return Some(format!("vehicle {} back after its shift", r.vehicle));
         }
         match (v.rest, r.rest) {
-            (Some(b), Some(s)) => {
-                if s.start < b.window.start - 1e-6 || s.start > b.window.end + 1e-6 {
-                    return Some(format!("vehicle {} break outside its window", r.vehicle));
-                }
+            (Some(b), Some(s))
+                if s.start < b.window.start - 1e-6 || s.start > b.window.end + 1e-6 =>
+            {
+                return Some(format!("vehicle {} break outside its window", r.vehicle));
             }
             (Some(_), None) => return Some(format!("vehicle {} has no break", r.vehicle)),
             _ => {}
