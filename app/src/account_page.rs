@@ -36,6 +36,7 @@ pub enum AcText {
     TagsHint,
     Owner,
     OwnerFromTerritory,
+    LeadFlowHint,
     Territory,
     Position,
     NotPlaced,
@@ -134,6 +135,10 @@ impl Text for AcText {
             TagsHint => ["separated by commas", "dipisahkan koma"],
             Owner => ["Owner", "Penanggung jawab"],
             OwnerFromTerritory => ["from the territory (automatic)", "dari wilayah (otomatis)"],
+            LeadFlowHint => [
+                "A lead moves on the Leads page",
+                "Prospek dipindahkan di halaman Prospek",
+            ],
             Territory => ["Territory", "Wilayah penjualan"],
             Position => ["Position", "Posisi"],
             NotPlaced => [
@@ -753,6 +758,17 @@ fn AccountForm(start: Option<Account>, options: RwSignal<Option<FilterOptions>>)
             })
             .collect_view()
     };
+    // A saved lead's status moves through the lead flow (which asks why it was disqualified and
+    // writes the history); the server refuses it in an edit.
+    let saved_prospect = start
+        .as_ref()
+        .is_some_and(|a| a.kind == AccountKind::Prospect);
+    let lead_moves_elsewhere = move || {
+        saved_prospect
+            && form
+                .values
+                .with(|v| v.kind == AccountKind::Prospect.as_str())
+    };
     let status_select = move || {
         let (kind, current) = form.values.with(|v| (v.kind.clone(), v.status.clone()));
         let kind = kind.parse::<AccountKind>().unwrap_or(AccountKind::Prospect);
@@ -1059,7 +1075,17 @@ fn AccountForm(start: Option<Account>, options: RwSignal<Option<FilterOptions>>)
                         <select name="kind" data-testid="field-kind" on:change=set_kind>{kind_select}</select>
                     </label>
                     <label>{tr(AcText::Status)}
-                        <select name="status" data-testid="field-status" on:change=set_status>{status_select}</select>
+                        <select
+                            name="status"
+                            data-testid="field-status"
+                            on:change=set_status
+                            disabled=lead_moves_elsewhere
+                        >
+                            {status_select}
+                        </select>
+                        <Show when=lead_moves_elsewhere>
+                            <a class="link small" href="/leads" data-testid="lead-flow-hint">{tr(AcText::LeadFlowHint)}</a>
+                        </Show>
                     </label>
                 </div>
                 {error_of(&["kind", "status"])}
