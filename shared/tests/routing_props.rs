@@ -727,6 +727,91 @@ fn suggestions_respect_windows_shift_and_budget() {
     );
 }
 
+/// A matrix that only answers per pair (no `dense` rows), like a caller's own `TravelMatrix`.
+struct PerPair<'a>(&'a DenseMatrix);
+
+impl TravelMatrix for PerPair<'_> {
+    fn size(&self) -> usize {
+        self.0.size()
+    }
+    fn distance(&self, from: usize, to: usize) -> f64 {
+        self.0.distance(from, to)
+    }
+    fn time(&self, from: usize, to: usize) -> f64 {
+        self.0.time(from, to)
+    }
+}
+
+/// A dense matrix is read in place (locations keep their matrix indices) unless a vehicle has
+/// an open end; other matrices are copied into compact tables. Every way gives the same plans:
+/// team days with open and closed ends, tours, and a tour through a few locations of a larger
+/// matrix (which leaves most of it unused).
+#[test]
+fn a_matrix_read_in_place_or_copied_gives_the_same_plans() {
+    for seed in 0..6 {
+        let (m, mut p) = team_problem(seed, 30, 4);
+        if seed % 2 == 0 {
+            p.vehicles.iter_mut().for_each(|v| v.end = Some(v.start));
+        }
+        let options = Options {
+            seed,
+            vehicle_cost: 0.0,
+        };
+        let a = solve(&m, &p, &options, &mut Budget::iterations(300)).unwrap();
+        let b = solve(&PerPair(&m), &p, &options, &mut Budget::iterations(300)).unwrap();
+        check_plan(&m, &p, &a).unwrap();
+        assert_eq!(a, b, "seed {seed}");
+    }
+    let m = DenseMatrix::euclidean(&random_points(9, 60));
+    let stops: Vec<usize> = (0..60).filter(|i| i % 5 == 3).collect();
+    for end in [Some(7), None] {
+        let a = optimise_tour(&m, 7, end, &stops, 1, &mut Budget::iterations(200)).unwrap();
+        let b = optimise_tour(
+            &PerPair(&m),
+            7,
+            end,
+            &stops,
+            1,
+            &mut Budget::iterations(200),
+        );
+        assert_eq!(a, b.unwrap());
+        let seq: Vec<usize> = a.order.iter().map(|&i| stops[i]).collect();
+        assert!((tour_length(&m, 7, end, &seq) - a.distance).abs() < 1e-6);
+    }
+}
+
+/// A bad entry among the locations in use is refused whichever way the matrix is read; one
+/// outside them does not matter.
+#[test]
+fn a_bad_matrix_entry_in_use_is_refused() {
+    let mut d = vec![1.0; 16];
+    d[2 * 4 + 1] = f64::NAN; // from 2 to 1
+    let m = DenseMatrix::from_rows(4, d.clone(), d).unwrap();
+    let p = |visits: &[usize]| Problem {
+        visits: visits.iter().map(|&l| Visit::at(l, 0.0)).collect(),
+        vehicles: vec![Vehicle::at(0, TimeWindow::new(0.0, 100.0))],
+    };
+    for matrix in [&m as &dyn TravelMatrix, &PerPair(&m)] {
+        let err = solve(
+            matrix,
+            &p(&[1, 2]),
+            &Options::default(),
+            &mut Budget::iterations(1),
+        );
+        assert!(
+            matches!(err, Err(RoutingError::BadMatrix { from: 2, to: 1 })),
+            "{err:?}"
+        );
+        let ok = solve(
+            matrix,
+            &p(&[1, 3]),
+            &Options::default(),
+            &mut Budget::iterations(1),
+        );
+        assert!(ok.is_ok(), "{ok:?}");
+    }
+}
+
 #[test]
 fn bad_input_is_refused() {
     let m = line(2);

@@ -1,6 +1,7 @@
-//! `--instances DIR`: every TSPLIB `.tsp` (with `.opt.tour`, or a `.ref.tour` from a long run) and
-//! every VRPLIB `.vrp` (with `.sol`, or a `.ref.sol`) in a folder, one row per instance and seed:
-//! budget, wall time, cost and gap to the reference.
+//! `--instances DIR` (or `WILAYAH_INSTANCES=DIR`): every TSPLIB `.tsp` (with `.opt.tour`, a known
+//! optimum in the folder's `optima.txt`, or a `.ref.tour` from a long run) and every VRPLIB `.vrp`
+//! (with `.sol`, `optima.txt`, or a `.ref.sol`) in a folder, one row per instance and seed:
+//! budget, wall time and overrun, cost and gap to the reference; then a summary per instance.
 
 use super::files::{Lib, write_sol, write_tour};
 use super::held_karp;
@@ -58,6 +59,85 @@ fn sol_cost(path: &Path) -> Option<f64> {
         .ok()
 }
 
+/// Known optima or best-known costs listed in the folder's `optima.txt`: one `name value` per
+/// line (`#` starts a comment), e.g. `pr1002 259045` from TSPLIB's list of optima.
+fn listed_optima(dir: &Path) -> Vec<(String, f64)> {
+    let text = std::fs::read_to_string(dir.join("optima.txt")).unwrap_or_default();
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or(""))
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            Some((w.next()?.to_lowercase(), w.next()?.parse().ok()?))
+        })
+        .collect()
+}
+
+/// Runs of one instance, for the summary.
+struct Summary {
+    name: String,
+    gaps: Vec<f64>,
+    overrun: Vec<f64>,
+}
+
+fn summarise(out: &mut Vec<Summary>, name: &str, gap: Option<f64>, budget_ms: u64, wall: f64) {
+    if out.last().is_none_or(|s| s.name != name) {
+        out.push(Summary {
+            name: name.into(),
+            gaps: Vec::new(),
+            overrun: Vec::new(),
+        });
+    }
+    let s = out.last_mut().unwrap();
+    s.gaps.extend(gap);
+    s.overrun
+        .push(100.0 * (wall - budget_ms as f64) / (budget_ms as f64).max(1e-9));
+}
+
+fn print_summary(out: &[Summary], timed: bool) {
+    let over = format!("over budget % worst ({})", super::clock_kind());
+    if out.is_empty() {
+        return;
+    }
+    println!();
+    header(&[
+        "instance",
+        "runs",
+        "gap % mean",
+        "gap % worst",
+        if timed {
+            &over
+        } else {
+            "over budget % (iteration budget: -)"
+        },
+    ]);
+    let max = |v: &[f64]| v.iter().copied().fold(f64::MIN, f64::max);
+    for s in out {
+        let (mean, worst) = if s.gaps.is_empty() {
+            ("-".into(), "-".into())
+        } else {
+            (
+                format!("{:.2}", s.gaps.iter().sum::<f64>() / s.gaps.len() as f64),
+                format!("{:.2}", max(&s.gaps)),
+            )
+        };
+        row(&[
+            s.name.clone(),
+            s.overrun.len().to_string(),
+            mean,
+            worst,
+            if timed {
+                format!("{:.1}", max(&s.overrun).max(0.0))
+            } else {
+                "-".into()
+            },
+        ]);
+    }
+}
+
+fn gap_value(cost: f64, reference: Option<f64>) -> Option<f64> {
+    reference.map(|r| 100.0 * (cost - r) / r)
+}
+
 fn gap(cost: f64, reference: Option<f64>) -> String {
     reference.map_or("-".into(), |r| format!("{:.2}", 100.0 * (cost - r) / r))
 }
@@ -100,6 +180,14 @@ pub fn run(dir: &Path, args: &Args) {
         .iter()
         .filter(|p| p.extension().is_some_and(|e| e == "vrp") && selected(p))
         .collect();
+    let optima = listed_optima(dir);
+    let listed = |name: &str| {
+        optima
+            .iter()
+            .find(|(n, _)| *n == name.to_lowercase())
+            .map(|&(_, v)| v)
+    };
+    let mut summary = Vec::new();
     if !tsps.is_empty() {
         println!(
             "\n## Tours in {} ({} ms {} per run, closed tour from node 1)\n",
@@ -140,7 +228,10 @@ pub fn run(dir: &Path, args: &Args) {
         let (mut reference, kind) = match tour_file_length(&path.with_extension("opt.tour"), n, &d)
         {
             Some(l) => (Some(l), "opt"),
-            None => (tour_file_length(&ref_path, n, &d), "ref"),
+            None => match listed(&name) {
+                Some(v) => (Some(v), "listed"),
+                None => (tour_file_length(&ref_path, n, &d), "ref"),
+            },
         };
         if let Some(ms) = args.reference_ms.filter(|_| kind == "ref") {
             let mut c = clock();
@@ -166,7 +257,7 @@ pub fn run(dir: &Path, args: &Args) {
         let mut bound = None;
         for seed in args.seed..args.seed + args.runs {
             let mut c = clock();
-            let t = Instant::now();
+            let (t, cpu0) = (Instant::now(), super::cpu_time());
             let mut budget = run_budget(args, args.ms_tsp, &mut c);
             // `solve` on the tour problem is what `optimise_tour` runs, and it reports the kicks.
             let options = Options {
@@ -180,6 +271,13 @@ pub fn run(dir: &Path, args: &Args) {
             if args.bound_iters > 0 && bound.is_none() {
                 bound = Some(held_karp::bound(&d, n, tour, args.bound_iters));
             }
+            summarise(
+                &mut summary,
+                &name,
+                gap_value(tour, reference),
+                args.ms_tsp,
+                super::used_ms(wall, cpu0),
+            );
             row(&[
                 name.clone(),
                 n.to_string(),
@@ -225,7 +323,10 @@ pub fn run(dir: &Path, args: &Args) {
         let ref_path = path.with_extension("ref.sol");
         let (mut reference, kind) = match sol_cost(&path.with_extension("sol")) {
             Some(c) => (Some(c), "bks"),
-            None => (sol_cost(&ref_path), "ref"),
+            None => match listed(&name) {
+                Some(v) => (Some(v), "listed"),
+                None => (sol_cost(&ref_path), "ref"),
+            },
         };
         if let Some(ms) = args.reference_ms.filter(|_| kind == "ref") {
             let mut c = clock();
@@ -251,7 +352,7 @@ pub fn run(dir: &Path, args: &Args) {
         }
         for seed in args.seed..args.seed + args.runs {
             let mut c = clock();
-            let t = Instant::now();
+            let (t, cpu0) = (Instant::now(), super::cpu_time());
             let mut budget = run_budget(args, args.ms_vrp, &mut c);
             let options = Options {
                 seed,
@@ -260,6 +361,13 @@ pub fn run(dir: &Path, args: &Args) {
             let plan = solve(&m, &inst.problem, &options, &mut budget).unwrap();
             let wall = t.elapsed();
             assert!(plan.unassigned.is_empty(), "{name}: {:?}", plan.unassigned);
+            summarise(
+                &mut summary,
+                &name,
+                gap_value(plan.distance, reference),
+                args.ms_vrp,
+                super::used_ms(wall, cpu0),
+            );
             row(&[
                 name.clone(),
                 inst.problem.visits.len().to_string(),
@@ -274,4 +382,5 @@ pub fn run(dir: &Path, args: &Args) {
             ]);
         }
     }
+    print_summary(&summary, args.iters.is_none());
 }

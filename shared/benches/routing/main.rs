@@ -2,7 +2,8 @@
 //!
 //! `cargo bench -p wilayah-shared --bench routing -- --tsplib DIR --solomon DIR [--ms-tsp 150]
 //! [--ms-vrp 1800] [--seed 1] [--runs 1] [--hierarchical] [--team] [--only NAME]
-//! [--iters N] [--cpu-clock] [--instances DIR] [--generate DIR] [--reference-ms MS] [--bound-iters N]`; `--iters`
+//! [--iters N] [--cpu-clock] [--instances DIR] [--generate DIR] [--reference-ms MS] [--bound-iters N]
+//! [--week MS,MS..]`; `--week` plans the dispatcher's synthetic week (`week.rs`); `--iters`
 //! stops Solomon runs by iterations instead of time (load-independent); `--instances` runs every
 //! `.tsp`/`.vrp` in a folder (see `folder.rs`), `--generate` writes the synthetic set there first.
 //! The instance files are not part of the project; a missing folder is skipped with a message. See
@@ -12,6 +13,7 @@ mod files;
 mod folder;
 mod generate;
 mod held_karp;
+mod week;
 
 use files::Lib;
 
@@ -37,6 +39,8 @@ pub struct Args {
     runs: u64,
     only: Option<String>,
     team: bool,
+    /// `--week`: the dispatcher's week plan with these budgets (ms).
+    week: Vec<u64>,
     /// Solomon runs stop after this many iterations instead of `ms_vrp` (load-independent).
     iters: Option<u64>,
 }
@@ -56,8 +60,10 @@ fn parse_args() -> Args {
         runs: 1,
         only: None,
         team: false,
+        week: Vec::new(),
         iters: None,
     };
+    args.instances = std::env::var_os("WILAYAH_INSTANCES").map(PathBuf::from);
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut value = || it.next().unwrap_or_else(|| panic!("{a} needs a value"));
@@ -79,6 +85,15 @@ fn parse_args() -> Args {
             "--seed" => args.seed = value().parse().expect("--seed takes an integer"),
             "--hierarchical" => args.hierarchical = true,
             "--team" => args.team = true,
+            "--week" => {
+                args.week = value()
+                    .split(',')
+                    .map(|x| {
+                        x.parse()
+                            .expect("--week takes budgets in ms, e.g. 1000,5000")
+                    })
+                    .collect()
+            }
             "--iters" => args.iters = Some(value().parse().expect("--iters takes a count")),
             "--only" => args.only = Some(value()),
             "--runs" => args.runs = value().parse().expect("--runs takes a count"),
@@ -116,6 +131,26 @@ pub fn clock_kind() -> &'static str {
         "CPU time"
     } else {
         "wall time"
+    }
+}
+
+/// This thread's CPU time so far (Linux), or `None` elsewhere.
+pub fn cpu_time() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    Some(Duration::from_nanos(
+        text.split_whitespace().next()?.parse().ok()?,
+    ))
+}
+
+/// Time a run used on the clock its budget counts (wall, or CPU with `--cpu-clock`), given the
+/// wall time it took and the CPU time at its start.
+pub fn used_ms(wall: Duration, cpu_at_start: Option<Duration>) -> f64 {
+    let cpu = cpu_at_start
+        .zip(cpu_time())
+        .map(|(a, b)| b.saturating_sub(a));
+    match cpu {
+        Some(c) if CPU_CLOCK.load(Ordering::Relaxed) => c.as_secs_f64() * 1e3,
+        _ => wall.as_secs_f64() * 1e3,
     }
 }
 
@@ -597,6 +632,9 @@ fn main() {
             .is_some_and(|o| o.eq_ignore_ascii_case("team"))
     {
         team_day(&args);
+    }
+    if !args.week.is_empty() {
+        week::run(args.seed, args.runs, &args.week);
     }
     match &args.tsplib {
         Some(dir) if dir.is_dir() => tsplib(dir, &args),

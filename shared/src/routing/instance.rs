@@ -6,6 +6,7 @@ use super::matrix::TravelMatrix;
 use super::model::{
     Problem, Route, RoutingError, ScheduledBreak, Stop, TimeWindow, UnassignedReason,
 };
+use std::borrow::Cow;
 
 /// Tolerance for time comparisons (absolute, in the matrix's time unit).
 pub(crate) const EPS: f64 = 1e-7;
@@ -25,11 +26,12 @@ pub(crate) struct VehInst {
 }
 
 #[derive(Debug, Clone)]
-pub(crate) struct Inst {
-    /// Number of compact locations including the virtual one.
+pub(crate) struct Inst<'m> {
+    /// Row length of the tables: the matrix size when they are borrowed, otherwise the number of
+    /// compact locations including the virtual one.
     pub nl: usize,
-    pub dist: Vec<f64>,
-    pub time: Vec<f64>,
+    pub dist: Cow<'m, [f64]>,
+    pub time: Cow<'m, [f64]>,
     pub loc: Vec<usize>,
     pub e: Vec<f64>,
     pub l: Vec<f64>,
@@ -49,9 +51,59 @@ fn window_ok(w: &TimeWindow) -> bool {
     w.start.is_finite() && w.end.is_finite() && w.start <= w.end
 }
 
-impl Inst {
+/// The tables the search reads: row-major `nl × nl` distances and times indexed by location.
+type Tables<'m> = (Cow<'m, [f64]>, Cow<'m, [f64]>, usize);
+
+/// The distances and times between the locations in `used` (matrix indices), checked once each
+/// (finite, non-negative) with the largest distance. O(used²) and the one step of a run that does
+/// not read the clock, so it is kept cheap: a matrix held in memory ([`TravelMatrix::dense`]) is
+/// borrowed as it is, locations keeping their matrix indices, unless a virtual end is needed;
+/// otherwise the locations in use are copied into compact tables (`nl` = `used.len() + 1`, the
+/// last row and column being the virtual location at zero distance from everything).
+fn tables<'m>(
+    matrix: &'m dyn TravelMatrix,
+    used: &[usize],
+    virtual_end: bool,
+) -> Result<(Tables<'m>, f64), RoutingError> {
+    let size = matrix.size();
+    let mut max_dist: f64 = 0.0;
+    if let Some((d, t)) = matrix.dense().filter(|_| !virtual_end) {
+        for &a in used {
+            let (drow, trow) = (&d[a * size..(a + 1) * size], &t[a * size..(a + 1) * size]);
+            for &b in used {
+                let (dab, tab) = (drow[b], trow[b]);
+                if !finite_nonneg(dab) || !finite_nonneg(tab) {
+                    return Err(RoutingError::BadMatrix { from: a, to: b });
+                }
+                max_dist = max_dist.max(dab);
+            }
+        }
+        return Ok(((Cow::Borrowed(d), Cow::Borrowed(t), size), max_dist));
+    }
+    let nl = used.len() + 1;
+    let mut dist = vec![0.0; nl * nl];
+    let mut time = vec![0.0; nl * nl];
+    let rows = matrix.dense();
+    for (a, &ma) in used.iter().enumerate() {
+        for (b, &mb) in used.iter().enumerate() {
+            let (d, t) = match rows {
+                Some((d, t)) => (d[ma * size + mb], t[ma * size + mb]),
+                None => (matrix.distance(ma, mb), matrix.time(ma, mb)),
+            };
+            if !finite_nonneg(d) || !finite_nonneg(t) {
+                return Err(RoutingError::BadMatrix { from: ma, to: mb });
+            }
+            dist[a * nl + b] = d;
+            time[a * nl + b] = t;
+            max_dist = max_dist.max(d);
+        }
+    }
+    Ok(((Cow::Owned(dist), Cow::Owned(time), nl), max_dist))
+}
+
+impl<'m> Inst<'m> {
     pub(crate) fn compile<'p>(
-        matrix: &dyn TravelMatrix,
+        matrix: &'m dyn TravelMatrix,
         problem: &'p Problem,
     ) -> Result<Self, RoutingError> {
         let size = matrix.size();
@@ -129,23 +181,16 @@ impl Inst {
                 class: 0,
             });
         }
-        let virt = used.len();
-        let nl = virt + 1;
+        let virtual_end = ends.iter().any(Option::is_none);
+        let ((dist, time, nl), max_dist) = tables(matrix, &used, virtual_end)?;
         for (v, end) in veh.iter_mut().zip(ends) {
-            v.end = end.unwrap_or(virt);
+            v.end = end.unwrap_or(used.len());
         }
-        let mut dist = vec![0.0; nl * nl];
-        let mut time = vec![0.0; nl * nl];
-        let mut max_dist: f64 = 0.0;
-        for (a, &ma) in used.iter().enumerate() {
-            for (b, &mb) in used.iter().enumerate() {
-                let (d, t) = (matrix.distance(ma, mb), matrix.time(ma, mb));
-                if !finite_nonneg(d) || !finite_nonneg(t) {
-                    return Err(RoutingError::BadMatrix { from: ma, to: mb });
-                }
-                dist[a * nl + b] = d;
-                time[a * nl + b] = t;
-                max_dist = max_dist.max(d);
+        if !virtual_end && matrix.dense().is_some() {
+            // Borrowed tables: locations keep their matrix indices.
+            loc.iter_mut().for_each(|x| *x = used[*x]);
+            for v in &mut veh {
+                (v.start, v.end) = (used[v.start], used[v.end]);
             }
         }
         for i in 0..veh.len() {
@@ -174,6 +219,26 @@ impl Inst {
             skills,
             veh,
             max_dist,
+        })
+    }
+
+    /// Whether distances are the same both ways between every two of `locs`, compared in tiles
+    /// so that the reads against the rows stay in cache.
+    pub(crate) fn symmetric(&self, locs: &[usize]) -> bool {
+        const TILE: usize = 32;
+        let n = locs.len();
+        (0..n).step_by(TILE).all(|i0| {
+            (0..=i0).step_by(TILE).all(|j0| {
+                locs[i0..(i0 + TILE).min(n)]
+                    .iter()
+                    .enumerate()
+                    .all(|(k, &a)| {
+                        let i = i0 + k;
+                        locs[j0..(j0 + TILE).min(i)]
+                            .iter()
+                            .all(|&b| self.d(a, b) == self.d(b, a))
+                    })
+            })
         })
     }
 

@@ -199,12 +199,21 @@ pub(crate) struct Sol {
 }
 
 const NONE: usize = usize::MAX;
+/// Length of each visit's neighbour list for ruins.
+const NEAR: usize = 128;
+/// Visits inserted between two looks at the clock while a whole solution is recreated.
+const CHECK_EVERY: usize = 32;
 
 pub(crate) struct Lns<'a> {
-    inst: &'a Inst,
+    inst: &'a Inst<'a>,
     vehicle_cost: f64,
     penalty: f64,
+    pool: Vec<usize>,
+    /// The [`NEAR`] nearest visits of each visit, built the first time it seeds a ruin (empty
+    /// until then), so that no O(n²) step precedes the first solution.
     adj: Vec<Vec<usize>>,
+    /// Set once the budget ran out during a recreate: the rest is appended, not searched.
+    hurry: bool,
     rng: Rng,
     z: Vec<f64>,
     removed: Vec<usize>,
@@ -219,42 +228,47 @@ pub(crate) struct Lns<'a> {
 }
 
 impl<'a> Lns<'a> {
-    pub(crate) fn new(inst: &'a Inst, pool: &[usize], vehicle_cost: f64, seed: u64) -> Self {
-        // The 128 nearest visits of each visit: a linear selection, then a sort of those only,
-        // so this stays O(n²) (a full sort per visit was O(n² log n), the slowest step at 1,000).
-        let keep = pool.len().min(128);
-        let adj = (0..inst.n())
-            .map(|c| {
-                let by = |&a: &usize, &b: &usize| {
-                    inst.d(inst.loc[c], inst.loc[a])
-                        .total_cmp(&inst.d(inst.loc[c], inst.loc[b]))
-                        .then((a != c).cmp(&(b != c)))
-                        .then(a.cmp(&b))
-                };
-                let mut near: Vec<usize> = pool.to_vec();
-                if keep < near.len() {
-                    near.select_nth_unstable_by(keep, by);
-                    near.truncate(keep);
-                }
-                near.sort_unstable_by(by);
-                near
-            })
-            .collect();
+    pub(crate) fn new(inst: &'a Inst<'a>, pool: &[usize], vehicle_cost: f64, seed: u64) -> Self {
         let penalty = 100.0 * (2.0 * inst.max_dist + vehicle_cost) + 1.0;
         Self {
             inst,
             vehicle_cost,
             penalty,
-            adj,
+            pool: pool.to_vec(),
+            adj: vec![Vec::new(); inst.n()],
             rng: Rng::new(seed),
             z: Vec::new(),
             removed: Vec::new(),
             sort_keys: Vec::new(),
             allow_new_routes: true,
+            hurry: false,
             avg_removed: AVG_REMOVED,
             max_string: MAX_STRING,
             route_ruin: 0.0,
         }
+    }
+
+    /// Builds the neighbour list of `c` if it is not there yet: a linear selection of the
+    /// [`NEAR`] nearest of the pool, then a sort of those only (O(n) per visit).
+    fn neighbours(&mut self, c: usize) {
+        if !self.adj[c].is_empty() {
+            return;
+        }
+        let inst = self.inst;
+        let keep = self.pool.len().min(NEAR);
+        let by = |&a: &usize, &b: &usize| {
+            inst.d(inst.loc[c], inst.loc[a])
+                .total_cmp(&inst.d(inst.loc[c], inst.loc[b]))
+                .then((a != c).cmp(&(b != c)))
+                .then(a.cmp(&b))
+        };
+        let mut near = self.pool.clone();
+        if keep < near.len() {
+            near.select_nth_unstable_by(keep, by);
+            near.truncate(keep);
+        }
+        near.sort_unstable_by(by);
+        self.adj[c] = near;
     }
 
     /// Grows the ruins with `stall`, the iterations since the last new best.
@@ -294,8 +308,15 @@ impl<'a> Lns<'a> {
                 .then_some((extra, 0));
         }
         let mut best: Option<(f64, usize)> = None;
-        let (mut prev, mut dep) = (veh.start, veh.t0);
-        for p in 0..=len {
+        // In a hurry only the end of the route is tried: O(1) per route.
+        let first = if self.hurry { len } else { 0 };
+        let (mut prev, mut dep) = match first.checked_sub(1) {
+            None => (veh.start, veh.t0),
+            Some(i) => (inst.loc[r.nodes[i]], r.fwd[i] + inst.s[r.nodes[i]]),
+        };
+        for p in first..=len {
+            #[cfg(test)]
+            tests::POSITIONS.with(|x| x.set(x.get() + 1));
             if dep > inst.l[c] + EPS {
                 break; // departures only get later
             }
@@ -378,7 +399,10 @@ impl<'a> Lns<'a> {
     }
 
     /// Inserts every visit in `self.removed` (plus the unassigned ones) in a random-weighted order.
-    fn recreate(&mut self, sol: &mut Sol, blink: bool) {
+    /// With a `budget` (recreating a whole solution, O(n²)) the clock is read every
+    /// [`CHECK_EVERY`] visits, and once the budget is spent the rest are appended to the routes
+    /// ([`Lns::hurry`]), so a run ends close to its limit however large the day.
+    fn recreate(&mut self, sol: &mut Sol, blink: bool, mut budget: Option<&mut Budget>) {
         self.removed.append(&mut sol.unassigned);
         let inst = self.inst;
         let depot = inst.veh.first().map_or(0, |v| v.start);
@@ -401,6 +425,12 @@ impl<'a> Lns<'a> {
             self.open_route(sol);
         }
         for i in 0..self.sort_keys.len() {
+            if (i + 1).is_multiple_of(CHECK_EVERY)
+                && !self.hurry
+                && budget.as_mut().is_some_and(|b| b.expired())
+            {
+                self.hurry = true;
+            }
             let c = self.sort_keys[i].1;
             if sol.route_of[c] != NONE {
                 continue; // placed by open_route
@@ -458,6 +488,7 @@ impl<'a> Lns<'a> {
             ruined.push(ri);
         }
         let whole = ruined.len();
+        self.neighbours(seed);
         for k in 0..self.adj[seed].len() {
             if ruined.len() >= ks + whole {
                 break;
@@ -553,7 +584,7 @@ impl<'a> Lns<'a> {
             if !self.ruin(&mut work) {
                 continue;
             }
-            self.recreate(&mut work, true);
+            self.recreate(&mut work, true, None);
             let absent = |s: &Sol| s.unassigned.iter().map(|&c| absences[c]).sum::<u64>();
             if work.unassigned.len() < cur.unassigned.len()
                 || work.unassigned.len() == cur.unassigned.len() && absent(&work) < absent(&cur)
@@ -616,7 +647,7 @@ impl<'a> Lns<'a> {
             r.refresh(inst);
         }
         self.removed.extend(pool.iter().filter(|&&c| in_pool[c]));
-        self.recreate(&mut cur, false);
+        self.recreate(&mut cur, false, Some(budget));
         let edges = pool.len() - cur.unassigned.len()
             + cur.routes.iter().filter(|r| !r.nodes.is_empty()).count();
         let dist: f64 = cur.routes.iter().map(|r| r.dist).sum();
@@ -631,7 +662,9 @@ impl<'a> Lns<'a> {
         // Fleet minimisation pays when a vehicle outweighs the distance it saves: when it costs
         // more than a few mean routes. Below that the annealing trades vehicles for distance.
         let used = cur.routes.iter().filter(|r| !r.nodes.is_empty()).count();
-        if used > 1 && self.vehicle_cost >= FLEET_COST_RATIO * dist / used as f64 {
+        // A first solution finished in a hurry has already read the clock past the limit.
+        spent |= self.hurry;
+        if !spent && used > 1 && self.vehicle_cost >= FLEET_COST_RATIO * dist / used as f64 {
             let (fewer, at) = self.minimise_fleet(&cur, budget, &mut iter);
             if fewer.cost < cur.cost {
                 cur = fewer;
@@ -655,7 +688,10 @@ impl<'a> Lns<'a> {
                     r.refresh(inst);
                 }
                 cur.route_of.fill(NONE);
-                self.recreate(&mut cur, true);
+                self.recreate(&mut cur, true, Some(budget));
+                if self.hurry {
+                    break;
+                }
                 (offset, restarted_at, stall) = (progress.min(0.99), progress, 0);
                 t_start = (REHEAT_FACTOR * mean_edge).max(tf);
             }
@@ -668,7 +704,7 @@ impl<'a> Lns<'a> {
             if !self.ruin(&mut work) {
                 continue;
             }
-            self.recreate(&mut work, true);
+            self.recreate(&mut work, true, None);
             if work.cost < cur.cost - temp * det_ln(self.rng.unit().max(1e-300)) {
                 std::mem::swap(&mut cur, &mut work);
                 if cur.cost < best.cost - 1e-9 {
@@ -791,6 +827,74 @@ mod tests {
         )
     }
 
+    thread_local! {
+        /// Insertion positions examined so far on this thread (the unit of work of a recreate).
+        pub(super) static POSITIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+
+    /// A day of 600 visits and 150 vehicles with a fake clock that advances one millisecond per
+    /// reading: the search stops at the first reading past the limit, even while the first
+    /// solution is being built (O(n²) positions in all), and never examines more than a few
+    /// dozen visits' worth of positions between two readings; every visit is placed or left
+    /// out, each once, and the routes are feasible.
+    #[test]
+    fn a_large_day_reads_the_clock_while_the_first_solution_is_built() {
+        let (n, nv) = (600, 150);
+        let mut rng = Rng::new(23);
+        let pts: Vec<(f64, f64)> = (0..=n)
+            .map(|_| (rng.unit() * 100.0, rng.unit() * 100.0))
+            .collect();
+        let visits = (1..=n)
+            .map(|l| Visit {
+                window: (rng.unit() < 0.5).then(|| {
+                    let s = rng.unit() * 400.0;
+                    TimeWindow::new(s, s + 100.0)
+                }),
+                ..Visit::at(l, 10.0)
+            })
+            .collect();
+        let m = DenseMatrix::euclidean(&pts);
+        let p = Problem {
+            visits,
+            vehicles: vec![Vehicle::at(0, TimeWindow::new(0.0, 600.0)); nv],
+        };
+        let inst = Inst::compile(&m, &p).unwrap();
+        let pool: Vec<usize> = (0..n).collect();
+        let whole = (n * (n + nv)) as u64; // positions of one full recreate, roughly
+        for limit_ms in [0, 1, 2, 5, 20] {
+            let mut readings = 0u64;
+            let (mut last, mut widest) = (POSITIONS.with(|x| x.get()), 0);
+            let mut clock = || {
+                readings += 1;
+                let now = POSITIONS.with(|x| x.get());
+                widest = widest.max(now - last);
+                last = now;
+                core::time::Duration::from_millis(readings)
+            };
+            let mut budget = Budget::iterations(u64::MAX)
+                .with_time_limit(core::time::Duration::from_millis(limit_ms), &mut clock);
+            budget.start();
+            let mut lns = Lns::new(&inst, &pool, 0.0, 1);
+            let (sol, _) = lns.run(&pool, &[], &mut budget);
+            assert_eq!(readings, (limit_ms + 1).max(2), "limit {limit_ms} ms");
+            let bound = 2 * CHECK_EVERY as u64 * (n + nv) as u64;
+            assert!(
+                widest <= bound && widest < whole / 4,
+                "limit {limit_ms} ms: {widest} positions between two readings"
+            );
+            let mut all: Vec<usize> = sol.routes.iter().flat_map(|r| r.nodes.clone()).collect();
+            all.extend(&sol.unassigned);
+            all.sort_unstable();
+            assert_eq!(all, pool);
+            let mut z = Vec::new();
+            assert!(
+                sol.routes
+                    .iter()
+                    .all(|r| inst.seq_feasible(r.v, &r.nodes, &mut z))
+            );
+        }
+    }
+
     /// Ruins grow only once the best has stalled for a while, up to the cap, and reset after.
     #[test]
     fn ruins_grow_while_the_search_stalls() {
@@ -845,7 +949,7 @@ mod tests {
         }
         opened.routes[ri].refresh(&inst);
         lns.route_ruin = 1.0;
-        lns.recreate(&mut opened, false);
+        lns.recreate(&mut opened, false, None);
         assert_eq!(used(&opened), used(&sol) + 1);
         assert!(placed(&opened) && feasible(&opened, &mut z));
 
@@ -854,7 +958,7 @@ mod tests {
         lns.removed.clear();
         assert!(lns.ruin(&mut ruined));
         assert!(used(&ruined) < used(&sol));
-        lns.recreate(&mut ruined, false);
+        lns.recreate(&mut ruined, false, None);
         assert!(placed(&ruined) && feasible(&ruined, &mut z));
     }
 }

@@ -17,6 +17,12 @@ pub trait TravelMatrix {
     fn distance(&self, from: usize, to: usize) -> f64;
     /// Travel time from `from` to `to` (seconds for great-circle and road matrices).
     fn time(&self, from: usize, to: usize) -> f64;
+    /// The whole matrix as row-major slices of `size() × size()` entries (distances, times) when
+    /// it is held that way: the optimiser then reads it in place, without a copy or a call per
+    /// pair (taking in the matrix is the one step of a run that does not read the budget's clock).
+    fn dense(&self) -> Option<(&[f64], &[f64])> {
+        None
+    }
 }
 
 /// A full `n × n` matrix held in memory, row-major.
@@ -84,6 +90,10 @@ impl TravelMatrix for DenseMatrix {
 
     fn time(&self, from: usize, to: usize) -> f64 {
         self.time[from * self.n + to]
+    }
+
+    fn dense(&self) -> Option<(&[f64], &[f64])> {
+        Some((&self.distance, &self.time))
     }
 }
 

@@ -115,16 +115,17 @@ fn tsp_applies(inst: &Inst, pool: &[usize]) -> bool {
     };
     let load: u64 = pool.iter().map(|&c| u64::from(inst.q[c])).sum();
     let locs = || {
-        pool.iter()
-            .map(|&c| inst.loc[c])
-            .chain([veh.start, veh.end])
+        [veh.start, veh.end]
+            .into_iter()
+            .chain(pool.iter().map(|&c| inst.loc[c]))
+            .collect::<Vec<_>>()
     };
     veh.brk.is_none()
         && load <= u64::from(veh.cap)
         && pool
             .iter()
             .all(|&c| inst.e[c] == f64::NEG_INFINITY && inst.l[c] == f64::INFINITY)
-        && locs().all(|a| locs().all(|b| inst.d(a, b) == inst.d(b, a)))
+        && inst.symmetric(&locs())
 }
 
 /// An optimised tour through `stops` (matrix indices) from `start`, back to `end` (`None` for an
