@@ -5,7 +5,7 @@
 //! Screenshots of `/accounts` and `/accounts/{id}` in English and Indonesian at desktop and
 //! tablet size go to `target/screenshots/`.
 
-use fantoccini::{Client, Locator};
+use fantoccini::Client;
 use serde_json::{Value, json};
 use wilayah_shared::access::Role;
 use wilayah_tests::TestApp;

@@ -814,10 +814,9 @@ async fn catalogue_csv_import_is_all_or_nothing_and_round_trips_through_the_expo
     assert_eq!(export_products(&app).await, cheaper);
 
     // A status the product's flow refuses (back to review) names its row; nothing changes.
-    let back = format!(
-        "sku,name_en,list_price_minor,status\nTEH-1,Tea,99,active\nKOPI-1,Coffee,85000,review\n"
-    );
-    let (status, refused) = import_products(&app, &back, false).await;
+    let back =
+        "sku,name_en,list_price_minor,status\nTEH-1,Tea,99,active\nKOPI-1,Coffee,85000,review\n";
+    let (status, refused) = import_products(&app, back, false).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     assert_eq!(refused["errors"][0]["row"], 2, "{refused}");
     assert_eq!(refused["errors"][0]["field"], "status", "{refused}");
@@ -825,8 +824,8 @@ async fn catalogue_csv_import_is_all_or_nothing_and_round_trips_through_the_expo
     assert_eq!(tea["items"][0]["list_price_minor"], 11_500, "rolled back");
 
     // The same SKU twice in one file names both rows.
-    let twice = format!("sku,name_en,list_price_minor\nX-1,A,1\nX-1,B,2\n");
-    let (status, refused) = import_products(&app, &twice, false).await;
+    let twice = "sku,name_en,list_price_minor\nX-1,A,1\nX-1,B,2\n";
+    let (status, refused) = import_products(&app, twice, false).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     assert_eq!(refused["errors"][0]["field"], "sku", "{refused}");
 

@@ -690,6 +690,9 @@ fn Customer360(
     }
 }
 
+/// A likely duplicate with the account it points to (when the caller may read it).
+type LikelyDuplicate = (Duplicate, Option<Account>);
+
 /// The form's state: the values as typed, the values it started from, the account's version.
 #[derive(Clone, Copy)]
 struct Form {
@@ -703,7 +706,7 @@ struct Form {
     failure: RwSignal<Option<RestError>>,
     conflict: RwSignal<Option<Account>>,
     geocoded: RwSignal<Option<Result<GeocodeHit, ()>>>,
-    duplicates: RwSignal<Option<Vec<(Duplicate, Option<Account>)>>>,
+    duplicates: RwSignal<Option<Vec<LikelyDuplicate>>>,
     saved: RwSignal<bool>,
     busy: RwSignal<bool>,
 }
@@ -1006,11 +1009,11 @@ fn AccountForm(start: Option<Account>, options: RwSignal<Option<FilterOptions>>)
                             text
                         }
                     };
-                    let yours = start
-                        .differing(&mine)
-                        .contains(field)
-                        .then(|| shown(mine.get(field)))
-                        .unwrap_or_default();
+                    let yours = if start.differing(&mine).contains(field) {
+                        shown(mine.get(field))
+                    } else {
+                        String::new()
+                    };
                     view! {
                         <tr data-testid=format!("conflict-{field}")>
                             <th>{tr(label)}</th>
@@ -1637,7 +1640,7 @@ fn Suggestions(account_id: i64) -> impl IntoView {
 #[component]
 fn Duplicates(account_id: i64, version: i64, revision: RwSignal<u32>) -> impl IntoView {
     let locale = use_locale();
-    let found: RwSignal<Option<Vec<(Duplicate, Option<Account>)>>> = RwSignal::new(None);
+    let found: RwSignal<Option<Vec<LikelyDuplicate>>> = RwSignal::new(None);
     let error: RwSignal<Option<RestError>> = RwSignal::new(None);
     Effect::new(move |_| {
         leptos::task::spawn_local(async move {
