@@ -9,11 +9,13 @@ pub mod admin;
 pub mod analytics;
 pub mod api;
 pub mod auth;
+pub mod cases;
 pub mod dashboard;
 pub mod draw;
 pub mod errors;
 pub mod i18n;
 pub mod import;
+pub mod intake;
 pub mod leads;
 pub mod map;
 pub mod pin_map;
@@ -47,6 +49,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="stylesheet" href="/wilayah.css" />
                 <link rel="stylesheet" href="/sales.css" />
                 <link rel="stylesheet" href="/workspace.css" />
+                <link rel="stylesheet" href="/service.css" />
                 <script src="/vendor/maplibre-gl.js"></script>
                 <HydrationScripts options />
                 <MetaTags />
@@ -94,6 +97,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/quotes/:id/print") view=sales::QuotePrintPage />
                 <Route path=path!("/orders") view=sales::OrdersPage />
                 <Route path=path!("/orders/:id") view=sales::OrderPage />
+                <Route path=path!("/cases") view=cases::CasesPage />
+                <Route path=path!("/call-centre") view=intake::CallCentrePage />
+                <Route path=path!("/report") view=intake::ReportPage />
             </Routes>
         </Router>
     }
@@ -107,6 +113,8 @@ pub const NAV: &[(&str, Msg)] = &[
     ("/today", Msg::NavToday),
     ("/leads", Msg::NavLeads),
     ("/pipeline", Msg::NavPipeline),
+    ("/cases", Msg::NavCases),
+    ("/call-centre", Msg::NavCallCentre),
     ("/tech", Msg::NavMyDay),
     ("/planner", Msg::NavPlanner),
     ("/analytics", Msg::NavAnalytics),
@@ -114,6 +122,7 @@ pub const NAV: &[(&str, Msg)] = &[
     ("/orders", Msg::NavOrders),
     ("/catalogue", Msg::NavCatalogue),
     ("/admin", Msg::NavAdmin),
+    ("/report", Msg::NavReport),
 ];
 
 /// Who is signed in, as the server saw this page's request. Read once by [`App`] as a shared

@@ -581,6 +581,32 @@ pub fn missed_targets(sla: &CaseSla) -> Vec<Target> {
     .collect()
 }
 
+/// The SLA clock's stops a case write sets, given the case as stored (`None`: being created)
+/// and the status it is moving to: `responded_at` when it first leaves `new`, `resolved_at`
+/// when it is resolved (or closed straight away), cleared again when it is reopened. `now` is
+/// the RFC 3339 instant of the write.
+pub fn clock_stops(
+    stored: Option<&serde_json::Map<String, serde_json::Value>>,
+    to: &str,
+    now: &str,
+) -> Vec<(&'static str, serde_json::Value)> {
+    use serde_json::Value;
+    let text = |name: &str| stored.and_then(|s| s.get(name)).and_then(Value::as_str);
+    let from = text("status").unwrap_or("new");
+    let is_done = |s: &str| matches!(s, "resolved" | "closed");
+    let mut stops = Vec::new();
+    if to != "new" && text("responded_at").is_none() && (stored.is_none() || from == "new") {
+        stops.push(("responded_at", Value::from(now)));
+    }
+    if is_done(to) && (stored.is_none() || !is_done(from)) {
+        stops.push(("resolved_at", Value::from(now)));
+    }
+    if !is_done(to) && is_done(from) && stored.is_some() {
+        stops.push(("resolved_at", Value::Null));
+    }
+    stops
+}
+
 // ---- public intake ---------------------------------------------------------------------------
 
 /// A problem reported through the public form.
@@ -980,5 +1006,31 @@ mod tests {
                 .all(|c| c == '-' || CODE_ALPHABET.contains(&(c as u8)))
         );
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn the_clock_stops_when_answered_and_resolved_and_runs_again_when_reopened() {
+        let now = "2026-08-12T03:00:00+00:00";
+        let names = |v: Vec<(&'static str, serde_json::Value)>| {
+            v.into_iter()
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect::<Vec<_>>()
+        };
+        assert!(clock_stops(None, "new", now).is_empty());
+        let new = serde_json::json!({"status": "new", "responded_at": null});
+        let new = new.as_object().unwrap();
+        assert_eq!(
+            names(clock_stops(Some(new), "in_progress", now)),
+            [format!("responded_at=\"{now}\"")]
+        );
+        assert_eq!(clock_stops(Some(new), "resolved", now).len(), 2);
+        let resolved =
+            serde_json::json!({"status": "resolved", "responded_at": "x", "resolved_at": "y"});
+        let resolved = resolved.as_object().unwrap();
+        assert_eq!(
+            names(clock_stops(Some(resolved), "in_progress", now)),
+            ["resolved_at=null"]
+        );
+        assert!(clock_stops(Some(resolved), "closed", now).is_empty());
     }
 }
