@@ -171,6 +171,9 @@ pub fn ReportPage() -> impl IntoView {
     let sending = RwSignal::new(false);
     let answer = RwSignal::new(None::<Value>);
     let failure = RwSignal::new(None::<Failure>);
+    // Until the page is hydrated the form would submit natively; tests wait for this mark.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
 
     let send = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -231,7 +234,7 @@ pub fn ReportPage() -> impl IntoView {
                 {received}
                 <Show when=move || answer.get().is_none()>
                     <p>{tr(IntakeText::ReportIntro)}</p>
-                    <form class="report-form panel" data-testid="report-form" on:submit=send>
+                    <form class="report-form panel" data-testid="report-form" data-hydrated=move || hydrated.get().to_string() on:submit=send>
                         {field(IntakeText::YourName, "report-name", "text", "200", true, name)}
                         <div class="form-pair">
                             {field(IntakeText::Email, "report-email", "email", "200", false, email)}
@@ -297,6 +300,8 @@ pub fn CallCentrePage() -> impl IntoView {
     let case_details = RwSignal::new(String::new());
     let case_priority = RwSignal::new("normal".to_owned());
     let case_category = RwSignal::new("other".to_owned());
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
 
     let find = move || {
         let number = phone.get_untracked();
@@ -501,7 +506,7 @@ pub fn CallCentrePage() -> impl IntoView {
         <div class="sales-page">
             <Header title=Msg::NavCallCentre />
             <main class="sales-main call-main">
-                <form class="sales-filters" data-testid="caller-search" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); find(); }>
+                <form class="sales-filters" data-testid="caller-search" data-hydrated=move || hydrated.get().to_string() on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); find(); }>
                     {field(IntakeText::CallerPhone, "caller-phone", "tel", "50", true, phone)}
                     <button class="action primary" type="submit" data-testid="caller-find">{tr(IntakeText::Find)}</button>
                 </form>
