@@ -46,8 +46,8 @@ async fn account(app: &TestApp, owner: i64, name: &str) -> i64 {
     id(&a)
 }
 
-async fn case(app: &TestApp, body: Value) -> Value {
-    created(app, "/api/v1/cases", body).await
+async fn case(client: &Client, body: Value) -> Value {
+    created(client, "/api/v1/cases", body).await
 }
 
 async fn queue(client: &Client, query: &str) -> Value {
