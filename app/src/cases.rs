@@ -85,6 +85,8 @@ pub enum CaseText {
     ChannelPhone,
     ChannelEmail,
     Confirmation,
+    EscalatedResponse,
+    EscalatedResolution,
 }
 
 impl Text for CaseText {
@@ -162,6 +164,14 @@ impl Text for CaseText {
             ChannelPhone => ["Phone", "Telepon"],
             ChannelEmail => ["E-mail", "Surel"],
             Confirmation => ["Confirmation no.", "No. konfirmasi"],
+            EscalatedResponse => [
+                "escalated, response target missed",
+                "dieskalasi, target respons terlewat",
+            ],
+            EscalatedResolution => [
+                "escalated, resolution target missed",
+                "dieskalasi, target penyelesaian terlewat",
+            ],
         }
     }
 }
@@ -259,6 +269,41 @@ pub fn sla_words(sla: &Value, locale: Locale) -> String {
         (Some("none") | None, _) => CaseText::NoSla.text(locale).to_owned(),
         (_, true) => CaseText::MetLate.text(locale).to_owned(),
         _ => CaseText::Met.text(locale).to_owned(),
+    }
+}
+
+/// A history line's title in the page's language: the notes the server writes when a case's,
+/// visit's or deal's status changes ("Leaking: new → in_progress") name their statuses by code,
+/// and an escalation's note is stored in English; both read in words here. Other titles are
+/// what people wrote.
+pub fn history_title(title: &str, channel: Option<&str>, locale: Locale) -> String {
+    if !matches!(channel, Some("case" | "visit" | "pipeline")) {
+        return title.to_owned();
+    }
+    for (suffix, text) in [
+        (
+            ": escalated, response target missed",
+            CaseText::EscalatedResponse,
+        ),
+        (
+            ": escalated, resolution target missed",
+            CaseText::EscalatedResolution,
+        ),
+    ] {
+        if let Some(what) = title.strip_suffix(suffix) {
+            return format!("{what}: {}", text.text(locale));
+        }
+    }
+    let Some((what, change)) = title.rsplit_once(": ") else {
+        return title.to_owned();
+    };
+    match change.split_once(" → ") {
+        Some((from, to)) => format!(
+            "{what}: {} → {}",
+            crate::account_page::code_text(from, locale),
+            crate::account_page::code_text(to, locale)
+        ),
+        None => title.to_owned(),
     }
 }
 
@@ -715,5 +760,26 @@ mod tests {
         for s in ["on_track", "at_risk", "breached", "met"] {
             assert_ne!(sla_state_text(s), CaseText::SlaNone, "{s}");
         }
+    }
+
+    #[test]
+    fn history_titles_read_without_codes() {
+        assert_eq!(
+            history_title("Leaking: in_progress → resolved", Some("case"), Locale::Id),
+            "Leaking: sedang ditangani → terselesaikan"
+        );
+        assert_eq!(
+            history_title(
+                "Leaking: escalated, resolution target missed",
+                Some("case"),
+                Locale::Id
+            ),
+            "Leaking: dieskalasi, target penyelesaian terlewat"
+        );
+        assert_eq!(
+            history_title("Asked: a → b", Some("phone"), Locale::En),
+            "Asked: a → b",
+            "what people wrote stays as written"
+        );
     }
 }

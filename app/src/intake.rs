@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use wilayah_shared::service::CASE_CATEGORIES;
 
 use crate::Header;
-use crate::cases::{CaseText, category_text, sla_words};
+use crate::cases::{CaseText, category_text, history_title, sla_words};
 use crate::i18n::{Msg, Text, case_status_msg, code_label, tr, use_locale};
 use crate::pipeline::{Failure, call, failure_text, format_date, priority_msg};
 
@@ -431,22 +431,34 @@ pub fn CallCentrePage() -> impl IntoView {
                 </ul>
             }.into_any()
         };
-        let history = m["panel"]["history"].as_array().cloned().unwrap_or_default().into_iter().take(8).map(|h| {
-            let at = h["at"].as_str().unwrap_or_default().to_owned();
-            view! {
-                <li><span class="muted">{move || format_date(&at, locale.get())}</span> " " {h["title"].as_str().unwrap_or_default().to_owned()}</li>
-            }
-        }).collect_view();
+        let history = m["panel"]["history"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .take(8)
+            .map(|h| {
+                let at = h["at"].as_str().unwrap_or_default().to_owned();
+                let title = h["title"].as_str().unwrap_or_default().to_owned();
+                let channel = h["channel"].as_str().map(str::to_owned);
+                view! {
+                    <li>
+                        <span class="muted">{move || format_date(&at, locale.get())}</span> " "
+                        {move || history_title(&title, channel.as_deref(), locale.get())}
+                    </li>
+                }
+            })
+            .collect_view();
         view! {
             <article class="panel caller-card" class:chosen=move || chosen.get() == Some(id) data-testid=format!("caller-{id}")>
                 <header class="caller-head">
+                    <h2><a href=format!("/accounts/{id}")>{name}</a></h2>
+                    <p class="muted">{address}</p>
                     <label class="choose">
                         <input type="radio" name="caller-account" prop:checked=move || chosen.get() == Some(id)
                             on:change=move |_| chosen.set(Some(id)) data-testid=format!("caller-{id}-choose") />
                         <span>{tr(IntakeText::ThisAccount)}</span>
                     </label>
-                    <h2><a href=format!("/accounts/{id}")>{name}</a></h2>
-                    <p class="muted">{address}</p>
                 </header>
                 <div class="caller-body">
                     <section><h3>{tr(IntakeText::Contacts)}</h3><ul class="compact-list">{contacts}</ul></section>
