@@ -28,7 +28,9 @@ pg_port=${pg_hostport##*:}
 [ "$pg_port" != "$pg_hostport" ] || pg_port=5432
 if (exec 3<>"/dev/tcp/$pg_host/$pg_port") 2>/dev/null; then
   step "the same HTTP and browser tests on PostgreSQL ($pg_host:$pg_port)"
-  DATABASE_URL="$pg_url" cargo test -p wilayah-tests
+  # The same package selection as the SQLite run, so cargo resolves the same features and
+  # reuses its build (selecting wilayah-tests alone rebuilt everything).
+  DATABASE_URL="$pg_url" cargo test --workspace --exclude wilayah-frontend --test http --test browser
 elif [ "${WILAYAH_REQUIRE_POSTGRES:-0}" = 1 ]; then
   die "PostgreSQL is not reachable at $pg_host:$pg_port and WILAYAH_REQUIRE_POSTGRES=1"
 else

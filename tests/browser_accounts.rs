@@ -112,7 +112,13 @@ async fn create_by_address_edit_conflict_search_and_saved_view() {
         &client,
         "the name's error in Indonesian",
         "error-name",
-        "Nama: tidak boleh kosong",
+        &wilayah_app::account_page::field_refusal(
+            &wilayah_app::errors::ApiFailure::from_answer(
+                422,
+                r#"{"code": "required", "field": "name"}"#,
+            ),
+            wilayah_app::i18n::Locale::Id,
+        ),
     )
     .await;
 

@@ -297,7 +297,7 @@ async fn a_rep_quotes_from_the_catalogue_prints_the_proposal_and_the_accepted_qu
     let css = client
         .execute(
             "return [...document.styleSheets].flatMap(s => { try { return [...s.cssRules].map(r => r.cssText); } catch (e) { return []; } })
-                .filter(t => t.includes('size: A4') || t.startsWith('@media print')).length;",
+                .filter(t => t.toLowerCase().includes('size: a4') || t.startsWith('@media print')).length;",
             vec![],
         )
         .await

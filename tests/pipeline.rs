@@ -483,6 +483,26 @@ async fn tasks_follow_their_account_and_completing_one_writes_history() {
         )
         .await;
     refused(status, &answer, "due_on");
+    // A task may name a deal of its own account only: not another rep's deal on another account.
+    let their_deal = created(
+        &other,
+        "/api/v1/opportunities",
+        json!({"account_id": id(&theirs), "title": "Their chillers", "value_minor": 10}),
+    )
+    .await;
+    let my_deal = created(
+        &rep,
+        "/api/v1/opportunities",
+        json!({"account_id": id(&mine), "title": "My chillers", "value_minor": 10}),
+    )
+    .await;
+    let mut on_deal = task(&mine, "Chase the deal", today + Duration::days(5));
+    on_deal["opportunity_id"] = json!(id(&their_deal));
+    let (status, answer) = rep.send_json("POST", "/api/v1/tasks", &on_deal).await;
+    refused(status, &answer, "opportunity_id");
+    on_deal["opportunity_id"] = json!(id(&my_deal));
+    let chase = created(&rep, "/api/v1/tasks", on_deal).await;
+    assert_eq!(chase["opportunity_id"], id(&my_deal), "{chase}");
 
     // The other rep neither sees nor completes it; a technician may not use tasks at all.
     let (status, _) = other

@@ -4,8 +4,8 @@
 //! with "merge into this account", and delete. Data comes from the REST API after hydration.
 //!
 //! Errors are the API's: a 422 names its `field`, shown next to that field in the user's
-//! language ([`error_text`] translates the known rules, anything else reads "this value is not
-//! accepted"); a 409 on save re-reads the account and lists what changed since the form was
+//! language ([`field_refusal`] says the rule by the code the server sends, through
+//! `crate::errors`); a 409 on save re-reads the account and lists what changed since the form was
 //! opened, with a button to re-apply the user's change on top of the new version.
 
 use leptos::prelude::*;
@@ -16,6 +16,7 @@ use wilayah_shared::domain::{AccountKind, AccountStatus};
 use wilayah_shared::duplicates::{Duplicate, DuplicateReason};
 use wilayah_shared::geocode::{GeocodeHit, Precision};
 
+use crate::errors::ApiFailure;
 use crate::i18n::{Locale, Msg, Text, status_msg, tr, use_locale};
 use crate::pin_map::PinMap;
 use crate::rest::{self, RestError, encode};
@@ -35,6 +36,7 @@ pub enum AcText {
     TagsHint,
     Owner,
     OwnerFromTerritory,
+    LeadFlowHint,
     Territory,
     Position,
     NotPlaced,
@@ -97,25 +99,6 @@ pub enum AcText {
     LoadFailed,
     NotFound,
     Empty,
-    ErrEmpty,
-    ErrTooLong,
-    ErrRequired,
-    ErrNegative,
-    ErrEmail,
-    ErrNoPlace,
-    ErrNoRecord,
-    ErrStatusKind,
-    ErrCurrency,
-    ErrOffMap,
-    ErrConsentDate,
-    ErrOneOf,
-    ErrImmutable,
-    ErrNotNumber,
-    ErrGeneric,
-    ErrForbidden,
-    ErrConflict,
-    ErrGone,
-    ErrFailed,
     CaseNew,
     CaseInProgress,
     CaseResolved,
@@ -152,6 +135,10 @@ impl Text for AcText {
             TagsHint => ["separated by commas", "dipisahkan koma"],
             Owner => ["Owner", "Penanggung jawab"],
             OwnerFromTerritory => ["from the territory (automatic)", "dari wilayah (otomatis)"],
+            LeadFlowHint => [
+                "A lead moves on the Leads page",
+                "Prospek dipindahkan di halaman Prospek",
+            ],
             Territory => ["Territory", "Wilayah penjualan"],
             Position => ["Position", "Posisi"],
             NotPlaced => [
@@ -235,55 +222,6 @@ impl Text for AcText {
                 "Akun ini tidak ada atau bukan milik Anda.",
             ],
             Empty => ["(empty)", "(kosong)"],
-            ErrEmpty => ["must not be empty", "tidak boleh kosong"],
-            ErrTooLong => ["longer than {} characters", "lebih dari {} karakter"],
-            ErrRequired => ["is required", "wajib diisi"],
-            ErrNegative => ["must not be negative", "tidak boleh negatif"],
-            ErrEmail => ["is not an e-mail address", "bukan alamat e-mail"],
-            ErrNoPlace => [
-                "names no place we know; place the pin on the map",
-                "tidak menyebut tempat yang dikenal; tempatkan penanda di peta",
-            ],
-            ErrNoRecord => [
-                "refers to a record that does not exist",
-                "merujuk ke data yang tidak ada",
-            ],
-            ErrStatusKind => [
-                "is not a status of this type of account",
-                "bukan status untuk jenis akun ini",
-            ],
-            ErrCurrency => [
-                "is not a currency code like IDR",
-                "bukan kode mata uang seperti IDR",
-            ],
-            ErrOffMap => ["is off the map", "di luar peta"],
-            ErrConsentDate => [
-                "is required when consent is recorded",
-                "wajib diisi bila izin dicatat",
-            ],
-            ErrOneOf => [
-                "is not one of the allowed values",
-                "bukan salah satu nilai yang diizinkan",
-            ],
-            ErrImmutable => ["cannot be changed", "tidak dapat diubah"],
-            ErrNotNumber => ["must be a number", "harus berupa angka"],
-            ErrGeneric => ["this value is not accepted", "nilai ini tidak diterima"],
-            ErrForbidden => [
-                "Your role may not make this change.",
-                "Peran Anda tidak boleh melakukan perubahan ini.",
-            ],
-            ErrConflict => [
-                "Changed by someone else meanwhile; reload and try again.",
-                "Sudah diubah orang lain; muat ulang lalu coba lagi.",
-            ],
-            ErrGone => [
-                "It no longer exists or is not yours to see.",
-                "Sudah tidak ada atau bukan milik Anda.",
-            ],
-            ErrFailed => [
-                "That did not work; try again.",
-                "Tidak berhasil; coba lagi.",
-            ],
             CaseNew => ["new", "baru"],
             CaseInProgress => ["in progress", "sedang ditangani"],
             CaseResolved => ["resolved", "terselesaikan"],
@@ -336,69 +274,24 @@ pub fn field_label(field: &str) -> Option<AcText> {
     })
 }
 
-/// A field error from the API in the user's language: the known rules by their message, else
-/// "this value is not accepted". Never the API's English.
-pub fn error_text(field: &str, message: &str, locale: Locale) -> String {
-    use AcText::*;
-    let number: String = message
-        .split(|c: char| !c.is_ascii_digit())
-        .find(|s| !s.is_empty())
-        .unwrap_or_default()
-        .to_owned();
-    let rule = if message.starts_with("longer than") {
-        Some(fill(ErrTooLong.text(locale), &number))
-    } else {
-        let simple = [
-            ("must not be empty", ErrEmpty),
-            ("a tag must not be empty", ErrEmpty),
-            ("when consent is recorded", ErrConsentDate),
-            ("is required", ErrRequired),
-            ("must not be null", ErrRequired),
-            ("must not be negative", ErrNegative),
-            ("is not an e-mail address", ErrEmail),
-            ("names no place", ErrNoPlace),
-            ("does not exist", ErrNoRecord),
-            ("is not a status of", ErrStatusKind),
-            ("ISO 4217", ErrCurrency),
-            ("is outside", ErrOffMap),
-            ("not a finite number", ErrOffMap),
-            ("expected one of", ErrOneOf),
-            ("is not one of", ErrOneOf),
-            ("cannot be changed", ErrImmutable),
-            ("expected a number", ErrNotNumber),
-            ("expected a whole number", ErrNotNumber),
-        ];
-        simple
-            .iter()
-            .find(|(pattern, _)| message.contains(pattern))
-            .map(|(_, msg)| msg.text(locale).to_owned())
-    };
-    let label = field_label(field).map(|l| l.text(locale));
-    match (rule, label) {
-        (Some(rule), Some(label)) => format!("{label}: {rule}"),
-        (Some(rule), None) => rule,
-        (None, Some(label)) => format!("{label}: {}", ErrGeneric.text(locale)),
-        (None, None) => capitalised(ErrGeneric.text(locale)),
+/// A field's refusal in words, for beside the field: the form's label and the rule the server
+/// named by its code ("Nama: wajib diisi"). Never the API's English.
+pub fn field_refusal(failure: &ApiFailure, locale: Locale) -> String {
+    let rule = crate::errors::describe(&failure.code, &failure.params, locale);
+    match failure.field.as_deref() {
+        Some(field) => {
+            let label = field_label(field)
+                .map(|l| l.text(locale).to_owned())
+                .unwrap_or_else(|| crate::errors::field_label(field, locale));
+            format!("{label}: {rule}")
+        }
+        None => rule,
     }
 }
 
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
-        .unwrap_or_default()
-}
-
-/// A refused request in the user's language (a 422 through [`error_text`]).
+/// A refused request in the user's language.
 pub fn refusal_text(error: &RestError, locale: Locale) -> String {
-    match error.status {
-        422 | 400 => error_text(error.field().unwrap_or_default(), error.message(), locale),
-        403 => AcText::ErrForbidden.text(locale).to_owned(),
-        404 => AcText::ErrGone.text(locale).to_owned(),
-        409 => AcText::ErrConflict.text(locale).to_owned(),
-        _ => AcText::ErrFailed.text(locale).to_owned(),
-    }
+    error.failure().text(locale)
 }
 
 pub fn kind_msg(kind: AccountKind) -> Msg {
@@ -773,8 +666,8 @@ struct Form {
     start: RwSignal<FormValues>,
     version: RwSignal<i64>,
     position: RwSignal<Option<(f64, f64)>>,
-    /// The API's `(field, message)` of the last refusal.
-    error: RwSignal<Option<(String, String)>>,
+    /// The last refusal that names a field of the form.
+    error: RwSignal<Option<ApiFailure>>,
     /// Any other refusal, already in words.
     failure: RwSignal<Option<RestError>>,
     conflict: RwSignal<Option<Account>>,
@@ -838,7 +731,7 @@ fn AccountForm(start: Option<Account>, options: RwSignal<Option<FilterOptions>>)
                 data-testid=testid
                 prop:value=value
                 on:input=set
-                aria-invalid=move || form.error.with(|e| e.as_ref().is_some_and(|(f, _)| f == field)).to_string()
+                aria-invalid=move || form.error.with(|e| e.as_ref().is_some_and(|e| e.field.as_deref() == Some(field))).to_string()
             />
         }
     };
@@ -847,9 +740,9 @@ fn AccountForm(start: Option<Account>, options: RwSignal<Option<FilterOptions>>)
         move || {
             form.error.with(|e| {
                 e.as_ref()
-                    .filter(|(f, _)| fields.contains(&f.as_str()))
-                    .map(|(f, m)| {
-                        let text = error_text(f, m, locale.get());
+                    .filter(|e| e.field.as_deref().is_some_and(|f| fields.contains(&f)))
+                    .map(|e| {
+                        let text = field_refusal(e, locale.get());
                         view! { <p class="field-error" data-testid=testid.clone()>{text}</p> }
                     })
             })
@@ -864,6 +757,17 @@ fn AccountForm(start: Option<Account>, options: RwSignal<Option<FilterOptions>>)
                 view! { <option value=k.as_str() selected=selected>{tr(kind_msg(*k))}</option> }
             })
             .collect_view()
+    };
+    // A saved lead's status moves through the lead flow (which asks why it was disqualified and
+    // writes the history); the server refuses it in an edit.
+    let saved_prospect = start
+        .as_ref()
+        .is_some_and(|a| a.kind == AccountKind::Prospect);
+    let lead_moves_elsewhere = move || {
+        saved_prospect
+            && form
+                .values
+                .with(|v| v.kind == AccountKind::Prospect.as_str())
     };
     let status_select = move || {
         let (kind, current) = form.values.with(|v| (v.kind.clone(), v.status.clone()));
@@ -967,10 +871,7 @@ fn AccountForm(start: Option<Account>, options: RwSignal<Option<FilterOptions>>)
                             }
                         }
                         Err(e) if e.status == 422 || e.status == 400 => {
-                            form.error.set(Some((
-                                e.field().unwrap_or_default().to_owned(),
-                                e.message().to_owned(),
-                            )));
+                            form.error.set(Some(e.failure()));
                         }
                         Err(e) => form.failure.set(Some(e)),
                     }
@@ -1013,10 +914,7 @@ fn AccountForm(start: Option<Account>, options: RwSignal<Option<FilterOptions>>)
                     match answer {
                         Ok(created) => go_to(&format!("/accounts/{}", created.id)),
                         Err(e) if e.status == 422 || e.status == 400 => {
-                            form.error.set(Some((
-                                e.field().unwrap_or_default().to_owned(),
-                                e.message().to_owned(),
-                            )));
+                            form.error.set(Some(e.failure()));
                         }
                         Err(e) => form.failure.set(Some(e)),
                     }
@@ -1177,7 +1075,17 @@ fn AccountForm(start: Option<Account>, options: RwSignal<Option<FilterOptions>>)
                         <select name="kind" data-testid="field-kind" on:change=set_kind>{kind_select}</select>
                     </label>
                     <label>{tr(AcText::Status)}
-                        <select name="status" data-testid="field-status" on:change=set_status>{status_select}</select>
+                        <select
+                            name="status"
+                            data-testid="field-status"
+                            on:change=set_status
+                            disabled=lead_moves_elsewhere
+                        >
+                            {status_select}
+                        </select>
+                        <Show when=lead_moves_elsewhere>
+                            <a class="link small" href="/leads" data-testid="lead-flow-hint">{tr(AcText::LeadFlowHint)}</a>
+                        </Show>
                     </label>
                 </div>
                 {error_of(&["kind", "status"])}
@@ -1399,7 +1307,7 @@ fn ContactForm(
             error.get().and_then(|e| {
                 let field = e.field().unwrap_or_default().to_owned();
                 fields.contains(&field.as_str()).then(|| {
-                    view! { <p class="field-error" data-testid=format!("contact-error-{field}")>{error_text(&field, e.message(), locale.get())}</p> }
+                    view! { <p class="field-error" data-testid=format!("contact-error-{field}")>{field_refusal(&e.failure(), locale.get())}</p> }
                 })
             })
         }
@@ -1769,30 +1677,37 @@ mod tests {
     }
 
     #[test]
-    fn field_errors_are_translated_never_raw() {
+    fn field_errors_are_said_by_their_code_never_raw() {
+        let failure = |body: &str| ApiFailure::from_answer(422, body);
         assert_eq!(
-            error_text("name", "must not be empty", Locale::Id),
-            "Nama: tidak boleh kosong"
+            field_refusal(
+                &failure(r#"{"error":"name: must not be empty","code":"required","field":"name"}"#),
+                Locale::Id
+            ),
+            "Nama: wajib diisi"
         );
         assert_eq!(
-            error_text("name", "longer than 200 characters", Locale::Id),
+            field_refusal(
+                &failure(
+                    r#"{"error":"x","code":"too_long","params":{"max":"200"},"field":"name"}"#
+                ),
+                Locale::Id
+            ),
             "Nama: lebih dari 200 karakter"
         );
-        assert_eq!(
-            error_text("segment", "something the UI never heard of", Locale::Id),
-            "Segmen: nilai ini tidak diterima"
+        // A code this build does not know reads as a general refusal, never the English.
+        let unknown = field_refusal(
+            &failure(r#"{"error":"English only","code":"brand_new","field":"segment"}"#),
+            Locale::Id,
         );
+        assert!(unknown.starts_with("Segmen: "), "{unknown}");
+        assert!(!unknown.contains("English"), "{unknown}");
         assert_eq!(
-            error_text("mystery", "whatever", Locale::Id),
-            "Nilai ini tidak diterima"
-        );
-        assert_eq!(
-            error_text(
-                "consent_email_on",
-                "is required when consent is recorded",
+            field_refusal(
+                &failure(r#"{"error":"x","code":"required","field":"consent_email_on"}"#),
                 Locale::En
             ),
-            "E-mail consent: is required when consent is recorded"
+            "E-mail consent: is required"
         );
     }
 

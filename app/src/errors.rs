@@ -159,6 +159,8 @@ enum ErrorText {
     BadCurrency,
     TooMany,
     Unreadable,
+    NotEmail,
+    NoPlace,
     BadRequest,
     NotFound,
     Conflict,
@@ -198,6 +200,8 @@ impl ErrorText {
             "bad_currency" => E::BadCurrency,
             "too_many" => E::TooMany,
             "unreadable" => E::Unreadable,
+            "not_email" => E::NotEmail,
+            "no_place" => E::NoPlace,
             "bad_request" | "method_not_allowed" => E::BadRequest,
             "not_found" => E::NotFound,
             "conflict" => E::Conflict,
@@ -247,6 +251,11 @@ impl Text for ErrorText {
             E::UnknownField => [
                 "has an unknown field: {field}",
                 "memuat kolom yang tidak dikenal: {field}",
+            ],
+            E::NotEmail => ["is not an e-mail address", "bukan alamat e-mail"],
+            E::NoPlace => [
+                "names no place we know: check it, or place the pin on the map",
+                "tidak menunjuk tempat yang dikenal: periksa, atau letakkan pin di peta",
             ],
             E::NoSuchRecord => [
                 "refers to a record that does not exist",
@@ -349,6 +358,13 @@ enum FieldText {
     Account,
     Version,
     File,
+    ConsentEmail,
+    ConsentSms,
+    ConsentPhone,
+    Opportunity,
+    Case,
+    DueOn,
+    Assignee,
 }
 
 impl FieldText {
@@ -382,6 +398,13 @@ impl FieldText {
             "account_id" => F::Account,
             "version" => F::Version,
             "file" | "header" => F::File,
+            "consent_email" | "consent_email_on" | "consent_email_source" => F::ConsentEmail,
+            "consent_sms" | "consent_sms_on" | "consent_sms_source" => F::ConsentSms,
+            "consent_phone" | "consent_phone_on" | "consent_phone_source" => F::ConsentPhone,
+            "opportunity_id" => F::Opportunity,
+            "case_id" => F::Case,
+            "due_on" => F::DueOn,
+            "assignee_id" => F::Assignee,
             _ => return None,
         })
     }
@@ -418,6 +441,13 @@ impl Text for FieldText {
             F::Account => ["Account", "Akun"],
             F::Version => ["Version", "Versi"],
             F::File => ["File", "Berkas"],
+            F::ConsentEmail => ["E-mail consent", "Persetujuan e-mail"],
+            F::ConsentSms => ["SMS/WhatsApp consent", "Persetujuan SMS/WhatsApp"],
+            F::ConsentPhone => ["Phone consent", "Persetujuan telepon"],
+            F::Opportunity => ["Deal", "Peluang"],
+            F::Case => ["Case", "Kasus"],
+            F::DueOn => ["Due", "Jatuh tempo"],
+            F::Assignee => ["Assignee", "Penanggung jawab"],
         }
     }
 }

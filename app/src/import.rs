@@ -5,11 +5,13 @@
 //! the same file for real: every row or none. The current list exports as CSV or GeoJSON.
 
 use leptos::prelude::*;
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::Header;
 use crate::i18n::{Locale, Msg, Text, tr, use_locale};
-use crate::pipeline::{Failure, FieldLabel, Words, failure_text, field_label};
+
+use crate::pipeline::{Failure, failure_text};
 
 /// Texts of the import page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -224,19 +226,23 @@ fn refused_rows(failure: &Failure, locale: Locale) -> AnyView {
         .into_iter()
         .map(|e| {
             let row = e["row"].as_u64();
-            let field = e["field"].as_str().map(field_label);
-            let detail = e["error"].as_str().unwrap_or_default().to_owned();
-            let problem = match (locale, field) {
-                (Locale::En, _) => detail,
-                (Locale::Id, Some(f)) if f != FieldLabel::Other => {
-                    format!("{} {}", Words::CheckField.text(locale), f.text(locale))
-                }
-                (Locale::Id, _) => Words::Refused.text(locale).to_owned(),
+            // The rule by its code, in the user's language (the row has its own column).
+            let refusal = crate::errors::RowFailure::deserialize(&e).map(|mut r| {
+                r.row = None;
+                r.field = None;
+                r
+            });
+            let field = e["field"]
+                .as_str()
+                .map(|f| crate::errors::field_label(f, locale));
+            let problem = match refusal {
+                Ok(r) => crate::errors::row_error(&r, locale),
+                Err(_) => crate::errors::describe("invalid", &Default::default(), locale),
             };
             view! {
                 <tr data-testid=format!("error-row-{}", row.map_or("file".to_owned(), |r| r.to_string()))>
                     <td>{row.map_or(ImportText::WholeFile.text(locale).to_owned(), |r| r.to_string())}</td>
-                    <td>{field.map(|f| f.text(locale)).unwrap_or("")}</td>
+                    <td>{field.unwrap_or_default()}</td>
                     <td>{problem}</td>
                 </tr>
             }

@@ -14,19 +14,17 @@ use serde_json::{Value, json};
 use wilayah_shared::pipeline::{BoardColumn, StageProbability};
 use wilayah_shared::resources::PIPELINE_STAGES;
 
+use crate::errors::ApiFailure;
 use crate::i18n::{Locale, Msg, Text, stage_msg, tr, use_locale};
 use crate::{Header, format_money, format_money_short, use_signed_in};
 
 // ---- REST helpers shared by the sales pages --------------------------------------------------
 
-/// A refused or failed call: the HTTP status (0: no answer) and the error body's field and row.
+/// A refused or failed call: the HTTP status (0: no answer) and the error body (import pages
+/// read its `errors` by row).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Failure {
     pub status: u16,
-    pub field: Option<String>,
-    pub row: Option<u64>,
-    /// The server's English message (shown to English readers as a detail only).
-    pub message: String,
     pub body: Value,
 }
 
@@ -34,63 +32,17 @@ impl Failure {
     fn network() -> Self {
         Failure {
             status: 0,
-            field: None,
-            row: None,
-            message: String::new(),
             body: Value::Null,
         }
     }
 
     fn from_body(status: u16, body: Value) -> Self {
-        Failure {
-            status,
-            field: body["field"].as_str().map(str::to_owned),
-            row: body["row"].as_u64(),
-            message: body["error"].as_str().unwrap_or_default().to_owned(),
-            body,
-        }
+        Failure { status, body }
     }
 
-    /// What to tell the user, in their language: the field's rule when a field was named.
-    pub fn problem(&self) -> Problem {
-        match (self.status, self.field.as_deref()) {
-            (0, _) => Problem::Network,
-            (401, _) => Problem::SignedOut,
-            (403, _) => Problem::Forbidden,
-            (404, _) => Problem::Gone,
-            (409, _) => Problem::Conflict,
-            (_, Some(field)) => Problem::Field(field_label(field)),
-            _ => Problem::Refused,
-        }
-    }
-}
-
-/// A problem to show, translated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Problem {
-    Network,
-    SignedOut,
-    Forbidden,
-    Gone,
-    Conflict,
-    Refused,
-    Field(FieldLabel),
-}
-
-impl Problem {
-    /// The sentence in `locale`.
-    pub fn say(self, locale: Locale) -> String {
-        match self {
-            Problem::Field(field) => {
-                format!("{} {}", Words::CheckField.text(locale), field.text(locale))
-            }
-            Problem::Network => Words::Network.text(locale).to_owned(),
-            Problem::SignedOut => Words::SignedOut.text(locale).to_owned(),
-            Problem::Forbidden => Words::Forbidden.text(locale).to_owned(),
-            Problem::Gone => Words::Gone.text(locale).to_owned(),
-            Problem::Conflict => Words::Conflict.text(locale).to_owned(),
-            Problem::Refused => Words::Refused.text(locale).to_owned(),
-        }
+    /// The answer read as an error with its code, to say in the user's language.
+    pub fn api(&self) -> ApiFailure {
+        ApiFailure::from_answer(self.status, &self.body.to_string())
     }
 }
 
@@ -119,12 +71,12 @@ pub fn local_time(rfc3339: &str) -> String {
     }
 }
 
-/// The message of a failure in `locale`, with the server's English detail for English readers.
+/// The message of a failure in `locale`: the field and the rule it broke, by the code the server
+/// sends; a stale write (409) says the board was reloaded, which these pages do.
 pub fn failure_text(failure: &Failure, locale: Locale) -> String {
-    let said = failure.problem().say(locale);
-    match (locale, failure.message.is_empty(), failure.field.is_some()) {
-        (Locale::En, false, true) => format!("{said} ({})", failure.message),
-        _ => said,
+    match failure.status {
+        409 => Words::Conflict.text(locale).to_owned(),
+        _ => failure.api().text(locale),
     }
 }
 
@@ -184,123 +136,10 @@ pub fn format_date(iso: &str, locale: Locale) -> String {
     }
 }
 
-/// Names of the record fields the sales pages may hear about in an error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldLabel {
-    Title,
-    DueOn,
-    Value,
-    ExpectedClose,
-    LostReason,
-    Stage,
-    Status,
-    Reason,
-    Note,
-    Owner,
-    Probability,
-    Currency,
-    Name,
-    Kind,
-    Lon,
-    Lat,
-    Address,
-    Territory,
-    ExternalId,
-    Segment,
-    Revenue,
-    CostToServe,
-    AcquiredOn,
-    Tags,
-    Account,
-    Priority,
-    Assignee,
-    File,
-    Other,
-}
-
-/// The label of a field as the API spells it.
-pub fn field_label(field: &str) -> FieldLabel {
-    use FieldLabel::*;
-    match field.rsplit('.').next().unwrap_or(field) {
-        "title" => Title,
-        "due_on" => DueOn,
-        "value_minor" => Value,
-        "expected_close" => ExpectedClose,
-        "lost_reason" => LostReason,
-        "stage" => Stage,
-        "status" => Status,
-        "reason" => Reason,
-        "note" => Note,
-        "owner_id" => Owner,
-        "probability_pct" => Probability,
-        "currency" => Currency,
-        "name" => Name,
-        "kind" => Kind,
-        "lon" | "geometry" => Lon,
-        "lat" => Lat,
-        "address" => Address,
-        "territory_id" => Territory,
-        "external_id" => ExternalId,
-        "segment" => Segment,
-        "revenue_minor" => Revenue,
-        "cost_to_serve_minor" => CostToServe,
-        "acquired_on" => AcquiredOn,
-        "tags" => Tags,
-        "account_id" => Account,
-        "priority" => Priority,
-        "assignee_id" => Assignee,
-        "file" | "format" | "body" => File,
-        _ => Other,
-    }
-}
-
-impl Text for FieldLabel {
-    fn both(self) -> [&'static str; 2] {
-        use FieldLabel::*;
-        match self {
-            Title => ["title", "judul"],
-            DueOn => ["due date", "tanggal jatuh tempo"],
-            Value => ["value", "nilai"],
-            ExpectedClose => ["expected close date", "perkiraan tanggal closing"],
-            LostReason => ["reason the deal was lost", "alasan kalah"],
-            Stage => ["stage", "tahap"],
-            Status => ["status", "status"],
-            Reason => ["reason", "alasan"],
-            Note => ["note", "catatan"],
-            Owner => ["owner", "pemilik"],
-            Probability => ["win probability (0–100 %)", "peluang menang (0–100 %)"],
-            Currency => ["currency", "mata uang"],
-            Name => ["name", "nama"],
-            Kind => ["type", "jenis"],
-            Lon => ["longitude / position", "bujur / posisi"],
-            Lat => ["latitude", "lintang"],
-            Address => ["address", "alamat"],
-            Territory => ["territory", "wilayah"],
-            ExternalId => ["external id", "id eksternal"],
-            Segment => ["segment", "segmen"],
-            Revenue => ["revenue", "pendapatan"],
-            CostToServe => ["cost to serve", "biaya layanan"],
-            AcquiredOn => ["customer since", "pelanggan sejak"],
-            Tags => ["tags", "label"],
-            Account => ["account", "akun"],
-            Priority => ["priority", "prioritas"],
-            Assignee => ["assignee", "penanggung jawab"],
-            File => ["file", "berkas"],
-            Other => ["a value", "sebuah nilai"],
-        }
-    }
-}
-
 /// Texts of the sales pages that several of them use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Words {
-    Network,
-    SignedOut,
-    Forbidden,
-    Gone,
     Conflict,
-    Refused,
-    CheckField,
     Loading,
     Empty,
     AddTask,
@@ -316,25 +155,10 @@ impl Text for Words {
     fn both(self) -> [&'static str; 2] {
         use Words::*;
         match self {
-            Network => [
-                "The server could not be reached; try again.",
-                "Server tidak dapat dihubungi; coba lagi.",
-            ],
-            SignedOut => [
-                "You are signed out; sign in again.",
-                "Anda sudah keluar; silakan masuk lagi.",
-            ],
-            Forbidden => [
-                "Your role may not do this.",
-                "Peran Anda tidak boleh melakukan ini.",
-            ],
-            Gone => ["It no longer exists.", "Data ini sudah tidak ada."],
             Conflict => [
                 "Someone else changed this meanwhile; it has been reloaded. Check it and try again.",
                 "Orang lain mengubah data ini; data sudah dimuat ulang. Periksa lalu coba lagi.",
             ],
-            Refused => ["The server refused this.", "Server menolak permintaan ini."],
-            CheckField => ["Check the", "Periksa"],
             Loading => ["Loading…", "Memuat…"],
             Empty => ["Nothing here.", "Tidak ada data."],
             AddTask => ["+ Task", "+ Tugas"],
@@ -1025,25 +849,19 @@ mod tests {
 
     #[test]
     fn failures_are_told_in_words_not_codes() {
-        let refused =
-            Failure::from_body(422, json!({"error": "is required", "field": "lost_reason"}));
-        assert_eq!(failure_text(&refused, Locale::Id), "Periksa alasan kalah");
-        assert!(failure_text(&refused, Locale::En).contains("is required"));
+        let refused = Failure::from_body(
+            422,
+            json!({"error": "is required", "code": "required", "field": "lost_reason"}),
+        );
+        assert_eq!(
+            failure_text(&refused, Locale::Id),
+            "Alasan kalah wajib diisi"
+        );
+        assert!(!failure_text(&refused, Locale::En).contains("lost_reason"));
         let stale = Failure::from_body(409, json!({"error": "changed", "current_version": 3}));
         assert!(failure_text(&stale, Locale::Id).contains("dimuat ulang"));
         assert!(failure_text(&stale, Locale::En).contains("reloaded"));
-        for field in [
-            "name",
-            "lon",
-            "lat",
-            "owner_id",
-            "status",
-            "kind",
-            "tags",
-            "acquired_on",
-        ] {
-            assert_ne!(field_label(field), FieldLabel::Other, "{field}");
-        }
+        assert!(!failure_text(&Failure::network(), Locale::Id).is_empty());
     }
 
     #[test]

@@ -720,7 +720,7 @@ fn DraftPanel(planner: Planner) -> impl IntoView {
                                         <option value="" selected=owner.is_none()>{Msg::NoRep.text(locale.get_untracked())}</option>
                                         {options}
                                     </select>
-                                    <button class="link" data-testid="territory-delete" on:click=delete>{tr(Msg::DeleteTerritory)}</button>
+                                    <button class="link link-danger" data-testid="territory-delete" on:click=delete>{tr(Msg::DeleteTerritory)}</button>
                                 </li>
                             }
                         })

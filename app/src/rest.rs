@@ -19,7 +19,13 @@ impl RestError {
         self.body.get("field").and_then(Value::as_str)
     }
 
-    /// The API's English message (never shown as is: see `account_page::error_text`).
+    /// The answer read as an error with its code ([`crate::errors::ApiFailure`]), to say in
+    /// the user's language.
+    pub fn failure(&self) -> crate::errors::ApiFailure {
+        crate::errors::ApiFailure::from_answer(self.status, &self.body.to_string())
+    }
+
+    /// The API's English message (for logs; never shown).
     pub fn message(&self) -> &str {
         self.body
             .get("error")

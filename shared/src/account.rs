@@ -65,6 +65,8 @@ pub const ERROR_CODES: &[(&str, &[&str])] = &[
     ("bad_currency", &[]),
     ("too_many", &["max"]),
     ("unreadable", &[]),
+    ("not_email", &[]),
+    ("no_place", &[]),
 ];
 
 pub const MAX_NAME_CHARS: usize = 200;
@@ -338,6 +340,21 @@ impl Account {
             }
         }
         if let Some(v) = patch.status {
+            // A lead moves through the lead flow (`POST /accounts/{id}/lead`), which checks the
+            // step, asks why it was disqualified and writes the history; an edit may not skip it.
+            let stays_prospect = patch.kind.is_none_or(|k| k == AccountKind::Prospect);
+            if self.kind == AccountKind::Prospect && stays_prospect && v != self.status {
+                return Err(ValidationError::new(
+                    "status",
+                    format!(
+                        "a lead goes from {} to {v} through POST /accounts/{{id}}/lead, not an edit",
+                        self.status
+                    ),
+                )
+                .because("transition")
+                .with("from", self.status)
+                .with("to", v));
+            }
             input.status = Some(v);
         }
         if let Some(v) = patch.segment {
@@ -640,6 +657,23 @@ mod tests {
             (AccountKind::Customer, AccountStatus::Active)
         );
         assert_eq!(changed.segment, None);
+
+        // A lead's status moves through the lead flow, not an edit (which would skip the
+        // disqualification reason and the history).
+        let skip = AccountPatch {
+            version: 1,
+            status: Some(AccountStatus::Disqualified),
+            ..Default::default()
+        };
+        let refused = account.patched(skip).unwrap_err();
+        assert_eq!((refused.field, refused.code), ("status", "transition"));
+        let same = AccountPatch {
+            version: 1,
+            status: Some(AccountStatus::Qualified),
+            name: Some("Renamed".into()),
+            ..Default::default()
+        };
+        assert!(account.patched(same).is_ok());
     }
 }
 

@@ -350,10 +350,10 @@ static TASK_FIELDS: [Field; 9] = [
         .filter()
         .immutable(),
     Field::new("opportunity_id", Int, "The deal it is about, if any")
-        .references("opportunities")
+        .references_on_same_account("opportunities")
         .filter(),
     Field::new("case_id", Int, "The case it is about, if any")
-        .references("cases")
+        .references_on_same_account("cases")
         .filter(),
     Field::new("title", Text, "What to do")
         .required()

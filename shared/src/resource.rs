@@ -40,6 +40,9 @@ pub struct Field {
     pub max_chars: Option<usize>,
     /// The table an id field refers to.
     pub references: Option<&'static str>,
+    /// The referenced row must belong to this record's account (a task's deal is one of its
+    /// account's deals), so a record cannot tie in a row from someone else's account.
+    pub same_account: bool,
     /// Lists can filter on `?name=value`.
     pub filter: bool,
     /// Lists can sort on it (`?sort=name` / `?sort=-name`).
@@ -61,6 +64,7 @@ impl Field {
             range: None,
             max_chars: None,
             references: None,
+            same_account: false,
             filter: false,
             sort: false,
             immutable: false,
@@ -92,6 +96,13 @@ impl Field {
     }
     pub const fn references(mut self, table: &'static str) -> Self {
         self.references = Some(table);
+        self
+    }
+
+    /// Refers to a row of `table` of the same account as the record (see [`Field::same_account`]).
+    pub const fn references_on_same_account(mut self, table: &'static str) -> Self {
+        self.references = Some(table);
+        self.same_account = true;
         self
     }
     pub const fn filter(mut self) -> Self {

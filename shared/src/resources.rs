@@ -128,10 +128,10 @@ fn check_contact(new: &Map<String, Value>) -> Result<(), ValidationError> {
     if let Some(e) = text(new, "email")
         && !e.contains('@')
     {
-        return Err(ValidationError::new(
-            "email",
-            format!("{e:?} is not an e-mail address"),
-        ));
+        return Err(
+            ValidationError::new("email", format!("{e:?} is not an e-mail address"))
+                .because("not_email"),
+        );
     }
     for channel in CONSENT_CHANNELS {
         let answered = new
@@ -144,7 +144,8 @@ fn check_contact(new: &Map<String, Value>) -> Result<(), ValidationError> {
             return Err(ValidationError::new(
                 consent_date_field(channel),
                 "is required when consent is recorded",
-            ));
+            )
+            .because("required"));
         }
     }
     Ok(())
@@ -220,7 +221,9 @@ pub static STAFF: ResourceSpec = ResourceSpec {
     versioned: true,
     check: Some(|new, _| {
         if !text(new, "email").is_some_and(|e| e.contains('@')) {
-            return Err(ValidationError::new("email", "is not an e-mail address"));
+            return Err(
+                ValidationError::new("email", "is not an e-mail address").because("not_email")
+            );
         }
         if new["home_lon"].is_null() != new["home_lat"].is_null() {
             return Err(ValidationError::new(

@@ -395,6 +395,11 @@ impl Fields {
         self.errors.push(RowError::at(self.row, field, message));
     }
 
+    /// Records a broken rule with its code and parameters.
+    pub(crate) fn fail_rule(&mut self, rule: ValidationError) {
+        self.errors.push(RowError::validation(self.row, rule));
+    }
+
     /// The value, or its default after recording why it could not be read.
     pub(crate) fn take<T: Default>(&mut self, field: &'static str, value: Result<T, String>) -> T {
         value.unwrap_or_else(|message| {
@@ -444,9 +449,12 @@ fn read_account<'a>(
             match crate::geocode::geocode(address.as_deref().unwrap_or_default()) {
                 Some(hit) => (hit.lon, hit.lat, Some(hit)),
                 None => {
-                    f.fail(
-                        "address",
-                        "names no place the gazetteer knows; give lon and lat",
+                    f.fail_rule(
+                        ValidationError::new(
+                            "address",
+                            "names no place the gazetteer knows; give lon and lat",
+                        )
+                        .because("no_place"),
                     );
                     (0.0, 0.0, None)
                 }

@@ -116,12 +116,24 @@ pub async fn wait_for_js(client: &Client, what: &str, script: &str) -> Value {
             let state = client
                 .execute(
                     "return {errors: window.__wilayahErrors || [], url: location.href,
+                             shown: [...document.querySelectorAll('.error, .field-error, [role=alert]')]
+                                 .map(e => e.textContent.trim()).filter(t => t),
                              ready: document.readyState, html: document.documentElement.outerHTML.length,
                              tail: document.documentElement.outerHTML.slice(-300)}",
                     vec![],
                 )
                 .await
                 .unwrap_or(Value::Null);
+            // What the user would have seen, for whoever reads the failure.
+            let name: String = what
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect();
+            if let Ok(png) = client.screenshot().await {
+                let dir = crate::project_root().join("target/screenshots");
+                let _ = std::fs::create_dir_all(&dir);
+                let _ = std::fs::write(dir.join(format!("timed-out-{name}.png")), png);
+            }
             panic!("timed out after {WAIT:?} waiting for {what}; the page: {state}");
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
@@ -152,14 +164,14 @@ pub async fn wait_for_text(client: &Client, what: &str, test_id: &str, expected:
     .await;
 }
 
-/// Replaces the text of the input with `data-testid="{test_id}"` as a user would (`clear`
-/// alone does not fire `input`; select-all and delete does).
+/// Replaces the text of the input with `data-testid="{test_id}"` as a user would: select-all
+/// and delete, which fires `input` (WebDriver's `clear` does not, so a page bound to `input`
+/// would keep the old value and put it back).
 pub async fn type_into(client: &Client, test_id: &str, text: &str) {
     let field = client
         .find(Locator::Css(&format!("[data-testid='{test_id}']")))
         .await
         .unwrap_or_else(|e| panic!("field {test_id} missing: {e}"));
-    field.clear().await.expect("clear the field");
     field
         .send_keys("\u{E009}a\u{E009}\u{E017}")
         .await

@@ -198,19 +198,26 @@ macro_rules! impl_resource_store {
         }
 
         impl SqlStore<$db> {
-            /// Refuses ids that point nowhere, naming the field (clearer than a foreign-key error).
+            /// Refuses ids that point nowhere, naming the field (clearer than a foreign-key error),
+            /// and ids of another account's rows where the field asks for the record's own.
             async fn check_references(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 record: &Validated,
             ) -> Result<(), StoreError> {
+                let account = record.record.get("account_id").and_then(Value::as_i64);
                 for (field, value) in &record.values {
                     if let (Some(table), SqlValue::Int(Some(id))) = (field.references, value) {
-                        let found: Option<(i64,)> =
+                        let query = if field.same_account {
+                            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                                "SELECT id FROM {table} WHERE id = $1 AND account_id = $2"
+                            )))
+                            .bind(*id)
+                            .bind(account)
+                        } else {
                             sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT id FROM {table} WHERE id = $1")))
                                 .bind(*id)
-                                .fetch_optional(&mut **tx)
-                                .await
-                                .map_err(db_error)?;
+                        };
+                        let found: Option<(i64,)> = query.fetch_optional(&mut **tx).await.map_err(db_error)?;
                         if found.is_none() {
                             return Err(StoreError::InvalidReference { field: field.name });
                         }

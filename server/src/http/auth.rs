@@ -603,7 +603,8 @@ fn checked_email(email: &str) -> Result<String, ApiError> {
     let email = email.trim().to_lowercase();
     if email.len() > 200 || !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
         return Err(ApiError::Invalid(
-            wilayah_shared::account::ValidationError::new("email", "is not an e-mail address"),
+            wilayah_shared::account::ValidationError::new("email", "is not an e-mail address")
+                .because("not_email"),
         ));
     }
     Ok(email)

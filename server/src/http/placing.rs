@@ -51,10 +51,13 @@ pub async fn position_from_address(
         return Ok(None);
     };
     let hit = scoped.geocode(address).await.ok_or_else(|| {
-        ApiError::Invalid(ValidationError::new(
-            "address",
-            "names no place the gazetteer knows; give lon and lat",
-        ))
+        ApiError::Invalid(
+            ValidationError::new(
+                "address",
+                "names no place the gazetteer knows; give lon and lat",
+            )
+            .because("no_place"),
+        )
     })?;
     object.insert("lon".into(), hit.lon.into());
     object.insert("lat".into(), hit.lat.into());
