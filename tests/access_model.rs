@@ -972,6 +972,7 @@ fn values_for(world: &World, rng: &mut StdRng, name: &str) -> Vec<String> {
     };
     match name {
         "lon" => vec!["106.4".into()],
+        "phone" => vec!["0812%203456%207890".into()],
         "lat" => vec!["-6.4".into()],
         "k" => vec!["500".into()],
         "q" => vec!["Bandung".into()],

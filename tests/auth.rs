@@ -277,6 +277,14 @@ fn matrix(f: &Fixtures) -> Vec<Case> {
         case("PUT", "/api/v1/pipeline/stages", "A").json(json!({"stages": []})),
         case("POST", "/api/v1/tasks/{id}/complete", "AMR").json(json!({"version": 1})),
         case("GET", "/api/v1/my-day", "AMR"),
+        // The service desk: SLA policies, the case queue, escalation, call centre, public form.
+        case("GET", "/api/v1/sla-policies", "AMRT"),
+        case("PUT", "/api/v1/sla-policies", "A").json(json!({"version": "x"})),
+        case("GET", "/api/v1/cases/queue", "AMRT"),
+        case("POST", "/api/v1/cases/escalations", "AM"),
+        case("GET", "/api/v1/call-centre/callers", "AMRT")
+            .uri("/api/v1/call-centre/callers?phone=0812%203456%207890"),
+        case("POST", "/api/v1/public/reports", "-AMPRT").json(json!({"name": 3})),
         // Audit log and privacy.
         case("GET", "/api/v1/audit", "AM"),
         case("GET", "/api/v1/accounts/{id}/export", "AM"),
@@ -308,6 +316,9 @@ fn matrix(f: &Fixtures) -> Vec<Case> {
         case("GET", "/quotes/{id}/print", "AMR"),
         case("GET", "/orders", "AMR"),
         case("GET", "/orders/{id}", "AMR"),
+        case("GET", "/cases", "AMRT"),
+        case("GET", "/call-centre", "AMRT"),
+        case("GET", "/report", "-AMPRT"),
         // Server functions of the pages.
         case("POST", "/rpc/filter_options", "AMPRT"),
         case("POST", "/rpc/dashboard_kpis", "AMPRT").raw(

@@ -7,6 +7,8 @@ mod browser;
 mod browser_accounts;
 #[path = "browser_analytics.rs"]
 mod browser_analytics;
+#[path = "browser_cases.rs"]
+mod browser_cases;
 #[path = "browser_dashboard.rs"]
 mod browser_dashboard;
 #[path = "browser_field.rs"]

@@ -14,6 +14,8 @@ mod api;
 mod attacks;
 #[path = "auth.rs"]
 mod auth;
+#[path = "cases.rs"]
+mod cases;
 #[path = "dashboard.rs"]
 mod dashboard;
 #[path = "field.rs"]

@@ -301,6 +301,10 @@ pub enum Msg {
     // Sales pages (their own texts are in `sales::SalesText`).
     NavCatalogue,
     NavOrders,
+    // The service desk (its own texts are in `cases::CaseText`, `intake::IntakeText`).
+    NavCases,
+    NavCallCentre,
+    NavReport,
     QuoteTitle,
     OrderTitle,
 }
@@ -714,6 +718,9 @@ impl Text for Msg {
             Msg::OtherValue => ["other", "lainnya"],
             Msg::NavCatalogue => ["Catalogue", "Katalog"],
             Msg::NavOrders => ["Orders", "Pesanan"],
+            Msg::NavCases => ["Cases", "Kasus"],
+            Msg::NavCallCentre => ["Call centre", "Pusat panggilan"],
+            Msg::NavReport => ["Report a problem", "Laporkan masalah"],
             Msg::QuoteTitle => ["Quote", "Penawaran"],
             Msg::OrderTitle => ["Order", "Pesanan"],
         }

@@ -9,11 +9,13 @@ pub mod admin;
 pub mod analytics;
 pub mod api;
 pub mod auth;
+pub mod cases;
 pub mod dashboard;
 pub mod draw;
 pub mod errors;
 pub mod i18n;
 pub mod import;
+pub mod intake;
 pub mod leads;
 pub mod map;
 pub mod pin_map;
@@ -47,6 +49,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="stylesheet" href="/wilayah.css" />
                 <link rel="stylesheet" href="/sales.css" />
                 <link rel="stylesheet" href="/workspace.css" />
+                <link rel="stylesheet" href="/service.css" />
                 <script src="/vendor/maplibre-gl.js"></script>
                 <HydrationScripts options />
                 <MetaTags />
@@ -94,6 +97,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/quotes/:id/print") view=sales::QuotePrintPage />
                 <Route path=path!("/orders") view=sales::OrdersPage />
                 <Route path=path!("/orders/:id") view=sales::OrderPage />
+                <Route path=path!("/cases") view=cases::CasesPage />
+                <Route path=path!("/call-centre") view=intake::CallCentrePage />
+                <Route path=path!("/report") view=intake::ReportPage />
             </Routes>
         </Router>
     }
@@ -116,6 +122,8 @@ pub const NAV: &[(&str, Msg, NavPlace)] = &[
     ("/today", Msg::NavToday, NavPlace::Row),
     ("/leads", Msg::NavLeads, NavPlace::RowOnDesktop),
     ("/pipeline", Msg::NavPipeline, NavPlace::Row),
+    ("/cases", Msg::NavCases, NavPlace::Row),
+    ("/call-centre", Msg::NavCallCentre, NavPlace::More),
     ("/tech", Msg::NavMyDay, NavPlace::RowOnDesktop),
     ("/planner", Msg::NavPlanner, NavPlace::RowOnDesktop),
     ("/analytics", Msg::NavAnalytics, NavPlace::Row),
@@ -123,6 +131,8 @@ pub const NAV: &[(&str, Msg, NavPlace)] = &[
     ("/import", Msg::NavImport, NavPlace::More),
     ("/catalogue", Msg::NavCatalogue, NavPlace::More),
     ("/admin", Msg::NavAdmin, NavPlace::More),
+    // The public form is for customers; staff who open it find it under More.
+    ("/report", Msg::NavReport, NavPlace::More),
 ];
 
 /// Who is signed in, as the server saw this page's request. Read once by [`App`] as a shared
@@ -161,7 +171,13 @@ fn nav_for(caller: Option<&wilayah_shared::access::Caller>) -> Vec<(&'static str
 pub fn NavLinks() -> impl IntoView {
     let caller = use_signed_in();
     let here = leptos_router::hooks::use_location().pathname;
-    let pages = nav_for(caller.as_ref());
+    let mut pages = nav_for(caller.as_ref());
+    // A role with few pages (a technician, a planner) keeps them all in the row.
+    if pages.len() <= 6 {
+        for page in &mut pages {
+            page.2 = NavPlace::Row;
+        }
+    }
     let link = move |path: &'static str, label: Msg, class: &'static str, testid: String| {
         let current = move || here.with(|p| p == path);
         view! {

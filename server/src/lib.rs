@@ -272,7 +272,21 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         println!();
     }
     tokio::spawn(warm_map_feed(state.clone()));
+    tokio::spawn(escalate_every_minute(state.clone()));
     serve(listener, state).await
+}
+
+/// The escalation check of the service desk (`docs/service.md`): once a minute, every open case
+/// past a target's due time is escalated, once per case and target.
+async fn escalate_every_minute(state: AppState) {
+    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(60));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if let Err(e) = http::scope::escalate_overdue(&state, Utc::now()).await {
+            tracing::warn!(error = %e, "the escalation check failed");
+        }
+    }
 }
 
 /// Clusters every customer and every prospect (the unfiltered dashboard of a manager or an

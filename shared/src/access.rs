@@ -260,6 +260,9 @@ pub fn may(role: Role, resource: &str, action: Action) -> bool {
         ("activities", Delete) => &[Manager],
         ("cases", Read | Create | Update) => &[Manager, SalesRep, Technician],
         ("cases", Delete) => &[Manager],
+        // Running the escalation check of missed SLA targets by hand (the server runs it every
+        // minute); the SLA policies themselves (`sla_policies`) are the admins'.
+        ("case_escalations", Create) => &[Manager],
         ("visits", Read) => &[Manager, Planner, SalesRep, Technician],
         ("visits", Update) => &[Manager, Planner, Technician],
         ("visits", Create | Delete) => &[Manager, Planner],
@@ -362,6 +365,11 @@ pub static APP_POLICIES: &[RoutePolicy] = &[
     page("/quotes/{id}/print", Can("quotes", Read)),
     page("/orders", Can("orders", Read)),
     page("/orders/{id}", Can("orders", Read)),
+    // The service desk (issue 17): the case queue for whoever works cases, the call centre for
+    // whoever opens them, and the public "report a problem" form for anybody.
+    page("/cases", Can("cases", Read)),
+    page("/call-centre", Can("cases", Create)),
+    page("/report", Public),
     // Server functions of the pages.
     server_fn("/rpc/filter_options", SignedIn),
     server_fn("/rpc/dashboard_kpis", Can("accounts", Read)),

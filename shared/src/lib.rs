@@ -20,6 +20,7 @@ pub mod resources;
 pub mod rng;
 pub mod routing;
 pub mod sales;
+pub mod service;
 pub mod spatial;
 pub mod text;
 pub mod transfer;

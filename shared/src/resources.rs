@@ -377,7 +377,7 @@ pub static ACTIVITIES: ResourceSpec = ResourceSpec {
 /// How urgent a case or a task is.
 pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
 
-static CASE_FIELDS: [Field; 9] = [
+static CASE_FIELDS: [Field; 13] = [
     Field::new("account_id", Int, "The complaining account")
         .required()
         .references("accounts")
@@ -408,6 +408,30 @@ static CASE_FIELDS: [Field; 9] = [
         "How it was resolved (required when resolved or closed)",
     )
     .max_chars(10_000),
+    Field::new(
+        "category",
+        Text,
+        "What it is about: billing, delivery, product, installation, maintenance, complaint, other (picks the SLA policy)",
+    )
+    .defaults_to("\"other\"")
+    .one_of(crate::service::CASE_CATEGORIES)
+    .filter()
+    .sort(),
+    Field::new("channel", Text, "How it came in: staff, web, phone, email")
+        .defaults_to("\"staff\"")
+        .one_of(crate::service::CASE_CHANNELS)
+        .filter(),
+    Field::new(
+        "responded_at",
+        Timestamp,
+        "When it first left new (set by the server; the response target's clock stops)",
+    )
+    .sort(),
+    Field::new(
+        "resolved_at",
+        Timestamp,
+        "When it was last resolved (set by the server; cleared when reopened)",
+    ),
 ];
 
 pub static CASES: ResourceSpec = ResourceSpec {

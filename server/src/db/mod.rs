@@ -10,6 +10,7 @@ mod pipeline;
 mod planning;
 mod routes;
 mod sales;
+mod service;
 mod store;
 mod transfer;
 mod views;
@@ -41,6 +42,7 @@ pub use sales::{
     OrderImport, OrderRecord, ProductImport, QuoteRecord, ReviewProduct, SalesFilter,
     SalesSettingsStore, SalesStore,
 };
+pub use service::{Filed, FiledReport, QueueCase, ServiceStore};
 pub use store::{ServerStore, SqlStore};
 pub use transfer::{ImportError, TransferStore, WriteProgress};
 pub use views::ViewStore;
@@ -174,6 +176,11 @@ fn sqlite_migrator() -> Migrator {
             "customer_scores",
             include_str!("../../../migrations/sqlite/0011_customer_scores.sql"),
         ),
+        (
+            12,
+            "service_desk",
+            include_str!("../../../migrations/sqlite/0012_service_desk.sql"),
+        ),
     ])
 }
 
@@ -233,6 +240,11 @@ fn postgres_migrator() -> Migrator {
             11,
             "customer_scores",
             include_str!("../../../migrations/postgres/0011_customer_scores.sql"),
+        ),
+        (
+            12,
+            "service_desk",
+            include_str!("../../../migrations/postgres/0012_service_desk.sql"),
         ),
     ])
 }

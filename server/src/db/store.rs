@@ -36,6 +36,7 @@ pub trait ServerStore:
     + super::pipeline::PipelineStore
     + super::views::ViewStore
     + super::sales::SalesSettingsStore
+    + super::service::ServiceStore
 {
     /// True when no account exists yet (a fresh database), so demo data may be seeded.
     async fn has_no_accounts(&self) -> Result<bool, StoreError>;
@@ -868,6 +869,7 @@ mod sqlite {
     crate::db::transfer::impl_transfer!(Sqlite);
     crate::db::merge::impl_merge!(Sqlite);
     crate::db::pipeline::impl_pipeline!(Sqlite);
+    crate::db::service::impl_service!(Sqlite);
 }
 
 mod postgres {
@@ -881,4 +883,5 @@ mod postgres {
     crate::db::transfer::impl_transfer!(Postgres);
     crate::db::merge::impl_merge!(Postgres);
     crate::db::pipeline::impl_pipeline!(Postgres);
+    crate::db::service::impl_service!(Postgres);
 }

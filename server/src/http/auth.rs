@@ -352,7 +352,7 @@ struct NewSession {
     csrf_token: String,
 }
 
-fn client_address(extensions: &Extensions) -> String {
+pub(super) fn client_address(extensions: &Extensions) -> String {
     extensions.get::<ConnectInfo<SocketAddr>>().map_or_else(
         || "unknown".into(),
         |ConnectInfo(addr)| addr.ip().to_string(),

@@ -3,6 +3,7 @@
 mod accounts;
 mod analytics;
 pub mod auth;
+mod cases;
 pub mod declare;
 pub mod error;
 mod extract;
@@ -69,6 +70,7 @@ fn api() -> Api {
         .merge(views::declare(Api::default()))
         .merge(analytics::declare(Api::default()))
         .merge(pipeline::declare(Api::default()))
+        .merge(cases::declare(Api::default()))
 }
 
 /// The map's GeoJSON feeds, gzipped: at 100,000 accounts the points are tens of megabytes of

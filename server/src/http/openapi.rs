@@ -274,6 +274,7 @@ pub fn document() -> Value {
     planning_schemas(&mut schemas);
     sales_schemas(&mut schemas);
     super::pipeline::schemas(&mut schemas);
+    super::cases::schemas(&mut schemas);
     let declared = doc["paths"].as_object_mut().expect("paths");
     declared.extend(paths);
     account_parameters(declared, &account_sorts);

@@ -43,6 +43,7 @@ use wilayah_shared::dashboard::{FilterOptions, KpiInput, NearbySearch};
 use wilayah_shared::domain::{AccountKind, DashboardSummary};
 
 mod analytics;
+mod cases;
 mod people;
 mod pipeline;
 mod placing;
@@ -53,6 +54,10 @@ mod views;
 pub use analytics::{
     AccountFilter, ClvResult, CohortResult, CrossSell, LookAlikeAdvice, Measure,
     ProfitabilityResult, RevenueTrend, RfmResult, ScopedOrders, ScoredOrder,
+};
+pub use cases::{
+    CallerMatch, EscalationRun, Intake, Queue, QueueFilter, QueueSort, QueueView,
+    REPORTS_PER_CLIENT, escalate_overdue,
 };
 pub use people::{SignIn, Users};
 pub use pipeline::{DayTask, MyDay};
@@ -612,6 +617,7 @@ impl Scoped {
         if let (Some(field), Some(object)) = (authorship_field(spec.name), body.as_object_mut()) {
             object.insert(field.into(), self.caller.acting_staff_id().into());
         }
+        stop_case_clocks(spec, None, &mut body);
         // Validation checks geometry (territories): off the async workers.
         let valid = {
             let body = body.clone();
@@ -669,6 +675,7 @@ impl Scoped {
         if let (Some(field), Some(object)) = (authorship_field(spec.name), body.as_object_mut()) {
             object.remove(field);
         }
+        stop_case_clocks(spec, Some(&current), &mut body);
         if let Some(changes) = body.as_object() {
             let mut after = current.clone();
             after.extend(changes.clone());
@@ -712,6 +719,29 @@ impl Scoped {
     /// region): such callers may act on any technician's day.
     pub fn sees_all_accounts(&self) -> bool {
         self.caller.account_scope() == AccountScope::All
+    }
+}
+
+/// A case's SLA clock stops as its status moves (`wilayah_shared::service::clock_stops`): set
+/// here on every write path of cases, whatever the body says about them.
+fn stop_case_clocks(spec: &ResourceSpec, stored: Option<&Map<String, Value>>, body: &mut Value) {
+    if spec.name != wilayah_shared::resources::CASES.name {
+        return;
+    }
+    let Some(object) = body.as_object_mut() else {
+        return;
+    };
+    object.remove("responded_at");
+    object.remove("resolved_at");
+    let to = object
+        .get("status")
+        .and_then(Value::as_str)
+        .or_else(|| stored.and_then(|s| s.get("status")).and_then(Value::as_str))
+        .unwrap_or("new")
+        .to_owned();
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    for (field, value) in wilayah_shared::service::clock_stops(stored, &to, &now) {
+        object.insert(field.into(), value);
     }
 }
 
