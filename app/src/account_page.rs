@@ -1527,13 +1527,14 @@ fn Timeline(account_id: i64) -> impl IntoView {
             .into_iter()
             .map(|e| {
                 let label = e.label.clone();
+                let (title, channel) = (e.title.clone(), e.channel.clone());
                 view! {
                     <li class="timeline-entry" data-testid="timeline-entry">
                         <span class="when">{let day = e.at.date_naive(); move || crate::format_date(day)}</span>
                         " "
                         <span class=format!("tag tag-{}", e.kind)>{move || code_text(&label, locale.get())}</span>
                         " "
-                        <span>{e.title.clone()}</span>
+                        <span>{move || crate::cases::history_title(&title, channel.as_deref(), locale.get())}</span>
                     </li>
                 }
             })

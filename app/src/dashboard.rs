@@ -883,11 +883,13 @@ fn PanelBody(panel: AccountPanel, state: Dashboard) -> impl IntoView {
         .history
         .into_iter()
         .map(|e| {
+            let locale = i18n::use_locale();
+            let (label, title, channel) = (e.label, e.title, e.channel);
             view! {
                 <li class="timeline-entry" data-testid="history-entry">
                     <span class="when">{let day = e.at.date_naive(); move || crate::format_date(day)}</span>
-                    <span class=format!("tag tag-{}", e.kind)>{e.label}</span>
-                    <span>{e.title}</span>
+                    <span class=format!("tag tag-{}", e.kind)>{move || crate::account_page::code_text(&label, locale.get())}</span>
+                    <span>{move || crate::cases::history_title(&title, channel.as_deref(), locale.get())}</span>
                 </li>
             }
             .into_any()

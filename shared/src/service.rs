@@ -945,12 +945,16 @@ mod tests {
     fn settings_are_checked() {
         assert!(SlaSettings::default().validated().is_ok());
         let field = |s: SlaSettings| s.validated().unwrap_err().field;
-        let mut s = SlaSettings::default();
-        s.work_end = "07:00".into();
-        assert_eq!(field(s), "work_end");
-        let mut s = SlaSettings::default();
-        s.work_days = vec![];
-        assert_eq!(field(s), "work_days");
+        let early_end = SlaSettings {
+            work_end: "07:00".into(),
+            ..Default::default()
+        };
+        assert_eq!(field(early_end), "work_end");
+        let no_days = SlaSettings {
+            work_days: vec![],
+            ..Default::default()
+        };
+        assert_eq!(field(no_days), "work_days");
         let mut s = SlaSettings::default();
         s.policies.retain(|p| p.priority != "low");
         assert_eq!(field(s), "policies");
@@ -960,9 +964,11 @@ mod tests {
         let mut s = SlaSettings::default();
         s.holidays.push(s.holidays[0].clone());
         assert_eq!(field(s), "holidays");
-        let mut s = SlaSettings::default();
-        s.work_start = "8:00".into();
-        assert_eq!(field(s), "work_start");
+        let loose_start = SlaSettings {
+            work_start: "8:00".into(),
+            ..Default::default()
+        };
+        assert_eq!(field(loose_start), "work_start");
     }
 
     #[test]
