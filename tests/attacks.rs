@@ -562,13 +562,21 @@ async fn item_07_erase_leaves_no_personal_or_location_data_anywhere() {
         assert_eq!(status, StatusCode::OK, "{answer}");
     }
     quote_and_order(&app, id, "ERASE-77", "terms-erase-77").await;
+    let (status, task) = app
+        .send_json(
+            "POST",
+            "/api/v1/tasks",
+            &json!({"account_id": id, "title": "task-erase-77", "due_on": today()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{task}");
     let (_, export) = app.get_json(&format!("/api/v1/accounts/{id}/export")).await;
     let mut left = Vec::new();
     assert!(
         database_text(&app).await.contains("terms-erase-77"),
         "the scan reads the quotes"
     );
-    for key in ["field_actions", "quotes", "orders"] {
+    for key in ["field_actions", "quotes", "orders", "tasks"] {
         if !export.as_object().unwrap().contains_key(key) {
             left.push(format!("the privacy export of account {id} has no {key}"));
         }
@@ -588,6 +596,7 @@ async fn item_07_erase_leaves_no_personal_or_location_data_anywhere() {
         "106.83399",
         "-6.21771",
         "terms-erase-77",
+        "task-erase-77",
     ];
     for uri in [
         format!("/api/v1/audit?account_id={id}&limit=1000"),

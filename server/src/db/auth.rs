@@ -11,6 +11,7 @@ use sqlx::{Postgres, QueryBuilder, Sqlite};
 use wilayah_app::store::{Store, StoreError};
 use wilayah_shared::access::{AccountScope, Caller, Role, redact};
 use wilayah_shared::account::{Account, MAX_PAGE_SIZE};
+use wilayah_shared::pipeline::TASKS;
 use wilayah_shared::resources::{ACTIVITIES, CASES, CONTACTS, OPPORTUNITIES, VISITS};
 
 use super::audit::{AuditEntry, as_map};
@@ -584,7 +585,7 @@ macro_rules! impl_auth_store {
                 let account = Store::get_account(self, account_id).await?;
                 let mut data = Map::new();
                 data.insert("account".into(), Value::Object(as_map(&account)));
-                for spec in [&CONTACTS, &ACTIVITIES, &VISITS, &CASES, &OPPORTUNITIES] {
+                for spec in [&CONTACTS, &ACTIVITIES, &VISITS, &CASES, &OPPORTUNITIES, &TASKS] {
                     let rows = rows_of_account(self, spec, account_id).await?;
                     data.insert(spec.name.into(), Value::Array(rows.into_iter().map(Value::Object).collect()));
                 }
@@ -649,6 +650,8 @@ macro_rules! impl_auth_store {
                     ("cases", "UPDATE cases SET subject = $1, description = NULL, resolution = NULL, version = version + 1, updated_at = $2 WHERE account_id = $3"),
                     ("visits", "UPDATE visits SET notes = NULL, outcome = NULL, checkin_lon = NULL, checkin_lat = NULL, checkin_accuracy_m = NULL, checkin_distance_m = NULL, version = version + 1, updated_at = $2 WHERE account_id = $3 AND $1 IS NOT NULL"),
                     ("opportunities", "UPDATE opportunities SET title = $1, lost_reason = NULL, version = version + 1, updated_at = $2 WHERE account_id = $3"),
+                    // A follow-up's title is written about this customer ("call Ani about …").
+                    ("tasks", "UPDATE tasks SET title = $1, version = version + 1, updated_at = $2 WHERE account_id = $3"),
                     // A quote's terms are free text written for this customer; its lines, amounts,
                     // dates and approval stay. Orders hold nothing else personal (docs/sales.md).
                     ("quotes", "UPDATE quotes SET terms = NULL, version = version + 1, updated_at = $2 WHERE account_id = $3 AND terms IS NOT NULL AND $1 IS NOT NULL"),
