@@ -6,54 +6,14 @@
 //! and Indonesian at desktop (1366×900) and tablet (1024×768) size go to
 //! `target/screenshots/sales-*.png`.
 
-use std::time::{Duration, Instant};
-
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 use wilayah_shared::access::Role;
 use wilayah_tests::browser::{
-    click_test_id, connect_sized, drag, save_screenshot, sign_in_as, start_chromedriver, text_of,
-    wait_for_js,
+    click_test_id, connect_sized, created, drag, id, save_screenshot, sign_in_as,
+    start_chromedriver, text_of, until_api, wait_for_js, wait_testid,
 };
 use wilayah_tests::{TestApp, project_root};
-
-async fn created(app: &TestApp, uri: &str, body: Value) -> Value {
-    let (status, answer) = app.send_json("POST", uri, &body).await;
-    assert!(
-        status.is_success(),
-        "POST {uri} {body} -> {status} {answer}"
-    );
-    answer
-}
-
-fn id(record: &Value) -> i64 {
-    record["id"].as_i64().expect("an id")
-}
-
-/// Waits until `check` holds for what the API answers at `uri`.
-async fn until_api(app: &TestApp, what: &str, uri: &str, check: impl Fn(&Value) -> bool) -> Value {
-    let started = Instant::now();
-    loop {
-        let (_, answer) = app.get_json(uri).await;
-        if check(&answer) {
-            return answer;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "{what}: {uri} still answers {answer}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-async fn wait_testid(client: &Client, test_id: &str) {
-    wait_for_js(
-        client,
-        test_id,
-        &format!("return document.querySelector(\"[data-testid='{test_id}']\") !== null"),
-    )
-    .await;
-}
 
 /// The centre of an element in page coordinates.
 async fn centre(client: &Client, selector: &str) -> (f64, f64) {

@@ -401,3 +401,49 @@ pub async fn wait_until_signed_in(client: &Client) {
     )
     .await;
 }
+
+/// POSTs `body` to `uri` through the API and returns the answer, which must be a success.
+pub async fn created(app: &crate::TestApp, uri: &str, body: Value) -> Value {
+    let (status, answer) = app.send_json("POST", uri, &body).await;
+    assert!(
+        status.is_success(),
+        "POST {uri} {body} -> {status} {answer}"
+    );
+    answer
+}
+
+/// The `id` of a record the API answered.
+pub fn id(record: &Value) -> i64 {
+    record["id"].as_i64().expect("an id")
+}
+
+/// Waits until `check` holds for what the API answers at `uri`.
+pub async fn until_api(
+    app: &crate::TestApp,
+    what: &str,
+    uri: &str,
+    check: impl Fn(&Value) -> bool,
+) -> Value {
+    let started = Instant::now();
+    loop {
+        let (_, answer) = app.get_json(uri).await;
+        if check(&answer) {
+            return answer;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{what}: {uri} still answers {answer}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Waits until an element with `data-testid="{test_id}"` is on the page (quoted selector).
+pub async fn wait_testid(client: &Client, test_id: &str) {
+    wait_for_js(
+        client,
+        test_id,
+        &format!("return document.querySelector(\"[data-testid='{test_id}']\") !== null"),
+    )
+    .await;
+}
