@@ -13,17 +13,7 @@ use serde_json::{Value, json};
 use wilayah_shared::access::Role;
 use wilayah_shared::analytics::rfm::Segment;
 use wilayah_tests::analytics::{self as history, CALIBRATION_DAYS, CUSTOMERS, HUGE};
-use wilayah_tests::{Client, TestApp};
-
-async fn created(client: &Client, uri: &str, body: Value) -> Value {
-    let (status, answer) = client.send_json("POST", uri, &body).await;
-    assert_eq!(status, StatusCode::CREATED, "POST {uri} {body} -> {answer}");
-    answer
-}
-
-fn id(record: &Value) -> i64 {
-    record["id"].as_i64().expect("an id")
-}
+use wilayah_tests::{Client, TestApp, created, id};
 
 async fn get_ok(client: &Client, uri: &str) -> Value {
     let (status, answer) = client.get_json(uri).await;

@@ -9,11 +9,11 @@
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 use wilayah_shared::access::Role;
-use wilayah_tests::TestApp;
 use wilayah_tests::browser::{
-    click_test_id, connect_sized, created, id, save_screenshot, select_value, sign_in_as,
-    start_chromedriver, text_of, type_into, until_api, wait_for_js, wait_testid,
+    click_test_id, connect_sized, save_screenshot, select_value, sign_in_as, start_chromedriver,
+    text_of, type_into, until_api, wait_for_js, wait_testid,
 };
+use wilayah_tests::{TestApp, created, id};
 
 async fn case_field(app: &TestApp, case: i64, field: &str, expected: Value) -> Value {
     until_api(

@@ -10,10 +10,10 @@ use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 use wilayah_shared::access::Role;
 use wilayah_tests::browser::{
-    click_test_id, connect_sized, created, drag, id, save_screenshot, sign_in_as,
-    start_chromedriver, text_of, until_api, wait_for_js, wait_testid,
+    click_test_id, connect_sized, drag, save_screenshot, sign_in_as, start_chromedriver, text_of,
+    until_api, wait_for_js, wait_testid,
 };
-use wilayah_tests::{TestApp, project_root};
+use wilayah_tests::{TestApp, created, id, project_root};
 
 /// The centre of an element in page coordinates.
 async fn centre(client: &Client, selector: &str) -> (f64, f64) {

@@ -6,30 +6,17 @@
 //! (`target/screenshots/sales-*.png`) for a person to look at.
 
 use fantoccini::{Client, Locator};
-use serde_json::{Value, json};
+use serde_json::json;
 use wilayah_shared::access::Role;
 use wilayah_shared::sales::line_amounts;
 use wilayah_tests::browser::{
     click_test_id, connect_sized, save_screenshot, sign_in_as, start_chromedriver, text_of,
-    wait_for_js,
+    type_into, wait_for_js,
 };
-use wilayah_tests::{Client as ApiClient, TestApp};
+use wilayah_tests::{TestApp, created, id};
 
 /// A tiny logo, as a data URL (the settings accept one).
 const LOGO: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='120' height='48'%3E%3Crect width='120' height='48' rx='8' fill='%230f766e'/%3E%3Ctext x='60' y='31' font-size='20' text-anchor='middle' fill='white' font-family='sans-serif'%3EKN%3C/text%3E%3C/svg%3E";
-
-async fn created(client: &ApiClient, uri: &str, body: Value) -> Value {
-    let (status, answer) = client.send_json("POST", uri, &body).await;
-    assert!(
-        status.is_success(),
-        "POST {uri} {body} -> {status} {answer}"
-    );
-    answer
-}
-
-fn id(v: &Value) -> i64 {
-    v["id"].as_i64().expect("an id")
-}
 
 /// Waits until the element `test_id` exists and has text.
 async fn wait_text(client: &Client, what: &str, test_id: &str) -> String {
@@ -369,6 +356,47 @@ async fn a_rep_quotes_from_the_catalogue_prints_the_proposal_and_the_accepted_qu
     )
     .await;
     photograph(&client, "orders").await;
+
+    // An order entered directly (a phone sale, no quote): the customer found by name, two
+    // sacks of coffee priced by the server from the customer's price list on the order date.
+    click_test_id(&client, "new-order-link").await;
+    wait_text(&client, "the new order form", "new-order").await;
+    type_into(&client, "order-account-search", "sumber rejeki").await;
+    wait_count(&client, "the customer found", "pick-account", 1).await;
+    click_test_id(&client, "pick-account").await;
+    assert_eq!(
+        wait_text(&client, "the chosen customer", "new-order-account").await,
+        "Toko Sumber Rejeki Another customer"
+    );
+    type_into(&client, "product-search", "arabica").await;
+    wait_count(&client, "one product found", "pick-product", 1).await;
+    click_test_id(&client, "pick-product").await;
+    wait_count(&client, "the new line", "quote-line", 1).await;
+    set_input(&client, "line-quantity", 0, "2").await;
+    photograph(&client, "new-order").await;
+    click_test_id(&client, "create-order").await;
+    wait_for_js(
+        &client,
+        "the entered order",
+        "return /^\\/orders\\/\\d+$/.test(location.pathname) && document.querySelector('[data-testid=order-title]') !== null;",
+    )
+    .await;
+    let order_id: i64 = client
+        .execute("return Number(location.pathname.split('/')[2]);", vec![])
+        .await
+        .unwrap()
+        .as_i64()
+        .unwrap();
+    let direct = line_amounts(175_000, 2_000, 0, 1_100, 111_000).unwrap();
+    assert_eq!(
+        wait_text(&client, "the order's total", "total-total").await,
+        wilayah_app::format_money(direct.total_minor, "IDR")
+    );
+    let (_, stored) = app.get_json(&format!("/api/v1/orders/{order_id}")).await;
+    assert_eq!(stored["account_id"], id(&account), "{stored}");
+    assert_eq!(stored["status"], "open");
+    assert!(stored["quote_id"].is_null(), "entered directly: {stored}");
+    assert_eq!(stored["lines"][0]["quantity_milli"], 2_000);
     client.close().await.expect("close the rep's browser");
 
     // The catalogue, as an admin: the product from an import highlighted for review.

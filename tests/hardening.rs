@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use sqlx::Connection;
 use tower::ServiceExt;
 use wilayah_shared::access::Role;
-use wilayah_tests::{TEST_PASSWORD, TestApp, TestDatabase, create_user};
+use wilayah_tests::{TEST_PASSWORD, TestApp, TestDatabase, create_user, created};
 
 /// A fresh UUID-shaped client id, as a device would make.
 fn client_id() -> String {
@@ -24,12 +24,6 @@ fn client_id() -> String {
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     )
-}
-
-async fn created(app: &TestApp, uri: &str, body: Value) -> Value {
-    let (status, record) = app.send_json("POST", uri, &body).await;
-    assert_eq!(status, StatusCode::CREATED, "{uri} {body} -> {record}");
-    record
 }
 
 async fn a_technician(app: &TestApp) -> i64 {

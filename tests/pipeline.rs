@@ -8,32 +8,15 @@ use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use wilayah_shared::access::Role;
-use wilayah_tests::{Client, TestApp};
+use wilayah_tests::{Client, TestApp, created, id, staff_user};
 
 async fn app() -> TestApp {
     TestApp::start_with(|c| c.no_demo = true).await
 }
 
-async fn created(client: &Client, uri: &str, body: Value) -> Value {
-    let (status, answer) = client.send_json("POST", uri, &body).await;
-    assert_eq!(status, StatusCode::CREATED, "POST {uri} {body} -> {answer}");
-    answer
-}
-
-fn id(record: &Value) -> i64 {
-    record["id"].as_i64().expect("an id")
-}
-
 /// A staff member of `role` and a user acting as them.
 async fn staff(app: &TestApp, role: Role, n: u32) -> (i64, Client) {
-    let staff = created(
-        app,
-        "/api/v1/staff",
-        json!({"name": format!("{role} {n}"), "email": format!("{role}{n}@pipeline.test"), "role": role.as_str()}),
-    )
-    .await;
-    let client = app.as_user(role, Some(id(&staff)), vec![]).await;
-    (id(&staff), client)
+    staff_user(app, role, n, "pipeline.test").await
 }
 
 async fn prospect(client: &Client, owner: i64, name: &str) -> Value {

@@ -14,7 +14,7 @@ use wilayah_shared::duplicates::{SAME_NAME_RADIUS_M, company_name_key, email_key
 use wilayah_shared::geocode::{GeocodeHit, geocode};
 use wilayah_shared::rng::SplitMix64;
 use wilayah_shared::spatial::haversine_m;
-use wilayah_tests::{Client, TestApp};
+use wilayah_tests::{Client, TestApp, created, id};
 
 const BANDUNG: &str = "Jl. Asia Afrika No. 8, Bandung, Jawa Barat";
 const SURABAYA: &str = "Jl. Tunjungan No. 1, Kota Surabaya, Jawa Timur";
@@ -29,16 +29,6 @@ fn square(centre: &GeocodeHit, half: f64) -> Value {
     let (x, y) = (centre.lon, centre.lat);
     json!({"type": "Polygon", "coordinates": [[[x - half, y - half], [x + half, y - half],
         [x + half, y + half], [x - half, y + half], [x - half, y - half]]]})
-}
-
-async fn created(client: &Client, uri: &str, body: Value) -> Value {
-    let (status, answer) = client.send_json("POST", uri, &body).await;
-    assert_eq!(status, StatusCode::CREATED, "POST {uri} {body}: {answer}");
-    answer
-}
-
-fn id(v: &Value) -> i64 {
-    v["id"].as_i64().unwrap_or_else(|| panic!("no id in {v}"))
 }
 
 /// An empty database with two reps, a territory around Bandung owned by the first and one

@@ -10,7 +10,7 @@ use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use wilayah_shared::access::Role;
 use wilayah_shared::sales::{LineAmounts, line_amounts};
-use wilayah_tests::{Client, TestApp};
+use wilayah_tests::{Client, TestApp, created, id};
 
 async fn app() -> TestApp {
     TestApp::start_with(|c| c.no_demo = true).await
@@ -18,16 +18,6 @@ async fn app() -> TestApp {
 
 fn valid_until() -> String {
     (Utc::now() + Duration::days(30)).date_naive().to_string()
-}
-
-async fn created(client: &Client, uri: &str, body: Value) -> Value {
-    let (status, answer) = client.send_json("POST", uri, &body).await;
-    assert_eq!(status, StatusCode::CREATED, "POST {uri} {body} -> {answer}");
-    answer
-}
-
-fn id(record: &Value) -> i64 {
-    record["id"].as_i64().expect("an id")
 }
 
 /// A sales rep (staff member and user).

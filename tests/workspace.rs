@@ -118,6 +118,20 @@ async fn search_finds_address_contacts_phones_and_emails_within_the_callers_rows
         vec![with_contact],
         "without spacing"
     );
+    // The digits are stored with the contact: an edited number is found by its new digits only.
+    let (status, changed) = app
+        .send_json(
+            "PATCH",
+            &format!("/api/v1/contacts/{}", contact["id"]),
+            &json!({"version": contact["version"], "phone": "(022) 4455.9911"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert!(
+        search(&app, "77665544").await.is_empty(),
+        "the old number is gone"
+    );
+    assert_eq!(search(&app, "022 4455 9911").await, vec![with_contact]);
     assert_eq!(search(&app, "qwz").await, {
         let mut both = vec![by_address, with_contact];
         both.sort_unstable();

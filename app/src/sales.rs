@@ -92,6 +92,12 @@ pub enum SalesText {
     Frozen,
     NewQuote,
     CreateQuote,
+    NewOrder,
+    CreateOrder,
+    PricedOnSave,
+    FindAccount,
+    NoLines,
+    ChangeAccount,
     OrderMade,
     OpenOrder,
     Terms,
@@ -242,6 +248,15 @@ impl Text for SalesText {
             ],
             NewQuote => ["New quote", "Penawaran baru"],
             CreateQuote => ["Create the quote", "Buat penawaran"],
+            NewOrder => ["New order", "Pesanan baru"],
+            CreateOrder => ["Enter the order", "Simpan pesanan"],
+            PricedOnSave => [
+                "Prices come from the applicable price list on the order date when the order is saved; type a price only to override it",
+                "Harga diambil dari daftar harga yang berlaku pada tanggal pesanan saat disimpan; isi harga hanya untuk menggantinya",
+            ],
+            FindAccount => ["Find the customer by name", "Cari pelanggan menurut nama"],
+            NoLines => ["Add at least one product", "Tambahkan minimal satu produk"],
+            ChangeAccount => ["Another customer", "Pelanggan lain"],
             OrderMade => ["The order made from it", "Pesanan dari penawaran ini"],
             OpenOrder => ["Open the order", "Buka pesanan"],
             Terms => ["Terms", "Syarat dan ketentuan"],
@@ -395,12 +410,12 @@ pub fn parse_percent(text: &str) -> Option<i64> {
     (milli % 10 == 0 && (0..=100_000).contains(&milli)).then_some(milli / 10)
 }
 
-/// A `YYYY-MM-DD` date in the chosen language's order: `05/12/2026` for Indonesian, ISO for
-/// English.
+/// A `YYYY-MM-DD` date (or a timestamp starting with one) the way every page writes dates in
+/// the chosen language (`crate::format_date_in`); text that is no date is shown as it is.
 pub fn format_date(iso: &str, locale: Locale) -> String {
-    match (locale, iso.get(0..4), iso.get(5..7), iso.get(8..10)) {
-        (Locale::Id, Some(y), Some(m), Some(d)) => format!("{d}/{m}/{y}"),
-        _ => iso.get(0..10).unwrap_or(iso).to_owned(),
+    match iso.get(0..10).and_then(|day| day.parse().ok()) {
+        Some(date) => crate::format_date_in(locale, date),
+        None => iso.to_owned(),
     }
 }
 
@@ -1379,6 +1394,23 @@ impl QuoteState {
             .unwrap_or_default()
     }
 
+    /// The lines as the API takes them, or `None` (and the message said) when something typed
+    /// is not a number.
+    fn line_inputs(&self, locale: Locale) -> Option<Vec<Value>> {
+        let inputs: Option<Vec<Value>> = self
+            .lines
+            .with_untracked(|lines| lines.iter().map(DraftLine::input).collect());
+        if inputs.is_none() {
+            let message = format!(
+                "{} · {}",
+                SalesText::SaveFailed.text(locale),
+                SalesText::Quantity.text(locale)
+            );
+            self.message.set(Some((false, message)));
+        }
+        inputs
+    }
+
     /// Takes a quote as answered, with its lines for editing.
     fn take(&self, q: Value, locale: Locale) {
         let lines = q["lines"]
@@ -1492,18 +1524,7 @@ fn QuoteView(id: i64) -> impl IntoView {
     };
     let save_lines = move |_: leptos::ev::MouseEvent| {
         let l = locale.get_untracked();
-        let inputs: Option<Vec<Value>> = state
-            .lines
-            .with_untracked(|lines| lines.iter().map(DraftLine::input).collect());
-        let Some(inputs) = inputs else {
-            state.message.set(Some((
-                false,
-                format!(
-                    "{} · {}",
-                    SalesText::SaveFailed.text(l),
-                    SalesText::Quantity.text(l)
-                ),
-            )));
+        let Some(inputs) = state.line_inputs(l) else {
             return;
         };
         act(
@@ -2056,6 +2077,7 @@ pub fn OrdersPage() -> impl IntoView {
                 <section class="panel">
                     <div class="section-head">
                         <h2>{tr(SalesText::Orders)}</h2>
+                        <a class="action primary" href="/orders/new" data-testid="new-order-link">{tr(SalesText::NewOrder)}</a>
                         <select data-testid="order-status-filter" on:change=move |ev| status.set(event_target_value(&ev))>
                             <option value="">{tr(SalesText::AllStatuses)}</option>
                             {options}
@@ -2077,9 +2099,164 @@ pub fn OrdersPage() -> impl IntoView {
     }
 }
 
-/// `/orders/{id}`: an order's lines (returns as negative lines), totals and status moves.
+/// `/orders/{id}`: an order; `/orders/new?account=…` enters one directly.
 #[component]
 pub fn OrderPage() -> impl IntoView {
+    let id = path_id();
+    let existing = Memo::new(move |_| id.with(Option::is_some));
+    view! {
+        <div class="sales-page">
+            <crate::Header title=Msg::OrderTitle />
+            <main class="sales-main" data-testid="order-page">
+                {move || if existing.get() {
+                    view! { <OrderView /> }.into_any()
+                } else {
+                    view! { <NewOrder /> }.into_any()
+                }}
+            </main>
+        </div>
+    }
+}
+
+/// Enters an order directly (a phone or counter sale, no quote before it): the customer, the
+/// order date and the lines; the server prices the lines as a quote's on that date and the order
+/// starts open.
+#[component]
+fn NewOrder() -> impl IntoView {
+    let locale = use_locale();
+    let account_param = query_param("account");
+    let account = RwSignal::new(None::<Value>);
+    let search = RwSignal::new(String::new());
+    let found = RwSignal::new(Vec::<Value>::new());
+    let order_date = RwSignal::new(String::new());
+    let state = QuoteState {
+        quote: RwSignal::new(None),
+        account,
+        products: RwSignal::new(Vec::new()),
+        lines: RwSignal::new(Vec::new()),
+        revisions: RwSignal::new(Vec::new()),
+        order: RwSignal::new(None),
+        message: RwSignal::new(None),
+    };
+    Effect::new(move |_| {
+        let chosen = account_param.get();
+        in_browser(move || async move {
+            order_date.set(crate::local_date_in(0));
+            state.products.set(load_products(true).await);
+            if let Some(id) = chosen
+                && let Ok((200, a)) = call("GET", &format!("/api/v1/accounts/{id}"), None).await
+            {
+                account.set(Some(a));
+            }
+        })
+    });
+    Effect::new(move |_| {
+        let typed = search.get();
+        if typed.trim().chars().count() < 2 {
+            found.set(Vec::new());
+            return;
+        }
+        in_browser(move || async move {
+            let url = format!(
+                "/api/v1/accounts?limit=8&q={}",
+                crate::rest::encode(typed.trim())
+            );
+            // Only the answer to what is still typed counts (answers can overtake each other).
+            if let Ok((200, page)) = call("GET", &url, None).await
+                && search.get_untracked() == typed
+            {
+                found.set(page["items"].as_array().cloned().unwrap_or_default());
+            }
+        })
+    });
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let l = locale.get_untracked();
+        let Some(a) = account.get_untracked() else {
+            return;
+        };
+        let Some(inputs) = state.line_inputs(l) else {
+            return;
+        };
+        if inputs.is_empty() {
+            let message = SalesText::NoLines.text(l).to_owned();
+            state.message.set(Some((false, message)));
+            return;
+        }
+        let body = json!({
+            "account_id": int(&a, "id"), "currency": text(&a, "currency"),
+            "order_date": order_date.get_untracked(), "lines": inputs,
+        });
+        in_browser(move || async move {
+            match call("POST", "/api/v1/orders", Some(body)).await {
+                Ok((201, o)) => navigate_to(&format!("/orders/{}", int(&o, "id"))),
+                Ok((status, body)) => state.message.set(Some((false, refusal(status, &body, l)))),
+                Err(e) => state.message.set(Some((false, e))),
+            }
+        });
+    };
+    let customer = move || {
+        match account.get() {
+        Some(a) => view! {
+            <dl class="facts">
+                <dt>{tr(SalesText::Account)}</dt>
+                <dd data-testid="new-order-account">
+                    {text(&a, "name")} " "
+                    {account_param.with(Option::is_none).then(|| view! {
+                        <button type="button" class="action subtle" data-testid="change-account"
+                            on:click=move |_| account.set(None)>{tr(SalesText::ChangeAccount)}</button>
+                    })}
+                </dd>
+            </dl>
+        }
+        .into_any(),
+        None => view! {
+            <div class="picker">
+                <input type="search" class="search" data-testid="order-account-search"
+                    placeholder=move || SalesText::FindAccount.text(locale.get())
+                    prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev)) />
+                <ul class="picker-results" data-testid="order-account-results">
+                    {move || found.get().into_iter().map(|a| {
+                        let label = format!("{} · {}", text(&a, "name"), text(&a, "address"));
+                        view! {
+                            <li>
+                                <button type="button" class="action subtle pick" data-testid="pick-account"
+                                    on:click=move |_| account.set(Some(a.clone()))>{label}</button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </div>
+        }
+        .into_any(),
+    }
+    };
+    view! {
+        <section class="panel" data-testid="new-order">
+            <h2>{tr(SalesText::NewOrder)}</h2>
+            <Message text=state.message />
+            {customer}
+            <form class="inline-form" on:submit=create>
+                <label>
+                    <span>{tr(SalesText::OrderDate)}</span>
+                    <input type="date" data-testid="new-order-date" prop:value=move || order_date.get()
+                        on:input=move |ev| order_date.set(event_target_value(&ev)) />
+                </label>
+                <button class="action primary" type="submit" data-testid="create-order"
+                    disabled=move || account.with(Option::is_none)>
+                    {tr(SalesText::CreateOrder)}
+                </button>
+            </form>
+            <p class="muted">{tr(SalesText::PricedOnSave)}</p>
+            <QuoteLines state editable=Signal::derive(|| true) />
+            <ProductPicker state />
+        </section>
+    }
+}
+
+/// An order's lines (returns as negative lines), totals and status moves.
+#[component]
+fn OrderView() -> impl IntoView {
     let locale = use_locale();
     let id = path_id();
     let order = RwSignal::new(None::<Value>);
@@ -2241,15 +2418,10 @@ pub fn OrderPage() -> impl IntoView {
         })
     };
     view! {
-        <div class="sales-page">
-            <crate::Header title=Msg::OrderTitle />
-            <main class="sales-main" data-testid="order-page">
-                <section class="panel">
-                    <Message text=message />
-                    {body}
-                </section>
-            </main>
-        </div>
+        <section class="panel">
+            <Message text=message />
+            {body}
+        </section>
     }
 }
 
@@ -2368,7 +2540,10 @@ fn AccountSalesBody(account_id: i64) -> impl IntoView {
             </ul>
             <h3>{tr(SalesText::Quotes)}</h3>
             <ul>{move || { let l = locale.get(); let q = quotes.get(); if q.is_empty() { none().into_any() } else { doc_rows(q, true, l).into_any() } }}</ul>
-            <h3>{tr(SalesText::Orders)}</h3>
+            <h3>
+                {tr(SalesText::Orders)} " "
+                <a class="action subtle" href=format!("/orders/new?account={account_id}") data-testid="account-new-order">{tr(SalesText::NewOrder)}</a>
+            </h3>
             <ul>{move || { let l = locale.get(); let o = orders.get(); if o.is_empty() { none().into_any() } else { doc_rows(o, false, l).into_any() } }}</ul>
         </div>
     }
@@ -2389,7 +2564,12 @@ mod tests {
         assert_eq!(parse_percent("12,5"), Some(1250));
         assert_eq!(parse_percent(""), Some(0));
         assert_eq!(parse_percent("101"), None);
-        assert_eq!(format_date("2026-12-05", Locale::Id), "05/12/2026");
+        assert_eq!(format_date("2026-12-05", Locale::Id), "5 Des 2026");
+        assert_eq!(
+            format_date("2026-08-17T03:00:00Z", Locale::En),
+            "17 Aug 2026"
+        );
+        assert_eq!(format_date("", Locale::En), "");
     }
 
     #[test]

@@ -145,7 +145,7 @@ pub async fn wait_for_test_id(client: &Client, what: &str, test_id: &str) {
     wait_for_js(
         client,
         what,
-        &format!("return document.querySelector('[data-testid={test_id}]') !== null"),
+        &format!("return document.querySelector(\"[data-testid='{test_id}']\") !== null"),
     )
     .await;
 }
@@ -402,21 +402,6 @@ pub async fn wait_until_signed_in(client: &Client) {
     .await;
 }
 
-/// POSTs `body` to `uri` through the API and returns the answer, which must be a success.
-pub async fn created(app: &crate::TestApp, uri: &str, body: Value) -> Value {
-    let (status, answer) = app.send_json("POST", uri, &body).await;
-    assert!(
-        status.is_success(),
-        "POST {uri} {body} -> {status} {answer}"
-    );
-    answer
-}
-
-/// The `id` of a record the API answered.
-pub fn id(record: &Value) -> i64 {
-    record["id"].as_i64().expect("an id")
-}
-
 /// Waits until `check` holds for what the API answers at `uri`.
 pub async fn until_api(
     app: &crate::TestApp,
@@ -438,12 +423,7 @@ pub async fn until_api(
     }
 }
 
-/// Waits until an element with `data-testid="{test_id}"` is on the page (quoted selector).
+/// [`wait_for_test_id`] naming the wait by the test id itself.
 pub async fn wait_testid(client: &Client, test_id: &str) {
-    wait_for_js(
-        client,
-        test_id,
-        &format!("return document.querySelector(\"[data-testid='{test_id}']\") !== null"),
-    )
-    .await;
+    wait_for_test_id(client, test_id, test_id).await;
 }

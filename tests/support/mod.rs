@@ -272,6 +272,30 @@ impl TestApp {
     }
 }
 
+/// POSTs `body` to `uri` as `client` and returns the record, which must have been created.
+pub async fn created(client: &Client, uri: &str, body: Value) -> Value {
+    let (status, answer) = client.send_json("POST", uri, &body).await;
+    assert_eq!(status, StatusCode::CREATED, "POST {uri} {body} -> {answer}");
+    answer
+}
+
+/// The `id` of a record the API answered.
+pub fn id(record: &Value) -> i64 {
+    record["id"].as_i64().expect("an id")
+}
+
+/// A staff member of `role` (e-mail `{role}{n}@{domain}`) and a user acting as them.
+pub async fn staff_user(app: &TestApp, role: Role, n: u32, domain: &str) -> (i64, Client) {
+    let staff = created(
+        app,
+        "/api/v1/staff",
+        serde_json::json!({"name": format!("{role} {n}"), "email": format!("{role}{n}@{domain}"), "role": role.as_str()}),
+    )
+    .await;
+    let client = app.as_user(role, Some(id(&staff)), vec![]).await;
+    (id(&staff), client)
+}
+
 /// A user with [`TEST_PASSWORD`], written straight to the store.
 pub async fn create_user(
     state: &AppState,

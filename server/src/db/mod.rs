@@ -181,6 +181,11 @@ fn sqlite_migrator() -> Migrator {
             "service_desk",
             include_str!("../../../migrations/sqlite/0012_service_desk.sql"),
         ),
+        (
+            15,
+            "search_indexes",
+            include_str!("../../../migrations/sqlite/0015_search_indexes.sql"),
+        ),
     ])
 }
 
@@ -245,6 +250,11 @@ fn postgres_migrator() -> Migrator {
             12,
             "service_desk",
             include_str!("../../../migrations/postgres/0012_service_desk.sql"),
+        ),
+        (
+            15,
+            "search_indexes",
+            include_str!("../../../migrations/postgres/0015_search_indexes.sql"),
         ),
     ])
 }
