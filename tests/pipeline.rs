@@ -353,10 +353,15 @@ async fn only_admins_set_stage_probabilities_and_they_weight_the_board() {
     assert_eq!(status, StatusCode::OK, "{board}");
     let proposal = column(&board, "proposal");
     assert_eq!(proposal["count"], 3);
-    assert_eq!(proposal["value_minor"], 1_050_008);
     assert_eq!(proposal["probability_pct"], 40);
-    assert_eq!(proposal["weighted_minor"], 420_003);
-    assert_eq!(column(&board, "negotiation")["weighted_minor"], 240);
+    assert_eq!(
+        proposal["totals"],
+        json!([{"currency": "IDR", "value_minor": 1_050_008, "weighted_minor": 420_003}])
+    );
+    assert_eq!(
+        column(&board, "negotiation")["totals"][0]["weighted_minor"],
+        240
+    );
     assert!(board["disqualify_reasons"].as_array().unwrap().len() >= 3);
 
     // A rep's board has their accounts' deals only.
@@ -366,7 +371,10 @@ async fn only_admins_set_stage_probabilities_and_they_weight_the_board() {
     let (_, board) = app
         .get_json(&format!("/api/v1/pipeline/board?owner_id={other_id}"))
         .await;
-    assert_eq!(column(&board, "proposal")["value_minor"], 50_000);
+    assert_eq!(
+        column(&board, "proposal")["totals"][0]["value_minor"],
+        50_000
+    );
     let (_, board) = app
         .get_json(&format!(
             "/api/v1/pipeline/board?territory_id={}",

@@ -11,7 +11,7 @@
 
 use leptos::prelude::*;
 use serde_json::{Value, json};
-use wilayah_shared::pipeline::{BoardColumn, StageProbability};
+use wilayah_shared::pipeline::{BoardColumn, StageProbability, StageTotal};
 use wilayah_shared::resources::PIPELINE_STAGES;
 
 use crate::errors::ApiFailure;
@@ -621,13 +621,20 @@ pub fn PipelinePage() -> impl IntoView {
                 let stage = col.stage.clone();
                 let stage_for_class = stage.clone();
                 let label = stage_msg(&stage).unwrap_or(Msg::Nothing);
-                let currency = col
-                    .deals
-                    .first()
-                    .map_or("IDR".to_owned(), |d| d.currency.clone());
+                // One figure per currency: deals in different currencies are not added up.
+                let per_currency = |amount: fn(&StageTotal) -> i64| {
+                    if col.totals.is_empty() {
+                        return format_money_short(0, "IDR");
+                    }
+                    col.totals
+                        .iter()
+                        .map(|t| format_money_short(amount(t), &t.currency))
+                        .collect::<Vec<_>>()
+                        .join(" · ")
+                };
                 let (value, weighted) = (
-                    format_money_short(col.value_minor, &currency),
-                    format_money_short(col.weighted_minor, &currency),
+                    per_currency(|t| t.value_minor),
+                    per_currency(|t| t.weighted_minor),
                 );
                 let cards = col.deals.into_iter().map(card).collect_view();
                 view! {

@@ -254,10 +254,19 @@ pub struct BoardColumn {
     pub stage: String,
     pub probability_pct: i64,
     pub count: usize,
-    pub value_minor: i64,
-    /// Σ value × probability, rounded to the nearest minor unit.
-    pub weighted_minor: i64,
+    /// Value and weighted value per currency (deals in different currencies are never added
+    /// together), the largest value first.
+    pub totals: Vec<StageTotal>,
     pub deals: Vec<BoardDeal>,
+}
+
+/// A column's deals in one currency: Σ value and Σ value × probability, rounded to the nearest
+/// minor unit once per currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageTotal {
+    pub currency: String,
+    pub value_minor: i64,
+    pub weighted_minor: i64,
 }
 
 /// What narrows the board.
@@ -314,20 +323,39 @@ pub fn board(
                 .find(|p| p.stage == *stage)
                 .map_or(0, |p| p.probability_pct),
             count: 0,
-            value_minor: 0,
-            weighted_minor: 0,
+            totals: Vec::new(),
             deals: Vec::new(),
         })
         .collect();
     for deal in deals.into_iter().filter(|d| filter.admits(d)) {
         if let Some(column) = columns.iter_mut().find(|c| c.stage == deal.stage) {
             column.count += 1;
-            column.value_minor = column.value_minor.saturating_add(deal.value_minor);
+            match column
+                .totals
+                .iter_mut()
+                .find(|t| t.currency == deal.currency)
+            {
+                Some(total) => {
+                    total.value_minor = total.value_minor.saturating_add(deal.value_minor)
+                }
+                None => column.totals.push(StageTotal {
+                    currency: deal.currency.clone(),
+                    value_minor: deal.value_minor,
+                    weighted_minor: 0,
+                }),
+            }
             column.deals.push(deal);
         }
     }
     for column in &mut columns {
-        column.weighted_minor = weighted(column.value_minor, column.probability_pct);
+        for total in &mut column.totals {
+            total.weighted_minor = weighted(total.value_minor, column.probability_pct);
+        }
+        column.totals.sort_by(|a, b| {
+            b.value_minor
+                .cmp(&a.value_minor)
+                .then_with(|| a.currency.cmp(&b.currency))
+        });
     }
     columns
 }
@@ -592,11 +620,17 @@ mod tests {
             columns.iter().map(|c| c.stage.as_str()).collect::<Vec<_>>(),
             PIPELINE_STAGES
         );
+        let idr = |c: &BoardColumn| {
+            c.totals
+                .iter()
+                .find(|t| t.currency == "IDR")
+                .map_or((0, 0), |t| (t.value_minor, t.weighted_minor))
+        };
         let proposal = &columns[2];
-        assert_eq!((proposal.count, proposal.value_minor), (2, 1_000_004));
-        assert_eq!(proposal.weighted_minor, 500_002);
-        assert_eq!(columns[3].weighted_minor, 300);
-        assert_eq!(columns[0].weighted_minor, 0, "no probability: 0 %");
+        assert_eq!(proposal.count, 2);
+        assert_eq!(idr(proposal), (1_000_004, 500_002));
+        assert_eq!(idr(&columns[3]), (400, 300));
+        assert_eq!(idr(&columns[0]), (999, 0), "no probability: 0 %");
         let filter = BoardFilter {
             owner_id: Some(1),
             territory_id: None,
@@ -610,17 +644,39 @@ mod tests {
             })
             .map(|d| d.value_minor)
             .sum();
-        assert_eq!(mine.iter().map(|c| c.value_minor).sum::<i64>(), expected);
+        assert_eq!(mine.iter().map(|c| idr(c).0).sum::<i64>(), expected);
         let by_territory = BoardFilter {
             territory_id: Some(20),
             ..BoardFilter::default()
         };
         assert_eq!(
-            board(deals, &probabilities, &by_territory)
+            board(deals.clone(), &probabilities, &by_territory)
                 .iter()
                 .map(|c| c.count)
                 .sum::<usize>(),
             1
+        );
+        // Deals in another currency are totalled on their own, never added to rupiah.
+        let mut mixed = deals.clone();
+        mixed.push(BoardDeal {
+            currency: "USD".into(),
+            ..deal(5, "proposal", 2_000_000, 1, "2026-12-04")
+        });
+        let column = &board(mixed, &probabilities, &BoardFilter::default())[2];
+        assert_eq!(
+            column.totals,
+            vec![
+                StageTotal {
+                    currency: "USD".into(),
+                    value_minor: 2_000_000,
+                    weighted_minor: 1_000_000
+                },
+                StageTotal {
+                    currency: "IDR".into(),
+                    value_minor: 1_000_004,
+                    weighted_minor: 500_002
+                },
+            ]
         );
         assert_eq!(weighted(5, 50), 3);
         assert_eq!(weighted(i64::MAX, 100), i64::MAX);

@@ -221,8 +221,11 @@ pub(crate) fn schemas(schemas: &mut Map<String, Value>) {
         "Board".into(),
         json!({ "type": "object", "properties": {
             "columns": { "type": "array", "items": { "type": "object", "properties": {
-                "stage": text, "probability_pct": int, "count": int, "value_minor": int,
-                "weighted_minor": int, "deals": { "type": "array", "items": { "type": "object" } } } } },
+                "stage": text, "probability_pct": int, "count": int,
+                "totals": { "type": "array", "description": "Per currency, the largest value first",
+                    "items": { "type": "object", "properties": {
+                        "currency": text, "value_minor": int, "weighted_minor": int } } },
+                "deals": { "type": "array", "items": { "type": "object" } } } } },
             "disqualify_reasons": { "type": "array", "items": text } } }),
     );
     schemas.insert(
