@@ -3,6 +3,7 @@
 mod accounts;
 mod analytics;
 pub mod auth;
+mod campaigns;
 mod cases;
 pub mod declare;
 pub mod error;
@@ -20,6 +21,7 @@ mod routes;
 mod sales;
 pub mod scope;
 pub mod security;
+mod segments;
 mod transfer;
 mod views;
 
@@ -71,6 +73,8 @@ fn api() -> Api {
         .merge(analytics::declare(Api::default()))
         .merge(pipeline::declare(Api::default()))
         .merge(cases::declare(Api::default()))
+        .merge(segments::declare(Api::default()))
+        .merge(campaigns::declare(Api::default()))
 }
 
 /// The map's GeoJSON feeds, gzipped: at 100,000 accounts the points are tens of megabytes of
