@@ -17,7 +17,7 @@ use crate::LonLat;
 use crate::account::ValidationError;
 use crate::dashboard::DashboardFilter;
 use crate::domain::{AccountKind, AccountStatus};
-use crate::spatial::{PointIndex, Region, TerritoryIndex};
+use crate::spatial::{IndexedPoint, PointAttrs, PointIndex, Region, TerritoryIndex};
 
 /// Longest segment name, in characters.
 pub const MAX_SEGMENT_NAME_CHARS: usize = 100;
@@ -115,6 +115,22 @@ pub struct Profile {
     pub stages: Vec<String>,
     pub churn_risk: Option<f64>,
     pub last_order: Option<NaiveDate>,
+}
+
+impl Profile {
+    /// The account as the spatial index holds it.
+    pub fn indexed_point(&self) -> IndexedPoint {
+        IndexedPoint::new(
+            self.id,
+            self.position,
+            PointAttrs {
+                kind: self.kind,
+                status: self.status,
+                owner: self.owner_id,
+                visited: false,
+            },
+        )
+    }
 }
 
 impl Criteria {
@@ -297,7 +313,7 @@ pub fn members(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spatial::{IndexedPoint, PointAttrs, Territory, haversine_m};
+    use crate::spatial::{Territory, haversine_m};
     use proptest::prelude::*;
 
     const KINDS: [AccountKind; 2] = [AccountKind::Customer, AccountKind::Prospect];
@@ -578,9 +594,7 @@ mod tests {
         fn members_equal_a_brute_force_evaluation((profiles, definition, quads) in world()) {
             let points: Vec<IndexedPoint> = profiles
                 .iter()
-                .map(|p| IndexedPoint::new(p.id, p.position, PointAttrs {
-                    kind: p.kind, status: p.status, owner: p.owner_id, visited: false,
-                }))
+                .map(Profile::indexed_point)
                 .collect();
             let index = PointIndex::bulk_load(points).unwrap();
             let territories: Vec<(i64, Vec<Vec<[f64; 2]>>)> = quads
@@ -619,24 +633,8 @@ mod tests {
             last_order: None,
         };
         let profiles = [p(1, 179.5, 0.0), p(2, -179.5, 0.0), p(3, 0.0, 0.0)];
-        let index = PointIndex::bulk_load(
-            profiles
-                .iter()
-                .map(|p| {
-                    IndexedPoint::new(
-                        p.id,
-                        p.position,
-                        PointAttrs {
-                            kind: p.kind,
-                            status: p.status,
-                            owner: None,
-                            visited: false,
-                        },
-                    )
-                })
-                .collect(),
-        )
-        .unwrap();
+        let index =
+            PointIndex::bulk_load(profiles.iter().map(Profile::indexed_point).collect()).unwrap();
         let definition = Definition {
             criteria: Criteria::default(),
             area: Some(Area::Polygon {

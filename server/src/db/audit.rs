@@ -93,6 +93,57 @@ macro_rules! impl_audit {
                 .map_err(db_error)?;
                 Ok(())
             }
+
+            /// Deletes row `id` of `table` (a table name of ours, never input) inside `tx` and
+            /// audits it; `NotFound` when there is none.
+            pub(crate) async fn delete_audited(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                table: &'static str,
+                id: i64,
+            ) -> Result<(), StoreError> {
+                let deleted = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DELETE FROM {table} WHERE id = $1"
+                )))
+                .bind(id)
+                .execute(&mut **tx)
+                .await
+                .map_err(db_error)?
+                .rows_affected();
+                if deleted == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Self::write_audit(
+                    tx,
+                    AuditEntry {
+                        action: "delete",
+                        entity: table,
+                        entity_id: Some(id),
+                        account_id: None,
+                        changes: Map::new(),
+                    },
+                )
+                .await
+            }
+
+            /// Why a versioned write of row `id` of `table` (ours, never input) matched nothing:
+            /// it is at another version, or it does not exist.
+            pub(crate) async fn version_refusal(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                table: &'static str,
+                id: i64,
+            ) -> Result<StoreError, StoreError> {
+                let current: Option<(i64,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT version FROM {table} WHERE id = $1"
+                )))
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(db_error)?;
+                Ok(match current {
+                    Some((current_version,)) => StoreError::Conflict { current_version },
+                    None => StoreError::NotFound,
+                })
+            }
         }
     };
 }

@@ -228,9 +228,37 @@ const RECIPIENTS_SQL: &str = "SELECT r.id, r.account_id, a.name AS account_name,
     FROM campaign_recipients r JOIN accounts a ON a.id = r.account_id \
     LEFT JOIN contacts c ON c.id = r.contact_id WHERE r.campaign_id = ";
 
+/// A history line: `(account, activity kind, subject, body)`.
+type HistoryLine<'a> = (i64, &'static str, &'a str, Option<&'a str>);
+
 /// `$begin` starts a write transaction (SQLite takes its write lock up front, see field.rs).
 macro_rules! impl_campaign_store {
     ($db:ty, $begin:literal) => {
+        impl SqlStore<$db> {
+            /// A line in a customer's history about a campaign: `(account, activity kind,
+            /// subject, body)`, written by the system (no staff member).
+            async fn campaign_history(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                (account, kind, subject, body): HistoryLine<'_>,
+                at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO activities (account_id, staff_id, kind, channel, subject,
+                        body, occurred_at, created_at)
+                     VALUES ($1, NULL, $2, 'campaign', $3, $4, $5, $5)",
+                )
+                .bind(account)
+                .bind(kind)
+                .bind(subject)
+                .bind(body)
+                .bind(at)
+                .execute(&mut **tx)
+                .await
+                .map_err(db_error)?;
+                Ok(())
+            }
+        }
+
         #[async_trait]
         impl CampaignStore for SqlStore<$db> {
             async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
@@ -367,26 +395,7 @@ macro_rules! impl_campaign_store {
                     .execute(&mut *tx)
                     .await
                     .map_err(db_error)?;
-                let deleted = sqlx::query("DELETE FROM campaigns WHERE id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_error)?
-                    .rows_affected();
-                if deleted == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                Self::write_audit(
-                    &mut tx,
-                    AuditEntry {
-                        action: "delete",
-                        entity: "campaigns",
-                        entity_id: Some(id),
-                        account_id: None,
-                        changes: serde_json::Map::new(),
-                    },
-                )
-                .await?;
+                Self::delete_audited(&mut tx, "campaigns", id).await?;
                 tx.commit().await.map_err(db_error)?;
                 Ok(())
             }
@@ -514,19 +523,10 @@ macro_rules! impl_campaign_store {
                     .map_err(db_error)?;
                 }
                 // Each reached customer's history says so (the offer in the body).
-                for account in &reached {
-                    sqlx::query(
-                        "INSERT INTO activities (account_id, staff_id, kind, channel, subject,
-                            body, occurred_at, created_at)
-                         VALUES ($1, NULL, 'note', 'campaign', $2, $3, $4, $4)",
-                    )
-                    .bind(account)
-                    .bind(format!("Campaign: {}", campaign.name))
-                    .bind(&campaign.offer)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_error)?;
+                let subject = format!("Campaign: {}", campaign.name);
+                for &account in &reached {
+                    let line = (account, "note", subject.as_str(), Some(campaign.offer.as_str()));
+                    Self::campaign_history(&mut tx, line, now).await?;
                 }
                 let mut changes = serde_json::Map::new();
                 changes.insert("status".into(), "running".into());
@@ -612,22 +612,14 @@ macro_rules! impl_campaign_store {
                 .await
                 .map_err(db_error)?;
                 if error.is_none() {
-                    sqlx::query(
-                        "INSERT INTO activities (account_id, staff_id, kind, channel, subject,
-                            body, occurred_at, created_at)
-                         VALUES ($1, NULL, 'email', 'campaign', $2, $3, $4, $4)",
-                    )
-                    .bind(claim.account_id)
-                    .bind(format!("Campaign e-mail: {}", claim.campaign_name))
-                    .bind(format!(
+                    let subject = format!("Campaign e-mail: {}", claim.campaign_name);
+                    let to = format!(
                         "To {} <{}>",
                         claim.contact_name.as_deref().unwrap_or_default(),
                         claim.address.as_deref().unwrap_or_default()
-                    ))
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_error)?;
+                    );
+                    let line = (claim.account_id, "email", subject.as_str(), Some(to.as_str()));
+                    Self::campaign_history(&mut tx, line, now).await?;
                 }
                 tx.commit().await.map_err(db_error)?;
                 Ok(())
@@ -668,17 +660,9 @@ macro_rules! impl_campaign_store {
                 .map_err(db_error)?;
                 if changed > 0 {
                     let now = Utc::now();
-                    sqlx::query(
-                        "INSERT INTO activities (account_id, staff_id, kind, channel, subject,
-                            body, occurred_at, created_at)
-                         VALUES ($1, NULL, 'note', 'campaign', $2, NULL, $3, $3)",
-                    )
-                    .bind(account)
-                    .bind(format!("Unsubscribed from e-mail (campaign: {name})"))
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_error)?;
+                    let subject = format!("Unsubscribed from e-mail (campaign: {name})");
+                    let line = (account, "note", subject.as_str(), None);
+                    Self::campaign_history(&mut tx, line, now).await?;
                     let mut changes = serde_json::Map::new();
                     changes.insert("consent_email".into(), "refused".into());
                     changes.insert("consent_email_on".into(), today.to_string().into());

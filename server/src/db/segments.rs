@@ -156,16 +156,7 @@ macro_rules! impl_segment_store {
                 .await
                 .map_err(db_error)?;
                 let Some(row) = row else {
-                    let current: Option<(i64,)> =
-                        sqlx::query_as("SELECT version FROM segments WHERE id = $1")
-                            .bind(id)
-                            .fetch_optional(&mut *tx)
-                            .await
-                            .map_err(db_error)?;
-                    return Err(match current {
-                        Some((current_version,)) => StoreError::Conflict { current_version },
-                        None => StoreError::NotFound,
-                    });
+                    return Err(Self::version_refusal(&mut tx, "segments", id).await?);
                 };
                 Self::write_audit(
                     &mut tx,
@@ -184,26 +175,7 @@ macro_rules! impl_segment_store {
 
             async fn delete_segment(&self, id: i64) -> Result<(), StoreError> {
                 let mut tx = self.pool.begin().await.map_err(db_error)?;
-                let deleted = sqlx::query("DELETE FROM segments WHERE id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_error)?
-                    .rows_affected();
-                if deleted == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                Self::write_audit(
-                    &mut tx,
-                    AuditEntry {
-                        action: "delete",
-                        entity: "segments",
-                        entity_id: Some(id),
-                        account_id: None,
-                        changes: serde_json::Map::new(),
-                    },
-                )
-                .await?;
+                Self::delete_audited(&mut tx, "segments", id).await?;
                 tx.commit().await.map_err(db_error)?;
                 Ok(())
             }

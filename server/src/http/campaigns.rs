@@ -151,17 +151,10 @@ async fn recipients(scoped: Scoped, Path(id): Path<i64>) -> Result<Json<Vec<Reci
 async fn export(scoped: Scoped, Path(id): Path<i64>) -> Result<Response, ApiError> {
     let campaign = scoped.campaign(id).await?;
     let recipients = scoped.campaign_recipients(id).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"campaign-{id}.csv\""),
-            ),
-        ],
+    Ok(super::csv_file(
+        &format!("campaign-{id}"),
         recipients_to_csv(campaign.channel, &recipients),
-    )
-        .into_response())
+    ))
 }
 
 /// `GET /unsubscribe/{token}`: the link in every campaign e-mail.

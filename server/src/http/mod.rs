@@ -171,3 +171,20 @@ fn page_policy(tile_url: Option<&str>) {
         response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
+
+/// A CSV file to download as `{name}.csv`.
+pub(crate) fn csv_file(name: &str, body: Vec<u8>) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.csv\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}

@@ -136,17 +136,10 @@ async fn members(scoped: Scoped, Path(id): Path<i64>) -> Result<Json<Members>, A
 async fn export(scoped: Scoped, Path(id): Path<i64>) -> Result<Response, ApiError> {
     let segment = scoped.segment(id).await?;
     let members = scoped.segment_members(&segment.definition).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"segment-{id}.csv\""),
-            ),
-        ],
+    Ok(super::csv_file(
+        &format!("segment-{id}"),
         accounts_to_csv(&members),
-    )
-        .into_response())
+    ))
 }
 
 /// `POST /segments/preview {"criteria", "area"}`

@@ -9,7 +9,7 @@ use wilayah_shared::LonLat;
 use wilayah_shared::access::Action;
 use wilayah_shared::account::{Account, ValidationError};
 use wilayah_shared::segments::{self, Definition, NewSegment, Profile, Segment};
-use wilayah_shared::spatial::{IndexedPoint, PointAttrs, PointIndex};
+use wilayah_shared::spatial::PointIndex;
 
 use super::Scoped;
 use crate::http::error::ApiError;
@@ -110,21 +110,7 @@ impl Scoped {
             Some(found) => found,
             // Before the index is loaded: one of the caller's accounts alone.
             None => {
-                let points = profiles
-                    .values()
-                    .map(|p| {
-                        IndexedPoint::new(
-                            p.id,
-                            p.position,
-                            PointAttrs {
-                                kind: p.kind,
-                                status: p.status,
-                                owner: p.owner_id,
-                                visited: false,
-                            },
-                        )
-                    })
-                    .collect();
+                let points = profiles.values().map(Profile::indexed_point).collect();
                 let index = PointIndex::bulk_load(points)
                     .map_err(|e| ApiError::Unavailable(e.to_string()))?;
                 evaluate(&index)
