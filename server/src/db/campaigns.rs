@@ -16,7 +16,7 @@ use wilayah_shared::campaigns::{
 };
 
 use super::analytics::{account_chunks, push_accounts};
-use super::audit::AuditEntry;
+use super::audit::{AuditEntry, HistoryLine};
 use super::store::{SqlStore, db_error};
 
 #[derive(sqlx::FromRow)]
@@ -228,37 +228,25 @@ const RECIPIENTS_SQL: &str = "SELECT r.id, r.account_id, a.name AS account_name,
     FROM campaign_recipients r JOIN accounts a ON a.id = r.account_id \
     LEFT JOIN contacts c ON c.id = r.contact_id WHERE r.campaign_id = ";
 
-/// A history line: `(account, activity kind, subject, body)`.
-type HistoryLine<'a> = (i64, &'static str, &'a str, Option<&'a str>);
+/// A line in a customer's history about a campaign: `(account, activity kind, subject, body)`,
+/// written by the system (no staff member).
+fn campaign_line<'a>(
+    (account_id, kind, subject, body): (i64, &'a str, &'a str, Option<&'a str>),
+) -> HistoryLine<'a> {
+    HistoryLine {
+        account_id,
+        staff_id: None,
+        kind,
+        channel: "campaign",
+        subject,
+        outcome: None,
+        body,
+    }
+}
 
 /// `$begin` starts a write transaction (SQLite takes its write lock up front, see field.rs).
 macro_rules! impl_campaign_store {
     ($db:ty, $begin:literal) => {
-        impl SqlStore<$db> {
-            /// A line in a customer's history about a campaign: `(account, activity kind,
-            /// subject, body)`, written by the system (no staff member).
-            async fn campaign_history(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                (account, kind, subject, body): HistoryLine<'_>,
-                at: DateTime<Utc>,
-            ) -> Result<(), StoreError> {
-                sqlx::query(
-                    "INSERT INTO activities (account_id, staff_id, kind, channel, subject,
-                        body, occurred_at, created_at)
-                     VALUES ($1, NULL, $2, 'campaign', $3, $4, $5, $5)",
-                )
-                .bind(account)
-                .bind(kind)
-                .bind(subject)
-                .bind(body)
-                .bind(at)
-                .execute(&mut **tx)
-                .await
-                .map_err(db_error)?;
-                Ok(())
-            }
-        }
-
         #[async_trait]
         impl CampaignStore for SqlStore<$db> {
             async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
@@ -526,7 +514,7 @@ macro_rules! impl_campaign_store {
                 let subject = format!("Campaign: {}", campaign.name);
                 for &account in &reached {
                     let line = (account, "note", subject.as_str(), Some(campaign.offer.as_str()));
-                    Self::campaign_history(&mut tx, line, now).await?;
+                    Self::write_history(&mut tx, campaign_line(line), now).await?;
                 }
                 let mut changes = serde_json::Map::new();
                 changes.insert("status".into(), "running".into());
@@ -619,7 +607,7 @@ macro_rules! impl_campaign_store {
                         claim.address.as_deref().unwrap_or_default()
                     );
                     let line = (claim.account_id, "email", subject.as_str(), Some(to.as_str()));
-                    Self::campaign_history(&mut tx, line, now).await?;
+                    Self::write_history(&mut tx, campaign_line(line), now).await?;
                 }
                 tx.commit().await.map_err(db_error)?;
                 Ok(())
@@ -662,7 +650,7 @@ macro_rules! impl_campaign_store {
                     let now = Utc::now();
                     let subject = format!("Unsubscribed from e-mail (campaign: {name})");
                     let line = (account, "note", subject.as_str(), None);
-                    Self::campaign_history(&mut tx, line, now).await?;
+                    Self::write_history(&mut tx, campaign_line(line), now).await?;
                     let mut changes = serde_json::Map::new();
                     changes.insert("consent_email".into(), "refused".into());
                     changes.insert("consent_email_on".into(), today.to_string().into());
