@@ -214,6 +214,24 @@ async fn a_launch_freezes_each_members_contacts_with_the_reason_each_was_left_ou
     let frozen = recipients(&app, &calls["id"]).await;
     assert_eq!(frozen[&reached][0].1, json!("running_campaign"));
     assert_eq!(frozen[&no_email], vec![("Citra".into(), Value::Null)]);
+    // Each reached account's owning rep gets a task to call, with the offer.
+    let (status, tasks) = app
+        .get_json(&format!("/api/v1/tasks?account_id={no_email}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{tasks}");
+    let titles: Vec<&str> = tasks["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Campaign call: Telepon — Diskon 10%"], "{tasks}");
+    let (_, owner) = app.get_json(&format!("/api/v1/accounts/{no_email}")).await;
+    assert_eq!(tasks["items"][0]["assignee_id"], owner["owner_id"]);
+    let (_, tasks) = app
+        .get_json(&format!("/api/v1/tasks?account_id={reached}"))
+        .await;
+    assert_eq!(tasks["items"].as_array().unwrap().len(), 0, "busy: {tasks}");
     let export = campaign(&app, "Ekspor", "cross-sell", "export", segment_id, 0.0).await;
     launch(&app, &export).await;
     // The export needs SMS consent, which nobody gave: the file has its header only.

@@ -516,6 +516,28 @@ macro_rules! impl_campaign_store {
                     let line = (account, "note", subject.as_str(), Some(campaign.offer.as_str()));
                     Self::write_history(&mut tx, campaign_line(line), now).await?;
                 }
+                // The call list: a task for each reached account's owning rep, with the offer.
+                if campaign.channel == Channel::CallList {
+                    let due = campaign.starts_on.unwrap_or(now.date_naive()).max(now.date_naive());
+                    let title = format!("Campaign call: {} — {}", campaign.name, campaign.offer);
+                    let title = title.trim_end_matches([' ', '—']);
+                    for chunk in account_chunks(Some(&reached)) {
+                        let mut qb = QueryBuilder::<$db>::new(
+                            "INSERT INTO tasks (account_id, title, due_on, assignee_id, priority, \
+                             status, created_at, updated_at) SELECT id, ",
+                        );
+                        qb.push_bind(title)
+                            .push(", ")
+                            .push_bind(due)
+                            .push(", owner_id, 'normal', 'open', ")
+                            .push_bind(now)
+                            .push(", ")
+                            .push_bind(now)
+                            .push(" FROM accounts WHERE 1 = 1");
+                        push_accounts(&mut qb, "id", chunk);
+                        qb.build().execute(&mut *tx).await.map_err(db_error)?;
+                    }
+                }
                 let mut changes = serde_json::Map::new();
                 changes.insert("status".into(), "running".into());
                 changes.insert("recipients".into(), frozen.len().into());
