@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sets up and runs the whole test suite: unit and property tests, HTTP tests against a real
 # SQLite file, the same HTTP tests against PostgreSQL when one is reachable, and the browser
-# test in headless Chromium. Installs what it needs (Debian's chromium + chromium-driver, npm
-# packages, the wasm-bindgen CLI) on first use.
+# test in headless Chromium. Installs what it needs (Debian's chromium + chromium-driver and
+# python3-aiosmtpd, npm packages, the wasm-bindgen CLI) on first use.
 #
 # Environment: WILAYAH_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test, the
 # database the scratch test databases are created from); WILAYAH_REQUIRE_POSTGRES=1 makes an
@@ -14,6 +14,11 @@ source scripts/lib.sh
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   step "installing Chromium and ChromeDriver for the browser test (Debian packages)"
   apt_install chromium chromium-driver
+fi
+
+if ! /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
+  step "installing aiosmtpd for the e-mail campaign tests' SMTP server on loopback (Debian package)"
+  apt_install python3-aiosmtpd
 fi
 
 scripts/build.sh --site-only

@@ -129,6 +129,10 @@ struct World {
     users: BTreeMap<i64, String>,
     tokens: Vec<i64>,
     drafts: Vec<i64>,
+    /// Saved segments (their members are computed per caller).
+    segments: Vec<i64>,
+    /// Launched campaigns (their recipients are the caller's accounts' contacts).
+    campaigns: Vec<i64>,
     price_lists: Vec<i64>,
     price_list_items: Vec<i64>,
     next_seq: u32,
@@ -654,6 +658,33 @@ async fn build_world(app: &TestApp, seed: u64) -> World {
     );
     let draft = created(app, "/api/v1/planning/drafts", json!({"name": "Rencana"})).await;
     world.drafts.push(id_of(&draft));
+    // Segments: every account, and a wide circle over the generated area.
+    for definition in [
+        json!({}),
+        json!({"area": {"type": "radius", "lon": 106.5, "lat": -6.5, "metres": 400000.0}}),
+    ] {
+        let segment = created(
+            app,
+            "/api/v1/segments",
+            json!({"name": "Segmen", "definition": definition}),
+        )
+        .await;
+        world.segments.push(id_of(&segment));
+    }
+    let campaign = created(
+        app,
+        "/api/v1/campaigns",
+        json!({"name": "Kampanye", "objective": "retention", "channel": "export",
+               "segment_id": world.segments[0]}),
+    )
+    .await;
+    let launched = created(
+        app,
+        &format!("/api/v1/campaigns/{}/launch", id_of(&campaign)),
+        json!({"version": campaign["version"]}),
+    )
+    .await;
+    world.campaigns.push(id_of(&launched));
     world
 }
 
@@ -1032,6 +1063,10 @@ fn path_ids(world: &World, path: &str) -> Option<Vec<i64>> {
         "staff" => world.staff.clone(),
         "territories" => world.territories.iter().map(|t| t.0).collect(),
         "drafts" => world.drafts.clone(),
+        "segments" => world.segments.clone(),
+        "campaigns" => world.campaigns.clone(),
+        // Tokens of e-mail recipients: the world's campaign sends no e-mail.
+        "unsubscribe" => Vec::new(),
         "quotes" => of(Kind::Quote),
         "orders" => of(Kind::Order),
         "products" => of(Kind::Product),
@@ -1166,6 +1201,17 @@ async fn read_calls(app: &TestApp, world: &World, rng: &mut StdRng) -> (Vec<Call
         json!({"dry_run": true}),
         "/api/v1/planning/auto-assign",
     ));
+    for definition in [
+        json!({}),
+        json!({"area": {"type": "radius", "lon": 106.5, "lat": -6.5, "metres": 400000.0}}),
+    ] {
+        calls.push(Call::json(
+            "POST",
+            "/api/v1/segments/preview".into(),
+            definition,
+            "/api/v1/segments/preview",
+        ));
+    }
 
     // Server functions: every one registered must be known here, as a read (with its
     // arguments) or as a write (tried in the write part).

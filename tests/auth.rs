@@ -267,6 +267,27 @@ fn matrix(f: &Fixtures) -> Vec<Case> {
         case("GET", "/api/v1/analytics/map", "AMPR"),
         case("GET", "/api/v1/analytics/at-risk-nearby", "AMPR")
             .uri("/api/v1/analytics/at-risk-nearby?lon=106.8&lat=-6.2"),
+        // Segments (issue 16): whoever analyses the book (a write's body is refused, so an
+        // allowed caller changes nothing).
+        case("GET", "/api/v1/segments", "AMP"),
+        case("POST", "/api/v1/segments", "AMP").json(json!({"name": 3})),
+        case("GET", "/api/v1/segments/{id}", "AMP"),
+        case("PATCH", "/api/v1/segments/{id}", "AMP").json(json!({"name": "x", "version": 1})),
+        case("DELETE", "/api/v1/segments/{id}", "AMP"),
+        case("GET", "/api/v1/segments/{id}/members", "AMP"),
+        case("GET", "/api/v1/segments/{id}/export", "AMP"),
+        case("POST", "/api/v1/segments/preview", "AMP"),
+        // Campaigns (issue 16): managers (and admins).
+        case("GET", "/api/v1/campaigns", "AM"),
+        case("POST", "/api/v1/campaigns", "AM").json(json!({"name": 3})),
+        case("GET", "/api/v1/campaigns/{id}", "AM"),
+        case("PATCH", "/api/v1/campaigns/{id}", "AM").json(json!({"name": 3})),
+        case("DELETE", "/api/v1/campaigns/{id}", "AM"),
+        case("POST", "/api/v1/campaigns/{id}/launch", "AM").json(json!({"version": 1})),
+        case("GET", "/api/v1/campaigns/{id}/recipients", "AM"),
+        case("GET", "/api/v1/campaigns/{id}/export", "AM"),
+        case("GET", "/api/v1/unsubscribe/{id}", "-AMPRT")
+            .uri("/api/v1/unsubscribe/0123456789abcdef0123456789abcdef"),
         // Leads, the pipeline board and follow-ups.
         case("POST", "/api/v1/accounts/{id}/lead", "AMR")
             .json(json!({"version": 1, "status": "contacted"})),

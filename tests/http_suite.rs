@@ -14,6 +14,10 @@ mod api;
 mod attacks;
 #[path = "auth.rs"]
 mod auth;
+#[path = "campaign_mail.rs"]
+mod campaign_mail;
+#[path = "campaigns.rs"]
+mod campaigns;
 #[path = "cases.rs"]
 mod cases;
 #[path = "dashboard.rs"]
@@ -36,6 +40,8 @@ mod resources;
 mod routes;
 #[path = "sales.rs"]
 mod sales;
+#[path = "segments.rs"]
+mod segments;
 #[path = "transfer.rs"]
 mod transfer;
 #[path = "workspace.rs"]

@@ -93,6 +93,29 @@ pub struct Config {
     #[arg(long, env = "WILAYAH_SESSION_HOURS", default_value_t = 12)]
     pub session_hours: u32,
 
+    /// SMTP server e-mail campaigns are sent through: `smtp://host:port` (plain SMTP, e.g. a
+    /// relay on the same host or network), with `user:password@` when it asks for a login.
+    /// Without it, e-mail campaigns launch but their e-mails wait, pending, until one is set.
+    #[arg(long, env = "WILAYAH_SMTP_URL")]
+    pub smtp_url: Option<String>,
+
+    /// The sender of campaign e-mails.
+    #[arg(
+        long,
+        env = "WILAYAH_SMTP_FROM",
+        default_value = "Wilayah <noreply@localhost>"
+    )]
+    pub smtp_from: String,
+
+    /// At most this many campaign e-mails a minute (sending is throttled, one at a time).
+    #[arg(long, env = "WILAYAH_SMTP_PER_MINUTE", default_value_t = 60)]
+    pub smtp_per_minute: u32,
+
+    /// The address people reach this server at, for links in e-mails (the unsubscribe link):
+    /// `https://crm.example.co.id`. Defaults to `http://` and `--listen`.
+    #[arg(long, env = "WILAYAH_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
     /// Mark cookies `Secure` always (they are anyway when a proxy sends `X-Forwarded-Proto:
     /// https`). Set it when the server is only reached over TLS.
     #[arg(long, env = "WILAYAH_SECURE_COOKIES")]

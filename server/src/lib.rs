@@ -12,6 +12,7 @@ pub mod demo_sales;
 pub mod geocoder;
 pub mod http;
 pub mod index;
+pub mod mailer;
 pub mod map_feed;
 pub mod osrm;
 pub mod outbound;
@@ -60,6 +61,8 @@ pub struct AppState {
     pub auth: Arc<auth::AuthSettings>,
     /// Addresses to positions (`--geocoder-url`, else the gazetteer).
     pub geocoder: Arc<geocoder::Geocoder>,
+    /// Campaign e-mail through SMTP (`--smtp-url`), sent by [`mailer::run`].
+    pub mailer: Arc<mailer::Mailer>,
 }
 
 /// How profitability prices the cost to serve (`--cost-*` flags, docs/analytics.md): the rates,
@@ -103,6 +106,8 @@ pub enum StartError {
     NegativeCost(&'static str),
     #[error("server error: {0}")]
     Serve(std::io::Error),
+    #[error(transparent)]
+    Mailer(#[from] mailer::MailerError),
 }
 
 /// A date as the API takes it, `YYYY-MM-DD` in years 1–9999: what RFC 3339 text and both
@@ -170,6 +175,29 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         .fail_running_scoring_jobs(Utc::now())
         .await
         .map_err(StartError::Jobs)?;
+    // An e-mail cut off mid-send is not sent again (see `mailer`).
+    let interrupted = store
+        .fail_interrupted_sends()
+        .await
+        .map_err(StartError::Jobs)?;
+    if interrupted > 0 {
+        tracing::warn!(
+            interrupted,
+            "campaign e-mails cut off mid-send were marked failed"
+        );
+    }
+    let mailer = Arc::new(
+        mailer::Mailer::new(
+            config.smtp_url.as_deref(),
+            &config.smtp_from,
+            config.smtp_per_minute,
+            config
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", config.listen)),
+        )
+        .map_err(StartError::Mailer)?,
+    );
     let auth = Arc::new(auth::AuthSettings::new(
         Duration::hours(i64::from(config.session_hours.max(1))),
         config.secure_cookies,
@@ -232,6 +260,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         },
         auth,
         geocoder: Arc::new(geocoder::Geocoder::new(config.geocoder_url.clone())),
+        mailer,
     })
 }
 
@@ -273,6 +302,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     }
     tokio::spawn(warm_map_feed(state.clone()));
     tokio::spawn(escalate_every_minute(state.clone()));
+    tokio::spawn(mailer::run(state.clone()));
     serve(listener, state).await
 }
 

@@ -290,6 +290,12 @@ pub fn may(role: Role, resource: &str, action: Action) -> bool {
         ("analytics", Read) => &[Manager, Planner, SalesRep],
         // Starting the background scoring job of every customer.
         ("analytics", Create) => &[Manager],
+        // Campaigns (issue 16): segments are analysis of accounts (their members are the
+        // caller's accounts), so whoever analyses the book defines them; a campaign reaches
+        // contacts through their consent, which is a manager's call. Reps never run campaigns
+        // over other reps' customers.
+        ("segments", Read | Create | Update | Delete | Export) => &[Manager, Planner],
+        ("campaigns", Read | Create | Update | Delete | Export) => &[Manager],
         // Privacy: export everything held about a customer, erase a customer.
         ("privacy", Export | Delete) => &[Manager],
         _ => &[],

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod account;
 pub mod analytics;
+pub mod campaigns;
 pub mod coord;
 pub mod dashboard;
 pub mod domain;
@@ -20,6 +21,7 @@ pub mod resources;
 pub mod rng;
 pub mod routing;
 pub mod sales;
+pub mod segments;
 pub mod service;
 pub mod spatial;
 pub mod text;

@@ -866,7 +866,7 @@ fn optional<T: ToString>(value: Option<T>) -> String {
 }
 
 /// CSV text of a header and rows (in memory, so writing cannot fail).
-fn write_csv(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Vec<u8> {
+pub fn write_csv(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Vec<u8> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let mut write = |record: &[String]| {
         writer

@@ -226,7 +226,7 @@ const BASKET_LINES_SQL: &str = "
      WHERE o.status <> 'cancelled' AND l.quantity_milli > 0";
 
 /// The chunks of accounts to query for: one unrestricted query, none for no accounts.
-fn account_chunks(accounts: Option<&[i64]>) -> Vec<Option<&[i64]>> {
+pub(super) fn account_chunks(accounts: Option<&[i64]>) -> Vec<Option<&[i64]>> {
     match accounts {
         None => vec![None],
         Some(ids) => ids.chunks(ACCOUNTS_PER_QUERY).map(Some).collect(),
@@ -553,7 +553,7 @@ macro_rules! impl_analytics_store {
 }
 
 /// ` AND column IN (...)` for a chunk of accounts (nothing for every account).
-fn push_accounts<DB: sqlx::Database>(
+pub(super) fn push_accounts<DB: sqlx::Database>(
     qb: &mut QueryBuilder<DB>,
     column: &str,
     accounts: Option<&[i64]>,

@@ -7,7 +7,7 @@
 
 use std::future::Future;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use sqlx::types::Json;
 use sqlx::{Postgres, Sqlite};
@@ -65,6 +65,18 @@ pub(crate) fn account_of(record: &Map<String, Value>) -> Option<i64> {
     record.get("account_id").and_then(Value::as_i64)
 }
 
+/// A history line the server writes (see `write_history`).
+pub(crate) struct HistoryLine<'a> {
+    pub account_id: i64,
+    pub staff_id: Option<i64>,
+    /// The activity kind (`note`, `email`, `call`, …).
+    pub kind: &'a str,
+    pub channel: &'a str,
+    pub subject: &'a str,
+    pub outcome: Option<&'a str>,
+    pub body: Option<&'a str>,
+}
+
 macro_rules! impl_audit {
     ($db:ty) => {
         impl SqlStore<$db> {
@@ -92,6 +104,82 @@ macro_rules! impl_audit {
                 .await
                 .map_err(db_error)?;
                 Ok(())
+            }
+
+            /// Appends a line to a customer's history (an activity) the server writes inside
+            /// `tx`: a lead's move, a campaign's contact.
+            pub(crate) async fn write_history(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                line: HistoryLine<'_>,
+                at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO activities (account_id, staff_id, kind, channel, subject, outcome, body, occurred_at, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+                )
+                .bind(line.account_id)
+                .bind(line.staff_id)
+                .bind(line.kind)
+                .bind(line.channel)
+                .bind(line.subject)
+                .bind(line.outcome)
+                .bind(line.body)
+                .bind(at)
+                .execute(&mut **tx)
+                .await
+                .map_err(db_error)?;
+                Ok(())
+            }
+
+            /// Deletes row `id` of `table` (a table name of ours, never input) inside `tx` and
+            /// audits it; `NotFound` when there is none.
+            pub(crate) async fn delete_audited(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                table: &'static str,
+                id: i64,
+            ) -> Result<(), StoreError> {
+                let deleted = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DELETE FROM {table} WHERE id = $1"
+                )))
+                .bind(id)
+                .execute(&mut **tx)
+                .await
+                .map_err(db_error)?
+                .rows_affected();
+                if deleted == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Self::write_audit(
+                    tx,
+                    AuditEntry {
+                        action: "delete",
+                        entity: table,
+                        entity_id: Some(id),
+                        account_id: None,
+                        changes: Map::new(),
+                    },
+                )
+                .await
+            }
+
+            /// Why a versioned write of row `id` of `table` (ours, never input) matched nothing:
+            /// it is at another version, or it does not exist.
+            pub(crate) async fn version_refusal(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                table: &'static str,
+                id: i64,
+            ) -> Result<StoreError, StoreError> {
+                let current: Option<(i64,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT version FROM {table} WHERE id = $1"
+                )))
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(db_error)?;
+                Ok(match current {
+                    Some((current_version,)) => StoreError::Conflict { current_version },
+                    None => StoreError::NotFound,
+                })
             }
         }
     };

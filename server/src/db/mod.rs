@@ -3,6 +3,7 @@
 mod analytics;
 mod audit;
 mod auth;
+mod campaigns;
 mod field;
 mod generic;
 mod merge;
@@ -10,6 +11,7 @@ mod pipeline;
 mod planning;
 mod routes;
 mod sales;
+mod segments;
 mod service;
 mod store;
 mod transfer;
@@ -29,6 +31,7 @@ pub use analytics::{
 };
 pub use audit::{Actor, acting_as, current_actor};
 pub use auth::{ApiTokenRecord, AuditQuery, AuditRecord, AuthStore, NewUser, UserRecord};
+pub use campaigns::{CampaignStore, EmailClaim};
 pub use field::{ActionFilter, FieldStore, FieldVisit};
 pub use generic::{RecordPage, ResourceQuery, ResourceStore};
 pub use merge::{ContactKey, MERGED_TABLES, MergeStore, Merged};
@@ -42,6 +45,7 @@ pub use sales::{
     OrderImport, OrderRecord, ProductImport, QuoteRecord, ReviewProduct, SalesFilter,
     SalesSettingsStore, SalesStore,
 };
+pub use segments::SegmentStore;
 pub use service::{Filed, FiledReport, QueueCase, ServiceStore};
 pub use store::{ServerStore, SqlStore};
 pub use transfer::{ImportError, TransferStore, WriteProgress};
@@ -182,6 +186,11 @@ fn sqlite_migrator() -> Migrator {
             include_str!("../../../migrations/sqlite/0012_service_desk.sql"),
         ),
         (
+            13,
+            "campaigns",
+            include_str!("../../../migrations/sqlite/0013_campaigns.sql"),
+        ),
+        (
             15,
             "search_indexes",
             include_str!("../../../migrations/sqlite/0015_search_indexes.sql"),
@@ -250,6 +259,11 @@ fn postgres_migrator() -> Migrator {
             12,
             "service_desk",
             include_str!("../../../migrations/postgres/0012_service_desk.sql"),
+        ),
+        (
+            13,
+            "campaigns",
+            include_str!("../../../migrations/postgres/0013_campaigns.sql"),
         ),
         (
             15,

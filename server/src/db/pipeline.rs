@@ -124,20 +124,16 @@ macro_rules! impl_pipeline {
                 body: Option<&str>,
                 at: DateTime<Utc>,
             ) -> Result<(), StoreError> {
-                sqlx::query(
-                    "INSERT INTO activities (account_id, staff_id, kind, channel, subject, outcome, body, occurred_at, created_at)
-                     VALUES ($1, $2, 'note', 'lead', $3, $4, $5, $6, $6)",
-                )
-                .bind(account_id)
-                .bind(staff_id)
-                .bind(subject)
-                .bind(outcome)
-                .bind(body)
-                .bind(at)
-                .execute(&mut **tx)
-                .await
-                .map_err(db_error)?;
-                Ok(())
+                let line = crate::db::audit::HistoryLine {
+                    account_id,
+                    staff_id,
+                    kind: "note",
+                    channel: "lead",
+                    subject,
+                    outcome,
+                    body,
+                };
+                Self::write_history(tx, line, at).await
             }
         }
 

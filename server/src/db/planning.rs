@@ -447,16 +447,7 @@ macro_rules! impl_planning_store {
                 .await
                 .map_err(db_error)?;
                 let Some(row) = row else {
-                    let current: Option<(i64,)> =
-                        sqlx::query_as("SELECT version FROM planning_drafts WHERE id = $1")
-                            .bind(id)
-                            .fetch_optional(&mut *tx)
-                            .await
-                            .map_err(db_error)?;
-                    return Err(match current {
-                        Some((current_version,)) => StoreError::Conflict { current_version },
-                        None => StoreError::NotFound,
-                    });
+                    return Err(Self::version_refusal(&mut tx, "planning_drafts", id).await?);
                 };
                 tx.commit().await.map_err(db_error)?;
                 row.try_into()

@@ -35,6 +35,8 @@ pub trait ServerStore:
     + super::sales::SalesStore
     + super::pipeline::PipelineStore
     + super::views::ViewStore
+    + super::segments::SegmentStore
+    + super::campaigns::CampaignStore
     + super::sales::SalesSettingsStore
     + super::service::ServiceStore
 {

@@ -115,26 +115,7 @@ macro_rules! impl_view_store {
 
             async fn delete_view(&self, id: i64) -> Result<(), StoreError> {
                 let mut tx = self.pool.begin().await.map_err(db_error)?;
-                let deleted = sqlx::query("DELETE FROM saved_views WHERE id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_error)?
-                    .rows_affected();
-                if deleted == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                Self::write_audit(
-                    &mut tx,
-                    AuditEntry {
-                        action: "delete",
-                        entity: "saved_views",
-                        entity_id: Some(id),
-                        account_id: None,
-                        changes: serde_json::Map::new(),
-                    },
-                )
-                .await?;
+                Self::delete_audited(&mut tx, "saved_views", id).await?;
                 tx.commit().await.map_err(db_error)?;
                 Ok(())
             }

@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use axum::Json;
 use axum::extract::Path;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{Months, NaiveDate};
 use serde::Deserialize;
@@ -152,17 +152,7 @@ fn csv(name: &str, header: &[&str], rows: impl IntoIterator<Item = Vec<String>>)
         text.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
         text.push('\n');
     }
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}.csv\""),
-            ),
-        ],
-        text,
-    )
-        .into_response()
+    super::csv_file(name, text.into_bytes())
 }
 
 /// The handle narrowed to the page's filter (`territory_id`, `owner_id`, `account_segment`).

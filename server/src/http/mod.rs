@@ -3,6 +3,7 @@
 mod accounts;
 mod analytics;
 pub mod auth;
+mod campaigns;
 mod cases;
 pub mod declare;
 pub mod error;
@@ -20,6 +21,7 @@ mod routes;
 mod sales;
 pub mod scope;
 pub mod security;
+mod segments;
 mod transfer;
 mod views;
 
@@ -71,6 +73,8 @@ fn api() -> Api {
         .merge(analytics::declare(Api::default()))
         .merge(pipeline::declare(Api::default()))
         .merge(cases::declare(Api::default()))
+        .merge(segments::declare(Api::default()))
+        .merge(campaigns::declare(Api::default()))
 }
 
 /// The map's GeoJSON feeds, gzipped: at 100,000 accounts the points are tens of megabytes of
@@ -166,4 +170,21 @@ fn page_policy(tile_url: Option<&str>) {
     ) {
         response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
     }
+}
+
+/// A CSV file to download as `{name}.csv`.
+pub(crate) fn csv_file(name: &str, body: Vec<u8>) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.csv\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
 }

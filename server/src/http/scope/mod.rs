@@ -43,11 +43,13 @@ use wilayah_shared::dashboard::{FilterOptions, KpiInput, NearbySearch};
 use wilayah_shared::domain::{AccountKind, DashboardSummary};
 
 mod analytics;
+mod campaigns;
 mod cases;
 mod people;
 mod pipeline;
 mod placing;
 mod sales;
+mod segments;
 mod service;
 mod views;
 
@@ -55,6 +57,7 @@ pub use analytics::{
     AccountFilter, ClvResult, CohortResult, CrossSell, LookAlikeAdvice, Measure,
     ProfitabilityResult, RevenueTrend, RfmResult, ScopedOrders, ScoredOrder,
 };
+pub use campaigns::OptOut;
 pub use cases::{
     CallerMatch, EscalationRun, Intake, Queue, QueueFilter, QueueSort, QueueView,
     REPORTS_PER_CLIENT, escalate_overdue,
