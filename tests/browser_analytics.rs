@@ -300,11 +300,13 @@ async fn the_analytics_page_scores_customers_and_shows_the_figures_of_the_api_an
     )
     .await;
     save_screenshot(&client, "analytics-map-desktop-en").await;
+    show_territories(&client).await;
+    save_screenshot(&client, "analytics-territories-desktop-en").await;
 
     // Indonesian: segment names and titles translated.
     switch_language(&client, "id").await;
     show_map(&client).await;
-    save_screenshot(&client, "analytics-map-desktop-id").await;
+    save_screenshot(&client, "analytics-territories-desktop-id").await;
     client
         .execute("window.scrollTo(0, 0);", vec![])
         .await
@@ -329,9 +331,11 @@ async fn the_analytics_page_scores_customers_and_shows_the_figures_of_the_api_an
     save_screenshot(&tablet, "analytics-tablet-en").await;
     show_map(&tablet).await;
     save_screenshot(&tablet, "analytics-map-tablet-en").await;
+    show_territories(&tablet).await;
+    save_screenshot(&tablet, "analytics-territories-tablet-en").await;
     switch_language(&tablet, "id").await;
     show_map(&tablet).await;
-    save_screenshot(&tablet, "analytics-map-tablet-id").await;
+    save_screenshot(&tablet, "analytics-territories-tablet-id").await;
     tablet
         .execute("window.scrollTo(0, 0);", vec![])
         .await
@@ -389,6 +393,29 @@ async fn near_me(client: &Client, answer: &str) {
     );
     client.execute(&geolocation, vec![]).await.unwrap();
     click_test_id(client, "near-me").await;
+}
+
+/// The territories alone (heat map and accounts off), on Java and Bali where they adjoin.
+async fn show_territories(client: &Client) {
+    click_test_id(client, "toggle-heat").await;
+    click_test_id(client, "toggle-points").await;
+    client
+        .execute(
+            "document.querySelector('[data-testid=analytics-map]').removeAttribute('data-map-idle');
+             window.wilayahMetricMap.fitBounds([[105.8, -8.9], [115.8, -5.6]], {duration: 0});",
+            vec![],
+        )
+        .await
+        .unwrap();
+    wait_for_js(
+        client,
+        "the territories alone",
+        "const m = window.wilayahMetricMap;
+         return m.getLayoutProperty('metric-heat', 'visibility') === 'none'
+             && m.getLayoutProperty('metric-points', 'visibility') === 'none';",
+    )
+    .await;
+    show_map(client).await;
 }
 
 /// Scrolls the map section into view and waits until the map has drawn.

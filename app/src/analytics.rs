@@ -1561,9 +1561,9 @@ pub fn metric_point_colour(metric: &str) -> Value {
 pub fn metric_layers() -> [Value; 4] {
     [
         serde_json::json!({"id": "metric-territories", "type": "fill", "source": "territories",
-            "paint": {"fill-color": metric_point_colour("revenue"), "fill-opacity": 0.4}}),
+            "paint": {"fill-color": metric_point_colour("revenue"), "fill-opacity": 0.55}}),
         serde_json::json!({"id": "metric-territory-lines", "type": "line", "source": "territories",
-            "paint": {"line-color": "#495057", "line-width": 1}}),
+            "paint": {"line-color": "#495057", "line-width": 1.5}}),
         serde_json::json!({"id": "metric-heat", "type": "heatmap", "source": "metric",
             "paint": {"heatmap-weight": ["/", ["+", 1, ["get", "class"]], 5],
                       "heatmap-radius": ["interpolate", ["linear"], ["zoom"], 4, 14, 12, 36],
@@ -1704,8 +1704,9 @@ fn MapSection(page: Page) -> impl IntoView {
         let _ = (how, near);
     };
     // Opened from /today's "along today's route" link (`?near=route`): search at once.
-    #[cfg(feature = "hydrate")]
-    if browser::asked_for("near", "route") {
+    let from_route_link = leptos_router::hooks::use_query_map()
+        .with_untracked(|q| q.get("near").is_some_and(|v| v == "route"));
+    if from_route_link {
         search("route");
     }
     // One tap: a visit for the roles that may create visits, otherwise a task (reps).
@@ -2180,17 +2181,6 @@ mod browser {
             });
         }
         b
-    }
-
-    /// Whether the page's address has `key=value` in its query.
-    pub fn asked_for(key: &str, value: &str) -> bool {
-        web_sys::window()
-            .and_then(|w| w.location().search().ok())
-            .is_some_and(|q| {
-                q.trim_start_matches('?')
-                    .split('&')
-                    .any(|pair| pair.split_once('=') == Some((key, value)))
-            })
     }
 
     /// The metric map's centre.
