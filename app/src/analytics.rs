@@ -1829,9 +1829,9 @@ fn MapSection(page: Page) -> impl IntoView {
                         <button class="action" data-testid="near-search" on:click=move |_| search("centre")>{tr(AMsg::NearCentre)}</button>
                         <button class="action" data-testid="near-route" on:click=move |_| search("route")>{tr(AMsg::AlongRoute)}</button>
                     </div>
-                    {near_view}
                 </div>
             </div>
+            <div class="near-results table-scroll">{near_view}</div>
         </section>
     }
 }
