@@ -32,6 +32,9 @@ struct World {
     /// The account of customer `c` of the history at `c - 1`.
     customers: Vec<i64>,
     products: Vec<i64>,
+    /// Each account's territory (west or east of 106.955° E) and position.
+    territory_of: BTreeMap<i64, i64>,
+    position: BTreeMap<i64, (f64, f64)>,
 }
 
 /// The first day of the order history.
@@ -69,6 +72,21 @@ async fn world() -> World {
         .await;
         products.push(id(&product));
     }
+    // Two unowned territories side by side: customers 1-16 lie in the west one, 17-32 in the
+    // east one, each half of them a rep's.
+    let mut territories = Vec::new();
+    for (name, west, east) in [("Barat", 106.7, 106.955), ("Timur", 106.955, 107.2)] {
+        let ring = json!([
+            [west, -6.3],
+            [east, -6.3],
+            [east, -6.1],
+            [west, -6.1],
+            [west, -6.3]
+        ]);
+        let body = json!({"name": name, "geometry": {"type": "Polygon", "coordinates": [ring]}});
+        territories.push(id(&created(&app, "/api/v1/territories", body).await));
+    }
+    let (mut territory_of, mut position) = (BTreeMap::new(), BTreeMap::new());
     let (mut rep1_accounts, mut rep2_accounts) = (BTreeSet::new(), BTreeSet::new());
     let mut customers = Vec::new();
     for a in 0..CUSTOMERS {
@@ -82,6 +100,11 @@ async fn world() -> World {
         )
         .await;
         customers.push(id(&account));
+        let territory = territories[usize::from(a >= CUSTOMERS / 2)];
+        assert_eq!(account["territory_id"], territory, "{account}");
+        territory_of.insert(id(&account), territory);
+        let at = |k: &str| account[k].as_f64().unwrap();
+        position.insert(id(&account), (at("lon"), at("lat")));
         if a % 2 == 0 {
             rep1_accounts.insert(id(&account));
         } else {
@@ -128,6 +151,8 @@ async fn world() -> World {
         rep2_accounts,
         customers,
         products,
+        territory_of,
+        position,
     }
 }
 
@@ -842,4 +867,298 @@ async fn the_scoring_job_stores_every_customers_score_with_the_fit_day_and_a_rep
     );
     let kept = get_ok(&w.app, "/api/v1/analytics/scores?limit=1").await;
     assert_eq!(kept["total"], CUSTOMERS);
+}
+
+/// Runs the scoring job on the history's calibration period to its end.
+async fn score_every_customer(app: &TestApp) {
+    let calibration_end = start() + chrono::Days::new(CALIBRATION_DAYS);
+    let (status, job) = app
+        .send_json(
+            "POST",
+            "/api/v1/analytics/scoring-jobs",
+            &json!({"calibration_end": calibration_end}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    assert_eq!(finished_job(app).await["status"], "done");
+}
+
+/// Each query refused with 400 naming its field.
+async fn refused(client: &Client, route: &str, cases: &[(&str, &str)]) {
+    for (query, field) in cases {
+        let (status, answer) = client.get_json(&format!("{route}?{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {answer}");
+        assert_eq!(answer["field"], *field, "{query}: {answer}");
+    }
+}
+
+/// Per territory of a shaded-territories answer: (value, customers, class).
+fn shaded(answer: &Value) -> BTreeMap<i64, (f64, i64, i64)> {
+    answer["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let p = &f["properties"];
+            assert!(f["geometry"]["type"] == "Polygon", "{f}");
+            let class = p["class"].as_i64().unwrap();
+            assert!((0..5).contains(&class), "{f}");
+            (
+                p["id"].as_i64().unwrap(),
+                (
+                    p["value"].as_f64().unwrap(),
+                    p["customers"].as_i64().unwrap(),
+                    class,
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Expected values and customers per territory against the answer's, within `tolerance`
+/// relative; a higher value never has a lower class.
+fn assert_shaded(answer: &Value, expected: &BTreeMap<i64, (f64, i64)>, tolerance: f64) {
+    let got = shaded(answer);
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>(),
+        "{answer}"
+    );
+    for (t, (value, customers)) in expected {
+        let (v, c, _) = got[t];
+        assert!(
+            (v - value).abs() <= tolerance * value.abs().max(1.0),
+            "territory {t}: {v} vs {value}"
+        );
+        assert_eq!(c, *customers, "territory {t}");
+    }
+    for a in got.values() {
+        for b in got.values() {
+            assert!(a.0 <= b.0 || a.2 >= b.2, "classes out of order: {answer}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn territories_are_shaded_by_the_sum_over_the_callers_customers_in_them() {
+    let w = world().await;
+    let (from, to) = (start(), NaiveDate::from_ymd_opt(2025, 9, 30).unwrap());
+    let period = format!("from={from}&to={to}");
+    let mut admin_revenue = BTreeMap::new();
+    for (who, client, mine) in [
+        ("admin", &*w.app, None),
+        ("rep", &w.rep1, Some(&w.rep1_accounts)),
+    ] {
+        // Revenue: the orders of the period, summed by brute force per territory.
+        let mut revenue: BTreeMap<i64, (i64, BTreeSet<i64>)> = BTreeMap::new();
+        for o in sold(client)
+            .await
+            .iter()
+            .filter(|o| (from..=to).contains(&o.day))
+        {
+            let total = revenue.entry(w.territory_of[&o.account]).or_default();
+            total.0 += o.subtotal;
+            total.1.insert(o.account);
+        }
+        let expected: BTreeMap<i64, (f64, i64)> = revenue
+            .iter()
+            .map(|(t, (sum, accounts))| (*t, (*sum as f64, accounts.len() as i64)))
+            .collect();
+        let answer = get_ok(
+            client,
+            &format!("/api/v1/analytics/territories?metric=revenue&{period}"),
+        )
+        .await;
+        assert_eq!(answer["legend"]["aggregate"], "sum", "{who}");
+        assert_eq!(answer["legend"]["currency"], "IDR", "{who}");
+        assert_eq!(answer["legend"]["outside"], 0, "{who}");
+        assert_shaded(&answer, &expected, 0.0);
+        if let Some(mine) = mine {
+            // Half of each territory's customers: less revenue than the admin sees.
+            for (t, (sum, accounts)) in &revenue {
+                assert!(accounts.is_subset(mine));
+                assert!((*sum as f64) < admin_revenue[t], "{who} territory {t}");
+            }
+        } else {
+            admin_revenue = expected.iter().map(|(t, v)| (*t, v.0)).collect();
+        }
+
+        // Profit after the cost to serve: the accounts' waterfalls summed per territory.
+        let waterfalls = get_ok(
+            client,
+            &format!("/api/v1/analytics/profitability?{period}&limit=10000"),
+        )
+        .await;
+        let mut expected: BTreeMap<i64, (f64, i64)> = BTreeMap::new();
+        for a in waterfalls["accounts"].as_array().unwrap() {
+            let account = a["account_id"].as_i64().unwrap();
+            assert!(mine.is_none_or(|m| m.contains(&account)));
+            let total = expected.entry(w.territory_of[&account]).or_default();
+            total.0 += a["profit_minor"].as_f64().unwrap();
+            total.1 += 1;
+        }
+        let answer = get_ok(
+            client,
+            &format!("/api/v1/analytics/territories?metric=profit&{period}"),
+        )
+        .await;
+        assert_shaded(&answer, &expected, 0.0);
+    }
+
+    // The page's filter narrows: one territory only.
+    let west = w.territory_of[&w.customers[0]];
+    let answer = get_ok(
+        &w.app,
+        &format!("/api/v1/analytics/territories?{period}&territory_id={west}"),
+    )
+    .await;
+    assert_eq!(shaded(&answer).keys().collect::<Vec<_>>(), [&west]);
+
+    // Lifetime value (sum) and churn risk (mean) from the stored scores.
+    score_every_customer(&w.app).await;
+    for client in [&*w.app, &w.rep1] {
+        let scores = get_ok(client, "/api/v1/analytics/scores?limit=10000").await;
+        let (mut clv, mut churn) = (BTreeMap::new(), BTreeMap::new());
+        for s in scores["accounts"].as_array().unwrap() {
+            let t = w.territory_of[&s["account_id"].as_i64().unwrap()];
+            let add = |m: &mut BTreeMap<i64, (f64, i64)>, v: f64| {
+                let e = m.entry(t).or_insert((0.0, 0));
+                e.0 += v;
+                e.1 += 1;
+            };
+            add(&mut clv, s["clv_minor"].as_f64().unwrap());
+            add(&mut churn, s["churn_risk"].as_f64().unwrap());
+        }
+        for v in churn.values_mut() {
+            v.0 /= v.1 as f64;
+        }
+        let answer = get_ok(client, "/api/v1/analytics/territories?metric=clv").await;
+        assert_shaded(&answer, &clv, 1e-9);
+        let answer = get_ok(client, "/api/v1/analytics/territories?metric=churn").await;
+        assert_eq!(answer["legend"]["aggregate"], "mean");
+        assert_shaded(&answer, &churn, 1e-9);
+    }
+
+    refused(
+        &w.app,
+        "/api/v1/analytics/territories",
+        &[
+            ("metric=segment", "metric"),
+            ("metric=margin", "metric"),
+            ("from=2025-02-01&to=2025-01-01", "from"),
+            ("territory_id=west", "territory_id"),
+        ],
+    )
+    .await;
+}
+
+/// Great-circle metres (haversine on the mean Earth radius), computed here independently.
+fn metres(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (la1, la2) = (a.1.to_radians(), b.1.to_radians());
+    let h = ((la2 - la1) / 2.0).sin().powi(2)
+        + la1.cos() * la2.cos() * ((b.0 - a.0).to_radians() / 2.0).sin().powi(2);
+    2.0 * 6_371_008.8 * h.sqrt().asin()
+}
+
+#[tokio::test]
+async fn the_route_day_finds_the_callers_customers_at_risk_within_metres_of_its_stops() {
+    let w = world().await;
+    score_every_customer(&w.app).await;
+    // The day's stops: a visit at one of rep 1's customers and one at rep 2's; a visit on
+    // another day is no stop.
+    let day = "2026-01-15";
+    let visit = |account: i64, date: &str, status: &str| {
+        json!({"account_id": account, "window_start": format!("{date}T09:00:00Z"),
+               "window_end": format!("{date}T10:00:00Z"), "duration_min": 30, "status": status})
+    };
+    let (mine, theirs) = (w.customers[10], w.customers[21]);
+    for (account, date, status) in [
+        (mine, day, "scheduled"),
+        (theirs, day, "scheduled"),
+        (w.customers[30], "2026-01-16", "scheduled"),
+    ] {
+        created(&w.app, "/api/v1/visits", visit(account, date, status)).await;
+    }
+    let radius = 5_000.0;
+    for (who, client, stops) in [
+        ("admin", &*w.app, vec![mine, theirs]),
+        ("rep", &w.rep1, vec![mine]),
+    ] {
+        // Brute force: every scored customer of the caller's with value at risk, not a stop,
+        // within the radius of a stop, at its nearest stop's distance.
+        let scores = get_ok(client, "/api/v1/analytics/scores?limit=10000").await;
+        let mut expected: BTreeMap<i64, (f64, f64)> = BTreeMap::new();
+        for s in scores["accounts"].as_array().unwrap() {
+            let account = s["account_id"].as_i64().unwrap();
+            let at_risk = s["value_at_risk_minor"].as_f64().unwrap();
+            if at_risk <= 0.0 || stops.contains(&account) {
+                continue;
+            }
+            let nearest = stops
+                .iter()
+                .map(|stop| metres(w.position[stop], w.position[&account]))
+                .fold(f64::INFINITY, f64::min);
+            if nearest <= radius {
+                expected.insert(account, (nearest, at_risk));
+            }
+        }
+        assert!(!expected.is_empty(), "{who}: {expected:?}");
+        let answer = get_ok(
+            client,
+            &format!("/api/v1/analytics/at-risk-along-route?date={day}&radius_m={radius}&min_risk=0&limit=1000"),
+        )
+        .await;
+        let got_stops: Vec<i64> = answer["stops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["account_id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(got_stops, stops, "{who}: {answer}");
+        let got = answer["accounts"].as_array().unwrap();
+        assert_eq!(
+            got.iter()
+                .map(|a| a["account_id"].as_i64().unwrap())
+                .collect::<BTreeSet<_>>(),
+            expected.keys().copied().collect::<BTreeSet<_>>(),
+            "{who}: {answer}"
+        );
+        for a in got {
+            let (distance, at_risk) = expected[&a["account_id"].as_i64().unwrap()];
+            assert!(
+                (a["distance_m"].as_f64().unwrap() - distance).abs() < 0.01,
+                "{who}: {a} vs {distance}"
+            );
+            assert!(
+                stops.contains(&a["stop"]["account_id"].as_i64().unwrap()),
+                "{a}"
+            );
+            assert!(
+                (a["value_at_risk_minor"].as_f64().unwrap() - at_risk).abs() < 1e-6,
+                "{a}"
+            );
+        }
+        let values: Vec<f64> = got
+            .iter()
+            .map(|a| a["value_at_risk_minor"].as_f64().unwrap())
+            .collect();
+        assert!(
+            values.windows(2).all(|v| v[0] >= v[1]),
+            "most value at risk first"
+        );
+        if who == "rep" {
+            assert!(expected.keys().all(|a| w.rep1_accounts.contains(a)));
+        }
+    }
+    refused(
+        &w.rep1,
+        "/api/v1/analytics/at-risk-along-route",
+        &[
+            ("radius_m=0", "radius_m"),
+            ("min_risk=2", "min_risk"),
+            ("date=15-01-2026", "date"),
+            ("limit=0", "limit"),
+        ],
+    )
+    .await;
 }

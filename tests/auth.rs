@@ -267,6 +267,8 @@ fn matrix(f: &Fixtures) -> Vec<Case> {
         case("GET", "/api/v1/analytics/map", "AMPR"),
         case("GET", "/api/v1/analytics/at-risk-nearby", "AMPR")
             .uri("/api/v1/analytics/at-risk-nearby?lon=106.8&lat=-6.2"),
+        case("GET", "/api/v1/analytics/at-risk-along-route", "AMPR"),
+        case("GET", "/api/v1/analytics/territories", "AMPR"),
         // Segments (issue 16): whoever analyses the book (a write's body is refused, so an
         // allowed caller changes nothing).
         case("GET", "/api/v1/segments", "AMP"),

@@ -1,8 +1,11 @@
 //! The analytics page in a real browser, on the demo world with an imported order history: a
 //! manager scores every customer from the page and watches the job's progress end; the RFM
 //! segments, the 80/20 shares and the profitability figures are those of the REST API; the
-//! map's heat-map layer is weighted by lifetime value with a legend in quantile classes; the
-//! page reads in both languages at desktop and tablet size (screenshots in target/screenshots).
+//! map's heat-map layer is weighted by lifetime value with a legend in quantile classes, and the
+//! territories are shaded by their customers' summed lifetime value with their own legend;
+//! "near me" searches at the device's position and falls back to the map centre with a note
+//! when the position is refused; a rep adds a task for a customer at risk with one tap; the page
+//! reads in both languages at desktop and tablet size (screenshots in target/screenshots).
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -203,23 +206,107 @@ async fn the_analytics_page_scores_customers_and_shows_the_figures_of_the_api_an
         legend.as_u64().unwrap() as usize,
         map["legend"]["breaks"].as_array().unwrap().len() + 1
     );
-    client
+    show_map(&client).await;
+    // The territories shaded by their customers' summed lifetime value, with their legend.
+    let (_, shaded) = app
+        .get_json("/api/v1/analytics/territories?metric=clv")
+        .await;
+    let territories = shaded["features"].as_array().unwrap().len();
+    assert!(territories >= 1, "{shaded}");
+    assert_eq!(shaded["legend"]["aggregate"], "sum");
+    wait_for_js(
+        &client,
+        "the territories to be shaded",
+        &format!(
+            "const m = window.wilayahMetricMap;
+             if (!m || !m.getSource('territories')) return false;
+             return m.getSource('territories').getData().then(d => d.features.length === {territories}
+                 && d.features.every(f => f.properties.class !== undefined));"
+        ),
+    )
+    .await;
+    let fill = client
         .execute(
-            "document.querySelector('[data-testid=section-map]').scrollIntoView();",
+            "const m = window.wilayahMetricMap;
+             return [m.getLayer('metric-territories').type, m.getLayoutProperty('metric-territories', 'visibility') || 'visible',
+                     document.querySelectorAll('[data-testid=territory-legend] li').length];",
             vec![],
         )
         .await
         .unwrap();
+    let classes = shaded["legend"]["breaks"].as_array().unwrap().len() + 1;
+    assert_eq!(fill, json!(["fill", "visible", classes]));
+
+    // Near me, with the position refused: the map centre instead, with a note.
+    near_me(&client, "err({code: 1, message: 'denied'})").await;
     wait_for_js(
         &client,
-        "the metric map to draw",
-        "return document.querySelector('[data-testid=analytics-map][data-map-idle=true]') !== null;",
+        "the note that the position is not available",
+        "const n = document.querySelector('[data-testid=near-no-position]');
+         return n !== null && /position/.test(n.textContent)
+             && document.querySelector('[data-testid=near-table], [data-testid=near-none]') !== null;",
+    )
+    .await;
+    // With a position: the customers at risk around it, as the API finds them.
+    let (_, at_risk) = app
+        .get_json("/api/v1/analytics/scores?order=at_risk&limit=1000")
+        .await;
+    let customer = at_risk["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| {
+            a["churn_risk"].as_f64() >= Some(0.5) && a["value_at_risk_minor"].as_f64() > Some(0.0)
+        })
+        .expect("a valuable customer at risk")["account_id"]
+        .as_i64()
+        .unwrap();
+    let (_, account) = app.get_json(&format!("/api/v1/accounts/{customer}")).await;
+    let (lon, lat) = (
+        account["lon"].as_f64().unwrap(),
+        account["lat"].as_f64().unwrap(),
+    );
+    let (_, near) = app
+        .get_json(&format!(
+            "/api/v1/analytics/at-risk-nearby?lon={lon:.5}&lat={lat:.5}&radius_m=50000"
+        ))
+        .await;
+    let expected = near["accounts"].as_array().unwrap().len();
+    assert!(expected >= 1, "{near}");
+    let here = format!("ok({{coords: {{longitude: {lon}, latitude: {lat}}}}})");
+    near_me(&client, &here).await;
+    wait_for_js(
+        &client,
+        "the customers at risk near the device",
+        &format!(
+            "return document.querySelector('[data-testid=near-no-position]') === null
+                 && document.querySelectorAll('[data-testid=near-table] tbody tr').length === {expected};"
+        ),
+    )
+    .await;
+    // Along today's route: the API's answer.
+    let (_, route) = app
+        .get_json("/api/v1/analytics/at-risk-along-route?radius_m=5000")
+        .await;
+    click_test_id(&client, "near-route").await;
+    let rows = route["accounts"].as_array().unwrap().len();
+    wait_for_js(
+        &client,
+        "the customers at risk along today's route",
+        &format!(
+            "const rows = document.querySelectorAll('[data-testid=near-table] tbody tr').length;
+             return {rows} === 0 ? document.querySelector('[data-testid=near-none]') !== null : rows === {rows};"
+        ),
     )
     .await;
     save_screenshot(&client, "analytics-map-desktop-en").await;
+    show_territories(&client).await;
+    save_screenshot(&client, "analytics-territories-desktop-en").await;
 
     // Indonesian: segment names and titles translated.
     switch_language(&client, "id").await;
+    show_map(&client).await;
+    save_screenshot(&client, "analytics-territories-desktop-id").await;
     client
         .execute("window.scrollTo(0, 0);", vec![])
         .await
@@ -242,6 +329,108 @@ async fn the_analytics_page_scores_customers_and_shows_the_figures_of_the_api_an
         .unwrap();
     assert_eq!(overflow, json!(true), "nothing wider than the tablet");
     save_screenshot(&tablet, "analytics-tablet-en").await;
+    show_map(&tablet).await;
+    save_screenshot(&tablet, "analytics-map-tablet-en").await;
+    show_territories(&tablet).await;
+    save_screenshot(&tablet, "analytics-territories-tablet-en").await;
     switch_language(&tablet, "id").await;
+    show_map(&tablet).await;
+    save_screenshot(&tablet, "analytics-territories-tablet-id").await;
+    tablet
+        .execute("window.scrollTo(0, 0);", vec![])
+        .await
+        .unwrap();
     save_screenshot(&tablet, "analytics-tablet-id").await;
+
+    // A rep (who may not create visits) adds a task for their customer at risk with one tap.
+    let owner = account["owner_id"].as_i64().expect("the customer's rep");
+    let rep = connect(&driver).await;
+    sign_in_as(&app, &rep, &base, Role::SalesRep, Some(owner)).await;
+    // Reached from the rep's day: /today links to the customers at risk along the route.
+    rep.goto(&format!("{base}/today"))
+        .await
+        .expect("open the day");
+    click_test_id(&rep, "today-at-risk").await;
+    wait_for_loaded(&rep).await;
+    wait_for_js(
+        &rep,
+        "the customers at risk along the rep's route",
+        "return location.search === '?near=route'
+            && document.querySelector('[data-testid=near-table], [data-testid=near-none]') !== null;",
+    )
+    .await;
+    near_me(&rep, &here).await;
+    wait_for_js(
+        &rep,
+        "the rep's customers at risk near them",
+        "return document.querySelectorAll('[data-testid=near-table] tbody tr').length > 0;",
+    )
+    .await;
+    let (_, tasks_before) = app.get_json("/api/v1/tasks?limit=1").await;
+    click_test_id(&rep, "near-follow-up").await;
+    wait_for_js(
+        &rep,
+        "the task to be added",
+        "return /Task added/.test(document.querySelector('[data-testid=near-table]').textContent);",
+    )
+    .await;
+    let (_, tasks) = app.get_json("/api/v1/tasks?limit=1").await;
+    assert_eq!(
+        tasks["total"].as_i64().unwrap(),
+        tasks_before["total"].as_i64().unwrap() + 1,
+        "{tasks}"
+    );
+    show_map(&rep).await;
+    save_screenshot(&rep, "analytics-map-rep-en").await;
+}
+
+/// Taps "near me" with the device's position answered by `answer` (JavaScript calling `ok` with
+/// a position or `err` with an error, as the browser's geolocation does).
+async fn near_me(client: &Client, answer: &str) {
+    let geolocation = format!(
+        "Object.defineProperty(navigator, 'geolocation', {{configurable: true,
+             value: {{getCurrentPosition: (ok, err) => setTimeout(() => {answer}, 50)}}}});"
+    );
+    client.execute(&geolocation, vec![]).await.unwrap();
+    click_test_id(client, "near-me").await;
+}
+
+/// The territories alone (heat map and accounts off), on Java and Bali where they adjoin.
+async fn show_territories(client: &Client) {
+    click_test_id(client, "toggle-heat").await;
+    click_test_id(client, "toggle-points").await;
+    client
+        .execute(
+            "document.querySelector('[data-testid=analytics-map]').removeAttribute('data-map-idle');
+             window.wilayahMetricMap.fitBounds([[105.8, -8.9], [115.8, -5.6]], {duration: 0});",
+            vec![],
+        )
+        .await
+        .unwrap();
+    wait_for_js(
+        client,
+        "the territories alone",
+        "const m = window.wilayahMetricMap;
+         return m.getLayoutProperty('metric-heat', 'visibility') === 'none'
+             && m.getLayoutProperty('metric-points', 'visibility') === 'none';",
+    )
+    .await;
+    show_map(client).await;
+}
+
+/// Scrolls the map section into view and waits until the map has drawn.
+async fn show_map(client: &Client) {
+    client
+        .execute(
+            "document.querySelector('[data-testid=section-map]').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    wait_for_js(
+        client,
+        "the metric map to draw",
+        "return document.querySelector('[data-testid=analytics-map][data-map-idle=true]') !== null;",
+    )
+    .await;
 }

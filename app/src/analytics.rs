@@ -115,9 +115,23 @@ pub enum AMsg {
     NearTitle,
     NearHint,
     Distance,
+    NearMe,
+    NearCentre,
+    AlongRoute,
+    NoPosition,
+    NoStops,
+    NearStop,
     AddVisit,
     VisitAdded,
     VisitFailed,
+    AddTask,
+    TaskAdded,
+    TaskFailed,
+    TaskTitle,
+    TerritoryLayer,
+    TerritoryLegendSum,
+    TerritoryLegendMean,
+    TerritoryNoSegment,
     LegendBelow,
     LegendFrom,
     // Segments
@@ -263,13 +277,25 @@ impl Text for AMsg {
             HeatLayer => ["Heat map", "Peta panas"],
             PointsLayer => ["Accounts", "Akun"],
             NearTitle => [
-                "Valuable customers at risk near the map centre",
-                "Pelanggan bernilai berisiko di sekitar tengah peta",
+                "Valuable customers at risk near you",
+                "Pelanggan bernilai berisiko di dekat Anda",
             ],
             NearHint => [
-                "Move the map to where you are, then search.",
-                "Geser peta ke lokasi Anda, lalu cari.",
+                "Near your position, around the map centre, or near the visits of today's route.",
+                "Di dekat posisi Anda, di sekitar tengah peta, atau di dekat kunjungan rute hari ini.",
             ],
+            NearMe => ["Near me", "Di dekat saya"],
+            NearCentre => ["Map centre", "Tengah peta"],
+            AlongRoute => ["Along today's route", "Sepanjang rute hari ini"],
+            NoPosition => [
+                "Your position is not available (permission refused or no location): searched around the map centre instead.",
+                "Posisi Anda tidak tersedia (izin ditolak atau tanpa lokasi): dicari di sekitar tengah peta.",
+            ],
+            NoStops => [
+                "No visits on today's route.",
+                "Tidak ada kunjungan di rute hari ini.",
+            ],
+            NearStop => ["near", "dekat"],
             Distance => ["Distance", "Jarak"],
             AddVisit => ["Add visit", "Tambah kunjungan"],
             VisitAdded => [
@@ -279,6 +305,26 @@ impl Text for AMsg {
             VisitFailed => [
                 "The visit could not be added",
                 "Kunjungan gagal ditambahkan",
+            ],
+            AddTask => ["Add task", "Tambah tugas"],
+            TaskAdded => ["Task added for today", "Tugas ditambahkan untuk hari ini"],
+            TaskFailed => ["The task could not be added", "Tugas gagal ditambahkan"],
+            TaskTitle => [
+                "Visit the valuable customer at risk",
+                "Kunjungi pelanggan bernilai yang berisiko",
+            ],
+            TerritoryLayer => ["Territories", "Wilayah"],
+            TerritoryLegendSum => [
+                "Territories: total of their customers",
+                "Wilayah: jumlah dari pelanggannya",
+            ],
+            TerritoryLegendMean => [
+                "Territories: average of their customers",
+                "Wilayah: rata-rata pelanggannya",
+            ],
+            TerritoryNoSegment => [
+                "Territories are shaded by a number: choose another measure.",
+                "Wilayah diwarnai menurut angka: pilih ukuran lain.",
             ],
             LegendBelow => ["below", "di bawah"],
             LegendFrom => ["from", "mulai"],
@@ -1510,9 +1556,14 @@ pub fn metric_point_colour(metric: &str) -> Value {
     }
 }
 
-/// The metric map's layers: the heat map weighted by the quantile class, and the points.
-pub fn metric_layers() -> [Value; 2] {
+/// The metric map's layers: the territories shaded by their quantile class with their
+/// outlines, the heat map weighted by the accounts' quantile class, and the points.
+pub fn metric_layers() -> [Value; 4] {
     [
+        serde_json::json!({"id": "metric-territories", "type": "fill", "source": "territories",
+            "paint": {"fill-color": metric_point_colour("revenue"), "fill-opacity": 0.55}}),
+        serde_json::json!({"id": "metric-territory-lines", "type": "line", "source": "territories",
+            "paint": {"line-color": "#495057", "line-width": 1.5}}),
         serde_json::json!({"id": "metric-heat", "type": "heatmap", "source": "metric",
             "paint": {"heatmap-weight": ["/", ["+", 1, ["get", "class"]], 5],
                       "heatmap-radius": ["interpolate", ["linear"], ["zoom"], 4, 14, 12, 36],
@@ -1532,6 +1583,36 @@ fn limit_text(metric: &str, value: f64, currency: &str, locale: Locale) -> Strin
     }
 }
 
+/// A legend's quantile classes (`legend.breaks` of a map answer): one line per class with its
+/// colour and lower limit.
+fn class_legend(metric: &str, legend: &Value, l: Locale) -> impl IntoView + use<> {
+    let currency = legend["currency"].as_str().unwrap_or("IDR").to_owned();
+    let breaks: Vec<f64> = legend["breaks"]
+        .as_array()
+        .map(|b| b.iter().map(num).collect())
+        .unwrap_or_default();
+    (0..=breaks.len())
+        .map(|i| {
+            let label = if breaks.is_empty() {
+                String::new()
+            } else if i == 0 {
+                format!("{} {}", AMsg::LegendBelow.text(l), limit_text(metric, breaks[0], &currency, l))
+            } else {
+                format!("{} {}", AMsg::LegendFrom.text(l), limit_text(metric, breaks[i - 1], &currency, l))
+            };
+            let colour = CLASS_COLOURS[i.min(CLASS_COLOURS.len() - 1)];
+            view! { <li><span class="dot" style=format!("background:{colour}")></span> " " {label}</li> }
+        })
+        .collect_view()
+}
+
+/// What the customers-at-risk search answered, and whether it fell back to the map centre.
+#[derive(Clone, Copy)]
+struct NearSearch {
+    answer: Slot,
+    no_position: RwSignal<bool>,
+}
+
 #[component]
 fn MapSection(page: Page) -> impl IntoView {
     let locale = use_locale();
@@ -1539,13 +1620,32 @@ fn MapSection(page: Page) -> impl IntoView {
     let heat = RwSignal::new(true);
     let points = RwSignal::new(true);
     let legend: RwSignal<Option<Value>> = RwSignal::new(None);
-    let near: Slot = RwSignal::new(None);
+    let territories = RwSignal::new(true);
+    let territory_legend: RwSignal<Option<Value>> = RwSignal::new(None);
+    let near = NearSearch {
+        answer: RwSignal::new(None),
+        no_position: RwSignal::new(false),
+    };
     let added: RwSignal<Vec<(i64, bool)>> = RwSignal::new(Vec::new());
-    let may_add_visit = crate::use_signed_in()
-        .is_some_and(|c| c.may("visits", wilayah_shared::access::Action::Create));
+    let may = |resource: &str| {
+        crate::use_signed_in()
+            .is_some_and(|c| c.may(resource, wilayah_shared::access::Action::Create))
+    };
+    let (may_add_visit, may_add_task) = (may("visits"), may("tasks"));
+    let staff_id = crate::use_signed_in().and_then(|c| c.staff_id);
     let container = NodeRef::<leptos::html::Div>::new();
     #[cfg(feature = "hydrate")]
-    browser::start_map(page, container, metric, heat, points, legend);
+    browser::start_map(
+        page,
+        container,
+        metric,
+        browser::Layers {
+            heat,
+            points,
+            territories,
+        },
+        (legend, territory_legend),
+    );
     #[cfg(not(feature = "hydrate"))]
     let _ = (heat, points, container);
     let metric_options = METRICS
@@ -1572,66 +1672,109 @@ fn MapSection(page: Page) -> impl IntoView {
         let Some(v) = legend.get() else {
             return ().into_any();
         };
-        let currency = v["currency"].as_str().unwrap_or("IDR").to_owned();
-        let breaks: Vec<f64> = v["breaks"]
-            .as_array()
-            .map(|b| b.iter().map(num).collect())
-            .unwrap_or_default();
-        (0..=breaks.len())
-            .map(|i| {
-                let label = if breaks.is_empty() {
-                    String::new()
-                } else if i == 0 {
-                    format!("{} {}", AMsg::LegendBelow.text(l), limit_text(&m, breaks[0], &currency, l))
-                } else {
-                    format!("{} {}", AMsg::LegendFrom.text(l), limit_text(&m, breaks[i - 1], &currency, l))
-                };
-                let colour = CLASS_COLOURS[i.min(CLASS_COLOURS.len() - 1)];
-                view! { <li><span class="dot" style=format!("background:{colour}")></span> " " {label}</li> }
-            })
-            .collect_view()
-            .into_any()
+        class_legend(&m, &v, l).into_any()
     };
-    let search = move |_| {
-        #[cfg(feature = "hydrate")]
-        browser::search_near(near);
+    let territory_legend_view = move || {
+        let l = locale.get();
+        let m = metric.get();
+        if !territories.get() {
+            return ().into_any();
+        }
+        if m == "segment" {
+            return view! { <p class="muted small">{tr(AMsg::TerritoryNoSegment)}</p> }.into_any();
+        }
+        let Some(v) = territory_legend.get() else {
+            return ().into_any();
+        };
+        let title = if v["aggregate"] == "mean" {
+            AMsg::TerritoryLegendMean
+        } else {
+            AMsg::TerritoryLegendSum
+        };
+        view! {
+            <h3>{title.text(l)}</h3>
+            <ul class="legend territory-legend" data-testid="territory-legend">{class_legend(&m, &v, l)}</ul>
+        }
+        .into_any()
     };
-    let add_visit = move |account: i64| {
+    let search = move |how: &'static str| {
         #[cfg(feature = "hydrate")]
-        browser::add_visit(account, added);
+        browser::search_at_risk(how, near);
         #[cfg(not(feature = "hydrate"))]
-        let _ = (account, added);
+        let _ = (how, near);
     };
-    let near_view = move || match near.get() {
+    // Opened from /today's "along today's route" link (`?near=route`): search at once.
+    let from_route_link = leptos_router::hooks::use_query_map()
+        .with_untracked(|q| q.get("near").is_some_and(|v| v == "route"));
+    if from_route_link {
+        search("route");
+    }
+    // One tap: a visit for the roles that may create visits, otherwise a task (reps).
+    let add_follow_up = move |account: i64, name: String| {
+        #[cfg(feature = "hydrate")]
+        {
+            if may_add_visit {
+                browser::add_visit(account, added);
+            } else {
+                let title = format!("{}: {name}", AMsg::TaskTitle.text(locale.get_untracked()));
+                browser::add_task(account, title, staff_id, added);
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (account, name, added, staff_id);
+    };
+    let (add_text, added_text, failed_text) = if may_add_visit {
+        (AMsg::AddVisit, AMsg::VisitAdded, AMsg::VisitFailed)
+    } else {
+        (AMsg::AddTask, AMsg::TaskAdded, AMsg::TaskFailed)
+    };
+    let may_follow_up = may_add_visit || may_add_task;
+    let near_view = move || match near.answer.get() {
         None => ().into_any(),
         Some(Err(())) => view! { <p class="error">{tr(AMsg::LoadFailed)}</p> }.into_any(),
         Some(Ok(v)) => {
             let l = locale.get();
+            let note = near
+                .no_position
+                .get()
+                .then(|| view! { <p class="near-note small" data-testid="near-no-position">{tr(AMsg::NoPosition)}</p> });
             let accounts = v["accounts"].as_array().cloned().unwrap_or_default();
+            if v["stops"].as_array().is_some_and(Vec::is_empty) {
+                return view! { <p class="muted" data-testid="near-none">{tr(AMsg::NoStops)}</p> }
+                    .into_any();
+            }
             if accounts.is_empty() {
-                return view! { <p class="muted" data-testid="near-none">{tr(AMsg::NoData)}</p> }
+                return view! { {note} <p class="muted" data-testid="near-none">{tr(AMsg::NoData)}</p> }
                     .into_any();
             }
             let rows = accounts
                 .iter()
                 .map(|a| {
                     let id = int(&a["account_id"]);
+                    let name = text(&a["name"]);
                     let currency = text(&a["currency"]);
                     let state = move || added.get().iter().find(|(x, _)| *x == id).map(|(_, ok)| *ok);
-                    let action = may_add_visit.then(|| {
+                    let action = may_follow_up.then(|| {
+                        let name = name.clone();
                         view! {
                             <td>
                                 {move || match state() {
-                                    Some(true) => view! { <span>{tr(AMsg::VisitAdded)}</span> }.into_any(),
-                                    Some(false) => view! { <span class="error">{tr(AMsg::VisitFailed)}</span> }.into_any(),
-                                    None => view! { <button class="action" on:click=move |_| add_visit(id)>{tr(AMsg::AddVisit)}</button> }.into_any(),
+                                    Some(true) => view! { <span>{tr(added_text)}</span> }.into_any(),
+                                    Some(false) => view! { <span class="error">{tr(failed_text)}</span> }.into_any(),
+                                    None => {
+                                        let name = name.clone();
+                                        view! { <button class="action" data-testid="near-follow-up" on:click=move |_| add_follow_up(id, name.clone())>{tr(add_text)}</button> }.into_any()
+                                    }
                                 }}
                             </td>
                         }
                     });
+                    let stop = a["stop"]["name"].as_str().map(|s| {
+                        view! { <span class="muted small near-stop">{format!("{} {s}", AMsg::NearStop.text(l))}</span> }
+                    });
                     view! {
                         <tr>
-                            <td>{text(&a["name"])}</td>
+                            <td>{name.clone()} {stop}</td>
                             <td class="num">{crate::format_distance(num(&a["distance_m"]))}</td>
                             <td class="num">{percent(num(&a["churn_risk"]), l)}</td>
                             <td class="num">{format_money_short(int(&a["value_at_risk_minor"]), &currency)}</td>
@@ -1641,8 +1784,9 @@ fn MapSection(page: Page) -> impl IntoView {
                 })
                 .collect_view();
             view! {
+                {note}
                 <table class="data" data-testid="near-table">
-                    <thead><tr><th>{tr(AMsg::Account)}</th><th class="num">{tr(AMsg::Distance)}</th><th class="num">{tr(AMsg::ChurnRisk)}</th><th class="num">{tr(AMsg::ValueAtRisk)}</th>{may_add_visit.then(|| view! { <th></th> })}</tr></thead>
+                    <thead><tr><th>{tr(AMsg::Account)}</th><th class="num">{tr(AMsg::Distance)}</th><th class="num">{tr(AMsg::ChurnRisk)}</th><th class="num">{tr(AMsg::ValueAtRisk)}</th>{may_follow_up.then(|| view! { <th></th> })}</tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
             }
@@ -1651,7 +1795,7 @@ fn MapSection(page: Page) -> impl IntoView {
     };
     let _ = page;
     view! {
-        <section class="panel analytics-map-section" data-testid="section-map">
+        <section class="panel analytics-map-section" id="map" data-testid="section-map">
             <div class="section-head">
                 <h2>{tr(AMsg::MapTitle)}</h2>
                 <label class="filter inline">
@@ -1668,17 +1812,26 @@ fn MapSection(page: Page) -> impl IntoView {
                     <input type="checkbox" data-testid="toggle-points" prop:checked=move || points.get() on:change=move |ev| points.set(event_target_checked(&ev)) />
                     {tr(AMsg::PointsLayer)}
                 </label>
+                <label class="layer-toggle">
+                    <input type="checkbox" data-testid="toggle-territories" prop:checked=move || territories.get() on:change=move |ev| territories.set(event_target_checked(&ev)) />
+                    {tr(AMsg::TerritoryLayer)}
+                </label>
             </div>
             <div class="analytics-map-body">
                 <div class="analytics-map" node_ref=container data-testid="analytics-map"></div>
                 <div class="analytics-map-side">
                     <ul class="legend" data-testid="map-legend">{legend_view}</ul>
+                    {territory_legend_view}
                     <h3>{tr(AMsg::NearTitle)}</h3>
                     <p class="muted small">{tr(AMsg::NearHint)}</p>
-                    <button class="action" data-testid="near-search" on:click=search>{tr(AMsg::RiskTitle)}</button>
-                    {near_view}
+                    <div class="near-actions">
+                        <button class="action" data-testid="near-me" on:click=move |_| search("me")>{tr(AMsg::NearMe)}</button>
+                        <button class="action" data-testid="near-search" on:click=move |_| search("centre")>{tr(AMsg::NearCentre)}</button>
+                        <button class="action" data-testid="near-route" on:click=move |_| search("route")>{tr(AMsg::AlongRoute)}</button>
+                    </div>
                 </div>
             </div>
+            <div class="near-results table-scroll">{near_view}</div>
         </section>
     }
 }
@@ -1856,9 +2009,9 @@ mod browser {
         });
     }
 
-    fn set_source(map: &js::MetricMap, data: &Value) {
+    fn set_source(map: &js::MetricMap, id: &str, data: &Value) {
         use wasm_bindgen::JsCast;
-        let source = map.get_source("metric");
+        let source = map.get_source(id);
         if source.is_undefined() {
             return;
         }
@@ -1869,16 +2022,25 @@ mod browser {
         }
     }
 
+    /// The metric map's layer toggles.
+    #[derive(Clone, Copy)]
+    pub struct Layers {
+        pub heat: RwSignal<bool>,
+        pub points: RwSignal<bool>,
+        pub territories: RwSignal<bool>,
+    }
+
     /// Creates the metric map once its container is there, then keeps its data, colours and
-    /// layer visibility in step with the chosen metric, the page's filter and the toggles.
+    /// layer visibility in step with the chosen metric, the page's filter and the toggles;
+    /// `legends` receive the accounts' and the territories' class limits.
     pub fn start_map(
         page: Page,
         container: NodeRef<leptos::html::Div>,
         metric: RwSignal<String>,
-        heat: RwSignal<bool>,
-        points: RwSignal<bool>,
-        legend: RwSignal<Option<Value>>,
+        layers: Layers,
+        legends: (RwSignal<Option<Value>>, RwSignal<Option<Value>>),
     ) {
+        let (legend, territory_legend) = legends;
         use wasm_bindgen::JsCast;
         use wasm_bindgen::prelude::Closure;
         Effect::new(move |_| {
@@ -1905,10 +2067,12 @@ mod browser {
             let on_load = {
                 let map = map.clone();
                 Closure::<dyn FnMut()>::new(move || {
-                    map.add_source(
-                        "metric",
-                        &to_js(&serde_json::json!({"type": "geojson", "data": {"type": "FeatureCollection", "features": []}})),
-                    );
+                    for source in ["territories", "metric"] {
+                        map.add_source(
+                            source,
+                            &to_js(&serde_json::json!({"type": "geojson", "data": no_features()})),
+                        );
+                    }
                     for layer in metric_layers() {
                         map.add_layer(&to_js(&layer));
                     }
@@ -1945,7 +2109,7 @@ mod browser {
                 let _ = legend.try_set(Some(data["legend"].clone()));
                 let bounds = bounds_of(&data);
                 with_map(|map| {
-                    set_source(map, &data);
+                    set_source(map, "metric", &data);
                     map.set_paint_property(
                         "metric-points",
                         "circle-color",
@@ -1962,16 +2126,48 @@ mod browser {
                 });
             });
         });
+        // Territories shaded by the metric (a number: not by RFM segment).
         Effect::new(move |_| {
-            let (h, p) = (heat.get(), points.get());
+            let m = metric.get();
+            let filter = page.filter.get();
+            if m == "segment" {
+                territory_legend.set(None);
+                with_map(|map| set_source(map, "territories", &no_features()));
+                return;
+            }
+            let url = format!(
+                "/api/v1/analytics/territories?metric={m}{}{}",
+                filter.period(),
+                filter.scope()
+            );
+            spawn_local(async move {
+                let Ok(data) = get(&url).await else { return };
+                let _ = territory_legend.try_set(Some(data["legend"].clone()));
+                with_map(|map| set_source(map, "territories", &data));
+            });
+        });
+        Effect::new(move |_| {
+            let Layers {
+                heat,
+                points,
+                territories,
+            } = layers;
+            let (h, p, t) = (heat.get(), points.get(), territories.get());
             metric.track();
             with_map(|map| {
                 let v =
                     |on: bool| wasm_bindgen::JsValue::from_str(if on { "visible" } else { "none" });
                 map.set_layout_property("metric-heat", "visibility", &v(h));
                 map.set_layout_property("metric-points", "visibility", &v(p));
+                map.set_layout_property("metric-territories", "visibility", &v(t));
+                map.set_layout_property("metric-territory-lines", "visibility", &v(t));
             });
         });
+    }
+
+    /// A FeatureCollection without features.
+    fn no_features() -> Value {
+        serde_json::json!({"type": "FeatureCollection", "features": []})
     }
 
     fn bounds_of(data: &Value) -> Option<[f64; 4]> {
@@ -1987,8 +2183,8 @@ mod browser {
         b
     }
 
-    /// Customers at risk near the metric map's centre.
-    pub fn search_near(near: Slot) {
+    /// The metric map's centre.
+    fn map_centre() -> Option<(f64, f64)> {
         let mut centre = None;
         with_map(|map| {
             let c = map.get_center();
@@ -1999,15 +2195,99 @@ mod browser {
             };
             centre = coord("lng").zip(coord("lat"));
         });
-        let Some((lon, lat)) = centre else { return };
-        near.set(None);
-        spawn_local(async move {
-            let url = format!(
+        centre
+    }
+
+    /// Valuable customers at risk: `how` is "me" (the device's position; the map centre, with
+    /// a note, when the position is refused or unavailable), "centre" (the map centre) or
+    /// "route" (near the stops of today's route).
+    pub fn search_at_risk(how: &'static str, near: NearSearch) {
+        near.answer.set(None);
+        near.no_position.set(false);
+        let fetch = move |url: String| {
+            spawn_local(async move {
+                let answer = get(&url).await;
+                let _ = near.answer.try_set(Some(answer));
+            });
+        };
+        let around = move |(lon, lat): (f64, f64)| {
+            fetch(format!(
                 "/api/v1/analytics/at-risk-nearby?lon={lon:.5}&lat={lat:.5}&radius_m=50000"
-            );
-            let answer = get(&url).await;
-            let _ = near.try_set(Some(answer));
+            ))
+        };
+        match how {
+            "route" => fetch("/api/v1/analytics/at-risk-along-route?radius_m=5000".into()),
+            "me" => device_position(move |position| {
+                if position.is_none() {
+                    let _ = near.no_position.try_set(true);
+                }
+                if let Some(at) = position.or_else(map_centre) {
+                    around(at);
+                }
+            }),
+            _ => {
+                if let Some(at) = map_centre() {
+                    around(at);
+                }
+            }
+        }
+    }
+
+    /// The device's position (navigator.geolocation) once, or `None` when it is unavailable,
+    /// refused, or has not come within ten seconds; `done` runs once.
+    fn device_position(done: impl FnOnce(Option<(f64, f64)>) + 'static) {
+        use std::cell::RefCell;
+        use std::rc::Rc;
+        use wasm_bindgen::JsCast;
+        use wasm_bindgen::prelude::Closure;
+        type Done = Box<dyn FnOnce(Option<(f64, f64)>)>;
+        let done: Rc<RefCell<Option<Done>>> = Rc::new(RefCell::new(Some(Box::new(done))));
+        let finish = move |position: Option<(f64, f64)>| {
+            if let Some(done) = done.borrow_mut().take() {
+                done(position);
+            }
+        };
+        let Some(window) = web_sys::window() else {
+            return finish(None);
+        };
+        let geolocation = js_sys::Reflect::get(&window.navigator(), &"geolocation".into())
+            .ok()
+            .filter(|g| g.is_object());
+        let get_position = geolocation.as_ref().and_then(|g| {
+            js_sys::Reflect::get(g, &"getCurrentPosition".into())
+                .ok()?
+                .dyn_into::<js_sys::Function>()
+                .ok()
         });
+        let (Some(geolocation), Some(get_position)) = (geolocation, get_position) else {
+            return finish(None);
+        };
+        let on_position = {
+            let finish = finish.clone();
+            Closure::once_into_js(move |position: wasm_bindgen::JsValue| {
+                let coords = js_sys::Reflect::get(&position, &"coords".into()).ok();
+                let coord = |k: &str| {
+                    coords
+                        .as_ref()
+                        .and_then(|c| js_sys::Reflect::get(c, &k.into()).ok())
+                        .and_then(|v| v.as_f64())
+                };
+                finish(coord("longitude").zip(coord("latitude")));
+            })
+        };
+        let on_error = {
+            let finish = finish.clone();
+            Closure::once_into_js(move |_: wasm_bindgen::JsValue| finish(None))
+        };
+        let options = to_js(&serde_json::json!({"timeout": 10_000, "maximumAge": 300_000}));
+        if get_position
+            .call3(&geolocation, &on_position, &on_error, &options)
+            .is_err()
+        {
+            return finish(None);
+        }
+        // A permission prompt nobody answers calls neither callback.
+        set_timeout(move || finish(None), std::time::Duration::from_secs(10));
     }
 
     /// A visit to the account tomorrow between 09:00 and 17:00 (the device's time), 30 minutes,
@@ -2038,6 +2318,24 @@ mod browser {
                 Ok(request) => request.send().await.is_ok_and(|r| r.ok()),
                 Err(_) => false,
             };
+            let _ = added.try_update(|list| list.push((account, sent)));
+        });
+    }
+
+    /// A task to follow the account up today, assigned to the signed-in member of staff (for
+    /// those who may not create visits).
+    pub fn add_task(
+        account: i64,
+        title: String,
+        assignee: Option<i64>,
+        added: RwSignal<Vec<(i64, bool)>>,
+    ) {
+        let body = serde_json::json!({"account_id": account, "title": title,
+            "due_on": crate::pipeline::local_today(), "priority": "high", "assignee_id": assignee});
+        spawn_local(async move {
+            let sent = crate::pipeline::call("POST", "/api/v1/tasks".into(), Some(body))
+                .await
+                .is_ok();
             let _ = added.try_update(|list| list.push((account, sent)));
         });
     }

@@ -20,6 +20,7 @@ pub enum DayText {
     NoTasks,
     NoVisits,
     Was,
+    AtRiskAlongRoute,
 }
 
 impl Text for DayText {
@@ -37,6 +38,10 @@ impl Text for DayText {
             NoTasks => ["No tasks.", "Tidak ada tugas."],
             NoVisits => ["No visits today.", "Tidak ada kunjungan hari ini."],
             Was => ["was due", "jatuh tempo"],
+            AtRiskAlongRoute => [
+                "Valuable customers at risk along today's route →",
+                "Pelanggan bernilai berisiko sepanjang rute hari ini →",
+            ],
         }
     }
 }
@@ -149,6 +154,9 @@ pub fn TodayPage() -> impl IntoView {
         .unwrap_or_default()
     };
 
+    // The analytics page's customers at risk near the day's visits, for those who may read it.
+    let at_risk_link = crate::use_signed_in()
+        .is_some_and(|c| c.may("analytics", wilayah_shared::access::Action::Read));
     view! {
         <div class="sales-page">
             <Header title=Msg::NavToday />
@@ -169,6 +177,9 @@ pub fn TodayPage() -> impl IntoView {
                 <section class="panel" data-testid="today-visits">
                     <h2>{tr(DayText::Visits)}</h2>
                     {visits}
+                    {at_risk_link.then(|| view! {
+                        <a class="action" href="/analytics?near=route#map" data-testid="today-at-risk">{tr(DayText::AtRiskAlongRoute)}</a>
+                    })}
                 </section>
             </main>
         </div>

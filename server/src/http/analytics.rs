@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use utoipa_axum::routes;
 use wilayah_shared::access::Action::{Create, Read};
 use wilayah_shared::access::Rule::Can;
+use wilayah_shared::account::Account;
 use wilayah_shared::analytics::ClvSettings;
 use wilayah_shared::analytics::cross_sell::RuleSettings;
 use wilayah_shared::analytics::pareto::value_curve;
@@ -47,6 +48,8 @@ pub fn declare(api: Api) -> Api {
         .route(Can("analytics", Read), routes!(revenue_trend))
         .route(Can("analytics", Read), routes!(metric_map))
         .route(Can("analytics", Read), routes!(at_risk_nearby))
+        .route(Can("analytics", Read), routes!(at_risk_along_route))
+        .route(Can("analytics", Read), routes!(territory_map))
 }
 
 /// Longest per-account list one answer carries.
@@ -1084,58 +1087,8 @@ async fn metric_map(
     let scoped = narrow(scoped, &q.territory_id, &q.owner_id, &q.account_segment).await?;
     let metric = q.metric.as_deref().unwrap_or("revenue");
     let (from, to) = profit_period(&scoped, q.from.as_deref(), q.to.as_deref())?;
-    let mut currency = None;
-    // Account → (value, RFM segment).
-    let values: BTreeMap<i64, (f64, Option<Segment>)> = match metric {
-        "revenue" | "profit" => {
-            let result = scoped
-                .profitability(from, to, None, q.currency.as_deref())
-                .await?;
-            currency = result.currency;
-            result
-                .waterfalls
-                .iter()
-                .filter(|w| metric == "profit" || w.revenue_minor != 0)
-                .map(|w| {
-                    let v = if metric == "profit" {
-                        w.profit_minor
-                    } else {
-                        w.revenue_minor
-                    };
-                    (w.customer, (v as f64, None))
-                })
-                .collect()
-        }
-        "clv" | "churn" => scoped
-            .stored_scores()
-            .await?
-            .into_iter()
-            .map(|s| {
-                currency = Some(s.currency.clone());
-                let v = if metric == "clv" {
-                    s.clv_minor
-                } else {
-                    1.0 - s.p_alive
-                };
-                (s.account_id, (v, None))
-            })
-            .collect(),
-        "segment" => {
-            let result = scoped.rfm(to, q.currency.as_deref()).await?;
-            currency = result.currency;
-            result
-                .scores
-                .iter()
-                .map(|s| (s.customer, (s.monetary_minor as f64, Some(s.segment))))
-                .collect()
-        }
-        other => {
-            return Err(ApiError::bad_field(
-                "metric",
-                format!("{other:?} is not one of revenue, profit, clv, churn, segment"),
-            ));
-        }
-    };
+    let (values, currency) =
+        account_metric(&scoped, metric, from, to, q.currency.as_deref()).await?;
     let ids: Vec<i64> = values.keys().copied().collect();
     let accounts = scoped.accounts_by_ids(&ids).await?;
     let numbers: Vec<f64> = accounts.iter().map(|a| values[&a.id].0).collect();
@@ -1156,6 +1109,137 @@ async fn metric_map(
         "features": features,
         "legend": {"metric": metric, "currency": currency, "breaks": classes.breaks,
                    "classes": MAP_CLASSES, "from": from, "to": to},
+    })))
+}
+
+/// Per account of the caller's (narrowed) customers: the value of `metric` (revenue or profit
+/// after the cost to serve over `from..=to`, stored CLV or churn risk, or the RFM monetary
+/// value with the segment), and the currency of the amounts.
+async fn account_metric(
+    scoped: &Scoped,
+    metric: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    currency: Option<&str>,
+) -> Result<(BTreeMap<i64, (f64, Option<Segment>)>, Option<String>), ApiError> {
+    Ok(match metric {
+        "revenue" | "profit" => {
+            let result = scoped.profitability(from, to, None, currency).await?;
+            let values = result
+                .waterfalls
+                .iter()
+                .filter(|w| metric == "profit" || w.revenue_minor != 0)
+                .map(|w| {
+                    let v = if metric == "profit" {
+                        w.profit_minor
+                    } else {
+                        w.revenue_minor
+                    };
+                    (w.customer, (v as f64, None))
+                })
+                .collect();
+            (values, result.currency)
+        }
+        "clv" | "churn" => {
+            let scores = scoped.stored_scores().await?;
+            let currency = scores.first().map(|s| s.currency.clone());
+            let values = scores
+                .into_iter()
+                .map(|s| {
+                    let v = if metric == "clv" {
+                        s.clv_minor
+                    } else {
+                        1.0 - s.p_alive
+                    };
+                    (s.account_id, (v, None))
+                })
+                .collect();
+            (values, currency)
+        }
+        "segment" => {
+            let result = scoped.rfm(to, currency).await?;
+            let values = result
+                .scores
+                .iter()
+                .map(|s| (s.customer, (s.monetary_minor as f64, Some(s.segment))))
+                .collect();
+            (values, result.currency)
+        }
+        other => {
+            return Err(ApiError::bad_field(
+                "metric",
+                format!("{other:?} is not one of revenue, profit, clv, churn, segment"),
+            ));
+        }
+    })
+}
+
+/// `GET /analytics/territories?metric=revenue|profit|clv|churn&from=&to=`
+#[utoipa::path(get, path = "/analytics/territories", tag = "analytics",
+    summary = "Territories shaded by a metric over the caller's customers in them: the sum of revenue, of profit after the cost to serve (over the period) or of stored CLV, or the mean churn risk; each territory's polygon with its `value`, `customers` counted and quantile `class` (0 to 4), the class limits in `legend.breaks` and the customers in no territory in `legend.outside`",
+    params(("metric" = Option<String>, Query, description = "revenue (default, sum), profit (sum), clv (sum) or churn (mean)"),
+        ("from" = Option<String>, Query, description = "YYYY-MM-DD (default: 12 months before to)"),
+        ("to" = Option<String>, Query, description = "YYYY-MM-DD (default: today)"),
+        ("currency" = Option<String>, Query),
+        ("territory_id" = Option<i64>, Query), ("owner_id" = Option<i64>, Query), ("account_segment" = Option<String>, Query)),
+    responses((status = 200, description = "A FeatureCollection of the territories holding the caller's customers, with a `legend` member", body = Object),
+        (status = 400, description = "A parameter does not parse (named)", body = ref("#/components/schemas/Error"))))]
+async fn territory_map(
+    scoped: Scoped,
+    ApiQuery(q): ApiQuery<MapQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let scoped = narrow(scoped, &q.territory_id, &q.owner_id, &q.account_segment).await?;
+    let metric = q.metric.as_deref().unwrap_or("revenue");
+    if metric == "segment" {
+        return Err(ApiError::bad_field(
+            "metric",
+            "\"segment\" is not one of revenue, profit, clv, churn",
+        ));
+    }
+    let (from, to) = profit_period(&scoped, q.from.as_deref(), q.to.as_deref())?;
+    let (values, currency) =
+        account_metric(&scoped, metric, from, to, q.currency.as_deref()).await?;
+    let ids: Vec<i64> = values.keys().copied().collect();
+    // Territory → (sum of the values, customers).
+    let mut totals: BTreeMap<i64, (f64, usize)> = BTreeMap::new();
+    let mut outside = 0;
+    for a in scoped.accounts_by_ids(&ids).await? {
+        match a.territory_id {
+            Some(t) => {
+                let total = totals.entry(t).or_default();
+                total.0 += values[&a.id].0;
+                total.1 += 1;
+            }
+            None => outside += 1,
+        }
+    }
+    let mean = metric == "churn";
+    let territories: Vec<_> = super::map::every_territory(&scoped)
+        .await?
+        .into_iter()
+        .filter_map(|t| {
+            let (sum, customers) = *totals.get(&t.get("id")?.as_i64()?)?;
+            let value = if mean { sum / customers as f64 } else { sum };
+            Some((t, value, customers))
+        })
+        .collect();
+    let numbers: Vec<f64> = territories.iter().map(|t| t.1).collect();
+    let classes = wilayah_shared::analytics::classes::quantile_classes(&numbers, MAP_CLASSES);
+    let features: Vec<Value> = territories
+        .iter()
+        .zip(&classes.class_of)
+        .map(|((t, value, customers), class)| {
+            json!({"type": "Feature", "id": t["id"], "geometry": t["geometry"],
+                   "properties": {"id": t["id"], "name": t["name"], "value": value,
+                                  "customers": customers, "class": class}})
+        })
+        .collect();
+    Ok(Json(json!({
+        "type": "FeatureCollection",
+        "features": features,
+        "legend": {"metric": metric, "aggregate": if mean { "mean" } else { "sum" },
+                   "currency": currency, "breaks": classes.breaks, "classes": MAP_CLASSES,
+                   "outside": outside, "from": from, "to": to},
     })))
 }
 
@@ -1196,13 +1280,7 @@ async fn at_risk_nearby(
     )?;
     let min_risk = number("min_risk", q.min_risk.as_deref(), (0.0, 1.0), 0.5)?;
     let limit = count("limit", q.limit.as_deref(), 1000, 10)?;
-    let at_risk: BTreeMap<i64, StoredScore> = scoped
-        .stored_scores()
-        .await?
-        .into_iter()
-        .filter(|s| 1.0 - s.p_alive >= min_risk && value_at_risk(s) > 0.0)
-        .map(|s| (s.account_id, s))
-        .collect();
+    let at_risk = at_risk_scores(&scoped, min_risk).await?;
     let mut hits = scoped
         .nearby(
             centre,
@@ -1213,14 +1291,42 @@ async fn at_risk_nearby(
             |p| at_risk.contains_key(&p.id),
         )
         .await?;
+    let accounts = at_risk_list(&mut hits, &at_risk, limit);
+    Ok(Json(json!({
+        "lon": lon, "lat": lat, "radius_m": radius_m, "min_risk": min_risk,
+        "accounts": accounts,
+    })))
+}
+
+/// The caller's customers whose stored churn risk is at least `min_risk` and who have value
+/// at risk, by account id.
+async fn at_risk_scores(
+    scoped: &Scoped,
+    min_risk: f64,
+) -> Result<BTreeMap<i64, StoredScore>, ApiError> {
+    Ok(scoped
+        .stored_scores()
+        .await?
+        .into_iter()
+        .filter(|s| 1.0 - s.p_alive >= min_risk && value_at_risk(s) > 0.0)
+        .map(|s| (s.account_id, s))
+        .collect())
+}
+
+/// Customers at risk found at a distance (metres): most value at risk first, at most `limit`,
+/// with their scores, distance and position.
+fn at_risk_list(
+    hits: &mut Vec<(Account, f64)>,
+    at_risk: &BTreeMap<i64, StoredScore>,
+    limit: usize,
+) -> Vec<Value> {
     hits.sort_by(|a, b| {
         value_at_risk(&at_risk[&b.0.id])
             .total_cmp(&value_at_risk(&at_risk[&a.0.id]))
             .then(a.0.id.cmp(&b.0.id))
     });
     hits.truncate(limit);
-    let accounts: Vec<Value> = hits
-        .iter()
+    hits.iter()
         .map(|(account, distance_m)| {
             let mut v = score_json(&at_risk[&account.id], Some(&account.name));
             v["distance_m"] = json!(distance_m);
@@ -1228,10 +1334,82 @@ async fn at_risk_nearby(
             v["lat"] = json!(account.lat);
             v
         })
+        .collect()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AlongRouteQuery {
+    date: Option<String>,
+    radius_m: Option<String>,
+    min_risk: Option<String>,
+    limit: Option<String>,
+}
+
+/// `GET /analytics/at-risk-along-route?date=&radius_m=&min_risk=&limit=`
+#[utoipa::path(get, path = "/analytics/at-risk-along-route", tag = "analytics",
+    summary = "Valuable customers at risk along the caller's day: the caller's customers within radius_m (great-circle metres, spatial index) of a stop of the day (the visits the caller sees that day), whose stored churn risk is at least min_risk, most value at risk first, each with its distance to the nearest stop and that stop; the stops' own accounts are left out (they are visited already)",
+    params(("date" = Option<String>, Query, format = Date, description = "Calendar day in the deployment's time zone, default today"),
+        ("radius_m" = Option<f64>, Query, description = "Metres from a stop (default 5000, at most 100000)"),
+        ("min_risk" = Option<f64>, Query, description = "0 to 1 (default 0.5)"),
+        ("limit" = Option<usize>, Query, description = "At most (default 10, at most 1000)")),
+    responses((status = 200, description = "The day's stops and the customers at risk near them", body = Object),
+        (status = 400, description = "A parameter does not parse or is out of range (named)", body = ref("#/components/schemas/Error"))))]
+async fn at_risk_along_route(
+    scoped: Scoped,
+    ApiQuery(q): ApiQuery<AlongRouteQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let range = super::map::day_range(&scoped, q.date.as_deref())?;
+    let radius_m = number("radius_m", q.radius_m.as_deref(), (1.0, 100_000.0), 5_000.0)?;
+    let min_risk = number("min_risk", q.min_risk.as_deref(), (0.0, 1.0), 0.5)?;
+    let limit = count("limit", q.limit.as_deref(), 1000, 10)?;
+    let mut stops = scoped.map_visits(&range).await?;
+    stops.sort_by_key(|v| (v.window_start, v.id));
+    let at_risk = at_risk_scores(&scoped, min_risk).await?;
+    let visited: std::collections::BTreeSet<i64> = stops.iter().map(|v| v.account_id).collect();
+    // Account → (account, metres to its nearest stop, that stop's index).
+    let mut nearest: BTreeMap<i64, (Account, f64, usize)> = BTreeMap::new();
+    for (i, stop) in stops.iter().enumerate() {
+        let Ok(at) = wilayah_shared::LonLat::new(stop.lon, stop.lat) else {
+            continue;
+        };
+        let hits = scoped
+            .nearby(
+                at,
+                Reach::Within {
+                    metres: radius_m,
+                    at_most: 10_000,
+                },
+                |p| at_risk.contains_key(&p.id) && !visited.contains(&p.id),
+            )
+            .await?;
+        for (account, distance_m) in hits {
+            match nearest.get(&account.id) {
+                Some((_, d, _)) if *d <= distance_m => {}
+                _ => {
+                    nearest.insert(account.id, (account, distance_m, i));
+                }
+            }
+        }
+    }
+    let stop_of: BTreeMap<i64, usize> = nearest.iter().map(|(id, n)| (*id, n.2)).collect();
+    let mut hits: Vec<(Account, f64)> = nearest.into_values().map(|(a, d, _)| (a, d)).collect();
+    let mut accounts = at_risk_list(&mut hits, &at_risk, limit);
+    for (v, (account, _)) in accounts.iter_mut().zip(&hits) {
+        let stop = &stops[stop_of[&account.id]];
+        v["stop"] = json!({"visit_id": stop.id, "account_id": stop.account_id,
+                           "name": stop.account_name});
+    }
+    let stops: Vec<Value> = stops
+        .iter()
+        .map(|v| {
+            json!({"visit_id": v.id, "account_id": v.account_id, "name": v.account_name,
+                   "lon": v.lon, "lat": v.lat, "window_start": v.window_start,
+                   "status": v.status})
+        })
         .collect();
     Ok(Json(json!({
-        "lon": lon, "lat": lat, "radius_m": radius_m, "min_risk": min_risk,
-        "accounts": accounts,
+        "radius_m": radius_m, "min_risk": min_risk, "stops": stops, "accounts": accounts,
     })))
 }
 

@@ -148,17 +148,10 @@ fn account_feature(a: &MapAccount) -> Value {
     summary = "Territories as a GeoJSON FeatureCollection, for maps",
     responses((status = 200, description = "FeatureCollection", content((Object = "application/geo+json")))))]
 pub async fn territories_geojson(scoped: Scoped) -> Result<Json<Value>, ApiError> {
-    let all = || ResourceQuery {
-        filters: vec![],
-        sort: ("id", false),
-        limit: MAX_PAGE_SIZE,
-        offset: 0,
-    };
-    let territories = scoped.territories(&all()).await?;
+    let territories = every_territory(&scoped).await?;
     let staff = scoped.territory_owner_names().await?;
     let names: HashMap<i64, &str> = staff.iter().map(|s| (s.id, s.name.as_str())).collect();
     let features: Vec<Value> = territories
-        .items
         .iter()
         .map(|t| {
             let owner = t.get("owner_id").and_then(Value::as_i64);
@@ -179,6 +172,39 @@ pub async fn territories_geojson(scoped: Scoped) -> Result<Json<Value>, ApiError
     ))
 }
 
+/// Every territory (reference data every role reads), as records with their GeoJSON geometry.
+pub(super) async fn every_territory(
+    scoped: &Scoped,
+) -> Result<Vec<serde_json::Map<String, Value>>, ApiError> {
+    let all = ResourceQuery {
+        filters: vec![],
+        sort: ("id", false),
+        limit: MAX_PAGE_SIZE,
+        offset: 0,
+    };
+    Ok(scoped.territories(&all).await?.items)
+}
+
+/// A calendar day `date` (YYYY-MM-DD, default today) in the deployment's time zone, as the UTC
+/// range the day's visits start in; 400 naming `date` when it does not parse.
+pub(super) fn day_range(
+    scoped: &Scoped,
+    date: Option<&str>,
+) -> Result<wilayah_app::store::UtcRange, ApiError> {
+    let state = scoped.state();
+    match date {
+        None => Ok((state.today)()),
+        Some(text) => crate::parse_date(text)
+            .and_then(|day| crate::local_day(day, state.utc_offset))
+            .ok_or_else(|| {
+                ApiError::bad_field(
+                    "date",
+                    format!("{text:?} is not a date like 2026-11-23 (years 1-9999)"),
+                )
+            }),
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VisitsQuery {
@@ -195,19 +221,9 @@ pub async fn visits_geojson(
     scoped: Scoped,
     ApiQuery(query): ApiQuery<VisitsQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let state = scoped.state();
-    let range = match query.date.as_deref() {
-        None => (state.today)(),
-        Some(text) => crate::parse_date(text)
-            .and_then(|day| crate::local_day(day, state.utc_offset))
-            .ok_or_else(|| {
-                ApiError::bad_field(
-                    "date",
-                    format!("{text:?} is not a date like 2026-11-23 (years 1-9999)"),
-                )
-            })?,
-    };
-    let visits = scoped.map_visits(&range).await?;
+    let visits = scoped
+        .map_visits(&day_range(&scoped, query.date.as_deref())?)
+        .await?;
     let features: Vec<Value> = visits
         .iter()
         .map(|v| {
