@@ -133,6 +133,7 @@ pub enum AMsg {
     TerritoryLegendMean,
     TerritoryNoSegment,
     LegendBelow,
+    LegendOneClass,
     LegendFrom,
     // Segments
     SegChampions,
@@ -327,6 +328,7 @@ impl Text for AMsg {
                 "Wilayah diwarnai menurut angka: pilih ukuran lain.",
             ],
             LegendBelow => ["below", "di bawah"],
+            LegendOneClass => ["all in one class", "semua dalam satu kelas"],
             LegendFrom => ["from", "mulai"],
             SegChampions => ["Champions", "Juara"],
             SegLoyal => ["Loyal", "Setia"],
@@ -1593,8 +1595,9 @@ fn class_legend(metric: &str, legend: &Value, l: Locale) -> impl IntoView + use<
         .unwrap_or_default();
     (0..=breaks.len())
         .map(|i| {
+            // Too few distinct values for limits: one class, said so rather than left blank.
             let label = if breaks.is_empty() {
-                String::new()
+                AMsg::LegendOneClass.text(l).to_owned()
             } else if i == 0 {
                 format!("{} {}", AMsg::LegendBelow.text(l), limit_text(metric, breaks[0], &currency, l))
             } else {
