@@ -1904,7 +1904,7 @@ mod browser {
                 });
             }
         });
-        poll(page);
+        poll(page, false);
     }
 
     fn slot_of(page: Page, key: &str) -> Slot {
@@ -1922,20 +1922,26 @@ mod browser {
     }
 
     /// Reads the latest job; while it runs, again in a second; when it has just finished, the
-    /// score lists are read again.
-    fn poll(page: Page) {
+    /// score lists are read again. `just_started`: this page started the job, which may already
+    /// be done when the first read answers (a small book scores in milliseconds), and the
+    /// lists must be read again all the same.
+    fn poll(page: Page, just_started: bool) {
         spawn_local(async move {
-            let was_running = matches!(
-                page.job.try_get_untracked().flatten(),
-                Some(Ok(ref v)) if v["job"]["status"] == "running"
-            );
+            let was_running = just_started
+                || matches!(
+                    page.job.try_get_untracked().flatten(),
+                    Some(Ok(ref v)) if v["job"]["status"] == "running"
+                );
             let answer = get("/api/v1/analytics/scoring-jobs/latest").await;
             let running = matches!(&answer, Ok(v) if v["job"]["status"] == "running");
             if page.job.try_set(Some(answer)).is_some() {
                 return;
             }
             if running {
-                set_timeout(move || poll(page), std::time::Duration::from_millis(700));
+                set_timeout(
+                    move || poll(page, true),
+                    std::time::Duration::from_millis(700),
+                );
             } else if was_running {
                 let filter = page.filter.get_untracked();
                 for (key, url) in urls(&filter, page.trend_by_rep.get_untracked()) {
@@ -2354,7 +2360,7 @@ mod browser {
                 let _ = send.await;
             }
             let _ = page.busy.try_set(false);
-            poll(page);
+            poll(page, true);
         });
     }
 }
