@@ -431,6 +431,59 @@ async fn rfm_and_the_80_20_curve_equal_brute_force_and_a_rep_sees_only_their_acc
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
+    // The work list of offers: each of the rep's customers' best product, exactly as its own
+    // recommendations say, most promising first; the CSV holds the same rows.
+    let offers = get_ok(&w.rep1, "/api/v1/analytics/offers?k=5&limit=10000").await;
+    let listed = offers["offers"].as_array().unwrap();
+    assert!(!listed.is_empty(), "{offers}");
+    let mut seen = BTreeSet::new();
+    for o in listed {
+        let account = o["account_id"].as_i64().unwrap();
+        assert!(w.rep1_accounts.contains(&account), "{o}");
+        assert!(
+            seen.insert(account),
+            "one product per customer by default: {o}"
+        );
+        let own = get_ok(
+            &w.rep1,
+            &format!("/api/v1/accounts/{account}/recommendations?k=5&limit=1"),
+        )
+        .await;
+        let best = &own["products"][0];
+        assert_eq!(o["product_id"], best["product_id"], "{o} vs {own}");
+        assert_eq!(o["sku"], best["sku"]);
+        assert_eq!(o["look_alikes"], best["neighbours"]);
+        assert!((o["score"].as_f64().unwrap() - best["score"].as_f64().unwrap()).abs() < 1e-12);
+    }
+    let scores: Vec<f64> = listed
+        .iter()
+        .map(|o| o["score"].as_f64().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|s| s[0] >= s[1]), "{scores:?}");
+    let two = get_ok(
+        &w.rep1,
+        "/api/v1/analytics/offers?k=5&per_customer=2&limit=10000",
+    )
+    .await;
+    assert!(two["offers"].as_array().unwrap().len() > listed.len());
+    let (status, bytes) = w
+        .rep1
+        .get("/api/v1/analytics/offers?k=5&format=csv&limit=10000")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let text = String::from_utf8(bytes).unwrap();
+    assert_eq!(text.lines().count(), listed.len() + 1, "{text}");
+    refused(
+        &w.rep1,
+        "/api/v1/analytics/offers",
+        &[
+            ("per_customer=11", "per_customer"),
+            ("k=0", "k"),
+            ("limit=x", "limit"),
+        ],
+    )
+    .await;
+
     // CSV: the same rows as the JSON.
     let (status, bytes) = w
         .rep1
@@ -574,6 +627,116 @@ async fn bad_parameters_are_named() {
     let (status, refused) = app.get_json("/api/v1/analytics/clv").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     assert_eq!(refused["field"], "calibration_end");
+}
+
+/// Campaign contacts in profitability: A (a customer since 2024) and B (never ordered) each get
+/// a call listed by a campaign with a budget of 90,000, spread over its three contacts (A has
+/// two), and an SMS export without a budget at the channel's rate; an e-mail campaign whose
+/// e-mails wait unsent (no SMTP server) and a contact without consent cost nothing. A's contacts
+/// come after its first order: campaign cost; B's are acquisition.
+#[tokio::test]
+async fn campaign_contacts_cost_their_share_of_the_budget_or_the_channel_rate() {
+    let app = TestApp::start_with(|c| {
+        c.no_demo = true;
+        c.cost_export_contact = 700;
+        c.cost_email_contact = 300;
+    })
+    .await;
+    let account =
+        |name: &str, lon: f64| json!({"name": name, "kind": "customer", "lon": lon, "lat": -17.0});
+    let a = id(&created(&app, "/api/v1/accounts", account("Toko A", 179.60)).await);
+    let b = id(&created(&app, "/api/v1/accounts", account("Toko B", 179.61)).await);
+    let far = id(&created(&app, "/api/v1/accounts", account("Toko Jauh", 170.0)).await);
+    let product = id(&created(
+        &app,
+        "/api/v1/products",
+        json!({"sku": "SABUN", "name_en": "Soap", "list_price_minor": 50_000,
+               "cost_price_minor": 30_000, "tax_rate_bp": 0}),
+    )
+    .await);
+    created(
+        &app,
+        "/api/v1/orders",
+        json!({"account_id": a, "currency": "IDR", "order_date": "2024-05-02",
+               "lines": [{"product_id": product, "quantity_milli": 10_000, "discount_bp": 0}]}),
+    )
+    .await;
+    let contact = |account: i64, name: &str, consent: &str| {
+        json!({"account_id": account, "name": name, "email": format!("{name}@x.example"),
+               "phone": "+679 100", "consent_phone": consent, "consent_phone_on": "2026-11-02",
+               "consent_sms": consent, "consent_sms_on": "2026-11-02",
+               "consent_email": consent, "consent_email_on": "2026-11-02"})
+    };
+    for (account, name, consent) in [
+        (a, "ana", "granted"),
+        (a, "adi", "granted"),
+        (a, "ani", "refused"),
+        (b, "budi", "granted"),
+        (far, "fajar", "granted"),
+    ] {
+        created(&app, "/api/v1/contacts", contact(account, name, consent)).await;
+    }
+    let segment = id(&created(
+        &app,
+        "/api/v1/segments",
+        json!({"name": "Suva", "definition": {"area": {"type": "radius", "lon": 179.6, "lat": -17.0, "metres": 10000.0}}}),
+    )
+    .await);
+    for (objective, channel, budget) in [
+        ("retention", "call_list", json!(90_000)),
+        ("reactivation", "export", Value::Null),
+        ("upsell", "email", json!(1_000_000)),
+    ] {
+        let campaign = created(
+            &app,
+            "/api/v1/campaigns",
+            json!({"name": objective, "objective": objective, "channel": channel,
+                   "budget_minor": budget, "currency": "IDR", "segment_id": segment,
+                   "templates": {"en": {"subject": "Hi", "body": "{{offer}}"}}}),
+        )
+        .await;
+        let (status, launched) = app
+            .send_json(
+                "POST",
+                &format!("/api/v1/campaigns/{}/launch", campaign["id"]),
+                &json!({"version": campaign["version"]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{launched}");
+    }
+    let all = get_ok(&app, "/api/v1/analytics/profitability?from=2024-01-01").await;
+    let of = |account: i64| {
+        all["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["account_id"] == account)
+            .cloned()
+            .unwrap_or_else(|| panic!("account {account} missing: {all}"))
+    };
+    let (wa, wb) = (of(a), of(b));
+    assert_eq!(wa["campaign_cost_minor"], 2 * 30_000 + 2 * 700, "{wa}");
+    assert_eq!(wa["acquisition_cost_minor"], 0, "{wa}");
+    assert_eq!(wa["profit_minor"], 500_000 - 300_000 - 61_400, "{wa}");
+    assert_eq!(wb["campaign_cost_minor"], 0, "{wb}");
+    assert_eq!(wb["acquisition_cost_minor"], 30_000 + 700, "{wb}");
+    assert_eq!(wb["profit_minor"], -30_700, "{wb}");
+    assert!(
+        all["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|w| w["account_id"] != far),
+        "the account outside the segment was not contacted: {all}"
+    );
+    assert_eq!(all["rates"]["export_contact_minor"], 700);
+    // Before the campaigns (a period that ends before today), nothing of theirs counts.
+    let before = get_ok(
+        &app,
+        &format!("/api/v1/accounts/{a}/profitability?from=2024-01-01&to=2024-12-31"),
+    )
+    .await;
+    assert_eq!(before["campaign_cost_minor"], 0, "{before}");
 }
 
 /// A technician based on the equator at 109° E, customers A at 110° E and B at 111° E (Pontianak
@@ -1161,4 +1324,154 @@ async fn the_route_day_finds_the_callers_customers_at_risk_within_metres_of_its_
         ],
     )
     .await;
+}
+
+/// A technician's at-risk list holds only the customers they already serve (an account where
+/// they have a visit), near their own stops of the day, and tells who is at risk but not what
+/// they are worth; they may put such a customer on their day, but not one they do not serve.
+#[tokio::test]
+async fn a_technician_sees_the_customers_they_serve_at_risk_along_their_day_without_their_value() {
+    let w = world().await;
+    score_every_customer(&w.app).await;
+    let technician = id(&created(
+        &w.app,
+        "/api/v1/staff",
+        json!({"name": "Teknisi", "email": "tech@insight.test", "role": "technician",
+               "home_lon": 106.9, "home_lat": -6.25}),
+    )
+    .await);
+    let day = "2026-01-15";
+    let visit = |account: i64, date: &str, status: &str| {
+        json!({"account_id": account, "technician_id": technician,
+               "window_start": format!("{date}T02:00:00Z"), "window_end": format!("{date}T09:00:00Z"),
+               "duration_min": 30, "status": status})
+    };
+    // The day's stop, customers the technician served last year, and a far one they served.
+    let stop = w.customers[10];
+    let served = [
+        w.customers[8],
+        w.customers[11],
+        w.customers[12],
+        w.customers[30],
+    ];
+    created(&w.app, "/api/v1/visits", visit(stop, day, "scheduled")).await;
+    for account in served {
+        created(
+            &w.app,
+            "/api/v1/visits",
+            visit(account, "2025-06-02", "done"),
+        )
+        .await;
+    }
+    let scores = get_ok(&w.app, "/api/v1/analytics/scores?limit=10000").await;
+    let score: BTreeMap<i64, Value> = scores["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["account_id"].as_i64().unwrap(), s.clone()))
+        .collect();
+    let at_risk = |a: &i64| {
+        score
+            .get(a)
+            .is_some_and(|s| s["value_at_risk_minor"].as_f64().unwrap() > 0.0)
+    };
+    let radius = 5_000.0;
+    let expected: BTreeSet<i64> = served
+        .iter()
+        .copied()
+        .filter(|a| at_risk(a) && metres(w.position[a], w.position[&stop]) <= radius)
+        .collect();
+    assert!(!expected.is_empty(), "the served neighbours are at risk");
+
+    let tech = w
+        .app
+        .as_user(Role::Technician, Some(technician), vec![])
+        .await;
+    let answer = get_ok(
+        &tech,
+        &format!("/api/v1/analytics/at-risk-along-route?date={day}&radius_m={radius}&min_risk=0&limit=1000"),
+    )
+    .await;
+    let got = answer["accounts"].as_array().unwrap();
+    assert_eq!(
+        got.iter()
+            .map(|a| a["account_id"].as_i64().unwrap())
+            .collect::<BTreeSet<_>>(),
+        expected,
+        "{answer}"
+    );
+    for a in got {
+        let account = a["account_id"].as_i64().unwrap();
+        assert!(
+            (a["churn_risk"].as_f64().unwrap() - score[&account]["churn_risk"].as_f64().unwrap())
+                .abs()
+                < 1e-12,
+            "{a}"
+        );
+        for money in [
+            "clv_minor",
+            "expected_value_minor",
+            "value_at_risk_minor",
+            "frequency",
+        ] {
+            assert!(a.get(money).is_none(), "a technician is told {money}: {a}");
+        }
+        assert_eq!(a["stop"]["account_id"], stop, "{a}");
+    }
+    // Near a place: again only the customers they serve (the stop's own account included).
+    let (lon, lat) = w.position[&stop];
+    let nearby = get_ok(
+        &tech,
+        &format!("/api/v1/analytics/at-risk-nearby?lon={lon}&lat={lat}&radius_m=500000&min_risk=0&limit=1000"),
+    )
+    .await;
+    let mut theirs: BTreeSet<i64> = served.iter().copied().filter(at_risk).collect();
+    if at_risk(&stop) {
+        theirs.insert(stop);
+    }
+    assert_eq!(
+        nearby["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["account_id"].as_i64().unwrap())
+            .collect::<BTreeSet<_>>(),
+        theirs,
+        "{nearby}"
+    );
+    // What customers are worth stays with analytics readers.
+    let (status, _) = tech.get_json("/api/v1/analytics/scores").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // One tap puts a served customer on the day; a customer they do not serve next to the stop
+    // reads as one that does not exist.
+    let add = |account: i64| json!({"technician_id": technician, "account_id": account, "date": day, "utc_offset_minutes": 0});
+    let chosen = got[0]["account_id"].as_i64().unwrap();
+    let (status, added) = tech
+        .send_json("POST", "/api/v1/routes/add-stop", &add(chosen))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    assert_eq!(added["visit"]["account_id"], chosen);
+    let stranger = w.customers[9];
+    let (status, refused) = tech
+        .send_json("POST", "/api/v1/routes/add-stop", &add(stranger))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    let (_, visits) = w
+        .app
+        .get_json(&format!(
+            "/api/v1/visits?technician_id={technician}&limit=1000"
+        ))
+        .await;
+    let items = visits["items"].as_array().unwrap();
+    assert_eq!(items.len(), served.len() + 2, "{visits}");
+    assert!(
+        items.iter().all(|v| v["account_id"] != stranger),
+        "{visits}"
+    );
+    // A customer they serve far from the day is not along it either.
+    let (status, refused) = tech
+        .send_json("POST", "/api/v1/routes/add-stop", &add(w.customers[30]))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
 }

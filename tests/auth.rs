@@ -252,6 +252,7 @@ fn matrix(f: &Fixtures) -> Vec<Case> {
         case("GET", "/api/v1/analytics/pareto", "AMPR"),
         case("GET", "/api/v1/analytics/cohorts", "AMPR"),
         case("GET", "/api/v1/analytics/cross-sell", "AMPR"),
+        case("GET", "/api/v1/analytics/offers", "AMPR"),
         case("GET", "/api/v1/accounts/{id}/recommendations", "AMPR")
             .uri(format!("/api/v1/accounts/{account}/recommendations")),
         case("GET", "/api/v1/analytics/unusual-orders", "AMPR"),
@@ -265,9 +266,9 @@ fn matrix(f: &Fixtures) -> Vec<Case> {
         case("GET", "/api/v1/analytics/scores", "AMPR"),
         case("GET", "/api/v1/analytics/revenue-trend", "AMPR"),
         case("GET", "/api/v1/analytics/map", "AMPR"),
-        case("GET", "/api/v1/analytics/at-risk-nearby", "AMPR")
+        case("GET", "/api/v1/analytics/at-risk-nearby", "AMPRT")
             .uri("/api/v1/analytics/at-risk-nearby?lon=106.8&lat=-6.2"),
-        case("GET", "/api/v1/analytics/at-risk-along-route", "AMPR"),
+        case("GET", "/api/v1/analytics/at-risk-along-route", "AMPRT"),
         case("GET", "/api/v1/analytics/territories", "AMPR"),
         // Segments (issue 16): whoever analyses the book (a write's body is refused, so an
         // allowed caller changes nothing).

@@ -128,6 +128,13 @@ pub enum AMsg {
     TaskAdded,
     TaskFailed,
     TaskTitle,
+    OffersTitle,
+    OffersHint,
+    OfferProduct,
+    OfferLookAlikes,
+    OfferTask,
+    OffersAllTasks,
+    OffersTooMany,
     TerritoryLayer,
     TerritoryLegendSum,
     TerritoryLegendMean,
@@ -314,6 +321,19 @@ impl Text for AMsg {
                 "Visit the valuable customer at risk",
                 "Kunjungi pelanggan bernilai yang berisiko",
             ],
+            OffersTitle => ["Products to offer", "Produk untuk ditawarkan"],
+            OffersHint => [
+                "For each customer, the product its look-alikes buy and it does not, most promising first.",
+                "Untuk setiap pelanggan, produk yang dibeli pelanggan serupa tetapi belum dibelinya, yang paling menjanjikan lebih dulu.",
+            ],
+            OfferProduct => ["Product", "Produk"],
+            OfferLookAlikes => ["Look-alikes buying it", "Pelanggan serupa yang membeli"],
+            OfferTask => ["Offer", "Tawarkan"],
+            OffersAllTasks => ["Add a task for each", "Tambah tugas untuk semuanya"],
+            OffersTooMany => [
+                "Too many customers for one list: choose a rep, a territory or a segment above.",
+                "Terlalu banyak pelanggan untuk satu daftar: pilih tenaga penjual, wilayah, atau segmen di atas.",
+            ],
             TerritoryLayer => ["Territories", "Wilayah"],
             TerritoryLegendSum => [
                 "Territories: total of their customers",
@@ -466,6 +486,7 @@ struct Page {
     cohorts: Slot,
     trend: Slot,
     cross_sell: Slot,
+    offers: Slot,
     unusual: Slot,
     clv: Slot,
     at_risk: Slot,
@@ -474,7 +495,7 @@ struct Page {
 }
 
 /// The URL of each dataset for a filter (CSV links use the same with `format=csv`).
-fn urls(f: &Filter, trend_by_rep: bool) -> [(&'static str, String); 9] {
+fn urls(f: &Filter, trend_by_rep: bool) -> [(&'static str, String); 10] {
     let scope = f.scope();
     let period = f.period();
     let as_of = if f.to.is_empty() {
@@ -507,6 +528,10 @@ fn urls(f: &Filter, trend_by_rep: bool) -> [(&'static str, String); 9] {
         (
             "cross_sell",
             format!("/api/v1/analytics/cross-sell?limit=10{scope}"),
+        ),
+        (
+            "offers",
+            format!("/api/v1/analytics/offers?limit=10{scope}"),
         ),
         (
             "unusual",
@@ -551,6 +576,7 @@ pub fn AnalyticsPage() -> impl IntoView {
         cohorts: slot(),
         trend: slot(),
         cross_sell: slot(),
+        offers: slot(),
         unusual: slot(),
         clv: slot(),
         at_risk: slot(),
@@ -577,6 +603,7 @@ pub fn AnalyticsPage() -> impl IntoView {
                     <ScoreList page at_risk=false />
                     <ScoreList page at_risk=true />
                     <CrossSellSection page />
+                    <OffersSection page />
                     <UnusualSection page />
                 </div>
                 <MapSection page />
@@ -1465,6 +1492,97 @@ fn CrossSellSection(page: Page) -> impl IntoView {
     )
 }
 
+/// The cross-selling work list: each customer's best product to offer, one tap (or one for
+/// all) from a task for today for those who may add tasks.
+#[component]
+fn OffersSection(page: Page) -> impl IntoView {
+    let locale = use_locale();
+    let may_task = crate::use_signed_in()
+        .is_some_and(|c| c.may("tasks", wilayah_shared::access::Action::Create));
+    let staff_id = crate::use_signed_in().and_then(|c| c.staff_id);
+    let added: RwSignal<Vec<(i64, bool)>> = RwSignal::new(Vec::new());
+    let add = move |account: i64, sku: String| {
+        let title = format!("{} {sku}", AMsg::OfferTask.text(locale.get_untracked()));
+        #[cfg(feature = "hydrate")]
+        browser::add_task(account, title, staff_id, added);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (account, title, staff_id);
+    };
+    section(
+        "offers",
+        AMsg::OffersTitle,
+        page.offers,
+        Some(csv_signal(page, "offers")),
+        move |v| {
+            let l = locale.get();
+            if v.get("refused").is_some() {
+                return view! { <p class="muted" data-testid="offers-too-many">{tr(AMsg::OffersTooMany)}</p> }
+                    .into_any();
+            }
+            let offers = v["offers"].as_array().cloned().unwrap_or_default();
+            if offers.is_empty() {
+                return view! { <p class="muted">{tr(AMsg::NoData)}</p> }.into_any();
+            }
+            let pending: Vec<(i64, String)> = offers
+                .iter()
+                .map(|o| (int(&o["account_id"]), text(&o["sku"])))
+                .collect();
+            let rows = offers
+                .iter()
+                .map(|o| {
+                    let id = int(&o["account_id"]);
+                    let sku = text(&o["sku"]);
+                    let state = move || added.get().iter().find(|(x, _)| *x == id).map(|(_, ok)| *ok);
+                    let action = may_task.then(|| {
+                        let sku = sku.clone();
+                        view! {
+                            <td>
+                                {move || match state() {
+                                    Some(true) => view! { <span>{tr(AMsg::TaskAdded)}</span> }.into_any(),
+                                    Some(false) => view! { <span class="error">{tr(AMsg::TaskFailed)}</span> }.into_any(),
+                                    None => {
+                                        let sku = sku.clone();
+                                        view! { <button class="action" data-testid="offer-task" on:click=move |_| add(id, sku.clone())>{tr(AMsg::AddTask)}</button> }.into_any()
+                                    }
+                                }}
+                            </td>
+                        }
+                    });
+                    view! {
+                        <tr data-testid="offer" data-account-id=id>
+                            <td><a href=format!("/accounts/{id}")>{text(&o["name"])}</a></td>
+                            <td>{sku.clone()}</td>
+                            <td class="num">{decimal(num(&o["look_alikes"]), 0, l)}</td>
+                            {action}
+                        </tr>
+                    }
+                })
+                .collect_view();
+            let all = may_task.then(|| {
+                let pending = pending.clone();
+                view! {
+                    <button class="action" data-testid="offers-all-tasks" on:click=move |_| {
+                        for (id, sku) in &pending {
+                            if !added.with_untracked(|a| a.iter().any(|(x, _)| x == id)) {
+                                add(*id, sku.clone());
+                            }
+                        }
+                    }>{tr(AMsg::OffersAllTasks)}</button>
+                }
+            });
+            view! {
+                <p class="muted small">{tr(AMsg::OffersHint)}</p>
+                <table class="data" data-testid="offers-table">
+                    <thead><tr><th>{tr(AMsg::Account)}</th><th>{tr(AMsg::OfferProduct)}</th><th class="num">{tr(AMsg::OfferLookAlikes)}</th>{may_task.then(|| view! { <th></th> })}</tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+                {all}
+            }
+            .into_any()
+        },
+    )
+}
+
 #[component]
 fn UnusualSection(page: Page) -> impl IntoView {
     let locale = use_locale();
@@ -1886,6 +2004,20 @@ mod browser {
         }
     }
 
+    /// As [`get`], but a refusal (422) is answered as `{"refused": <the error>}`, for a
+    /// section that says what to change.
+    pub async fn get_or_refusal(url: &str) -> Result<Value, ()> {
+        match gloo_net::http::Request::get(url).send().await {
+            Ok(r) if r.status() == 422 => r
+                .json::<Value>()
+                .await
+                .map(|e| serde_json::json!({ "refused": e }))
+                .map_err(|_| ()),
+            Ok(r) if r.ok() => r.json::<Value>().await.map_err(|_| ()),
+            _ => Err(()),
+        }
+    }
+
     pub fn start(page: Page) {
         spawn_local(async move {
             if let Ok(options) = crate::api::get_filter_options().await {
@@ -1899,7 +2031,11 @@ mod browser {
                 let slot = slot_of(page, key);
                 slot.set(None);
                 spawn_local(async move {
-                    let answer = get(&url).await;
+                    let answer = if key == "offers" {
+                        get_or_refusal(&url).await
+                    } else {
+                        get(&url).await
+                    };
                     let _ = slot.try_set(Some(answer));
                 });
             }
@@ -1915,6 +2051,7 @@ mod browser {
             "cohorts" => page.cohorts,
             "trend" => page.trend,
             "cross_sell" => page.cross_sell,
+            "offers" => page.offers,
             "unusual" => page.unusual,
             "clv" => page.clv,
             _ => page.at_risk,

@@ -183,6 +183,11 @@ pub enum Msg {
     FieldAddStop,
     FieldNoLocation,
     FieldNoProspects,
+    FieldAtRiskTitle,
+    FieldFindAtRisk,
+    FieldNoAtRisk,
+    FieldChurnRisk,
+    FieldFrom,
     FieldNeedsConnection,
     FieldSessionEnded,
     FieldSignInAgain,
@@ -491,6 +496,20 @@ impl Text for Msg {
                 "Location unavailable: allow location access and try again",
                 "Lokasi tidak tersedia: izinkan akses lokasi lalu coba lagi",
             ],
+            Msg::FieldAtRiskTitle => [
+                "Customers at risk along the route",
+                "Pelanggan berisiko di sepanjang rute",
+            ],
+            Msg::FieldFindAtRisk => [
+                "Find customers you serve at risk",
+                "Cari pelanggan Anda yang berisiko",
+            ],
+            Msg::FieldNoAtRisk => [
+                "No customer you serve is at risk near today's stops",
+                "Tidak ada pelanggan Anda yang berisiko di dekat kunjungan hari ini",
+            ],
+            Msg::FieldChurnRisk => ["risk of leaving", "risiko berhenti"],
+            Msg::FieldFrom => ["from", "dari"],
             Msg::FieldNoProspects => [
                 "No prospect fits into today's route",
                 "Tidak ada prospek yang muat dalam rute hari ini",

@@ -198,6 +198,27 @@ pub struct Suggestions {
     pub suggestions: Vec<Suggestion>,
 }
 
+/// A customer the technician serves, at risk of lapsing, near a stop of the day
+/// (`GET /analytics/at-risk-along-route`: a technician is told the risk, not the value).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct AtRisk {
+    pub account_id: i64,
+    pub name: String,
+    pub churn_risk: f64,
+    pub distance_m: f64,
+    pub stop: AtRiskStop,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct AtRiskStop {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AtRiskAnswer {
+    pub accounts: Vec<AtRisk>,
+}
+
 /// `HH:MM` in the device's time zone of an RFC 3339 time (the text itself when unreadable).
 fn clock(rfc3339: &str) -> String {
     #[cfg(feature = "hydrate")]
@@ -251,6 +272,8 @@ struct Field {
     /// A short notice (location unavailable, …).
     notice: RwSignal<Option<Msg>>,
     suggestions: RwSignal<Vec<Suggestion>>,
+    /// Customers at risk along the day, once asked for (`None`: not asked).
+    at_risk: RwSignal<Option<Vec<AtRisk>>>,
     technicians: RwSignal<Vec<(i64, String)>>,
     /// The signed-in user whose storage this page uses (the last one known when offline).
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -275,6 +298,7 @@ pub fn TechPage() -> impl IntoView {
         answered: RwSignal::new(0),
         notice: RwSignal::new(None),
         suggestions: RwSignal::new(Vec::new()),
+        at_risk: RwSignal::new(None),
         technicians: RwSignal::new(Vec::new()),
         user: RwSignal::new(None),
         session_ended: RwSignal::new(false),
@@ -462,6 +486,7 @@ fn DayView(field: Field) -> AnyView {
                     {tr(Msg::FieldReplan)}
                 </button>
                 <SuggestionList field />
+                <AtRiskList field />
             </section>
         </div>
     }
@@ -566,23 +591,72 @@ fn SuggestionList(field: Field) -> AnyView {
             </button>
             <ul data-testid="suggestions">
                 <For each=move || field.suggestions.get() key=|s| s.account_id let(s)>
-                    <li class="tech-suggestion" data-testid="suggestion" data-account-id=s.account_id>
-                        <span>
-                            <strong>{s.account_name.clone()}</strong>
-                            " · +" {format_distance(s.extra_distance_m)} " · +" {format!("{:.0} min", s.extra_travel_min)}
-                        </span>
-                        <button class="tech-button primary" data-testid="add-suggestion" on:click=move |_| {
-                            #[cfg(feature = "hydrate")]
-                            device::add_stop(field, s.account_id);
-                        }>
-                            {tr(Msg::FieldAddStop)}
-                        </button>
-                    </li>
+                    <AddableAccount field testid="suggestion" account_id=s.account_id name=s.account_name.clone()>
+                        " · +" {format_distance(s.extra_distance_m)} " · +" {format!("{:.0} min", s.extra_travel_min)}
+                    </AddableAccount>
                 </For>
             </ul>
         </section>
     }
     .into_any()
+}
+
+/// Customers the technician serves who are at risk of lapsing, near the day's stops: one tap
+/// puts one on the route (a courtesy call on the way keeps a customer). Needs a connection.
+#[component]
+fn AtRiskList(field: Field) -> AnyView {
+    let rows = move || field.at_risk.get().unwrap_or_default();
+    view! {
+        <section class="tech-suggest">
+            <h2>{tr(Msg::FieldAtRiskTitle)}</h2>
+            <button class="tech-button" data-testid="find-at-risk" on:click=move |_| {
+                #[cfg(feature = "hydrate")]
+                device::load_at_risk(field);
+            }>
+                {tr(Msg::FieldFindAtRisk)}
+            </button>
+            <Show when=move || field.at_risk.with(|a| a.as_ref().is_some_and(Vec::is_empty))>
+                <p class="muted" data-testid="no-at-risk">{tr(Msg::FieldNoAtRisk)}</p>
+            </Show>
+            <ul data-testid="at-risk">
+                <For each=rows key=|a| a.account_id let(a)>
+                    <AddableAccount field testid="at-risk-customer" account_id=a.account_id name=a.name.clone()>
+                        " · " {tr(Msg::FieldChurnRisk)} " " {format!("{:.0} %", a.churn_risk * 100.0)}
+                        " · " {format_distance(a.distance_m)} " " {tr(Msg::FieldFrom)} " " {a.stop.name.clone()}
+                    </AddableAccount>
+                </For>
+            </ul>
+        </section>
+    }
+    .into_any()
+}
+
+/// An account the technician may put on their day: its name, what `children` say of it, and
+/// "Add to route" (`add-{testid}`).
+#[component]
+fn AddableAccount(
+    field: Field,
+    testid: &'static str,
+    account_id: i64,
+    name: String,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <li class="tech-suggestion" data-testid=testid data-account-id=account_id>
+            <span>
+                <strong>{name}</strong>
+                {children()}
+            </span>
+            <button class="tech-button primary" data-testid=format!("add-{testid}") on:click=move |_| {
+                #[cfg(feature = "hydrate")]
+                device::add_stop(field, account_id);
+                #[cfg(not(feature = "hydrate"))]
+                let _ = (field, account_id);
+            }>
+                {tr(Msg::FieldAddStop)}
+            </button>
+        </li>
+    }
 }
 
 fn record(
@@ -1114,6 +1188,30 @@ mod device {
         });
     }
 
+    /// The customers the technician serves at risk near the day's stops (the server's rule:
+    /// churn risk of at least one half, within 5 km of a stop).
+    pub fn load_at_risk(field: Field) {
+        let uri = format!(
+            "/api/v1/analytics/at-risk-along-route?date={}&radius_m=5000&limit=10",
+            field.date.get_untracked()
+        );
+        spawn_local(async move {
+            match gloo_net::http::Request::get(&uri).send().await {
+                Ok(r) if r.ok() => {
+                    field.online.set(true);
+                    if let Ok(found) = r.json::<AtRiskAnswer>().await {
+                        field.at_risk.set(Some(found.accounts));
+                    }
+                }
+                Ok(_) => field.online.set(true),
+                Err(_) => {
+                    field.online.set(false);
+                    field.notice.set(Some(Msg::FieldNeedsConnection));
+                }
+            }
+        });
+    }
+
     pub fn add_stop(field: Field, account_id: i64) {
         let Some(technician) = field.technician.get_untracked() else {
             return;
@@ -1131,6 +1229,11 @@ mod device {
                     field
                         .suggestions
                         .update(|s| s.retain(|x| x.account_id != account_id));
+                    field.at_risk.update(|a| {
+                        if let Some(a) = a {
+                            a.retain(|x| x.account_id != account_id);
+                        }
+                    });
                     sync(field);
                 }
                 Ok(_) => field.online.set(true),

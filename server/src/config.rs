@@ -81,6 +81,19 @@ pub struct Config {
     #[arg(long, env = "WILAYAH_COST_CASE_PER_HOUR", default_value_t = 60_000)]
     pub cost_case_per_hour: i64,
 
+    /// Campaign cost per e-mail sent, minor units, for campaigns without a budget (a campaign
+    /// with one spreads it over the contacts it made).
+    #[arg(long, env = "WILAYAH_COST_EMAIL_CONTACT", default_value_t = 500)]
+    pub cost_email_contact: i64,
+
+    /// Campaign cost per call listed (a rep's few minutes on the phone), minor units.
+    #[arg(long, env = "WILAYAH_COST_CALL_CONTACT", default_value_t = 15_000)]
+    pub cost_call_contact: i64,
+
+    /// Campaign cost per exported contact (an SMS or WhatsApp message, a letter), minor units.
+    #[arg(long, env = "WILAYAH_COST_EXPORT_CONTACT", default_value_t = 1_000)]
+    pub cost_export_contact: i64,
+
     /// Cost to serve: how long handling one case takes, minutes (cases record no time spent).
     #[arg(long, env = "WILAYAH_CASE_HANDLING_MINUTES", default_value_t = 45)]
     pub case_handling_minutes: u32,

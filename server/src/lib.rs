@@ -73,6 +73,8 @@ pub struct CostToServe {
     pub rates: wilayah_shared::analytics::profitability::CostRates,
     pub case_minutes: u32,
     pub speed_kmh: f64,
+    /// What a campaign contact costs on each channel when its campaign has no budget.
+    pub contacts: wilayah_shared::campaigns::ContactRates,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -149,6 +151,9 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         ),
         ("--cost-per-km", config.cost_per_km),
         ("--cost-case-per-hour", config.cost_case_per_hour),
+        ("--cost-email-contact", config.cost_email_contact),
+        ("--cost-call-contact", config.cost_call_contact),
+        ("--cost-export-contact", config.cost_export_contact),
     ] {
         if value < 0 {
             return Err(StartError::NegativeCost(flag));
@@ -257,6 +262,11 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
             },
             case_minutes: config.case_handling_minutes,
             speed_kmh: config.route_speed_kmh,
+            contacts: wilayah_shared::campaigns::ContactRates {
+                email_minor: config.cost_email_contact,
+                call_minor: config.cost_call_contact,
+                export_minor: config.cost_export_contact,
+            },
         },
         auth,
         geocoder: Arc::new(geocoder::Geocoder::new(config.geocoder_url.clone())),

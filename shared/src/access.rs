@@ -288,6 +288,10 @@ pub fn may(role: Role, resource: &str, action: Action) -> bool {
         // Customer analytics (RFM, 80/20, cohorts, cross-sell, unusual orders, lifetime value)
         // over the caller's accounts' orders; technicians work visits, not sales.
         ("analytics", Read) => &[Manager, Planner, SalesRep],
+        // "Valuable customers at risk near me / along today's route": who may see which of
+        // their own customers are likely to lapse. Technicians see it for the customers they
+        // already serve (their accounts), without the money (`analytics` read shows that).
+        ("at_risk", Read) => &[Manager, Planner, SalesRep, Technician],
         // Starting the background scoring job of every customer.
         ("analytics", Create) => &[Manager],
         // Campaigns (issue 16): segments are analysis of accounts (their members are the

@@ -495,6 +495,78 @@ pub fn recipients_to_csv(channel: Channel, recipients: &[Recipient]) -> Vec<u8> 
     )
 }
 
+/// What one contact on each channel costs when a campaign has no budget of its own (minor
+/// units of the orders' currency, like the other cost-to-serve rates).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactRates {
+    pub email_minor: i64,
+    pub call_minor: i64,
+    pub export_minor: i64,
+}
+
+impl ContactRates {
+    pub fn of(&self, channel: Channel) -> i64 {
+        match channel {
+            Channel::Email => self.email_minor,
+            Channel::CallList => self.call_minor,
+            Channel::Export => self.export_minor,
+        }
+    }
+}
+
+/// A launched campaign as its contacts are costed: `budget_minor` only when it is in the
+/// currency the profitability is computed in (another currency does not add up).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CampaignCosting {
+    pub channel: Channel,
+    pub budget_minor: Option<i64>,
+}
+
+/// One contact a campaign made: an e-mail sent, a call listed, a row exported (the control
+/// group and the left-out are never contacted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reached {
+    pub campaign: i64,
+    pub customer: i64,
+    pub day: NaiveDate,
+}
+
+/// What each contact cost. A campaign with a budget spreads it evenly over every contact it
+/// made (the few minor units that do not divide go to the first contacts, so the contacts add
+/// up to the budget exactly); without one, each contact costs its channel's rate. Contacts of
+/// a campaign not in `campaigns` cost nothing.
+pub fn contact_costs(
+    campaigns: &BTreeMap<i64, CampaignCosting>,
+    reached: &[Reached],
+    rates: &ContactRates,
+) -> Vec<crate::analytics::profitability::CampaignContact> {
+    let mut made: BTreeMap<i64, i64> = BTreeMap::new();
+    for r in reached {
+        *made.entry(r.campaign).or_default() += 1;
+    }
+    let mut seen: BTreeMap<i64, i64> = BTreeMap::new();
+    reached
+        .iter()
+        .filter_map(|r| {
+            let campaign = campaigns.get(&r.campaign)?;
+            let nth = seen.entry(r.campaign).or_default();
+            let cost_minor = match campaign.budget_minor {
+                Some(budget) => {
+                    let n = made[&r.campaign];
+                    budget / n + i64::from(*nth < budget % n)
+                }
+                None => rates.of(campaign.channel),
+            };
+            *nth += 1;
+            Some(crate::analytics::profitability::CampaignContact {
+                customer: r.customer,
+                day: r.day,
+                cost_minor,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -670,5 +742,58 @@ mod tests {
             }),
             "currency"
         );
+    }
+    #[test]
+    fn a_budget_is_spread_over_the_contacts_made_and_adds_up() {
+        let day = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        let campaigns = BTreeMap::from([
+            (
+                1,
+                CampaignCosting {
+                    channel: Channel::Email,
+                    budget_minor: Some(1_000),
+                },
+            ),
+            (
+                2,
+                CampaignCosting {
+                    channel: Channel::CallList,
+                    budget_minor: None,
+                },
+            ),
+        ]);
+        let rates = ContactRates {
+            email_minor: 7,
+            call_minor: 15_000,
+            export_minor: 900,
+        };
+        let reached: Vec<Reached> = [(1, 10), (1, 11), (2, 10), (1, 12), (3, 10)]
+            .into_iter()
+            .map(|(campaign, customer)| Reached {
+                campaign,
+                customer,
+                day,
+            })
+            .collect();
+        let costs = contact_costs(&campaigns, &reached, &rates);
+        let of = |customer: i64| -> Vec<i64> {
+            costs
+                .iter()
+                .filter(|c| c.customer == customer)
+                .map(|c| c.cost_minor)
+                .collect()
+        };
+        // 1,000 over three contacts: 334 + 333 + 333; the call costs its rate; campaign 3 is
+        // unknown (another currency's budget is the caller's to leave out) and costs nothing.
+        assert_eq!(of(10), vec![334, 15_000]);
+        assert_eq!(of(11), vec![333]);
+        assert_eq!(of(12), vec![333]);
+        let budget: i64 = costs
+            .iter()
+            .filter(|c| c.cost_minor < 1_000)
+            .map(|c| c.cost_minor)
+            .sum();
+        assert_eq!(budget, 1_000);
+        assert_eq!(costs.len(), 4);
     }
 }

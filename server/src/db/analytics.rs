@@ -38,6 +38,10 @@ pub trait AnalyticsStore: Send + Sync {
     async fn case_openings(&self, accounts: Option<&[i64]>)
     -> Result<Vec<CaseOpening>, StoreError>;
 
+    /// Every contact launched campaigns made (e-mails sent; calls listed and rows exported at
+    /// the launch), whoever's account: a campaign's budget is shared by all its contacts.
+    async fn campaign_contacts(&self) -> Result<Vec<CampaignContactMade>, StoreError>;
+
     /// Records a scoring job as running, unless one already is (then `None`), in one
     /// transaction.
     async fn begin_scoring_job(
@@ -99,6 +103,18 @@ pub struct ServiceVisit {
 pub struct CaseOpening {
     pub account: i64,
     pub opened: DateTime<Utc>,
+}
+
+/// A contact a launched campaign made, with what its cost depends on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignContactMade {
+    pub campaign: i64,
+    pub account: i64,
+    pub at: DateTime<Utc>,
+    /// `email`, `call_list` or `export`.
+    pub channel: String,
+    pub budget_minor: Option<i64>,
+    pub currency: Option<String>,
 }
 
 /// A background scoring job's row.
@@ -176,6 +192,16 @@ const DONE_VISITS_SQL: &str = "
       LEFT JOIN staff s ON s.id = v.technician_id
      WHERE v.status = 'done'
      ORDER BY v.technician_id, v.window_start, v.id";
+
+/// The control group and the left-out were never contacted; an e-mail counts once sent.
+const CAMPAIGN_CONTACTS_SQL: &str = "
+    SELECT r.campaign_id, r.account_id, COALESCE(r.sent_at, c.launched_at), c.channel,
+           c.budget_minor, c.currency
+      FROM campaign_recipients r
+      JOIN campaigns c ON c.id = r.campaign_id
+     WHERE r.excluded IS NULL AND c.launched_at IS NOT NULL
+       AND (c.channel <> 'email' OR r.state = 'sent')
+     ORDER BY r.campaign_id, r.id";
 
 const CASE_OPENINGS_SQL: &str = "SELECT account_id, created_at FROM cases WHERE 1 = 1";
 
@@ -379,6 +405,29 @@ macro_rules! impl_analytics_store {
                     );
                 }
                 Ok(out)
+            }
+
+            async fn campaign_contacts(&self) -> Result<Vec<CampaignContactMade>, StoreError> {
+                type Row = (i64, i64, DateTime<Utc>, String, Option<i64>, Option<String>);
+                let rows: Vec<Row> = sqlx::query_as(CAMPAIGN_CONTACTS_SQL)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_error)?;
+                Ok(rows
+                    .into_iter()
+                    .map(
+                        |(campaign, account, at, channel, budget_minor, currency)| {
+                            CampaignContactMade {
+                                campaign,
+                                account,
+                                at,
+                                channel,
+                                budget_minor,
+                                currency,
+                            }
+                        },
+                    )
+                    .collect())
             }
 
             async fn begin_scoring_job(

@@ -27,7 +27,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Postgres, SqlSafeStr, Sqlite};
 
 pub use analytics::{
-    AnalyticsStore, BasketLine, CaseOpening, OrderFigures, ScoringJob, ServiceVisit, StoredScore,
+    AnalyticsStore, BasketLine, CampaignContactMade, CaseOpening, OrderFigures, ScoringJob,
+    ServiceVisit, StoredScore,
 };
 pub use audit::{Actor, acting_as, current_actor};
 pub use auth::{ApiTokenRecord, AuditQuery, AuditRecord, AuthStore, NewUser, UserRecord};

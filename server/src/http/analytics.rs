@@ -19,7 +19,7 @@ use wilayah_shared::access::Action::{Create, Read};
 use wilayah_shared::access::Rule::Can;
 use wilayah_shared::account::Account;
 use wilayah_shared::analytics::ClvSettings;
-use wilayah_shared::analytics::cross_sell::RuleSettings;
+use wilayah_shared::analytics::cross_sell::{Recommendation, RuleSettings};
 use wilayah_shared::analytics::pareto::value_curve;
 use wilayah_shared::analytics::profitability::Waterfall;
 use wilayah_shared::analytics::rfm::Segment;
@@ -38,6 +38,7 @@ pub fn declare(api: Api) -> Api {
         .route(Can("analytics", Read), routes!(cohorts))
         .route(Can("analytics", Read), routes!(cross_sell))
         .route(Can("analytics", Read), routes!(recommendations))
+        .route(Can("analytics", Read), routes!(offers))
         .route(Can("analytics", Read), routes!(unusual_orders))
         .route(Can("analytics", Read), routes!(clv))
         .route(Can("analytics", Read), routes!(profitability))
@@ -47,8 +48,8 @@ pub fn declare(api: Api) -> Api {
         .route(Can("analytics", Read), routes!(scores))
         .route(Can("analytics", Read), routes!(revenue_trend))
         .route(Can("analytics", Read), routes!(metric_map))
-        .route(Can("analytics", Read), routes!(at_risk_nearby))
-        .route(Can("analytics", Read), routes!(at_risk_along_route))
+        .route(Can("at_risk", Read), routes!(at_risk_nearby))
+        .route(Can("at_risk", Read), routes!(at_risk_along_route))
         .route(Can("analytics", Read), routes!(territory_map))
 }
 
@@ -545,6 +546,87 @@ async fn recommendations(
     })))
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OffersQuery {
+    territory_id: Option<String>,
+    owner_id: Option<String>,
+    account_segment: Option<String>,
+    k: Option<String>,
+    per_customer: Option<String>,
+    limit: Option<String>,
+    format: Option<String>,
+}
+
+/// `GET /analytics/offers?k=&per_customer=&limit=&format=`
+#[utoipa::path(get, path = "/analytics/offers", tag = "analytics",
+    summary = "The cross-selling work list: for each of the caller's customers the products their k look-alikes buy and they do not (as /accounts/{id}/recommendations), all together, most promising first; at most 3000 customers at once (422 naming owner_id: narrow the filter)",
+    params(("k" = Option<usize>, Query, description = "Look-alikes (default 20, at most 1000)"),
+        ("per_customer" = Option<usize>, Query, description = "Products per customer at most (default 1, at most 10)"),
+        ("limit" = Option<usize>, Query, description = "Offers at most (default 100, at most 10000)"),
+        ("format" = Option<String>, Query, description = "json (default) or csv"),
+        ("territory_id" = Option<i64>, Query), ("owner_id" = Option<i64>, Query), ("account_segment" = Option<String>, Query)),
+    responses((status = 200, description = "The offers", body = Object),
+        (status = 400, description = "A parameter does not parse or is out of range (named)", body = ref("#/components/schemas/Error")),
+        (status = 422, description = "Too many customers at once (too_many, owner_id)", body = ref("#/components/schemas/Error"))))]
+async fn offers(scoped: Scoped, ApiQuery(q): ApiQuery<OffersQuery>) -> Result<Response, ApiError> {
+    let scoped = narrow(scoped, &q.territory_id, &q.owner_id, &q.account_segment).await?;
+    let k = count("k", q.k.as_deref(), 1000, 20)?;
+    let per_customer = count("per_customer", q.per_customer.as_deref(), 10, 1)?;
+    let limit = count("limit", q.limit.as_deref(), MAX_LIMIT, 100)?;
+    let csv_wanted = wants_csv(q.format.as_deref())?;
+    let found = scoped.offers(k, per_customer).await?;
+    let listed: Vec<&(i64, Recommendation)> = found.offers.iter().take(limit).collect();
+    let mut ids: Vec<i64> = listed.iter().map(|(c, _)| *c).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let names: BTreeMap<i64, String> = scoped
+        .accounts_by_ids(&ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.name))
+        .collect();
+    let name = |c: &i64| names.get(c).cloned().unwrap_or_default();
+    let sku = |p: &i64| found.skus.get(p).cloned().unwrap_or_default();
+    if csv_wanted {
+        return Ok(csv(
+            "offers",
+            &[
+                "account_id",
+                "name",
+                "product_id",
+                "sku",
+                "score",
+                "look_alikes",
+            ],
+            listed.iter().map(|(c, r)| {
+                vec![
+                    c.to_string(),
+                    name(c),
+                    r.product.to_string(),
+                    sku(&r.product),
+                    r.score.to_string(),
+                    r.neighbours.to_string(),
+                ]
+            }),
+        ));
+    }
+    let offers: Vec<Value> = listed
+        .iter()
+        .map(|(c, r)| {
+            json!({"account_id": c, "name": name(c), "product_id": r.product, "sku": sku(&r.product),
+                   "score": r.score, "look_alikes": r.neighbours})
+        })
+        .collect();
+    Ok(Json(json!({
+        "customers": found.customers,
+        "k": k,
+        "total": found.offers.len(),
+        "offers": offers,
+    }))
+    .into_response())
+}
+
 // ---- unusual orders ------------------------------------------------------------------------
 
 #[derive(Debug, Deserialize)]
@@ -829,12 +911,14 @@ fn rates_json(scoped: &Scoped) -> Value {
     let c = scoped.state().cost_to_serve;
     json!({"technician_per_hour_minor": c.rates.technician_per_hour_minor,
            "per_km_minor": c.rates.per_km_minor, "case_per_hour_minor": c.rates.case_per_hour_minor,
-           "case_minutes": c.case_minutes, "speed_kmh": c.speed_kmh})
+           "case_minutes": c.case_minutes, "speed_kmh": c.speed_kmh,
+           "email_contact_minor": c.contacts.email_minor, "call_contact_minor": c.contacts.call_minor,
+           "export_contact_minor": c.contacts.export_minor})
 }
 
 /// `GET /analytics/profitability?from=&to=&limit=&currency=&format=`
 #[utoipa::path(get, path = "/analytics/profitability", tag = "analytics",
-    summary = "Profitability of the caller's customers over a period with the geographic cost to serve: revenue, cost of goods, visits (time on site and the travel share from the technician's base), cases, campaigns (none recorded yet: 0) and acquisition (costs up to the first order), the totals and the whale curve of profit; accounts listed least profitable first",
+    summary = "Profitability of the caller's customers over a period with the geographic cost to serve: revenue, cost of goods, visits (time on site and the travel share from the technician's base), cases, campaign contacts (each campaign's budget spread over its contacts, or the channel's rate per contact) and acquisition (costs up to the first order), the totals and the whale curve of profit; accounts listed least profitable first",
     params(("from" = Option<String>, Query, description = "YYYY-MM-DD (default: 12 months before to)"),
         ("to" = Option<String>, Query, description = "YYYY-MM-DD (default: today)"),
         ("limit" = Option<usize>, Query, description = "Accounts at most (default 100, at most 10000)"),
@@ -1291,7 +1375,7 @@ async fn at_risk_nearby(
             |p| at_risk.contains_key(&p.id),
         )
         .await?;
-    let accounts = at_risk_list(&mut hits, &at_risk, limit);
+    let accounts = at_risk_list(&mut hits, &at_risk, limit, scoped.sees_customer_value());
     Ok(Json(json!({
         "lon": lon, "lat": lat, "radius_m": radius_m, "min_risk": min_risk,
         "accounts": accounts,
@@ -1305,7 +1389,7 @@ async fn at_risk_scores(
     min_risk: f64,
 ) -> Result<BTreeMap<i64, StoredScore>, ApiError> {
     Ok(scoped
-        .stored_scores()
+        .at_risk_scores()
         .await?
         .into_iter()
         .filter(|s| 1.0 - s.p_alive >= min_risk && value_at_risk(s) > 0.0)
@@ -1314,11 +1398,13 @@ async fn at_risk_scores(
 }
 
 /// Customers at risk found at a distance (metres): most value at risk first, at most `limit`,
-/// with their scores, distance and position.
+/// with their scores, distance and position. Without `money` (a caller who may not read
+/// analytics) only the churn risk is told: the order still follows the value at risk.
 fn at_risk_list(
     hits: &mut Vec<(Account, f64)>,
     at_risk: &BTreeMap<i64, StoredScore>,
     limit: usize,
+    money: bool,
 ) -> Vec<Value> {
     hits.sort_by(|a, b| {
         value_at_risk(&at_risk[&b.0.id])
@@ -1328,7 +1414,13 @@ fn at_risk_list(
     hits.truncate(limit);
     hits.iter()
         .map(|(account, distance_m)| {
-            let mut v = score_json(&at_risk[&account.id], Some(&account.name));
+            let s = &at_risk[&account.id];
+            let mut v = if money {
+                score_json(s, Some(&account.name))
+            } else {
+                json!({"account_id": s.account_id, "name": account.name,
+                       "fitted_on": s.fitted_on, "churn_risk": 1.0 - s.p_alive})
+            };
             v["distance_m"] = json!(distance_m);
             v["lon"] = json!(account.lon);
             v["lat"] = json!(account.lat);
@@ -1394,7 +1486,7 @@ async fn at_risk_along_route(
     }
     let stop_of: BTreeMap<i64, usize> = nearest.iter().map(|(id, n)| (*id, n.2)).collect();
     let mut hits: Vec<(Account, f64)> = nearest.into_values().map(|(a, d, _)| (a, d)).collect();
-    let mut accounts = at_risk_list(&mut hits, &at_risk, limit);
+    let mut accounts = at_risk_list(&mut hits, &at_risk, limit, scoped.sees_customer_value());
     for (v, (account, _)) in accounts.iter_mut().zip(&hits) {
         let stop = &stops[stop_of[&account.id]];
         v["stop"] = json!({"visit_id": stop.id, "account_id": stop.account_id,

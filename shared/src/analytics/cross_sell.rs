@@ -244,6 +244,33 @@ impl LookAlikes {
         out.truncate(limit);
         out
     }
+
+    /// How many customers have bought anything.
+    pub fn customers(&self) -> usize {
+        self.products.len()
+    }
+
+    /// The work list of cross-selling: each customer's best `per_customer` recommendations
+    /// ([`Self::recommend`] with `k` look-alikes), all together, most promising first (by
+    /// score, then customer, then product).
+    pub fn offers(&self, k: usize, per_customer: usize) -> Vec<(i64, Recommendation)> {
+        let mut out: Vec<(i64, Recommendation)> = self
+            .products
+            .keys()
+            .flat_map(|&c| {
+                self.recommend(c, k, per_customer)
+                    .into_iter()
+                    .map(move |r| (c, r))
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            b.1.score
+                .total_cmp(&a.1.score)
+                .then(a.0.cmp(&b.0))
+                .then(a.1.product.cmp(&b.1.product))
+        });
+        out
+    }
 }
 
 #[cfg(test)]
@@ -383,5 +410,25 @@ mod tests {
         let r = LookAlikes::new(&small).recommend(1, 3, 10);
         assert_eq!(r.len(), 1);
         assert_eq!((r[0].product, r[0].neighbours), (3, 1));
+    }
+
+    #[test]
+    fn the_offers_are_every_customers_own_recommendations_best_first() {
+        let baskets = random_baskets(7, 300, 12);
+        let look_alikes = LookAlikes::new(&baskets);
+        let offers = look_alikes.offers(5, 2);
+        let mut expected: Vec<(i64, Recommendation)> = Vec::new();
+        for c in 0..25 {
+            for r in look_alikes.recommend(c, 5, 2) {
+                expected.push((c, r));
+            }
+        }
+        assert!(!expected.is_empty());
+        assert_eq!(offers.len(), expected.len());
+        for e in &expected {
+            assert!(offers.contains(e), "{e:?} missing");
+        }
+        assert!(offers.windows(2).all(|w| w[0].1.score >= w[1].1.score));
+        assert_eq!(look_alikes.customers(), 25);
     }
 }

@@ -30,6 +30,7 @@ use crate::http::error::ApiError;
 use crate::scoring::{self, ScoringRequest};
 
 const ANALYTICS: &str = "analytics";
+const AT_RISK: &str = "at_risk";
 
 /// The caller's orders (not cancelled) in one currency.
 #[derive(Debug, Clone)]
@@ -96,6 +97,19 @@ pub struct LookAlikeAdvice {
     pub products: Vec<Recommendation>,
     pub skus: BTreeMap<i64, String>,
 }
+
+/// The cross-selling work list of the caller's customers.
+#[derive(Debug, Clone)]
+pub struct Offers {
+    /// Customers with purchases the list was drawn from.
+    pub customers: usize,
+    pub offers: Vec<(i64, Recommendation)>,
+    pub skus: BTreeMap<i64, String>,
+}
+
+/// Most customers the offers are drawn from at once: every customer's look-alikes are a
+/// search over the others, so the work grows with the square of the customers.
+pub const MAX_OFFER_CUSTOMERS: usize = 3_000;
 
 /// An order with its robust score.
 #[derive(Debug, Clone)]
@@ -221,9 +235,9 @@ impl Scoped {
     }
 
     /// Profitability of the caller's customers (or of account `only`) over `from..=to`: revenue
-    /// and cost of goods from their orders, the cost to serve from the visits done and the
-    /// cases opened, at the deployment's rates (`--cost-*`). Campaigns are not recorded yet, so
-    /// their term is zero. A technician's day is one tour shared between its stops whoever's
+    /// and cost of goods from their orders, the cost to serve from the visits done, the cases
+    /// opened and the campaign contacts made, at the deployment's rates (`--cost-*`). A
+    /// technician's day is one tour shared between its stops whoever's
     /// they are; only the caller's customers are answered.
     pub async fn profitability(
         &self,
@@ -263,11 +277,17 @@ impl Scoped {
                 handling_minutes: settings.case_minutes,
             })
             .collect();
+        let contacts = campaign_contacts(
+            &self.store().campaign_contacts().await?,
+            orders.currency.as_deref(),
+            &settings.contacts,
+            self.state.utc_offset,
+        );
         let activity = Activity {
             orders: &order_totals,
             visits: &visits,
             cases: &cases,
-            contacts: &[],
+            contacts: &contacts,
         };
         let travel = GreatCircle {
             speed_kmh: settings.speed_kmh,
@@ -384,6 +404,21 @@ impl Scoped {
     }
 
     /// The stored scores of the caller's customers, by account id.
+    /// The stored scores of the caller's accounts for the at-risk lists (`at_risk` read: a
+    /// technician's are the customers they serve); what of them a caller is told is
+    /// [`Self::sees_customer_value`]'s.
+    pub async fn at_risk_scores(&self) -> Result<Vec<StoredScore>, ApiError> {
+        self.require(AT_RISK, Action::Read)?;
+        let visible = self.visible().await?;
+        Ok(self.store().stored_scores(visible.ids()).await?)
+    }
+
+    /// Whether the caller may see what customers are worth (lifetime value, expected spend):
+    /// analytics readers may; a technician sees only who is at risk.
+    pub fn sees_customer_value(&self) -> bool {
+        self.caller().may(ANALYTICS, Action::Read)
+    }
+
     pub async fn stored_scores(&self) -> Result<Vec<StoredScore>, ApiError> {
         self.require(ANALYTICS, Action::Read)?;
         let visible = self.visible().await?;
@@ -532,6 +567,32 @@ impl Scoped {
         })
     }
 
+    /// Each of the caller's customers' best `per_customer` products to offer (from `k`
+    /// look-alikes among the caller's customers), most promising first. More than
+    /// [`MAX_OFFER_CUSTOMERS`] customers at once is refused: the filter narrows them.
+    pub async fn offers(&self, k: usize, per_customer: usize) -> Result<Offers, ApiError> {
+        self.require(ANALYTICS, Action::Read)?;
+        let lines = self.analytics_baskets().await?;
+        let (baskets, skus) = baskets_by(&lines, |l| l.account);
+        let look_alikes = LookAlikes::new(&baskets);
+        let customers = look_alikes.customers();
+        if customers > MAX_OFFER_CUSTOMERS {
+            return Err(ApiError::Invalid(ValidationError::new(
+                "owner_id",
+                format!(
+                    "{customers} customers are too many for one list of offers (at most {MAX_OFFER_CUSTOMERS}): choose a rep, a territory or a segment"
+                ),
+            )
+            .because("too_many")
+            .with("max", MAX_OFFER_CUSTOMERS)));
+        }
+        Ok(Offers {
+            customers,
+            offers: look_alikes.offers(k, per_customer),
+            skus,
+        })
+    }
+
     /// Every order of the caller's accounts with a positive value, scored against its
     /// customer's own pattern.
     pub async fn scored_orders(
@@ -615,4 +676,34 @@ fn baskets_by(
         })
         .collect();
     (baskets, skus)
+}
+
+/// The campaign contacts as profitability prices them: a campaign's budget counts when it is in
+/// the orders' `currency` (or the campaign names none); otherwise, and without a budget, each
+/// contact costs its channel's rate. The day is the deployment's calendar day.
+fn campaign_contacts(
+    made: &[crate::db::CampaignContactMade],
+    currency: Option<&str>,
+    rates: &wilayah_shared::campaigns::ContactRates,
+    utc_offset: chrono::FixedOffset,
+) -> Vec<wilayah_shared::analytics::profitability::CampaignContact> {
+    use wilayah_shared::campaigns::{CampaignCosting, Channel, Reached, contact_costs};
+    let mut campaigns = BTreeMap::new();
+    let mut reached = Vec::with_capacity(made.len());
+    for m in made {
+        let Some(channel) = Channel::parse(&m.channel) else {
+            continue;
+        };
+        let comparable = m.currency.is_none() || m.currency.as_deref() == currency;
+        campaigns.entry(m.campaign).or_insert(CampaignCosting {
+            channel,
+            budget_minor: m.budget_minor.filter(|_| comparable),
+        });
+        reached.push(Reached {
+            campaign: m.campaign,
+            customer: m.account,
+            day: m.at.with_timezone(&utc_offset).date_naive(),
+        });
+    }
+    contact_costs(&campaigns, &reached, rates)
 }

@@ -262,9 +262,10 @@ impl Scoped {
     }
 
     /// Adds a visit at `account_id` to a technician's day the caller may work. A technician
-    /// may add to their own day only a prospect along it ([`along_the_day`]: what the
-    /// technician view offers); a dispatcher any account they see. Anything else reads as an
-    /// account that does not exist.
+    /// may add to their own day only a prospect along it, or a customer they already serve
+    /// (one of their accounts: the at-risk list offers these) along it ([`along_the_day`]:
+    /// what the technician view offers); a dispatcher any account they see. Anything else
+    /// reads as an account that does not exist.
     pub async fn create_visit(
         &self,
         technician: &Technician,
@@ -280,7 +281,7 @@ impl Scoped {
             ))
         };
         if self.caller.role == Role::Technician {
-            self.check_prospect_along_day(technician, account_id, from, to)
+            self.check_along_day(technician, account_id, from, to)
                 .await
                 .map_err(|_| nowhere())?;
         } else {
@@ -298,20 +299,21 @@ impl Scoped {
         Ok(self.store().create_record(&VISITS, valid).await?)
     }
 
-    async fn check_prospect_along_day(
+    async fn check_along_day(
         &self,
         technician: &Technician,
         account_id: i64,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<(), ApiError> {
+        let served = self.visible().await?.admits(account_id);
         let account = self
             .store()
             .accounts_by_ids(&[account_id])
             .await?
             .into_iter()
             .next()
-            .filter(|a| a.kind == AccountKind::Prospect)
+            .filter(|a| served || a.kind == AccountKind::Prospect)
             .ok_or(ApiError::NotFound)?;
         let at = LonLat::new(account.lon, account.lat).map_err(|_| ApiError::NotFound)?;
         let mut places: Vec<LonLat> = self
