@@ -1635,6 +1635,14 @@ const METRICS: [(&str, AMsg); 5] = [
     ("segment", AMsg::MetricSegment),
 ];
 
+/// The name of a map metric (`revenue`, `profit`, `clv`, `churn`, `segment`).
+pub(crate) fn metric_label(metric: &str) -> Option<AMsg> {
+    METRICS
+        .iter()
+        .find(|(m, _)| *m == metric)
+        .map(|(_, label)| *label)
+}
+
 const SEGMENTS: [&str; 11] = [
     "champions",
     "loyal",
@@ -1705,7 +1713,7 @@ fn limit_text(metric: &str, value: f64, currency: &str, locale: Locale) -> Strin
 
 /// A legend's quantile classes (`legend.breaks` of a map answer): one line per class with its
 /// colour and lower limit.
-fn class_legend(metric: &str, legend: &Value, l: Locale) -> impl IntoView + use<> {
+pub(crate) fn class_legend(metric: &str, legend: &Value, l: Locale) -> impl IntoView + use<> {
     let currency = legend["currency"].as_str().unwrap_or("IDR").to_owned();
     let breaks: Vec<f64> = legend["breaks"]
         .as_array()

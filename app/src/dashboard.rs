@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use wilayah_shared::account::{AccountPanel, Page};
 use wilayah_shared::dashboard::{
     ColourBy, DashboardFilter, DashboardKpis, DashboardView, FilterOptions, KpiRow, Kpis,
-    NearbySearch,
+    NearbySearch, TerritoryShade,
 };
 use wilayah_shared::domain::{AccountKind, AccountStatus, DashboardSummary};
 use wilayah_shared::resources::PIPELINE_STAGES;
@@ -53,6 +53,9 @@ impl Overlays {
 struct Dashboard {
     filter: RwSignal<DashboardFilter>,
     colour_by: RwSignal<ColourBy>,
+    shade: RwSignal<TerritoryShade>,
+    /// The shaded territories (`GET /analytics/territories`) while a metric fills them.
+    shaded: RwSignal<Option<serde_json::Value>>,
     /// Where the map rests (only the browser moves it).
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     camera: RwSignal<Option<wilayah_shared::dashboard::Camera>>,
@@ -87,6 +90,8 @@ pub fn HomePage() -> impl IntoView {
     let state = Dashboard {
         filter: RwSignal::new(start.filter.clone()),
         colour_by: RwSignal::new(start.colour_by),
+        shade: RwSignal::new(start.shade),
+        shaded: RwSignal::new(None),
         camera: RwSignal::new(start.camera),
         overlays: Overlays::new(),
         selected: RwSignal::new(None),
@@ -108,6 +113,7 @@ pub fn HomePage() -> impl IntoView {
         let view = DashboardView {
             filter: state.filter.get(),
             colour_by: state.colour_by.get(),
+            shade: state.shade.get(),
             camera: state.camera.get(),
         };
         replace_query(&view.to_query());
@@ -696,6 +702,7 @@ fn LayersAndLegend(
             </div>
             <h2>{tr(Msg::Legend)}</h2>
             <ul class="legend" data-testid="legend">{legend}</ul>
+            <TerritoryShading state />
             <h2>{tr(Msg::VisitStatuses)}</h2>
             <ul class="legend">
                 {VISIT_STATUS_COLOURS
@@ -713,6 +720,82 @@ fn LayersAndLegend(
             </ul>
         </section>
     }
+}
+
+/// "Fill territories by": their rep's colour, or for those who may read analytics a figure of
+/// their customers in each territory (`GET /analytics/territories`, quantile classes) with its
+/// legend. The filter's rep, territory and segment narrow the customers counted.
+#[component]
+fn TerritoryShading(state: Dashboard) -> impl IntoView {
+    let may = crate::use_signed_in()
+        .is_some_and(|c| c.may("analytics", wilayah_shared::access::Action::Read));
+    let locale = i18n::use_locale();
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let shade = state.shade.get();
+        let filter = state.filter.get();
+        let Some(metric) = shade.metric().filter(|_| may) else {
+            state.shaded.set(None);
+            return;
+        };
+        let mut url = format!("/api/v1/analytics/territories?metric={metric}");
+        for (key, value) in [
+            ("owner_id", filter.owner_id.map(|v| v.to_string())),
+            ("territory_id", filter.territory_id.map(|v| v.to_string())),
+            ("account_segment", filter.segment.clone()),
+        ] {
+            if let Some(value) = value {
+                url.push_str(&format!("&{key}={}", crate::rest::encode(&value)));
+            }
+        }
+        leptos::task::spawn_local(async move {
+            let answer = match gloo_net::http::Request::get(&url).send().await {
+                Ok(r) if r.ok() => r.json::<serde_json::Value>().await.ok(),
+                _ => None,
+            };
+            // A later choice wins over an answer that comes late.
+            if state.shade.get_untracked() == shade {
+                let _ = state.shaded.try_set(answer);
+            }
+        });
+    });
+    let choices = move || {
+        TerritoryShade::ALL
+            .into_iter()
+            .map(|choice| {
+                let label = match choice.metric() {
+                    None => Msg::ShadeByRep.text(locale.get()).to_owned(),
+                    Some(metric) => crate::analytics::metric_label(metric)
+                        .map(|m| crate::i18n::Text::text(m, locale.get()).to_owned())
+                        .unwrap_or_default(),
+                };
+                view! {
+                    <option value=choice.as_str() selected=move || state.shade.get() == choice>{label}</option>
+                }
+            })
+            .collect_view()
+    };
+    let legend = move || {
+        let data = state.shaded.get()?;
+        let metric = state.shade.get().metric()?;
+        Some(view! {
+            <p class="muted small">{tr(Msg::ShadeOverCustomers)}</p>
+            <ul class="legend" data-testid="shade-legend">
+                {crate::analytics::class_legend(metric, &data["legend"], locale.get())}
+            </ul>
+        })
+    };
+    may.then(|| {
+        view! {
+            <h2>{tr(Msg::ShadeTerritoriesBy)}</h2>
+            <select data-testid="territory-shade" on:change=move |ev| {
+                state.shade.set(TerritoryShade::parse(&event_target_value(&ev)).unwrap_or_default());
+            }>
+                {choices}
+            </select>
+            {legend}
+        }
+    })
 }
 
 #[component]
@@ -770,6 +853,10 @@ fn MapView(settings: MapSettings, state: Dashboard) -> impl IntoView {
         Effect::new(move |_| {
             let colour_by = state.colour_by.get();
             with_map(&|h| h.set_colour_by(colour_by));
+        });
+        Effect::new(move |_| {
+            let shaded = state.shaded.get();
+            with_map(&|h| h.set_territory_shade(shaded.as_ref()));
         });
         Effect::new(move |_| {
             if let Some((lon, lat)) = state.fly_to.get() {

@@ -369,6 +369,33 @@ pub fn territory_layers(visible: bool) -> [Value; 3] {
     ]
 }
 
+/// The territories' paint: their rep's colour, or (`shaded`) the quantile class of a metric
+/// (`class` 0 to 4 of `GET /analytics/territories`) in the analytics page's colours.
+pub fn territory_paint(shaded: bool) -> [(&'static str, &'static str, Value); 3] {
+    if !shaded {
+        return [
+            ("territories-fill", "fill-color", json!(["get", "colour"])),
+            ("territories-fill", "fill-opacity", json!(0.16)),
+            (
+                "territories-outline",
+                "line-color",
+                json!(["get", "colour"]),
+            ),
+        ];
+    }
+    let mut by_class = vec![json!("match"), json!(["get", "class"])];
+    for (i, colour) in crate::analytics::CLASS_COLOURS.iter().enumerate() {
+        by_class.push(json!(i));
+        by_class.push(json!(colour));
+    }
+    by_class.push(json!("#adb5bd"));
+    [
+        ("territories-fill", "fill-color", Value::Array(by_class)),
+        ("territories-fill", "fill-opacity", json!(0.5)),
+        ("territories-outline", "line-color", json!("#495057")),
+    ]
+}
+
 /// Today's visits: a ring around the account, coloured by the visit's status.
 pub fn visit_layer(visible: bool) -> Value {
     let mut colour = vec![json!("match"), json!(["get", "status"])];
@@ -559,6 +586,21 @@ mod browser {
         context.get_image_data(0.0, 0.0, width, height).ok()
     }
 
+    /// The territories' data and paint for a shade (see [`MapHandle::set_territory_shade`]); a
+    /// no-op until the layers exist.
+    fn apply_shade(map: &JsMap, data: Option<&JsValue>) {
+        if map.get_layer("territories-fill").is_undefined() {
+            return;
+        }
+        match data {
+            Some(data) => set_source_data(map, "territories", data),
+            None => set_source_data(map, "territories", &JsValue::from_str(TERRITORIES_URL)),
+        }
+        for (layer, property, value) in territory_paint(data.is_some()) {
+            map.set_paint_property(layer, property, &to_js(&value));
+        }
+    }
+
     fn set_source_data(map: &JsMap, source_id: &str, data: &JsValue) {
         let source = map.get_source(source_id);
         if source.is_undefined() {
@@ -671,6 +713,9 @@ mod browser {
     pub struct MapHandle {
         map: JsMap,
         feed: Rc<RefCell<AccountFeed>>,
+        /// The territories shaded by a metric (`None`: by rep), kept to apply on `load` when it
+        /// comes before the map has loaded.
+        shade: Rc<RefCell<Option<JsValue>>>,
     }
 
     impl MapHandle {
@@ -709,10 +754,12 @@ mod browser {
                 pick,
                 moved,
             } = callbacks;
+            let shade: Rc<RefCell<Option<JsValue>>> = Rc::new(RefCell::new(None));
 
             let on_load = {
                 let map = map.clone();
                 let feed = feed.clone();
+                let shade = shade.clone();
                 Closure::<dyn FnMut()>::new(move || {
                     map.add_source(
                         "territories",
@@ -720,6 +767,9 @@ mod browser {
                     );
                     for layer in territory_layers(visible(Overlay::Territories)) {
                         map.add_layer(&to_js(&layer));
+                    }
+                    if let Some(data) = shade.borrow().as_ref() {
+                        apply_shade(&map, Some(data));
                     }
                     for kind in AccountKind::ALL.iter().copied() {
                         let overlay = if kind == AccountKind::Customer {
@@ -896,7 +946,15 @@ mod browser {
                 // A handle for the browser console and the end-to-end tests.
                 let _ = js_sys::Reflect::set(&window, &"wilayahMap".into(), &map);
             }
-            Self { map, feed }
+            Self { map, feed, shade }
+        }
+
+        /// Fills the territories by a metric's classes (`Some`: the FeatureCollection of
+        /// `GET /analytics/territories`) or again by their rep's colour (`None`).
+        pub fn set_territory_shade(&self, data: Option<&Value>) {
+            let data = data.map(to_js);
+            apply_shade(&self.map, data.as_ref());
+            *self.shade.borrow_mut() = data;
         }
 
         /// Highlights these positions (nearby prospects); an empty slice clears them.

@@ -100,6 +100,47 @@ impl ColourBy {
     }
 }
 
+/// What the territories are filled with on the map: their rep's colour, or a figure of the
+/// caller's customers in them in quantile classes (for those who may read analytics).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TerritoryShade {
+    #[default]
+    Rep,
+    Revenue,
+    Profit,
+    Clv,
+    Churn,
+}
+
+impl TerritoryShade {
+    pub const ALL: [TerritoryShade; 5] = [
+        TerritoryShade::Rep,
+        TerritoryShade::Revenue,
+        TerritoryShade::Profit,
+        TerritoryShade::Clv,
+        TerritoryShade::Churn,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TerritoryShade::Rep => "rep",
+            TerritoryShade::Revenue => "revenue",
+            TerritoryShade::Profit => "profit",
+            TerritoryShade::Clv => "clv",
+            TerritoryShade::Churn => "churn",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+
+    /// The metric of `GET /analytics/territories`, unless the rep's colour fills.
+    pub fn metric(self) -> Option<&'static str> {
+        (self != TerritoryShade::Rep).then(|| self.as_str())
+    }
+}
+
 /// Where the map looks.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Camera {
@@ -123,6 +164,7 @@ impl Camera {
 pub struct DashboardView {
     pub filter: DashboardFilter,
     pub colour_by: ColourBy,
+    pub shade: TerritoryShade,
     /// `None` leaves the deployment's default view.
     pub camera: Option<Camera>,
 }
@@ -137,6 +179,9 @@ impl DashboardView {
         }
         if self.colour_by != ColourBy::default() {
             out.append_pair("colour", self.colour_by.as_str());
+        }
+        if self.shade != TerritoryShade::default() {
+            out.append_pair("shade", self.shade.as_str());
         }
         if let Some(camera) = self.camera {
             out.append_pair("lon", &format!("{:.5}", camera.lon));
@@ -170,6 +215,7 @@ impl DashboardView {
                         .then(|| value.to_string())
                 }
                 "colour" => view.colour_by = ColourBy::parse(&value).unwrap_or_default(),
+                "shade" => view.shade = TerritoryShade::parse(&value).unwrap_or_default(),
                 "lon" => lon = value.parse::<f64>().ok(),
                 "lat" => lat = value.parse::<f64>().ok(),
                 "z" => zoom = value.parse::<f64>().ok(),
@@ -379,6 +425,7 @@ mod tests {
                 stage: Some("proposal".into()),
             },
             colour_by: ColourBy::Owner,
+            shade: TerritoryShade::Churn,
             camera: Camera::new(106.82712, -6.17511, 11.25),
         };
         let query = view.to_query();
@@ -390,13 +437,14 @@ mod tests {
     #[test]
     fn bad_values_in_a_link_are_dropped_not_fatal() {
         let view = DashboardView::from_query(
-            "kind=vip&status=active&owner_id=x&stage=maybe&colour=rainbow&lon=500&lat=0&z=3",
+            "kind=vip&status=active&owner_id=x&stage=maybe&colour=rainbow&shade=mood&lon=500&lat=0&z=3",
         );
         assert_eq!(view.filter.kind, None);
         assert_eq!(view.filter.status, Some(AccountStatus::Active));
         assert_eq!(view.filter.owner_id, None);
         assert_eq!(view.filter.stage, None);
         assert_eq!(view.colour_by, ColourBy::Kind);
+        assert_eq!(view.shade, TerritoryShade::Rep);
         assert_eq!(view.camera, None, "longitude 500 is off the map");
     }
 
