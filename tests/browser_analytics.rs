@@ -136,6 +136,34 @@ async fn the_analytics_page_scores_customers_and_shows_the_figures_of_the_api_an
     )
     .await;
 
+    // Products to offer: the API's work list, and one tap makes a task for today.
+    let (_, offers) = app.get_json("/api/v1/analytics/offers?limit=10").await;
+    let offered = offers["offers"].as_array().unwrap();
+    assert!(!offered.is_empty(), "{offers}");
+    let shown = client
+        .execute(
+            "return [...document.querySelectorAll('[data-testid=offer]')].map(r => Number(r.dataset.accountId));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let expected: Vec<Value> = offered.iter().map(|o| o["account_id"].clone()).collect();
+    assert_eq!(shown, json!(expected));
+    let (_, tasks_before) = app.get_json("/api/v1/tasks?limit=1").await;
+    click_test_id(&client, "offer-task").await;
+    wait_for_js(
+        &client,
+        "the offer's task to be added",
+        "return /Task added/.test(document.querySelector('[data-testid=offer]').textContent);",
+    )
+    .await;
+    let (_, tasks) = app.get_json("/api/v1/tasks?limit=1").await;
+    assert_eq!(
+        tasks["total"].as_i64().unwrap(),
+        tasks_before["total"].as_i64().unwrap() + 1,
+        "{tasks}"
+    );
+
     // RFM: the table's counts are the API's.
     let (_, rfm) = app.get_json("/api/v1/analytics/rfm?limit=1").await;
     let shown: Vec<Value> = client
@@ -382,6 +410,151 @@ async fn the_analytics_page_scores_customers_and_shows_the_figures_of_the_api_an
     );
     show_map(&rep).await;
     save_screenshot(&rep, "analytics-map-rep-en").await;
+
+    // The dashboard's territories filled by churn risk, from a shared link.
+    let (_, churn) = app
+        .get_json("/api/v1/analytics/territories?metric=churn")
+        .await;
+    let shaded_territories = churn["features"].as_array().unwrap().len();
+    client
+        .goto(&format!("{base}/?shade=churn"))
+        .await
+        .expect("open the dashboard");
+    wait_for_js(
+        &client,
+        "the dashboard's territories filled by churn risk",
+        &format!(
+            "const m = window.wilayahMap;
+             if (!m || !m.getSource('territories')) return false;
+             const legend = document.querySelectorAll('[data-testid=shade-legend] li').length;
+             return legend === {classes} && document.querySelector('[data-testid=territory-shade]').value === 'churn'
+                 && m.getSource('territories').getData().then(d => d.features.length === {shaded_territories}
+                     && d.features.every(f => f.properties.class !== undefined));",
+            classes = churn["legend"]["breaks"].as_array().unwrap().len() + 1
+        ),
+    )
+    .await;
+    wilayah_tests::browser::wait_for_map_idle(&client).await;
+    save_screenshot(&client, "dashboard-shaded-desktop-id").await;
+
+    technician_at_risk(&app, &driver, &base).await;
+}
+
+/// A technician's customers at risk along their day on /tech: a customer at risk near one of
+/// today's stops becomes theirs (a visit done there last month), the list is the API's, and one
+/// tap puts it on the route.
+async fn technician_at_risk(app: &TestApp, driver: &wilayah_tests::browser::Chromedriver, base: &str) {
+    let (_, staff) = app.get_json("/api/v1/staff?role=technician&limit=100").await;
+    let today = chrono::Utc::now().date_naive();
+    let mut chosen = None;
+    'technicians: for t in staff["items"].as_array().unwrap() {
+        let technician = t["id"].as_i64().unwrap();
+        let (_, day) = app
+            .get_json(&format!("/api/v1/field/day?technician_id={technician}&date={today}"))
+            .await;
+        for stop in day["stops"].as_array().into_iter().flatten() {
+            let (lon, lat) = (stop["lon"].as_f64().unwrap(), stop["lat"].as_f64().unwrap());
+            let (_, near) = app
+                .get_json(&format!(
+                    "/api/v1/analytics/at-risk-nearby?lon={lon}&lat={lat}&radius_m=4000&limit=1000"
+                ))
+                .await;
+            let stop_account = stop["account_id"].as_i64();
+            if let Some(customer) = near["accounts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["account_id"].as_i64())
+                .find(|a| *a != stop_account)
+            {
+                chosen = Some((technician, customer.unwrap()));
+                break 'technicians;
+            }
+        }
+    }
+    let (technician, customer) = chosen.expect("a customer at risk near a technician's stop today");
+    let last_month = today - chrono::Days::new(30);
+    let (status, visit) = app
+        .send_json(
+            "POST",
+            "/api/v1/visits",
+            &json!({"account_id": customer, "technician_id": technician,
+                    "window_start": format!("{last_month}T02:00:00Z"),
+                    "window_end": format!("{last_month}T09:00:00Z"),
+                    "duration_min": 30, "status": "done"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{visit}");
+    let as_technician = app
+        .as_user(Role::Technician, Some(technician), vec![])
+        .await;
+    let (_, listed) = as_technician
+        .get_json(&format!(
+            "/api/v1/analytics/at-risk-along-route?date={today}&radius_m=5000&limit=10"
+        ))
+        .await;
+    let expected: Vec<Value> = listed["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["account_id"].clone())
+        .collect();
+    assert!(expected.contains(&json!(customer)), "{listed}");
+
+    let tablet = connect_sized(driver, 1024, 768).await;
+    sign_in_as(app, &tablet, base, Role::Technician, Some(technician)).await;
+    tablet
+        .goto(&format!("{base}/tech?technician={technician}&date={today}"))
+        .await
+        .expect("open /tech");
+    wait_for_js(
+        &tablet,
+        "the technician's day",
+        "return document.querySelectorAll('[data-testid=stop]').length > 0;",
+    )
+    .await;
+    click_test_id(&tablet, "find-at-risk").await;
+    wait_for_js(
+        &tablet,
+        "the customers at risk along the day",
+        &format!(
+            "return JSON.stringify([...document.querySelectorAll('[data-testid=at-risk-customer]')]
+                 .map(e => Number(e.dataset.accountId))) === '{}';",
+            serde_json::to_string(&expected).unwrap()
+        ),
+    )
+    .await;
+    tablet
+        .execute(
+            "document.querySelector('[data-testid=at-risk]').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    save_screenshot(&tablet, "tech-at-risk-tablet-en").await;
+    let stops_before = tablet
+        .execute("return document.querySelectorAll('[data-testid=stop]').length;", vec![])
+        .await
+        .unwrap();
+    tablet
+        .execute(
+            &format!(
+                "document.querySelector('[data-testid=at-risk-customer][data-account-id=\"{customer}\"] [data-testid=add-at-risk-customer]').click();"
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+    wait_for_js(
+        &tablet,
+        "the customer on the route",
+        &format!(
+            "return document.querySelectorAll('[data-testid=stop]').length === {} + 1
+                 && document.querySelector('[data-testid=at-risk-customer][data-account-id=\"{customer}\"]') === null;",
+            stops_before
+        ),
+    )
+    .await;
 }
 
 /// Taps "near me" with the device's position answered by `answer` (JavaScript calling `ok` with
