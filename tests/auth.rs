@@ -309,6 +309,16 @@ fn matrix(f: &Fixtures) -> Vec<Case> {
         case("GET", "/api/v1/call-centre/callers", "AMRT")
             .uri("/api/v1/call-centre/callers?phone=0812%203456%207890"),
         case("POST", "/api/v1/public/reports", "-AMPRT").json(json!({"name": 3})),
+        // Satisfaction surveys: results for those who look after customers, the sweep by hand
+        // for managers, the e-mailed link for anybody who holds it.
+        case("GET", "/api/v1/surveys/results", "AMPR"),
+        case("GET", "/api/v1/surveys", "AMPR"),
+        case("POST", "/api/v1/surveys/sweep", "AM"),
+        case("GET", "/api/v1/public/surveys/{token}", "-AMPRT")
+            .uri("/api/v1/public/surveys/0123456789abcdef0123456789abcdef"),
+        case("POST", "/api/v1/public/surveys/{token}", "-AMPRT")
+            .uri("/api/v1/public/surveys/0123456789abcdef0123456789abcdef")
+            .json(json!({"score": 9})),
         // Audit log and privacy.
         case("GET", "/api/v1/audit", "AM"),
         case("GET", "/api/v1/accounts/{id}/export", "AM"),
@@ -342,6 +352,7 @@ fn matrix(f: &Fixtures) -> Vec<Case> {
         case("GET", "/orders/{id}", "AMR"),
         case("GET", "/cases", "AMRT"),
         case("GET", "/call-centre", "AMRT"),
+        case("GET", "/survey/{token}", "-AMPRT").uri("/survey/0123456789abcdef0123456789abcdef"),
         case("GET", "/report", "-AMPRT"),
         // Server functions of the pages.
         case("POST", "/rpc/filter_options", "AMPRT"),

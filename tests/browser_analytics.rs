@@ -443,14 +443,22 @@ async fn the_analytics_page_scores_customers_and_shows_the_figures_of_the_api_an
 /// A technician's customers at risk along their day on /tech: a customer at risk near one of
 /// today's stops becomes theirs (a visit done there last month), the list is the API's, and one
 /// tap puts it on the route.
-async fn technician_at_risk(app: &TestApp, driver: &wilayah_tests::browser::Chromedriver, base: &str) {
-    let (_, staff) = app.get_json("/api/v1/staff?role=technician&limit=100").await;
+async fn technician_at_risk(
+    app: &TestApp,
+    driver: &wilayah_tests::browser::Chromedriver,
+    base: &str,
+) {
+    let (_, staff) = app
+        .get_json("/api/v1/staff?role=technician&limit=100")
+        .await;
     let today = chrono::Utc::now().date_naive();
     let mut chosen = None;
     'technicians: for t in staff["items"].as_array().unwrap() {
         let technician = t["id"].as_i64().unwrap();
         let (_, day) = app
-            .get_json(&format!("/api/v1/field/day?technician_id={technician}&date={today}"))
+            .get_json(&format!(
+                "/api/v1/field/day?technician_id={technician}&date={today}"
+            ))
             .await;
         for stop in day["stops"].as_array().into_iter().flatten() {
             let (lon, lat) = (stop["lon"].as_f64().unwrap(), stop["lat"].as_f64().unwrap());
@@ -533,7 +541,10 @@ async fn technician_at_risk(app: &TestApp, driver: &wilayah_tests::browser::Chro
         .unwrap();
     save_screenshot(&tablet, "tech-at-risk-tablet-en").await;
     let stops_before = tablet
-        .execute("return document.querySelectorAll('[data-testid=stop]').length;", vec![])
+        .execute(
+            "return document.querySelectorAll('[data-testid=stop]').length;",
+            vec![],
+        )
         .await
         .unwrap();
     tablet

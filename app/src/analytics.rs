@@ -128,6 +128,13 @@ pub enum AMsg {
     TaskAdded,
     TaskFailed,
     TaskTitle,
+    CsatTitle,
+    CsatAnswered,
+    CsatMean,
+    CsatShare,
+    CsatServedBy,
+    CsatNobody,
+    CsatHint,
     OffersTitle,
     OffersHint,
     OfferProduct,
@@ -321,6 +328,16 @@ impl Text for AMsg {
                 "Visit the valuable customer at risk",
                 "Kunjungi pelanggan bernilai yang berisiko",
             ],
+            CsatTitle => ["Customer satisfaction", "Kepuasan pelanggan"],
+            CsatAnswered => ["Answers", "Jawaban"],
+            CsatMean => ["Average (1–5)", "Rata-rata (1–5)"],
+            CsatShare => ["CSAT (4 or 5)", "CSAT (4 atau 5)"],
+            CsatServedBy => ["Served by", "Dilayani oleh"],
+            CsatNobody => ["Nobody assigned", "Tanpa petugas"],
+            CsatHint => [
+                "Surveys after cases resolved and visits done, answered by e-mail link or on the technician's tablet.",
+                "Survei setelah kasus diselesaikan dan kunjungan selesai, dijawab lewat tautan surel atau di tablet teknisi.",
+            ],
             OffersTitle => ["Products to offer", "Produk untuk ditawarkan"],
             OffersHint => [
                 "For each customer, the product its look-alikes buy and it does not, most promising first.",
@@ -487,6 +504,7 @@ struct Page {
     trend: Slot,
     cross_sell: Slot,
     offers: Slot,
+    csat: Slot,
     unusual: Slot,
     clv: Slot,
     at_risk: Slot,
@@ -495,7 +513,7 @@ struct Page {
 }
 
 /// The URL of each dataset for a filter (CSV links use the same with `format=csv`).
-fn urls(f: &Filter, trend_by_rep: bool) -> [(&'static str, String); 10] {
+fn urls(f: &Filter, trend_by_rep: bool) -> [(&'static str, String); 11] {
     let scope = f.scope();
     let period = f.period();
     let as_of = if f.to.is_empty() {
@@ -532,6 +550,10 @@ fn urls(f: &Filter, trend_by_rep: bool) -> [(&'static str, String); 10] {
         (
             "offers",
             format!("/api/v1/analytics/offers?limit=10{scope}"),
+        ),
+        (
+            "csat",
+            format!("/api/v1/surveys/results?group=staff{period}"),
         ),
         (
             "unusual",
@@ -577,6 +599,7 @@ pub fn AnalyticsPage() -> impl IntoView {
         trend: slot(),
         cross_sell: slot(),
         offers: slot(),
+        csat: slot(),
         unusual: slot(),
         clv: slot(),
         at_risk: slot(),
@@ -604,6 +627,7 @@ pub fn AnalyticsPage() -> impl IntoView {
                     <ScoreList page at_risk=true />
                     <CrossSellSection page />
                     <OffersSection page />
+                    <CsatSection page />
                     <UnusualSection page />
                 </div>
                 <MapSection page />
@@ -1492,6 +1516,49 @@ fn CrossSellSection(page: Page) -> impl IntoView {
     )
 }
 
+/// Customer satisfaction from the surveys (`GET /surveys/results`): overall, and per staff
+/// member who served.
+#[component]
+fn CsatSection(page: Page) -> impl IntoView {
+    let locale = use_locale();
+    section("csat", AMsg::CsatTitle, page.csat, None, move |v| {
+        let l = locale.get();
+        let Some(overall) = v["overall"].as_object().cloned() else {
+            return view! { <p class="muted">{tr(AMsg::NoData)}</p> }.into_any();
+        };
+        let rows = v["groups"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|g| {
+                let name = g["name"].as_str().map(str::to_owned);
+                view! {
+                    <tr data-testid="csat-row">
+                        <td>{move || name.clone().unwrap_or_else(|| AMsg::CsatNobody.text(l).to_owned())}</td>
+                        <td class="num">{int(&g["answered"])}</td>
+                        <td class="num">{decimal(num(&g["mean"]), 1, l)}</td>
+                        <td class="num">{percent(num(&g["csat"]), l)}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <p class="muted small">{tr(AMsg::CsatHint)}</p>
+            <p class="csat-overall" data-testid="csat-overall">
+                <strong>{percent(num(&overall["csat"]), l)}</strong> " " {tr(AMsg::CsatShare)}
+                " · " {decimal(num(&overall["mean"]), 1, l)} " " {tr(AMsg::CsatMean)}
+                " · " {int(&overall["answered"])} " " {tr(AMsg::CsatAnswered)}
+            </p>
+            <table class="data">
+                <thead><tr><th>{tr(AMsg::CsatServedBy)}</th><th class="num">{tr(AMsg::CsatAnswered)}</th><th class="num">{tr(AMsg::CsatMean)}</th><th class="num">{tr(AMsg::CsatShare)}</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        }
+        .into_any()
+    })
+}
+
 /// The cross-selling work list: each customer's best product to offer, one tap (or one for
 /// all) from a task for today for those who may add tasks.
 #[component]
@@ -2060,6 +2127,7 @@ mod browser {
             "trend" => page.trend,
             "cross_sell" => page.cross_sell,
             "offers" => page.offers,
+            "csat" => page.csat,
             "unusual" => page.unusual,
             "clv" => page.clv,
             _ => page.at_risk,

@@ -313,6 +313,7 @@ pub enum Msg {
     NavCases,
     NavCallCentre,
     NavReport,
+    NavSurvey,
     QuoteTitle,
     OrderTitle,
 }
@@ -749,6 +750,7 @@ impl Text for Msg {
             Msg::NavCases => ["Cases", "Kasus"],
             Msg::NavCallCentre => ["Call centre", "Pusat panggilan"],
             Msg::NavReport => ["Report a problem", "Laporkan masalah"],
+            Msg::NavSurvey => ["Customer survey", "Survei pelanggan"],
             Msg::QuoteTitle => ["Quote", "Penawaran"],
             Msg::OrderTitle => ["Order", "Pesanan"],
         }

@@ -54,6 +54,21 @@ pub enum IntakeText {
     CaseOpened,
     ThisAccount,
     DefaultCallSubject,
+    SurveyTitle,
+    SurveyAboutCase,
+    SurveyAboutVisit,
+    SurveyFor,
+    SurveyScore1,
+    SurveyScore2,
+    SurveyScore3,
+    SurveyScore4,
+    SurveyScore5,
+    SurveyComment,
+    SurveySend,
+    SurveyThanks,
+    SurveyAnsweredAlready,
+    SurveyUnknown,
+    SurveyPickScore,
 }
 
 impl Text for IntakeText {
@@ -120,6 +135,36 @@ impl Text for IntakeText {
             ],
             ThisAccount => ["Calling about this account", "Menelepon tentang akun ini"],
             DefaultCallSubject => ["Phone call", "Panggilan telepon"],
+            SurveyTitle => ["How did we do?", "Bagaimana layanan kami?"],
+            SurveyAboutCase => ["About your report:", "Tentang laporan Anda:"],
+            SurveyAboutVisit => [
+                "About our technician's visit on",
+                "Tentang kunjungan teknisi kami pada",
+            ],
+            SurveyFor => ["For", "Untuk"],
+            SurveyScore1 => ["1 · Very unhappy", "1 · Sangat tidak puas"],
+            SurveyScore2 => ["2 · Unhappy", "2 · Tidak puas"],
+            SurveyScore3 => ["3 · So-so", "3 · Biasa saja"],
+            SurveyScore4 => ["4 · Happy", "4 · Puas"],
+            SurveyScore5 => ["5 · Very happy", "5 · Sangat puas"],
+            SurveyComment => [
+                "Anything you want to tell us (optional)",
+                "Ada yang ingin Anda sampaikan (opsional)",
+            ],
+            SurveySend => ["Send", "Kirim"],
+            SurveyThanks => [
+                "Thank you: your answer helps us serve you better.",
+                "Terima kasih: jawaban Anda membantu kami melayani lebih baik.",
+            ],
+            SurveyAnsweredAlready => [
+                "This survey has been answered already. Thank you.",
+                "Survei ini sudah dijawab. Terima kasih.",
+            ],
+            SurveyUnknown => [
+                "This link is not known. Please check that it was copied whole.",
+                "Tautan ini tidak dikenal. Periksa apakah tautan tersalin utuh.",
+            ],
+            SurveyPickScore => ["Choose a score from 1 to 5.", "Pilih nilai 1 sampai 5."],
         }
     }
 }
@@ -548,5 +593,144 @@ mod tests {
         ] {
             assert_ne!(t.text(Locale::En), t.text(Locale::Id), "{t:?}");
         }
+    }
+}
+
+/// The answers a survey offers, 1 to 5.
+pub const SURVEY_SCORES: [(i64, IntakeText); 5] = [
+    (1, IntakeText::SurveyScore1),
+    (2, IntakeText::SurveyScore2),
+    (3, IntakeText::SurveyScore3),
+    (4, IntakeText::SurveyScore4),
+    (5, IntakeText::SurveyScore5),
+];
+
+/// `/survey/{token}`: the satisfaction survey behind an e-mailed link (no sign-in): what it is
+/// about, a score from 1 to 5 and a comment, answered once (`/api/v1/public/surveys/{token}`).
+#[component]
+pub fn SurveyPage() -> impl IntoView {
+    let locale = use_locale();
+    let params = leptos_router::hooks::use_params_map();
+    let token = move || params.with(|p| p.get("token").unwrap_or_default());
+    let invite = RwSignal::new(None::<Result<Value, Failure>>);
+    let score = RwSignal::new(None::<i64>);
+    let comment = RwSignal::new(String::new());
+    let sending = RwSignal::new(false);
+    let done = RwSignal::new(None::<Result<(), Failure>>);
+    Effect::new(move |_| {
+        let url = format!("/api/v1/public/surveys/{}", crate::rest::encode(&token()));
+        leptos::task::spawn_local(async move {
+            invite.set(Some(call("GET", url, None).await));
+        });
+    });
+    let send = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(chosen) = score.get_untracked() else {
+            done.set(Some(Err(Failure {
+                status: 422,
+                body: json!({"field": "score"}),
+            })));
+            return;
+        };
+        let body = json!({"score": chosen, "comment": comment.get_untracked()});
+        let url = format!("/api/v1/public/surveys/{}", crate::rest::encode(&token()));
+        sending.set(true);
+        leptos::task::spawn_local(async move {
+            done.set(Some(call("POST", url, Some(body)).await.map(|_| ())));
+            sending.set(false);
+        });
+    };
+    let about = move |v: &Value| match v["case_subject"].as_str() {
+        Some(subject) => {
+            let subject = subject.to_owned();
+            view! { <p data-testid="survey-about">{tr(IntakeText::SurveyAboutCase)} " " <strong>{subject}</strong></p> }
+                .into_any()
+        }
+        None => {
+            let when = v["visit_at"]
+                .as_str()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.date_naive());
+            view! {
+                <p data-testid="survey-about">
+                    {tr(IntakeText::SurveyAboutVisit)} " "
+                    <strong>{move || when.map(crate::format_date).unwrap_or_default()}</strong>
+                </p>
+            }
+            .into_any()
+        }
+    };
+    let form = move |v: Value| {
+        let account = v["account_name"].as_str().unwrap_or_default().to_owned();
+        let buttons = SURVEY_SCORES
+            .iter()
+            .map(|&(n, label)| {
+                view! {
+                    <button type="button" class="survey-score" role="radio"
+                        data-testid=format!("survey-score-{n}")
+                        aria-checked=move || (score.get() == Some(n)).to_string()
+                        class:active=move || score.get() == Some(n)
+                        on:click=move |_| score.set(Some(n))>
+                        {tr(label)}
+                    </button>
+                }
+            })
+            .collect_view();
+        view! {
+            {about(&v)}
+            <p class="muted">{tr(IntakeText::SurveyFor)} " " {account}</p>
+            <form class="panel survey-form" data-testid="survey-form" on:submit=send>
+                <div class="survey-scores" role="radiogroup">{buttons}</div>
+                <label>
+                    <span>{tr(IntakeText::SurveyComment)}</span>
+                    <textarea data-testid="survey-comment" maxlength="2000"
+                        prop:value=move || comment.get()
+                        on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
+                </label>
+                <button type="submit" class="primary" data-testid="survey-send" disabled=move || sending.get()>
+                    {tr(IntakeText::SurveySend)}
+                </button>
+            </form>
+        }
+    };
+    let body = move || {
+        let l = locale.get();
+        match (invite.get(), done.get()) {
+            (None, _) => view! { <p class="muted">{tr(Msg::Loading)}</p> }.into_any(),
+            (Some(Err(_)), _) => {
+                view! { <p class="error" data-testid="survey-unknown">{tr(IntakeText::SurveyUnknown)}</p> }.into_any()
+            }
+            (_, Some(Ok(()))) => {
+                view! { <p class="panel" data-testid="survey-thanks">{tr(IntakeText::SurveyThanks)}</p> }.into_any()
+            }
+            (Some(Ok(v)), _) if v["answered"] == true => view! {
+                <p class="panel" data-testid="survey-answered">{tr(IntakeText::SurveyAnsweredAlready)}</p>
+            }
+            .into_any(),
+            (_, Some(Err(f))) if f.status == 409 => view! {
+                <p class="panel" data-testid="survey-answered">{tr(IntakeText::SurveyAnsweredAlready)}</p>
+            }
+            .into_any(),
+            (Some(Ok(v)), failed) => {
+                let problem = failed.and_then(Result::err).map(|f| {
+                    let text = if f.body["field"] == "score" {
+                        IntakeText::SurveyPickScore.text(l).to_owned()
+                    } else {
+                        failure_text(&f, l)
+                    };
+                    view! { <p class="error" data-testid="survey-error">{text}</p> }
+                });
+                view! { {form(v)} {problem} }.into_any()
+            }
+        }
+    };
+    view! {
+        <div class="sales-page">
+            <Header title=Msg::NavSurvey />
+            <main class="sales-main report-main">
+                <h2>{tr(IntakeText::SurveyTitle)}</h2>
+                {body}
+            </main>
+        </div>
     }
 }

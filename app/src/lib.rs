@@ -100,6 +100,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/cases") view=cases::CasesPage />
                 <Route path=path!("/call-centre") view=intake::CallCentrePage />
                 <Route path=path!("/report") view=intake::ReportPage />
+                <Route path=path!("/survey/:token") view=intake::SurveyPage />
             </Routes>
         </Router>
     }

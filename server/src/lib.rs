@@ -311,20 +311,24 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         println!();
     }
     tokio::spawn(warm_map_feed(state.clone()));
-    tokio::spawn(escalate_every_minute(state.clone()));
+    tokio::spawn(service_desk_every_minute(state.clone()));
     tokio::spawn(mailer::run(state.clone()));
     serve(listener, state).await
 }
 
-/// The escalation check of the service desk (`docs/service.md`): once a minute, every open case
-/// past a target's due time is escalated, once per case and target.
-async fn escalate_every_minute(state: AppState) {
+/// The service desk's minute (`docs/service.md`): every open case past a target's due time is
+/// escalated, once per case and target; and the satisfaction surveys due (cases resolved,
+/// visits done) are opened, once per case and visit, for the mailer to send.
+async fn service_desk_every_minute(state: AppState) {
     let mut ticks = tokio::time::interval(std::time::Duration::from_secs(60));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
         if let Err(e) = http::scope::escalate_overdue(&state, Utc::now()).await {
             tracing::warn!(error = %e, "the escalation check failed");
+        }
+        if let Err(e) = http::scope::open_due_surveys(&state, Utc::now()).await {
+            tracing::warn!(error = %e, "opening the satisfaction surveys failed");
         }
     }
 }

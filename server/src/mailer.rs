@@ -20,7 +20,7 @@ use tokio::sync::Notify;
 use wilayah_shared::campaigns::{MergeFields, render};
 
 use crate::AppState;
-use crate::db::EmailClaim;
+use crate::db::{EmailClaim, SurveyClaim};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailerError {
@@ -114,6 +114,35 @@ impl Mailer {
         format!("{}/api/v1/unsubscribe/{token}", self.public_url)
     }
 
+    /// The survey's link (the public page).
+    pub fn survey_link(&self, token: &str) -> String {
+        format!("{}/survey/{token}", self.public_url)
+    }
+
+    /// A satisfaction survey's e-mail, in Indonesian and English (the contact's language is
+    /// not recorded): what it is about and the link.
+    fn survey_message(&self, claim: &SurveyClaim) -> Result<Message, String> {
+        let address = claim.address.as_deref().unwrap_or_default();
+        let contact = claim.contact_name.as_deref().unwrap_or_default();
+        let to: Mailbox = format!("{} <{address}>", contact.replace(['<', '>', '"'], ""))
+            .parse()
+            .or_else(|_| address.parse())
+            .map_err(|e| format!("not an e-mail address: {e}"))?;
+        let (subject, body) = wilayah_shared::surveys::invitation(
+            &claim.account_name,
+            contact,
+            claim.case_subject.as_deref(),
+            &self.survey_link(&claim.token),
+        );
+        Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)
+            .map_err(|e| e.to_string())
+    }
+
     fn message(&self, claim: &EmailClaim) -> Result<Message, String> {
         let address = claim.address.as_deref().unwrap_or_default();
         let contact = claim.contact_name.as_deref().unwrap_or_default();
@@ -154,7 +183,18 @@ pub async fn run(state: AppState) {
         let claim = match store.claim_next_email().await {
             Ok(Some(claim)) => claim,
             Ok(None) => {
-                let _ = tokio::time::timeout(Duration::from_secs(60), mailer.wake.notified()).await;
+                match send_next_survey(&mailer, &transport, store.as_ref()).await {
+                    Ok(true) => tokio::time::sleep(mailer.interval).await,
+                    Ok(false) => {
+                        let _ =
+                            tokio::time::timeout(Duration::from_secs(60), mailer.wake.notified())
+                                .await;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "claiming the next survey e-mail failed");
+                        tokio::time::sleep(Duration::from_secs(5)).await;
+                    }
+                }
                 continue;
             }
             Err(e) => {
@@ -179,4 +219,28 @@ pub async fn run(state: AppState) {
         }
         tokio::time::sleep(mailer.interval).await;
     }
+}
+
+/// Sends the next pending satisfaction survey (after the campaigns' e-mails, within the same
+/// throttle); `false` when none is pending.
+async fn send_next_survey(
+    mailer: &Mailer,
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    store: &dyn crate::db::ServerStore,
+) -> Result<bool, wilayah_app::store::StoreError> {
+    let Some(claim) = store.claim_next_survey_email().await? else {
+        return Ok(false);
+    };
+    let outcome = match mailer.survey_message(&claim) {
+        Ok(message) => transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e),
+    };
+    store
+        .record_survey_email(claim.id, outcome.as_ref().err().map(String::as_str))
+        .await?;
+    Ok(true)
 }

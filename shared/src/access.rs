@@ -300,6 +300,11 @@ pub fn may(role: Role, resource: &str, action: Action) -> bool {
         // over other reps' customers.
         ("segments", Read | Create | Update | Delete | Export) => &[Manager, Planner],
         ("campaigns", Read | Create | Update | Delete | Export) => &[Manager],
+        // Satisfaction surveys (issue 17): their results over the caller's accounts for those
+        // who look after customers; running the sweep that opens them by hand is a manager's.
+        // Technicians record answers on their own visits through their field actions.
+        ("surveys", Read) => &[Manager, Planner, SalesRep],
+        ("surveys", Create) => &[Manager],
         // Privacy: export everything held about a customer, erase a customer.
         ("privacy", Export | Delete) => &[Manager],
         _ => &[],
@@ -380,6 +385,8 @@ pub static APP_POLICIES: &[RoutePolicy] = &[
     page("/cases", Can("cases", Read)),
     page("/call-centre", Can("cases", Create)),
     page("/report", Public),
+    // The satisfaction survey behind an e-mailed link (issue 17): whoever holds the link.
+    page("/survey/{token}", Public),
     // Server functions of the pages.
     server_fn("/rpc/filter_options", SignedIn),
     server_fn("/rpc/dashboard_kpis", Can("accounts", Read)),

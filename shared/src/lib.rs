@@ -24,6 +24,7 @@ pub mod sales;
 pub mod segments;
 pub mod service;
 pub mod spatial;
+pub mod surveys;
 pub mod text;
 pub mod transfer;
 pub mod views;

@@ -14,6 +14,7 @@ mod sales;
 mod segments;
 mod service;
 mod store;
+mod surveys;
 mod transfer;
 mod views;
 
@@ -49,6 +50,7 @@ pub use sales::{
 pub use segments::SegmentStore;
 pub use service::{Filed, FiledReport, QueueCase, ServiceStore};
 pub use store::{ServerStore, SqlStore};
+pub use surveys::{Answered, AnsweredSurvey, SurveyClaim, SurveyInvite, SurveyStore};
 pub use transfer::{ImportError, TransferStore, WriteProgress};
 pub use views::ViewStore;
 
@@ -196,6 +198,11 @@ fn sqlite_migrator() -> Migrator {
             "search_indexes",
             include_str!("../../../migrations/sqlite/0015_search_indexes.sql"),
         ),
+        (
+            18,
+            "surveys",
+            include_str!("../../../migrations/sqlite/0018_surveys.sql"),
+        ),
     ])
 }
 
@@ -270,6 +277,11 @@ fn postgres_migrator() -> Migrator {
             15,
             "search_indexes",
             include_str!("../../../migrations/postgres/0015_search_indexes.sql"),
+        ),
+        (
+            18,
+            "surveys",
+            include_str!("../../../migrations/postgres/0018_surveys.sql"),
         ),
     ])
 }

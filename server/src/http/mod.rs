@@ -22,6 +22,7 @@ mod sales;
 pub mod scope;
 pub mod security;
 mod segments;
+mod surveys;
 mod transfer;
 mod views;
 
@@ -75,6 +76,7 @@ fn api() -> Api {
         .merge(cases::declare(Api::default()))
         .merge(segments::declare(Api::default()))
         .merge(campaigns::declare(Api::default()))
+        .merge(surveys::declare(Api::default()))
 }
 
 /// The map's GeoJSON feeds, gzipped: at 100,000 accounts the points are tens of megabytes of

@@ -51,6 +51,7 @@ mod placing;
 mod sales;
 mod segments;
 mod service;
+mod surveys;
 mod views;
 
 pub use analytics::{
@@ -66,6 +67,7 @@ pub use people::{SignIn, Users};
 pub use pipeline::{DayTask, MyDay};
 pub use placing::{Merged, RowReport, load_placing, place_rows_as_system};
 pub use sales::{NewQuote, QuoteChange};
+pub use surveys::{SurveyLink, answered, open_due_surveys};
 
 /// The database, reachable only through the doors this module opens (see the module
 /// documentation).
