@@ -42,6 +42,8 @@ mod routes;
 mod sales;
 #[path = "segments.rs"]
 mod segments;
+#[path = "surveys.rs"]
+mod surveys;
 #[path = "transfer.rs"]
 mod transfer;
 #[path = "workspace.rs"]
