@@ -432,3 +432,64 @@ async fn add_stop_puts_an_account_on_a_technicians_route_and_replans() {
         assert_eq!(err["field"], field, "{body}: {err}");
     }
 }
+
+/// The satisfaction survey on the tablet (issue 17 item 6): refused before the visit is done,
+/// a score out of range named, recorded once however often the device resends it, shown on the
+/// technician's day, and a second answer from another device leaves the first standing.
+#[tokio::test]
+async fn the_customers_answer_on_the_tablet_is_recorded_once_after_the_visit_is_done() {
+    let app = TestApp::start().await;
+    let (technician, stop) = first_stop(&app).await;
+    let v = stop["version"].as_i64().unwrap();
+    let survey = |base_version: i64, score: i64| {
+        json!({"client_id": client_id(), "visit_id": stop["visit_id"], "base_version": base_version,
+               "action": "survey", "score": score, "comment": "Teknisinya ramah",
+               "recorded_at": "2026-11-23T03:00:00Z"})
+    };
+    let (status, early) = send(&app, &survey(v, 5)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{early}");
+    assert_eq!(early["result"], "rejected", "not done yet: {early}");
+    let (status, out_of_range) = send(&app, &survey(v, 7)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out_of_range}");
+    assert_eq!(out_of_range["field"], "score");
+
+    for (base, to) in [(v, "on_site"), (v + 1, "done")] {
+        let (status, moved) = send(&app, &status_action(&stop, base, to)).await;
+        assert_eq!(
+            (status, &moved["result"]),
+            (StatusCode::OK, &json!("applied")),
+            "{moved}"
+        );
+    }
+    let answer = survey(v + 2, 4);
+    for _ in 0..3 {
+        let (status, applied) = send(&app, &answer).await;
+        assert_eq!(status, StatusCode::OK, "{applied}");
+        assert_eq!(applied["result"], "applied", "{applied}");
+    }
+    let (_, results) = app.get_json("/api/v1/surveys/results").await;
+    assert_eq!(results["overall"]["answered"], 1, "once: {results}");
+    assert_eq!(results["overall"]["counts"], json!([0, 0, 0, 1, 0]));
+    let (_, answers) = app.get_json("/api/v1/surveys").await;
+    assert_eq!(answers["items"][0]["answered_via"], "tablet");
+    assert_eq!(answers["items"][0]["comment"], "Teknisinya ramah");
+    assert_eq!(answers["items"][0]["staff_id"], technician);
+    let today_day = day(&app, technician).await;
+    let shown = today_day["stops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["visit_id"] == stop["visit_id"])
+        .unwrap()
+        .clone();
+    assert_eq!(shown["survey_score"], 4, "{shown}");
+    // Another device answers too: applied to the visit, but the first answer stands.
+    let (_, other) = send(&app, &survey(v + 3, 1)).await;
+    assert_eq!(other["result"], "applied", "{other}");
+    let (_, results) = app.get_json("/api/v1/surveys/results").await;
+    assert_eq!(
+        results["overall"]["counts"],
+        json!([0, 0, 0, 1, 0]),
+        "{results}"
+    );
+}

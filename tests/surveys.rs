@@ -29,23 +29,30 @@ fn group<'a>(results: &'a Value, key: &Value) -> &'a Value {
 #[tokio::test]
 async fn surveys_open_once_answer_once_and_add_up_per_staff_category_and_territory() {
     let app = TestApp::start_with(|c| c.no_demo = true).await;
-    let staff = |name: &str, role: &str| {
-        json!({"name": name, "email": format!("{}@csat.test", name.to_lowercase()), "role": role})
-    };
+    let staff = |name: &str, role: &str| json!({"name": name, "email": format!("{}@csat.test", name.to_lowercase()), "role": role});
     let rep = id(&created(&app, "/api/v1/staff", staff("Rina", "sales_rep")).await);
     let tech = id(&created(&app, "/api/v1/staff", staff("Tono", "technician")).await);
     let tech2 = id(&created(&app, "/api/v1/staff", staff("Tari", "technician")).await);
-    let ring = json!([[106.0, -7.0], [107.0, -7.0], [107.0, -6.0], [106.0, -6.0], [106.0, -7.0]]);
+    let ring = json!([
+        [106.0, -7.0],
+        [107.0, -7.0],
+        [107.0, -6.0],
+        [106.0, -6.0],
+        [106.0, -7.0]
+    ]);
     let territory = id(&created(
         &app,
         "/api/v1/territories",
         json!({"name": "Barat", "geometry": {"type": "Polygon", "coordinates": [ring]}}),
     )
     .await);
-    let account = |name: &str, lon: f64, owner: Option<i64>| {
-        json!({"name": name, "kind": "customer", "lon": lon, "lat": -6.5, "owner_id": owner})
-    };
-    let a = id(&created(&app, "/api/v1/accounts", account("Toko A", 106.5, Some(rep))).await);
+    let account = |name: &str, lon: f64, owner: Option<i64>| json!({"name": name, "kind": "customer", "lon": lon, "lat": -6.5, "owner_id": owner});
+    let a = id(&created(
+        &app,
+        "/api/v1/accounts",
+        account("Toko A", 106.5, Some(rep)),
+    )
+    .await);
     let b = id(&created(&app, "/api/v1/accounts", account("Toko B", 110.5, None)).await);
     for (account, name, consent) in [(a, "Ana", "granted"), (b, "Budi", "refused")] {
         created(
@@ -64,7 +71,12 @@ async fn surveys_open_once_answer_once_and_add_up_per_staff_category_and_territo
                "status": "resolved", "resolution": "Refunded"}),
     )
     .await;
-    created(&app, "/api/v1/cases", json!({"account_id": a, "subject": "Open"})).await;
+    created(
+        &app,
+        "/api/v1/cases",
+        json!({"account_id": a, "subject": "Open"}),
+    )
+    .await;
     let now = chrono::Utc::now();
     let window = |h: i64| (now - chrono::Duration::hours(h)).to_rfc3339();
     let visit = |account: i64, technician: i64, status: &str| {
@@ -75,7 +87,11 @@ async fn surveys_open_once_answer_once_and_add_up_per_staff_category_and_territo
     let v_a = id(&created(&app, "/api/v1/visits", visit(a, tech2, "done")).await);
     created(&app, "/api/v1/visits", visit(b, tech2, "scheduled")).await;
 
-    assert_eq!(sweep(&app).await, 3, "the resolved case and the two done visits");
+    assert_eq!(
+        sweep(&app).await,
+        3,
+        "the resolved case and the two done visits"
+    );
     assert_eq!(sweep(&app).await, 0, "once each");
 
     // The e-mails: to Ana (A's case and A's visit); Budi refused e-mail, so B's visit has none.
@@ -123,7 +139,11 @@ async fn surveys_open_once_answer_once_and_add_up_per_staff_category_and_territo
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
         assert_eq!(refused["field"], field, "{refused}");
     }
-    let (status, _) = answer(&case_link, json!({"score": 4, "comment": "Cepat, terima kasih"})).await;
+    let (status, _) = answer(
+        &case_link,
+        json!({"score": 4, "comment": "Cepat, terima kasih"}),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     let (status, _) = answer(&case_link, json!({"score": 1})).await;
     assert_eq!(status, StatusCode::CONFLICT, "the first answer stands");
@@ -155,9 +175,7 @@ async fn surveys_open_once_answer_once_and_add_up_per_staff_category_and_territo
     let _ = v_a;
 
     // The customer's history says so.
-    let (_, history) = app
-        .get_json(&format!("/api/v1/accounts/{a}/history"))
-        .await;
+    let (_, history) = app.get_json(&format!("/api/v1/accounts/{a}/history")).await;
     let lines: Vec<&str> = history
         .as_array()
         .unwrap()
@@ -166,7 +184,10 @@ async fn surveys_open_once_answer_once_and_add_up_per_staff_category_and_territo
         .filter(|t| t.contains("satisfaction"))
         .collect();
     assert_eq!(lines.len(), 2, "{history}");
-    assert!(lines.contains(&"Tagihan ganda: satisfaction 4/5"), "{lines:?}");
+    assert!(
+        lines.contains(&"Tagihan ganda: satisfaction 4/5"),
+        "{lines:?}"
+    );
 
     // Results by hand: Tono 4 (case) and 2 (visit at B); Tari 3 (visit at A).
     let (status, by_staff) = app.get_json("/api/v1/surveys/results?group=staff").await;
@@ -183,7 +204,9 @@ async fn surveys_open_once_answer_once_and_add_up_per_staff_category_and_territo
     let (_, by_category) = app.get_json("/api/v1/surveys/results?group=category").await;
     assert_eq!(group(&by_category, &json!("billing"))["answered"], 1);
     assert_eq!(group(&by_category, &Value::Null)["answered"], 2);
-    let (_, by_territory) = app.get_json("/api/v1/surveys/results?group=territory").await;
+    let (_, by_territory) = app
+        .get_json("/api/v1/surveys/results?group=territory")
+        .await;
     let barat = group(&by_territory, &json!(territory));
     assert_eq!(barat["name"], "Barat");
     assert_eq!(barat["answered"], 2, "A's two answers: {by_territory}");
@@ -196,7 +219,11 @@ async fn surveys_open_once_answer_once_and_add_up_per_staff_category_and_territo
     let (_, list) = rina.get_json("/api/v1/surveys").await;
     assert_eq!(list["total"], 2);
     assert!(
-        list["items"].as_array().unwrap().iter().all(|i| i["account_id"] == a),
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["account_id"] == a),
         "{list}"
     );
     let tono_client = app.as_user(Role::Technician, Some(tech), vec![]).await;
@@ -214,7 +241,9 @@ async fn surveys_open_once_answer_once_and_add_up_per_staff_category_and_territo
         ("from=2026-02-01&to=2026-01-01", "from"),
         ("colour=red", "colour"),
     ] {
-        let (status, refused) = app.get_json(&format!("/api/v1/surveys/results?{query}")).await;
+        let (status, refused) = app
+            .get_json(&format!("/api/v1/surveys/results?{query}"))
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {refused}");
         assert!(refused.to_string().contains(field), "{query}: {refused}");
     }

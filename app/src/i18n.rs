@@ -187,6 +187,10 @@ pub enum Msg {
     FieldNoLocation,
     FieldNoProspects,
     FieldAtRiskTitle,
+    FieldSurveyAsk,
+    FieldSurveyComment,
+    FieldSurveySave,
+    FieldSurveyAnswered,
     FieldFindAtRisk,
     FieldNoAtRisk,
     FieldChurnRisk,
@@ -506,6 +510,16 @@ impl Text for Msg {
                 "Location unavailable: allow location access and try again",
                 "Lokasi tidak tersedia: izinkan akses lokasi lalu coba lagi",
             ],
+            Msg::FieldSurveyAsk => [
+                "Hand the tablet to the customer: how satisfied are you with this visit?",
+                "Serahkan tablet ke pelanggan: seberapa puas Anda dengan kunjungan ini?",
+            ],
+            Msg::FieldSurveyComment => [
+                "Customer's comment (optional)",
+                "Komentar pelanggan (opsional)",
+            ],
+            Msg::FieldSurveySave => ["Save the answer", "Simpan jawaban"],
+            Msg::FieldSurveyAnswered => ["Customer's satisfaction:", "Kepuasan pelanggan:"],
             Msg::FieldAtRiskTitle => [
                 "Customers at risk along the route",
                 "Pelanggan berisiko di sepanjang rute",

@@ -1327,6 +1327,7 @@ mod tests {
             checkin_distance_m: None,
             outcome: None,
             notes: None,
+            survey_score: None,
         };
         let day = wilayah_shared::field::FieldDay {
             technician_id: 1,

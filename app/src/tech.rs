@@ -75,6 +75,7 @@ pub fn apply_locally(day: &mut FieldDay, action: &FieldAction) {
                 .zip(LonLat::new(stop.lon, stop.lat).ok())
                 .map(|(device, account)| haversine_m(device, account));
         }
+        "survey" => stop.survey_score = action.score,
         _ => {}
     }
     if action.outcome.is_some() {
@@ -573,7 +574,81 @@ fn StopCard(field: Field, index: usize, stop: FieldStop) -> AnyView {
                     {tr(Msg::FieldSaveReport)}
                 </button>
             </details>
+            {(stop.status == "done").then(|| view! { <SurveyOnTablet field visit_id answered=stop.survey_score /> })}
         </li>
+    }
+    .into_any()
+}
+
+/// The satisfaction survey handed to the customer on the tablet once the visit is done: a
+/// score from 1 to 5 and a comment, queued like every other action (offline too, sent once).
+#[component]
+fn SurveyOnTablet(field: Field, visit_id: i64, answered: Option<i64>) -> impl IntoView {
+    let score = RwSignal::new(None::<i64>);
+    let comment = RwSignal::new(String::new());
+    if let Some(n) = answered {
+        return view! {
+            <p class="tech-survey-done" data-testid="survey-done">
+                {tr(Msg::FieldSurveyAnswered)} " " {format!("{n}/5")}
+            </p>
+        }
+        .into_any();
+    }
+    let save = move |_| {
+        let Some(chosen) = score.get_untracked() else {
+            return;
+        };
+        let text = comment.get_untracked();
+        #[cfg(feature = "hydrate")]
+        device::record(
+            field,
+            FieldAction {
+                client_id: device::new_client_id(),
+                visit_id,
+                base_version: 0,
+                action: "survey".into(),
+                status: None,
+                lon: None,
+                lat: None,
+                accuracy_m: None,
+                outcome: None,
+                notes: None,
+                score: Some(chosen),
+                comment: Some(text).filter(|t| !t.trim().is_empty()),
+                recorded_at: device::now_rfc3339(),
+            },
+        );
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (field, visit_id, chosen, text);
+    };
+    let buttons = crate::intake::SURVEY_SCORES
+        .iter()
+        .map(|&(n, label)| {
+            view! {
+                <button type="button" class="tech-button survey-score" role="radio"
+                    data-testid=format!("tablet-score-{n}")
+                    aria-checked=move || (score.get() == Some(n)).to_string()
+                    class:active=move || score.get() == Some(n)
+                    on:click=move |_| score.set(Some(n))>
+                    {tr(label)}
+                </button>
+            }
+        })
+        .collect_view();
+    view! {
+        <details class="tech-report tech-survey" open=true>
+            <summary>{tr(Msg::FieldSurveyAsk)}</summary>
+            <div class="survey-scores" role="radiogroup">{buttons}</div>
+            <label>
+                {tr(Msg::FieldSurveyComment)}
+                <input type="text" data-testid="tablet-survey-comment" maxlength="2000"
+                    prop:value=move || comment.get() on:input=move |ev| comment.set(event_target_value(&ev)) />
+            </label>
+            <button class="tech-button primary" data-testid="tablet-survey-save"
+                disabled=move || score.get().is_none() on:click=save>
+                {tr(Msg::FieldSurveySave)}
+            </button>
+        </details>
     }
     .into_any()
 }
@@ -681,6 +756,8 @@ fn record(
             accuracy_m: None,
             outcome,
             notes,
+            score: None,
+            comment: None,
             recorded_at: device::now_rfc3339(),
         },
     );
@@ -986,6 +1063,8 @@ mod device {
                             accuracy_m: Some(accuracy),
                             outcome: None,
                             notes: None,
+                            score: None,
+                            comment: None,
                             recorded_at: now_rfc3339(),
                         },
                     );
@@ -1320,6 +1399,7 @@ mod tests {
                 checkin_distance_m: None,
                 outcome: None,
                 notes: None,
+                survey_score: None,
             }],
             distances: "great_circle".into(),
             fetched_at: "2026-11-23T01:00:00Z".into(),
@@ -1338,6 +1418,8 @@ mod tests {
             accuracy_m: None,
             outcome: None,
             notes: None,
+            score: None,
+            comment: None,
             recorded_at: "2026-11-23T02:05:00Z".into(),
         }
     }

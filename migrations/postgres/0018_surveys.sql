@@ -27,3 +27,9 @@ CREATE TABLE surveys (
 );
 CREATE INDEX surveys_email ON surveys (email_state);
 CREATE INDEX surveys_account ON surveys (account_id);
+
+-- The technician's tablet records the customer's answer as a field action (`survey`), kept and
+-- deduplicated like the others.
+ALTER TABLE field_actions DROP CONSTRAINT field_actions_action_check;
+ALTER TABLE field_actions ADD CONSTRAINT field_actions_action_check
+    CHECK (action IN ('status', 'check_in', 'report', 'survey'));

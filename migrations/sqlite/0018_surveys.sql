@@ -27,3 +27,35 @@ CREATE TABLE surveys (
 );
 CREATE INDEX surveys_email ON surveys (email_state);
 CREATE INDEX surveys_account ON surveys (account_id);
+
+-- The technician's tablet records the customer's answer as a field action (`survey`), kept and
+-- deduplicated like the others: the action list gains it (SQLite changes a CHECK by rebuilding).
+CREATE TABLE field_actions_rebuilt (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    client_id      TEXT NOT NULL,
+    -- No foreign key: an action outlives a deleted visit.
+    visit_id       INTEGER NOT NULL,
+    technician_id  INTEGER,
+    action         TEXT NOT NULL CHECK (action IN ('status', 'check_in', 'report', 'survey')),
+    payload        TEXT NOT NULL,
+    base_version   INTEGER NOT NULL,
+    result         TEXT NOT NULL CHECK (result IN ('applied', 'conflict', 'rejected')),
+    visit_version  INTEGER NOT NULL,
+    visit_status   TEXT NOT NULL,
+    message        TEXT,
+    distance_m     DOUBLE PRECISION,
+    recorded_at    TEXT NOT NULL,
+    received_at    TEXT NOT NULL,
+    -- SHA-256 (hex) of the action as the device sent it; '' for actions kept before it was.
+    payload_hash   TEXT NOT NULL DEFAULT '',
+    -- 1: a resend of an earlier client id with other content, kept as a conflict, never applied.
+    reused_client_id INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO field_actions_rebuilt (id, client_id, visit_id, technician_id, action, payload, base_version, result, visit_version, visit_status, message, distance_m, recorded_at, received_at, payload_hash, reused_client_id)
+    SELECT id, client_id, visit_id, technician_id, action, payload, base_version, result, visit_version, visit_status, message, distance_m, recorded_at, received_at, payload_hash, reused_client_id FROM field_actions;
+DROP TABLE field_actions;
+ALTER TABLE field_actions_rebuilt RENAME TO field_actions;
+CREATE INDEX field_actions_visit ON field_actions (visit_id, id);
+CREATE INDEX field_actions_result ON field_actions (result, id);
+CREATE UNIQUE INDEX field_actions_client ON field_actions (client_id) WHERE reused_client_id = 0;
+CREATE UNIQUE INDEX field_actions_client_content ON field_actions (client_id, payload_hash);

@@ -30,7 +30,7 @@ pub struct FieldAction {
     pub visit_id: i64,
     /// The visit version the device last knew (plus one per own action queued before this).
     pub base_version: i64,
-    /// `status`, `check_in` or `report`.
+    /// `status`, `check_in`, `report` or `survey`.
     pub action: String,
     /// For `status`: the new status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -47,6 +47,12 @@ pub struct FieldAction {
     pub outcome: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// For `survey`: the customer's satisfaction, 1 to 5, and their comment, given on the
+    /// tablet after the visit is done (issue 17 item 6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
     /// When the technician did it, RFC 3339 on the device clock (the check-in time).
     pub recorded_at: String,
 }
@@ -67,6 +73,8 @@ pub enum Checked {
         outcome: Option<String>,
         notes: Option<String>,
     },
+    /// The customer's answer to the satisfaction survey of a done visit.
+    Survey { score: u8, comment: Option<String> },
 }
 
 pub const VISIT_STATUSES: [&str; 5] = ["scheduled", "en_route", "on_site", "done", "missed"];
@@ -157,9 +165,17 @@ impl FieldAction {
                 }
                 Ok(Checked::Report { outcome, notes })
             }
+            "survey" => {
+                let (score, comment) = crate::surveys::Answer {
+                    score: self.score.unwrap_or(0),
+                    comment: self.comment.clone(),
+                }
+                .validate()?;
+                Ok(Checked::Survey { score, comment })
+            }
             _ => Err(ValidationError::new(
                 "action",
-                "must be status, check_in or report",
+                "must be status, check_in, report or survey",
             )),
         }
     }
@@ -249,6 +265,22 @@ pub fn decide(state: &VisitState, base_version: i64, action: &Checked) -> Decisi
             status: state.status.clone(),
             distance_m: None,
         },
+        Checked::Survey { .. } => {
+            if state.status == "done" {
+                Decision::Apply {
+                    status: state.status.clone(),
+                    distance_m: None,
+                }
+            } else {
+                Decision::Rejected {
+                    field: "action",
+                    message: format!(
+                        "the customer is asked once the visit is done, not while it is {}",
+                        state.status
+                    ),
+                }
+            }
+        }
     }
 }
 
@@ -307,6 +339,9 @@ pub struct FieldStop {
     pub checkin_distance_m: Option<f64>,
     pub outcome: Option<String>,
     pub notes: Option<String>,
+    /// The customer's satisfaction with this visit, once answered (1 to 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey_score: Option<i64>,
 }
 
 /// A technician's day: every visit, closed ones first, then the open ones in planned order
@@ -347,6 +382,8 @@ mod tests {
             accuracy_m: None,
             outcome: None,
             notes: None,
+            score: None,
+            comment: None,
             recorded_at: "2026-11-23T02:00:00Z".into(),
         }
     }

@@ -37,6 +37,8 @@ pub struct FieldVisit {
     pub checkin_distance_m: Option<f64>,
     pub outcome: Option<String>,
     pub notes: Option<String>,
+    /// The customer's satisfaction with the visit, once answered.
+    pub survey_score: Option<i32>,
 }
 
 /// Which recorded actions to list.
@@ -80,7 +82,8 @@ pub trait FieldStore: Send + Sync {
 const TECHNICIAN_VISITS_SQL: &str = "
     SELECT v.id, v.version, v.account_id, a.name AS account_name, a.address, a.lon, a.lat,
            v.technician_id, v.status, v.window_start, v.window_end, v.duration_min,
-           v.checkin_at, v.checkin_accuracy_m, v.checkin_distance_m, v.outcome, v.notes
+           v.checkin_at, v.checkin_accuracy_m, v.checkin_distance_m, v.outcome, v.notes,
+           (SELECT s.score FROM surveys s WHERE s.visit_id = v.id) AS survey_score
       FROM visits v JOIN accounts a ON a.id = v.account_id
      WHERE v.technician_id = $1 AND v.window_start >= $2 AND v.window_start < $3
      ORDER BY v.window_start, v.id";
@@ -359,6 +362,7 @@ macro_rules! impl_field_store {
                                         position,
                                         accuracy_m,
                                     } => (None, None, Some(*position), *accuracy_m),
+                                    Checked::Survey { .. } => (None, None, None, None),
                                 };
                                 let checkin_at = position.map(|_| recorded_at);
                                 let applied: Option<(i64, i64)> = sqlx::query_as(APPLY_SQL)
@@ -391,6 +395,17 @@ macro_rules! impl_field_store {
                                         ("conflict", now_version, now_status, Some(message), None, technician_id)
                                     }
                                     Some((new_version, account_id)) => {
+                                if let Checked::Survey { score, comment } = checked {
+                                    // Once per visit: a second answer (another device, the
+                                    // e-mailed link first) leaves the first standing.
+                                    Self::answer_visit_in(
+                                        &mut tx,
+                                        action.visit_id,
+                                        (*score, comment.as_deref()),
+                                        recorded_at,
+                                    )
+                                    .await?;
+                                }
                                 if let Some((channel, subject)) = history_line(&status, &new_status)
                                 {
                                     sqlx::query(

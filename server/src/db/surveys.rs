@@ -181,6 +181,47 @@ macro_rules! impl_survey_store {
                 Ok(id)
             }
 
+            /// Records the tablet's answer for visit `visit_id` inside `tx`, opening its survey
+            /// if the sweep has not yet (and cancelling its e-mail: answered on the spot).
+            pub(super) async fn answer_visit_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                visit_id: i64,
+                (score, comment): (u8, Option<&str>),
+                now: DateTime<Utc>,
+            ) -> Result<Answered, StoreError> {
+                let found: Option<(i64,)> =
+                    sqlx::query_as("SELECT id FROM surveys WHERE visit_id = $1")
+                        .bind(visit_id)
+                        .fetch_optional(&mut **tx)
+                        .await
+                        .map_err(db_error)?;
+                let id = match found {
+                    Some((id,)) => id,
+                    None => {
+                        let visit: Option<(i64, Option<i64>)> = sqlx::query_as(
+                            "SELECT account_id, technician_id FROM visits WHERE id = $1",
+                        )
+                        .bind(visit_id)
+                        .fetch_optional(&mut **tx)
+                        .await
+                        .map_err(db_error)?;
+                        let Some((account, technician)) = visit else {
+                            return Ok(Answered::Unknown);
+                        };
+                        let open = (None, Some(visit_id), account, technician, None);
+                        Self::insert_survey(tx, open, now).await?
+                    }
+                };
+                sqlx::query(
+                    "UPDATE surveys SET email_state = 'none' WHERE id = $1 AND email_state = 'pending'",
+                )
+                .bind(id)
+                .execute(&mut **tx)
+                .await
+                .map_err(db_error)?;
+                Self::record_answer(tx, id, (score, comment, "tablet"), now).await
+            }
+
             /// Writes the answer to survey `id` unless it has one, with the history line.
             async fn record_answer(
                 tx: &mut sqlx::Transaction<'_, $db>,
@@ -345,39 +386,8 @@ macro_rules! impl_survey_store {
                 now: DateTime<Utc>,
             ) -> Result<Answered, StoreError> {
                 let mut tx = self.pool.begin_with($begin).await.map_err(db_error)?;
-                let found: Option<(i64,)> =
-                    sqlx::query_as("SELECT id FROM surveys WHERE visit_id = $1")
-                        .bind(visit_id)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(db_error)?;
-                let id = match found {
-                    Some((id,)) => id,
-                    None => {
-                        let visit: Option<(i64, Option<i64>)> = sqlx::query_as(
-                            "SELECT account_id, technician_id FROM visits WHERE id = $1",
-                        )
-                        .bind(visit_id)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(db_error)?;
-                        let Some((account, technician)) = visit else {
-                            return Ok(Answered::Unknown);
-                        };
-                        let open = (None, Some(visit_id), account, technician, None);
-                        Self::insert_survey(&mut tx, open, now).await?
-                    }
-                };
-                // Answered on the spot: no e-mail asks again.
-                sqlx::query(
-                    "UPDATE surveys SET email_state = 'none' WHERE id = $1 AND email_state = 'pending'",
-                )
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
                 let answered =
-                    Self::record_answer(&mut tx, id, (score, comment, "tablet"), now).await?;
+                    Self::answer_visit_in(&mut tx, visit_id, (score, comment), now).await?;
                 tx.commit().await.map_err(db_error)?;
                 Ok(answered)
             }

@@ -71,6 +71,7 @@ fn stop(v: FieldVisit) -> FieldStop {
         checkin_distance_m: v.checkin_distance_m,
         outcome: v.outcome,
         notes: v.notes,
+        survey_score: v.survey_score.map(i64::from),
     }
 }
 
