@@ -509,6 +509,21 @@ async fn technician_at_risk(
         .collect();
     assert!(expected.contains(&json!(customer)), "{listed}");
 
+    // One of the day's stops is done: the customer answers the survey on the tablet.
+    let (_, day) = app
+        .get_json(&format!("/api/v1/field/day?technician_id={technician}&date={today}"))
+        .await;
+    let first = &day["stops"][0];
+    let visit_id = first["visit_id"].as_i64().unwrap();
+    let (status, finished) = app
+        .send_json(
+            "PATCH",
+            &format!("/api/v1/visits/{visit_id}"),
+            &json!({"version": first["version"], "status": "done"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{finished}");
+
     let tablet = connect_sized(driver, 1024, 768).await;
     sign_in_as(app, &tablet, base, Role::Technician, Some(technician)).await;
     tablet
@@ -540,6 +555,51 @@ async fn technician_at_risk(
         .await
         .unwrap();
     save_screenshot(&tablet, "tech-at-risk-tablet-en").await;
+    let in_stop = |testid: &str| {
+        format!("[data-testid=stop][data-visit-id=\"{visit_id}\"] [data-testid={testid}]")
+    };
+    tablet
+        .execute(
+            &format!(
+                "document.querySelector('{}').click(); document.querySelector('{}').scrollIntoView();",
+                in_stop("tablet-score-4"),
+                in_stop("tablet-score-4")
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+    save_screenshot(&tablet, "tech-survey-tablet-en").await;
+    tablet
+        .execute(
+            &format!("document.querySelector('{}').click();", in_stop("tablet-survey-save")),
+            vec![],
+        )
+        .await
+        .unwrap();
+    wait_for_js(
+        &tablet,
+        "the customer's answer kept and sent",
+        &format!(
+            "const done = document.querySelector('{}');
+             return done !== null && /4\\/5/.test(done.textContent);",
+            in_stop("survey-done")
+        ),
+    )
+    .await;
+    wait_for_js(
+        &tablet,
+        "the queue sent",
+        "return document.querySelector('[data-testid=net-status][data-pending=\"0\"]') !== null;",
+    )
+    .await;
+    let (_, answers) = app.get_json("/api/v1/surveys").await;
+    assert!(
+        answers["items"].as_array().unwrap().iter().any(|a| a["visit_id"] == visit_id
+            && a["score"] == 4
+            && a["answered_via"] == "tablet"),
+        "{answers}"
+    );
     let stops_before = tablet
         .execute(
             "return document.querySelectorAll('[data-testid=stop]').length;",

@@ -6,6 +6,7 @@
 //! queue. Screenshots of the three pages in English and Indonesian at desktop (1366×900) and
 //! tablet (1024×768) size go to `target/screenshots/service-*.png`.
 
+use axum::http::StatusCode;
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 use wilayah_shared::access::Role;
@@ -177,6 +178,20 @@ async fn the_queue_is_worked_the_call_centre_logs_a_call_and_the_public_form_ref
     case_field(&app, late_id, "status", json!("closed")).await;
     select_value(&client, "cases-status", "").await;
     wait_testid(&client, &format!("case-{fresh_id}")).await;
+    // The resolved case's satisfaction survey goes to the customer's contact by e-mail.
+    let (status, swept) = app
+        .send_json("POST", "/api/v1/surveys/sweep", &json!({}))
+        .await;
+    assert_eq!((status, &swept["opened"]), (StatusCode::OK, &json!(1)), "{swept}");
+    let survey = app
+        .state
+        .store
+        .system()
+        .claim_next_survey_email()
+        .await
+        .unwrap()
+        .expect("the survey e-mail");
+    assert_eq!(survey.address.as_deref(), Some("hendra@dingin.test"));
 
     // The call centre: find the caller by another spelling of the number, log the call and a case.
     client
@@ -374,5 +389,39 @@ async fn the_queue_is_worked_the_call_centre_logs_a_call_and_the_public_form_ref
             "{lang} {size}"
         );
         save_screenshot(&public, &format!("service-report-{lang}-{size}")).await;
+
+        public
+            .goto(&format!("{base}/survey/{}", survey.token))
+            .await
+            .expect("open the survey");
+        wait_for_js(
+            &public,
+            "the survey form in the language",
+            &format!(
+                "return document.querySelector(\"[data-testid='survey-form']\") !== null
+                    && document.documentElement.lang === '{lang}'"
+            ),
+        )
+        .await;
+        let about = text_of(&public, "survey-about").await;
+        assert!(about.contains("Freezer not cooling"), "{about}");
+        assert_eq!(
+            overlaps(&public, ".survey-score").await,
+            Value::Null,
+            "{lang} {size}"
+        );
+        save_screenshot(&public, &format!("service-survey-{lang}-{size}")).await;
     }
+
+    // The customer answers once: a score and a comment; the result counts it.
+    click_test_id(&public, "survey-send").await;
+    wait_testid(&public, "survey-error").await;
+    click_test_id(&public, "survey-score-5").await;
+    type_into(&public, "survey-comment", "Cepat ditangani").await;
+    click_test_id(&public, "survey-send").await;
+    wait_testid(&public, "survey-thanks").await;
+    let (_, results) = app.get_json("/api/v1/surveys/results").await;
+    assert_eq!(results["overall"]["counts"], json!([0, 0, 0, 0, 1]), "{results}");
+    public.refresh().await.expect("reload the survey");
+    wait_testid(&public, "survey-answered").await;
 }
