@@ -1320,6 +1320,7 @@ async fn the_route_day_finds_the_callers_customers_at_risk_within_metres_of_its_
             ("radius_m=0", "radius_m"),
             ("min_risk=2", "min_risk"),
             ("date=15-01-2026", "date"),
+            ("technician_id=x", "technician_id"),
             ("limit=0", "limit"),
         ],
     )
@@ -1355,6 +1356,10 @@ async fn a_technician_sees_the_customers_they_serve_at_risk_along_their_day_with
         w.customers[30],
     ];
     created(&w.app, "/api/v1/visits", visit(stop, day, "scheduled")).await;
+    // Another technician's stop that day, next door: not this technician's.
+    let mut someone_elses = visit(w.customers[13], day, "scheduled");
+    someone_elses["technician_id"] = Value::Null;
+    created(&w.app, "/api/v1/visits", someone_elses).await;
     for account in served {
         created(
             &w.app,
@@ -1418,6 +1423,23 @@ async fn a_technician_sees_the_customers_they_serve_at_risk_along_their_day_with
         }
         assert_eq!(a["stop"]["account_id"], stop, "{a}");
     }
+    // A dispatcher opening the technician's day asks for that technician's stops only.
+    let theirs = get_ok(
+        &w.app,
+        &format!(
+            "/api/v1/analytics/at-risk-along-route?date={day}&technician_id={technician}&min_risk=0"
+        ),
+    )
+    .await;
+    let stops: Vec<&Value> = theirs["stops"].as_array().unwrap().iter().collect();
+    assert_eq!(stops.len(), 1, "{theirs}");
+    let everyone = get_ok(
+        &w.app,
+        &format!("/api/v1/analytics/at-risk-along-route?date={day}"),
+    )
+    .await;
+    assert_eq!(everyone["stops"].as_array().unwrap().len(), 2, "{everyone}");
+    assert_eq!(stops[0]["account_id"], stop);
     // Near a place: again only the customers they serve (the stop's own account included).
     let (lon, lat) = w.position[&stop];
     let nearby = get_ok(

@@ -425,10 +425,11 @@ async fn the_analytics_page_scores_customers_and_shows_the_figures_of_the_api_an
         "the dashboard's territories filled by churn risk",
         &format!(
             "const m = window.wilayahMap;
-             if (!m || !m.getSource('territories')) return false;
+             if (!m || !m.getSource('territory-shade')) return false;
              const legend = document.querySelectorAll('[data-testid=shade-legend] li').length;
              return legend === {classes} && document.querySelector('[data-testid=territory-shade]').value === 'churn'
-                 && m.getSource('territories').getData().then(d => d.features.length === {shaded_territories}
+                 && m.getPaintProperty('territories-fill', 'fill-opacity') === 0
+                 && m.getSource('territory-shade').getData().then(d => d.features.length === {shaded_territories}
                      && d.features.every(f => f.properties.class !== undefined));",
             classes = churn["legend"]["breaks"].as_array().unwrap().len() + 1
         ),
@@ -498,7 +499,7 @@ async fn technician_at_risk(
         .await;
     let (_, listed) = as_technician
         .get_json(&format!(
-            "/api/v1/analytics/at-risk-along-route?date={today}&radius_m=5000&limit=10"
+            "/api/v1/analytics/at-risk-along-route?date={today}&technician_id={technician}&radius_m=5000&limit=10"
         ))
         .await;
     let expected: Vec<Value> = listed["accounts"]
@@ -511,7 +512,9 @@ async fn technician_at_risk(
 
     // One of the day's stops is done: the customer answers the survey on the tablet.
     let (_, day) = app
-        .get_json(&format!("/api/v1/field/day?technician_id={technician}&date={today}"))
+        .get_json(&format!(
+            "/api/v1/field/day?technician_id={technician}&date={today}"
+        ))
         .await;
     let first = &day["stops"][0];
     let visit_id = first["visit_id"].as_i64().unwrap();
@@ -572,7 +575,10 @@ async fn technician_at_risk(
     save_screenshot(&tablet, "tech-survey-tablet-en").await;
     tablet
         .execute(
-            &format!("document.querySelector('{}').click();", in_stop("tablet-survey-save")),
+            &format!(
+                "document.querySelector('{}').click();",
+                in_stop("tablet-survey-save")
+            ),
             vec![],
         )
         .await
@@ -595,9 +601,11 @@ async fn technician_at_risk(
     .await;
     let (_, answers) = app.get_json("/api/v1/surveys").await;
     assert!(
-        answers["items"].as_array().unwrap().iter().any(|a| a["visit_id"] == visit_id
-            && a["score"] == 4
-            && a["answered_via"] == "tablet"),
+        answers["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["visit_id"] == visit_id && a["score"] == 4 && a["answered_via"] == "tablet"),
         "{answers}"
     );
     let stops_before = tablet

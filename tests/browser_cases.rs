@@ -182,7 +182,11 @@ async fn the_queue_is_worked_the_call_centre_logs_a_call_and_the_public_form_ref
     let (status, swept) = app
         .send_json("POST", "/api/v1/surveys/sweep", &json!({}))
         .await;
-    assert_eq!((status, &swept["opened"]), (StatusCode::OK, &json!(1)), "{swept}");
+    assert_eq!(
+        (status, &swept["opened"]),
+        (StatusCode::OK, &json!(1)),
+        "{swept}"
+    );
     let survey = app
         .state
         .store
@@ -421,7 +425,11 @@ async fn the_queue_is_worked_the_call_centre_logs_a_call_and_the_public_form_ref
     click_test_id(&public, "survey-send").await;
     wait_testid(&public, "survey-thanks").await;
     let (_, results) = app.get_json("/api/v1/surveys/results").await;
-    assert_eq!(results["overall"]["counts"], json!([0, 0, 0, 0, 1]), "{results}");
+    assert_eq!(
+        results["overall"]["counts"],
+        json!([0, 0, 0, 0, 1]),
+        "{results}"
+    );
     public.refresh().await.expect("reload the survey");
     wait_testid(&public, "survey-answered").await;
 }

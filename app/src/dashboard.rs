@@ -785,6 +785,7 @@ fn TerritoryShading(state: Dashboard) -> impl IntoView {
             </ul>
         })
     };
+    // Type-erased: the layers panel is deep enough already for the compiler's layout queries.
     may.then(|| {
         view! {
             <h2>{tr(Msg::ShadeTerritoriesBy)}</h2>
@@ -795,6 +796,7 @@ fn TerritoryShading(state: Dashboard) -> impl IntoView {
             </select>
             {legend}
         }
+        .into_any()
     })
 }
 

@@ -332,6 +332,7 @@ impl Overlay {
             ],
             Overlay::Territories => vec![
                 "territories-fill".into(),
+                "territory-shade-fill".into(),
                 "territories-outline".into(),
                 "territories-label".into(),
             ],
@@ -344,13 +345,26 @@ fn visibility(visible: bool) -> &'static str {
     if visible { "visible" } else { "none" }
 }
 
-/// Territories filled in their rep's colour, with a stronger outline and their name.
-pub fn territory_layers(visible: bool) -> [Value; 3] {
+/// Territories filled in their rep's colour, with a stronger outline and their name; over the
+/// fill, the shade of a metric when one is chosen (its own source, `territory-shade`, empty
+/// otherwise, so that the rep colours' URL never races a shade set right after it).
+pub fn territory_layers(visible: bool) -> [Value; 4] {
+    let mut by_class = vec![json!("match"), json!(["get", "class"])];
+    for (i, colour) in crate::analytics::CLASS_COLOURS.iter().enumerate() {
+        by_class.push(json!(i));
+        by_class.push(json!(colour));
+    }
+    by_class.push(json!("#adb5bd"));
     [
         json!({
             "id": "territories-fill", "type": "fill", "source": "territories",
             "layout": { "visibility": visibility(visible) },
             "paint": { "fill-color": ["get", "colour"], "fill-opacity": 0.16 },
+        }),
+        json!({
+            "id": "territory-shade-fill", "type": "fill", "source": "territory-shade",
+            "layout": { "visibility": visibility(visible) },
+            "paint": { "fill-color": by_class, "fill-opacity": 0.5 },
         }),
         json!({
             "id": "territories-outline", "type": "line", "source": "territories",
@@ -369,31 +383,24 @@ pub fn territory_layers(visible: bool) -> [Value; 3] {
     ]
 }
 
-/// The territories' paint: their rep's colour, or (`shaded`) the quantile class of a metric
-/// (`class` 0 to 4 of `GET /analytics/territories`) in the analytics page's colours.
-pub fn territory_paint(shaded: bool) -> [(&'static str, &'static str, Value); 3] {
-    if !shaded {
-        return [
-            ("territories-fill", "fill-color", json!(["get", "colour"])),
+/// The rep colours' paint while a metric shades the territories (`shaded`): the fill gives way
+/// to the shade, the outline turns neutral.
+pub fn territory_paint(shaded: bool) -> [(&'static str, &'static str, Value); 2] {
+    if shaded {
+        [
+            ("territories-fill", "fill-opacity", json!(0)),
+            ("territories-outline", "line-color", json!("#495057")),
+        ]
+    } else {
+        [
             ("territories-fill", "fill-opacity", json!(0.16)),
             (
                 "territories-outline",
                 "line-color",
                 json!(["get", "colour"]),
             ),
-        ];
+        ]
     }
-    let mut by_class = vec![json!("match"), json!(["get", "class"])];
-    for (i, colour) in crate::analytics::CLASS_COLOURS.iter().enumerate() {
-        by_class.push(json!(i));
-        by_class.push(json!(colour));
-    }
-    by_class.push(json!("#adb5bd"));
-    [
-        ("territories-fill", "fill-color", Value::Array(by_class)),
-        ("territories-fill", "fill-opacity", json!(0.5)),
-        ("territories-outline", "line-color", json!("#495057")),
-    ]
 }
 
 /// Today's visits: a ring around the account, coloured by the visit's status.
@@ -593,8 +600,8 @@ mod browser {
             return;
         }
         match data {
-            Some(data) => set_source_data(map, "territories", data),
-            None => set_source_data(map, "territories", &JsValue::from_str(TERRITORIES_URL)),
+            Some(data) => set_source_data(map, "territory-shade", data),
+            None => set_source_data(map, "territory-shade", &empty_collection()),
         }
         for (layer, property, value) in territory_paint(data.is_some()) {
             map.set_paint_property(layer, property, &to_js(&value));
@@ -764,6 +771,10 @@ mod browser {
                     map.add_source(
                         "territories",
                         &to_js(&json!({ "type": "geojson", "data": TERRITORIES_URL })),
+                    );
+                    map.add_source(
+                        "territory-shade",
+                        &to_js(&json!({ "type": "geojson", "data": { "type": "FeatureCollection", "features": [] } })),
                     );
                     for layer in territory_layers(visible(Overlay::Territories)) {
                         map.add_layer(&to_js(&layer));

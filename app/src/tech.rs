@@ -1270,8 +1270,12 @@ mod device {
     /// The customers the technician serves at risk near the day's stops (the server's rule:
     /// churn risk of at least one half, within 5 km of a stop).
     pub fn load_at_risk(field: Field) {
+        let Some(technician) = field.technician.get_untracked() else {
+            return;
+        };
+        // The technician's own stops (a dispatcher opening their day sees every visit).
         let uri = format!(
-            "/api/v1/analytics/at-risk-along-route?date={}&radius_m=5000&limit=10",
+            "/api/v1/analytics/at-risk-along-route?date={}&technician_id={technician}&radius_m=5000&limit=10",
             field.date.get_untracked()
         );
         spawn_local(async move {

@@ -1433,6 +1433,7 @@ fn at_risk_list(
 #[serde(deny_unknown_fields)]
 struct AlongRouteQuery {
     date: Option<String>,
+    technician_id: Option<String>,
     radius_m: Option<String>,
     min_risk: Option<String>,
     limit: Option<String>,
@@ -1442,6 +1443,7 @@ struct AlongRouteQuery {
 #[utoipa::path(get, path = "/analytics/at-risk-along-route", tag = "analytics",
     summary = "Valuable customers at risk along the caller's day: the caller's customers within radius_m (great-circle metres, spatial index) of a stop of the day (the visits the caller sees that day), whose stored churn risk is at least min_risk, most value at risk first, each with its distance to the nearest stop and that stop; the stops' own accounts are left out (they are visited already)",
     params(("date" = Option<String>, Query, format = Date, description = "Calendar day in the deployment's time zone, default today"),
+        ("technician_id" = Option<i64>, Query, description = "Only this technician's stops (the technician view of a dispatcher)"),
         ("radius_m" = Option<f64>, Query, description = "Metres from a stop (default 5000, at most 100000)"),
         ("min_risk" = Option<f64>, Query, description = "0 to 1 (default 0.5)"),
         ("limit" = Option<usize>, Query, description = "At most (default 10, at most 1000)")),
@@ -1455,7 +1457,9 @@ async fn at_risk_along_route(
     let radius_m = number("radius_m", q.radius_m.as_deref(), (1.0, 100_000.0), 5_000.0)?;
     let min_risk = number("min_risk", q.min_risk.as_deref(), (0.0, 1.0), 0.5)?;
     let limit = count("limit", q.limit.as_deref(), 1000, 10)?;
+    let technician = parsed::<i64>("technician_id", q.technician_id.as_deref(), "an id")?;
     let mut stops = scoped.map_visits(&range).await?;
+    stops.retain(|v| technician.is_none() || v.technician_id == technician);
     stops.sort_by_key(|v| (v.window_start, v.id));
     let at_risk = at_risk_scores(&scoped, min_risk).await?;
     let visited: std::collections::BTreeSet<i64> = stops.iter().map(|v| v.account_id).collect();
