@@ -461,6 +461,13 @@ async fn technician_at_risk(
                 "/api/v1/field/day?technician_id={technician}&date={today}"
             ))
             .await;
+        // The day's own accounts are visited already: never offered.
+        let stop_accounts: Vec<Option<i64>> = day["stops"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| s["account_id"].as_i64())
+            .collect();
         for stop in day["stops"].as_array().into_iter().flatten() {
             let (lon, lat) = (stop["lon"].as_f64().unwrap(), stop["lat"].as_f64().unwrap());
             let (_, near) = app
@@ -468,13 +475,12 @@ async fn technician_at_risk(
                     "/api/v1/analytics/at-risk-nearby?lon={lon}&lat={lat}&radius_m=4000&limit=1000"
                 ))
                 .await;
-            let stop_account = stop["account_id"].as_i64();
             if let Some(customer) = near["accounts"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .map(|a| a["account_id"].as_i64())
-                .find(|a| *a != stop_account)
+                .find(|a| !stop_accounts.contains(a))
             {
                 chosen = Some((technician, customer.unwrap()));
                 break 'technicians;
