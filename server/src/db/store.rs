@@ -39,6 +39,7 @@ pub trait ServerStore:
     + super::campaigns::CampaignStore
     + super::sales::SalesSettingsStore
     + super::service::ServiceStore
+    + super::changes::ChangeStore
 {
     /// True when no account exists yet (a fresh database), so demo data may be seeded.
     async fn has_no_accounts(&self) -> Result<bool, StoreError>;
