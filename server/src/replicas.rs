@@ -137,7 +137,9 @@ async fn follow(follower: Arc<Follower>) {
     let mut waker: Option<ChangeWaker> = None;
     // Whether the database wakes listeners at all (PostgreSQL); found at the first try.
     let mut listens = true;
-    let mut pruned_at: Option<Instant> = None;
+    // Not at once: a process starting is busy enough (and on SQLite a write beside the first
+    // writes of a start-up can make a read-then-write transaction fail as busy).
+    let mut pruned_at = Instant::now();
     loop {
         if *held.borrow_and_update() {
             waker = None;
@@ -167,8 +169,8 @@ async fn follow(follower: Arc<Follower>) {
         if let Err(e) = follower.catch_up().await {
             tracing::warn!(error = %e, "applying other processes' changes failed");
         }
-        if pruned_at.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
-            pruned_at = Some(Instant::now());
+        if pruned_at.elapsed() >= PRUNE_EVERY {
+            pruned_at = Instant::now();
             let now = chrono::Utc::now().timestamp_millis();
             let window = crate::auth::LOGIN_WINDOW.as_millis() as i64;
             if let Err(e) = follower.store.prune_changes(now, window).await {

@@ -261,6 +261,23 @@ impl ChangeStore for SqlStore<Sqlite> {
     }
 
     async fn prune_changes(&self, now_ms: i64, window_ms: i64) -> Result<(), StoreError> {
+        // Only write when there is something to remove: a write transaction beside another
+        // process's read-then-write one can make that one fail as busy.
+        let (due,): (i64,) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM change_log
+                      WHERE changed_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', $1) LIMIT 1))
+                  + (SELECT COUNT(*) FROM (SELECT 1 FROM login_limits
+                      WHERE window_start_ms + $2 <= $3 LIMIT 1))",
+        )
+        .bind(format!("-{KEPT_FOR_S} seconds"))
+        .bind(window_ms)
+        .bind(now_ms)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_error)?;
+        if due == 0 {
+            return Ok(());
+        }
         sqlx::query(
             "DELETE FROM change_log WHERE changed_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', $1)",
         )
