@@ -381,3 +381,81 @@ async fn the_setup_link_one_replica_printed_works_on_the_other() {
     let response = setup(&a, "two@x.example").await.unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }
+
+/// Accounts written straight into the database, as another program (or a bulk load) would.
+async fn insert_accounts_directly(url: &str, count: u32, lat: f64) {
+    if url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        sqlx::query(
+            "INSERT INTO accounts (name, kind, status, lon, lat, created_at, updated_at)
+             SELECT 'Bulk ' || g, 'customer', 'active', 100 + g * 0.001, $2, now(), now()
+               FROM generate_series(1, $1) g",
+        )
+        .bind(count as i32)
+        .bind(lat)
+        .execute(&pool)
+        .await
+        .unwrap();
+    } else {
+        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+        sqlx::query(
+            "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < $1)
+             INSERT INTO accounts (name, kind, status, lon, lat, created_at, updated_at)
+             SELECT 'Bulk ' || n, 'customer', 'active', 100 + n * 0.001, $2,
+                    '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z' FROM g",
+        )
+        .bind(count)
+        .bind(lat)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_bulk_write_reloads_the_other_replicas_index() {
+    let (a, b) = two_replicas().await;
+    // More than a replica applies one by one: it reloads its whole index instead.
+    insert_accounts_directly(&a.db.url, 2_500, 1.5).await;
+    for server in [&a.state, &b.state] {
+        until("both indexes hold the 2,500 accounts", || async {
+            server.index.loaded_points() == Some(2_500)
+        })
+        .await;
+    }
+    assert_eq!(nearby(&b, 100.001, 1.5).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_transaction_that_commits_late_is_not_skipped() {
+    // SQLite has one writer at a time: ids follow commit order there by construction.
+    if wilayah_tests::TestDatabase::backend() != "postgres" {
+        return;
+    }
+    let (a, b) = two_replicas().await;
+    let pool = raw_pool(&a.db.url).await;
+    // A transaction takes its change-log id first and commits last.
+    let mut slow = pool.begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO accounts (name, kind, status, lon, lat, created_at, updated_at)
+         VALUES ('Toko Lambat', 'customer', 'active', 120.0, -2.0, now(), now())",
+    )
+    .execute(&mut *slow)
+    .await
+    .unwrap();
+    let quick = id(&created(
+        &a,
+        "/api/v1/accounts",
+        json!({"name": "Toko Cepat", "kind": "customer", "lon": 121.0, "lat": -2.0}),
+    )
+    .await);
+    until("B sees the quick write", || async {
+        nearby(&b, 121.0, -2.0).await == [quick]
+    })
+    .await;
+    slow.commit().await.unwrap();
+    until("B sees the slow write, whose id is lower", || async {
+        nearby(&b, 120.0, -2.0).await.len() == 1
+    })
+    .await;
+}
