@@ -34,6 +34,8 @@ mod pipeline;
 mod placing;
 #[path = "planning.rs"]
 mod planning;
+#[path = "replicas.rs"]
+mod replicas;
 #[path = "resources.rs"]
 mod resources;
 #[path = "routes.rs"]

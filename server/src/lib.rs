@@ -17,6 +17,7 @@ pub mod map_feed;
 pub mod osrm;
 pub mod outbound;
 pub mod planning_service;
+pub mod replicas;
 pub mod routing_service;
 pub mod scoring;
 pub mod user_admin;
@@ -47,6 +48,9 @@ pub struct AppState {
     /// The database, behind the gate that scopes it to each caller (`http::scope`).
     pub store: http::scope::Gate,
     pub index: Arc<AccountIndex>,
+    /// Follows the database's change log so writes of other processes (replicas, the CLI)
+    /// reach `index` (docs/replicas.md).
+    pub replicas: Arc<replicas::Replicas>,
     /// The map's clustered accounts per filter, until the data changes.
     pub map_feed: Arc<map_feed::MapFeedCache>,
     /// The deployment's time zone, for calendar days (`--utc-offset`).
@@ -208,9 +212,18 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
         config.secure_cookies,
     ));
     if store.count_users().await.map_err(StartError::Users)? == 0 {
-        // No default password: whoever reads the server's log creates the first admin.
-        *auth.setup_token.lock().unwrap_or_else(|e| e.into_inner()) = Some(auth::random_token());
+        // No default password: whoever reads the server's log creates the first admin, through
+        // any process (the database keeps the token's hash).
+        let token = auth::random_token();
+        store
+            .add_setup_token(&auth::token_hash(&token))
+            .await
+            .map_err(StartError::Users)?;
+        *auth.setup_token.lock().unwrap_or_else(|e| e.into_inner()) = Some(token);
     }
+    // Where the change log stands before the index is read: whatever other processes write
+    // from here on is applied on top (twice at worst, which does no harm).
+    let cursor = store.change_cursor().await.map_err(StartError::IndexLoad)?;
     let index = Arc::new(AccountIndex::default());
     index.load(
         &store
@@ -242,9 +255,15 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
             local_day(local_date(offset), offset).expect("today is inside chrono's range")
         })
     };
+    let replicas = Arc::new(replicas::Replicas::start(
+        store.clone(),
+        index.clone(),
+        cursor,
+    ));
     Ok(AppState {
         store: http::scope::Gate::new(store),
         index,
+        replicas,
         map_feed: Arc::default(),
         utc_offset: config.utc_offset,
         leptos_options,

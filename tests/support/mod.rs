@@ -183,23 +183,7 @@ impl TestApp {
         let plain_router = http::router(state.clone());
         let admin = create_user(&state, "admin@test.example", Role::Admin, None, vec![]).await;
         let admin_token = api_token(&state, admin.id).await;
-        let bearer = HeaderValue::from_str(&format!("Bearer {admin_token}")).unwrap();
-        let router = plain_router.clone().layer(axum::middleware::map_request(
-            move |mut request: Request<Body>| {
-                let bearer = bearer.clone();
-                async move {
-                    let headers = request.headers_mut();
-                    let has_session = headers
-                        .get(header::COOKIE)
-                        .and_then(|v| v.to_str().ok())
-                        .is_some_and(|c| c.contains("wilayah_session="));
-                    if !headers.contains_key(header::AUTHORIZATION) && !has_session {
-                        headers.insert(header::AUTHORIZATION, bearer);
-                    }
-                    request
-                }
-            },
-        ));
+        let router = acting_as_admin(&plain_router, &admin_token);
         let client = Client {
             router: router.clone(),
             authorization: None,
@@ -268,6 +252,79 @@ impl TestApp {
             cookie: Some(cookie),
             csrf_token: body["csrf_token"].as_str().map(str::to_owned),
             ..anonymous
+        }
+    }
+}
+
+/// `plain_router` with `admin_token` on every request that brings no credentials of its own.
+fn acting_as_admin(plain_router: &Router, admin_token: &str) -> Router {
+    let bearer = HeaderValue::from_str(&format!("Bearer {admin_token}")).unwrap();
+    plain_router.clone().layer(axum::middleware::map_request(
+        move |mut request: Request<Body>| {
+            let bearer = bearer.clone();
+            async move {
+                let headers = request.headers_mut();
+                let has_session = headers
+                    .get(header::COOKIE)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|c| c.contains("wilayah_session="));
+                if !headers.contains_key(header::AUTHORIZATION) && !has_session {
+                    headers.insert(header::AUTHORIZATION, bearer);
+                }
+                request
+            }
+        },
+    ))
+}
+
+/// A second server process on a [`TestApp`]'s database (docs/replicas.md): its own pool,
+/// spatial index, caches and change-log follower. Requests act as the same admin.
+pub struct Replica {
+    pub state: AppState,
+    pub plain_router: Router,
+    client: Client,
+}
+
+impl std::ops::Deref for Replica {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl Replica {
+    /// A client with no credentials.
+    pub fn anonymous(&self) -> Client {
+        Client {
+            router: self.plain_router.clone(),
+            authorization: None,
+            cookie: None,
+            csrf_token: None,
+        }
+    }
+}
+
+impl TestApp {
+    /// Starts another server on this app's database, as a second replica would.
+    pub async fn replica(&self) -> Replica {
+        let mut config = Config::defaults();
+        config.database_url = self.db.url.clone();
+        config.site_root = project_root().join("target/site");
+        config.no_demo = true;
+        let state = prepare(&config)
+            .await
+            .unwrap_or_else(|e| panic!("the replica did not start: {e}"));
+        let plain_router = http::router(state.clone());
+        let router = acting_as_admin(&plain_router, &self.admin_token);
+        Replica {
+            state,
+            plain_router,
+            client: Client {
+                router,
+                authorization: None,
+                cookie: None,
+                csrf_token: None,
+            },
         }
     }
 }

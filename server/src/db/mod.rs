@@ -4,6 +4,7 @@ mod analytics;
 mod audit;
 mod auth;
 mod campaigns;
+mod changes;
 mod field;
 mod generic;
 mod merge;
@@ -34,6 +35,7 @@ pub use analytics::{
 pub use audit::{Actor, acting_as, current_actor};
 pub use auth::{ApiTokenRecord, AuditQuery, AuditRecord, AuthStore, NewUser, UserRecord};
 pub use campaigns::{CampaignStore, EmailClaim};
+pub use changes::{Change, ChangeBatch, ChangeCursor, ChangeStore, ChangeWaker, KEPT_FOR_S};
 pub use field::{ActionFilter, FieldStore, FieldVisit};
 pub use generic::{RecordPage, ResourceQuery, ResourceStore};
 pub use merge::{ContactKey, MERGED_TABLES, MergeStore, Merged};
@@ -199,6 +201,11 @@ fn sqlite_migrator() -> Migrator {
             include_str!("../../../migrations/sqlite/0015_search_indexes.sql"),
         ),
         (
+            17,
+            "replicas",
+            include_str!("../../../migrations/sqlite/0017_replicas.sql"),
+        ),
+        (
             18,
             "surveys",
             include_str!("../../../migrations/sqlite/0018_surveys.sql"),
@@ -277,6 +284,11 @@ fn postgres_migrator() -> Migrator {
             15,
             "search_indexes",
             include_str!("../../../migrations/postgres/0015_search_indexes.sql"),
+        ),
+        (
+            17,
+            "replicas",
+            include_str!("../../../migrations/postgres/0017_replicas.sql"),
         ),
         (
             18,

@@ -40,6 +40,7 @@ pub trait ServerStore:
     + super::sales::SalesSettingsStore
     + super::service::ServiceStore
     + super::surveys::SurveyStore
+    + super::changes::ChangeStore
 {
     /// True when no account exists yet (a fresh database), so demo data may be seeded.
     async fn has_no_accounts(&self) -> Result<bool, StoreError>;

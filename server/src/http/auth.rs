@@ -10,7 +10,6 @@
 //! the caller with `Extension<Caller>`.
 
 use std::net::SocketAddr;
-use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -424,33 +423,28 @@ async fn sign_in(
     credentials: Credentials,
 ) -> Result<(UserRecord, NewSession), ApiError> {
     let email = credentials.email.trim().to_lowercase();
-    let limiter = &state.auth.limiter;
     let (account_key, client_key) = (format!("account:{email}"), format!("client:{client}"));
-    let now = Instant::now();
+    let door = state.store.sign_in();
     // The attempt counts before its password is checked, so parallel attempts cannot all pass
     // the limit; a success takes its count back.
-    limiter
-        .begin_attempt(
-            &[
-                (&account_key, MAX_FAILURES_PER_ACCOUNT),
-                (&client_key, MAX_FAILURES_PER_IP),
-            ],
-            now,
-        )
-        .map_err(|retry_after_s| ApiError::TooManyRequests { retry_after_s })?;
-    let refund = || {
-        limiter.refund(&account_key);
-        limiter.refund(&client_key);
+    door.begin_attempt(&[
+        (&account_key, MAX_FAILURES_PER_ACCOUNT),
+        (&client_key, MAX_FAILURES_PER_IP),
+    ])
+    .await?;
+    let refund = || async {
+        door.refund_attempt(&account_key).await;
+        door.refund_attempt(&client_key).await;
     };
     // At most one password check per core at a time; when all are busy, answer at once.
     let Ok(slot) = state.auth.hashing.clone().try_acquire_owned() else {
-        refund();
+        refund().await;
         return Err(ApiError::Busy { retry_after_s: 1 });
     };
     let found = match state.store.sign_in().login_user(&email).await {
         Ok(found) => found,
         Err(e) => {
-            refund();
+            refund().await;
             return Err(e);
         }
     };
@@ -472,8 +466,8 @@ async fn sign_in(
     let Some(user) = user else {
         return Err(ApiError::Unauthorized("wrong e-mail or password".into()));
     };
-    limiter.refund(&client_key);
-    limiter.clear(&account_key);
+    door.refund_attempt(&client_key).await;
+    door.clear_attempts(&account_key).await;
     let session = start_session(state, &user).await?;
     tracing::info!(user = user.id, "signed in");
     Ok((user, session))
@@ -629,7 +623,12 @@ async fn set_up(
     state: &AppState,
     request: SetupRequest,
 ) -> Result<(UserRecord, NewSession), ApiError> {
-    if !state.auth.setup_token_matches(&request.token) {
+    if !state
+        .store
+        .sign_in()
+        .setup_token_valid(&token_hash(&request.token))
+        .await?
+    {
         return Err(ApiError::Forbidden(
             "this setup link is not valid (any more): the first admin exists".into(),
         ));

@@ -229,7 +229,9 @@ async fn report(
     extensions: Extensions,
     ApiJson(report): ApiJson<ProblemReport>,
 ) -> Result<impl IntoResponse, ApiError> {
-    intake.admit(&super::auth::client_address(&extensions))?;
+    intake
+        .admit(&super::auth::client_address(&extensions))
+        .await?;
     if report.is_bot() {
         tracing::info!("a report with the honeypot filled in was refused");
         return Ok((StatusCode::ACCEPTED, Json(json!({ "received": true }))));

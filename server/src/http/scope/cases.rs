@@ -449,15 +449,9 @@ impl Intake {
     }
 
     /// Counts a report from `client` against the limit (`Err(seconds to wait)` past it).
-    pub fn admit(&self, client: &str) -> Result<(), ApiError> {
-        self.state
-            .auth
-            .limiter
-            .begin_attempt(
-                &[(&format!("report:{client}"), REPORTS_PER_CLIENT)],
-                std::time::Instant::now(),
-            )
-            .map_err(|retry_after_s| ApiError::TooManyRequests { retry_after_s })
+    pub async fn admit(&self, client: &str) -> Result<(), ApiError> {
+        let key = format!("report:{client}");
+        super::people::begin_attempt(self.store().as_ref(), &[(&key, REPORTS_PER_CLIENT)]).await
     }
 
     /// Files a checked report: the account whose contact has its e-mail (else its phone), or a

@@ -7,6 +7,18 @@ use super::{Gate, Scoped};
 use crate::db::{ApiTokenRecord, NewUser, ServerStore, UserRecord};
 use crate::http::error::ApiError;
 
+/// See [`SignIn::begin_attempt`]; the public problem report counts its reports the same way.
+pub(super) async fn begin_attempt(
+    store: &dyn ServerStore,
+    keys: &[(&str, u32)],
+) -> Result<(), ApiError> {
+    let window_ms = crate::auth::LOGIN_WINDOW.as_millis() as i64;
+    store
+        .count_attempt(keys, window_ms, Utc::now().timestamp_millis())
+        .await?
+        .map_err(|retry_after_s| ApiError::TooManyRequests { retry_after_s })
+}
+
 /// What signing in and out needs: sessions, API tokens and the password of an e-mail address.
 pub struct SignIn<'a>(&'a dyn ServerStore);
 
@@ -56,6 +68,35 @@ impl SignIn<'_> {
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), ApiError> {
         Ok(self.0.delete_session(token_hash).await?)
+    }
+
+    /// Counts an attempt for every `(key, max)` before its password is checked, or refuses it
+    /// (429 with the seconds to wait) when a key already has `max` in the current window,
+    /// counting nothing. The counts are in the database, so every process shares them; a
+    /// success clears or refunds them.
+    pub async fn begin_attempt(&self, keys: &[(&str, u32)]) -> Result<(), ApiError> {
+        begin_attempt(self.0, keys).await
+    }
+
+    /// Takes back one attempt counted by [`SignIn::begin_attempt`] (its password was not
+    /// checked, or it was right); a failure is only logged (the count stays).
+    pub async fn refund_attempt(&self, key: &str) {
+        if let Err(e) = self.0.refund_attempt(key).await {
+            tracing::warn!(error = %e, "taking back a sign-in attempt failed");
+        }
+    }
+
+    /// Whether a first-admin setup token with this hash was printed by any process and no
+    /// user exists yet.
+    pub async fn setup_token_valid(&self, token_hash: &str) -> Result<bool, ApiError> {
+        Ok(self.0.setup_token_valid(token_hash).await?)
+    }
+
+    /// Forgets a key's attempts (a successful sign-in).
+    pub async fn clear_attempts(&self, key: &str) {
+        if let Err(e) = self.0.clear_attempts(key).await {
+            tracing::warn!(error = %e, "clearing sign-in attempts failed");
+        }
     }
 
     /// Creates the first admin, only while no user exists (403 afterwards).
