@@ -342,6 +342,10 @@ fn matrix(f: &Fixtures) -> Vec<Case> {
         case("GET", "/cases", "AMRT"),
         case("GET", "/call-centre", "AMRT"),
         case("GET", "/report", "-AMPRT"),
+        case("GET", "/segments", "AMP"),
+        case("GET", "/campaigns", "AM"),
+        case("GET", "/campaigns/new", "AM"),
+        case("GET", "/campaigns/{id}", "AM").uri("/campaigns/1".to_owned()),
         // Server functions of the pages.
         case("POST", "/rpc/filter_options", "AMPRT"),
         case("POST", "/rpc/dashboard_kpis", "AMPRT").raw(

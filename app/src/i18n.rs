@@ -305,6 +305,9 @@ pub enum Msg {
     NavCases,
     NavCallCentre,
     NavReport,
+    // Campaigns (their own texts are in `campaigns::CampaignText`).
+    NavSegments,
+    NavCampaigns,
     QuoteTitle,
     OrderTitle,
 }
@@ -721,6 +724,8 @@ impl Text for Msg {
             Msg::NavCases => ["Cases", "Kasus"],
             Msg::NavCallCentre => ["Call centre", "Pusat panggilan"],
             Msg::NavReport => ["Report a problem", "Laporkan masalah"],
+            Msg::NavSegments => ["Segments", "Segmen"],
+            Msg::NavCampaigns => ["Campaigns", "Kampanye"],
             Msg::QuoteTitle => ["Quote", "Penawaran"],
             Msg::OrderTitle => ["Order", "Pesanan"],
         }
