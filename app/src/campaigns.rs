@@ -19,6 +19,7 @@ use wilayah_shared::campaigns::{
 use wilayah_shared::segments::Segment;
 
 use crate::account_page::{go_to, load};
+use crate::accounts::options_view;
 use crate::i18n::{Locale, Msg, Text, tr, use_locale};
 use crate::rest::{self, RestError};
 use crate::{Header, format_count_in, format_date_in, format_money_in};
@@ -692,36 +693,28 @@ pub fn CampaignPage() -> impl IntoView {
     };
 
     let segment_options = move || {
-        let chosen = draft.segment_id.get();
-        let mut options = vec![
-            view! { <option value="" selected=chosen.is_empty()>{tr(C::ChooseSegment)}</option> }
-                .into_any(),
-        ];
+        let mut all = vec![(
+            String::new(),
+            C::ChooseSegment.text(locale.get()).to_owned(),
+        )];
         if let Some(Ok(list)) = segments.get() {
-            options.extend(list.into_iter().map(|s| {
-                let value = s.id.to_string();
-                let selected = value == chosen;
-                view! { <option value=value selected=selected>{s.name}</option> }.into_any()
-            }));
+            all.extend(list.into_iter().map(|s| (s.id.to_string(), s.name)));
         }
-        options.collect_view()
+        options_view(&draft.segment_id.get(), all)
     };
     let channel_options = move || {
-        let chosen = draft.channel.get();
-        Channel::ALL
+        let l = locale.get();
+        let all = Channel::ALL
             .into_iter()
-            .map(|c| view! { <option value=c.as_str() selected={c == chosen}>{tr(channel_text(c))}</option> })
-            .collect_view()
+            .map(|c| (c.as_str().to_owned(), channel_text(c).text(l).to_owned()))
+            .collect();
+        options_view(draft.channel.get().as_str(), all)
     };
     let control_options = move || {
-        let chosen = draft.control_pct.get();
-        (0..=10)
-            .map(|i| {
-                let pct = (i * 5).to_string();
-                let selected = pct == chosen;
-                view! { <option value=pct.clone() selected=selected>{format!("{pct} %")}</option> }
-            })
-            .collect_view()
+        let all = (0..=10)
+            .map(|i| ((i * 5).to_string(), format!("{} %", i * 5)))
+            .collect();
+        options_view(&draft.control_pct.get(), all)
     };
     let text_input = move |label: CampaignText,
                            testid: &'static str,
@@ -934,7 +927,17 @@ pub fn CampaignPage() -> impl IntoView {
                 .into_any()
         }
         // A draft's form comes first; a launched campaign's recipients come before its form.
-        _ if is_draft() => view! { {form} }.into_any(),
+        _ if is_draft() => {
+            let title = move || match current() {
+                Some(c) => format!("{} · {}", c.name, C::StatusDraft.text(locale.get())),
+                None => C::NewCampaign.text(locale.get()).to_owned(),
+            };
+            view! {
+                <h2 class="campaign-title" data-testid="campaign-title">{title}</h2>
+                {form}
+            }
+            .into_any()
+        }
         _ => view! {
             {summary}
             <section class="panel" data-testid="campaign-recipients">

@@ -433,11 +433,46 @@ mod browser {
         draw
     }
 
+    /// terra-draw on a map, once the map has loaded.
+    #[derive(Clone, Default)]
+    struct Drawing(std::rc::Rc<std::cell::RefCell<Option<TerraDraw>>>);
+
+    impl Drawing {
+        fn start(&self, map: &PlanMap, on_drawn: std::rc::Rc<dyn Fn(Value)>) {
+            *self.0.borrow_mut() = Some(start_drawing(map, on_drawn));
+        }
+
+        fn get(&self) -> Option<TerraDraw> {
+            self.0.borrow().clone()
+        }
+
+        fn set_mode(&self, mode: &str) {
+            if let Some(draw) = self.get() {
+                draw.set_mode(mode);
+            }
+        }
+
+        fn clear(&self) {
+            if let Some(draw) = self.get() {
+                draw.clear();
+            }
+        }
+    }
+
+    /// Adds empty GeoJSON sources to a loaded map.
+    fn add_empty_sources(map: &PlanMap, names: &[&str]) {
+        let empty =
+            json!({ "type": "geojson", "data": { "type": "FeatureCollection", "features": [] } });
+        for name in names {
+            map.add_source(name, &to_js(&empty));
+        }
+    }
+
     /// The planner's map with terra-draw on it.
     #[derive(Clone)]
     pub struct PlannerMap {
         map: PlanMap,
-        draw: std::rc::Rc<std::cell::RefCell<Option<TerraDraw>>>,
+        draw: Drawing,
         labels: std::rc::Rc<std::cell::RefCell<Vec<Marker>>>,
         /// What [`PlannerMap::load_for_editing`] put into terra-draw, to tell edits apart.
         editing: std::rc::Rc<std::cell::RefCell<Vec<(usize, Value)>>>,
@@ -464,10 +499,7 @@ mod browser {
             let on_load = {
                 let this = this.clone();
                 Closure::<dyn FnMut()>::new(move || {
-                    let empty = json!({ "type": "geojson", "data": { "type": "FeatureCollection", "features": [] } });
-                    for source in ["draft", "problems"] {
-                        this.map.add_source(source, &to_js(&empty));
-                    }
+                    add_empty_sources(&this.map, &["draft", "problems"]);
                     this.map.add_source(
                         "planner-accounts",
                         &to_js(
@@ -477,7 +509,7 @@ mod browser {
                     for layer in planner_layers() {
                         this.map.add_layer(&to_js(&layer));
                     }
-                    *this.draw.borrow_mut() = Some(start_drawing(&this.map, on_drawn.clone()));
+                    this.draw.start(&this.map, on_drawn.clone());
                     on_ready();
                 })
             };
@@ -543,15 +575,13 @@ mod browser {
 
         /// `static` (look only), `polygon` (draw) or `select` (edit the loaded shapes).
         pub fn set_mode(&self, mode: &str) {
-            if let Some(draw) = self.draw.borrow().as_ref() {
-                draw.set_mode(mode);
-            }
+            self.draw.set_mode(mode);
         }
 
         /// Puts polygons into terra-draw for editing, each tagged with its territory index
         /// (coordinates rounded to terra-draw's precision).
         pub fn load_for_editing(&self, polygons: &[(usize, Value)]) {
-            if let Some(draw) = self.draw.borrow().as_ref() {
+            if let Some(draw) = self.draw.get() {
                 draw.clear();
                 let rounded: Vec<(usize, Value)> = polygons
                     .iter()
@@ -572,7 +602,7 @@ mod browser {
         /// The polygons changed in terra-draw, as (territory index, geometry); clears
         /// terra-draw. Untouched polygons are left out, so they keep their exact coordinates.
         pub fn take_edited(&self) -> Vec<(usize, Value)> {
-            let Some(draw) = self.draw.borrow().clone() else {
+            let Some(draw) = self.draw.get() else {
                 return Vec::new();
             };
             let snapshot = from_js(&draw.get_snapshot());
@@ -597,9 +627,7 @@ mod browser {
 
         /// Removes whatever terra-draw holds (a finished drawing becomes a draft territory).
         pub fn clear_drawing(&self) {
-            if let Some(draw) = self.draw.borrow().as_ref() {
-                draw.clear();
-            }
+            self.draw.clear();
         }
     }
 
@@ -608,7 +636,7 @@ mod browser {
     #[derive(Clone)]
     pub struct SegmentMap {
         map: PlanMap,
-        draw: std::rc::Rc<std::cell::RefCell<Option<TerraDraw>>>,
+        draw: Drawing,
     }
 
     impl SegmentMap {
@@ -631,14 +659,11 @@ mod browser {
             let on_load = {
                 let this = this.clone();
                 Closure::<dyn FnMut()>::new(move || {
-                    let empty = json!({ "type": "geojson", "data": { "type": "FeatureCollection", "features": [] } });
-                    for source in ["segment-area", "segment-members"] {
-                        this.map.add_source(source, &to_js(&empty));
-                    }
+                    add_empty_sources(&this.map, &["segment-area", "segment-members"]);
                     for layer in segment_layers() {
                         this.map.add_layer(&to_js(&layer));
                     }
-                    *this.draw.borrow_mut() = Some(start_drawing(&this.map, on_drawn.clone()));
+                    this.draw.start(&this.map, on_drawn.clone());
                     on_ready();
                 })
             };
@@ -688,16 +713,12 @@ mod browser {
 
         /// `static` (clicks place the centre) or `polygon` (clicks draw).
         pub fn set_mode(&self, mode: &str) {
-            if let Some(draw) = self.draw.borrow().as_ref() {
-                draw.set_mode(mode);
-            }
+            self.draw.set_mode(mode);
         }
 
         /// Removes what terra-draw holds (a finished polygon becomes the shown area).
         pub fn clear_drawing(&self) {
-            if let Some(draw) = self.draw.borrow().as_ref() {
-                draw.clear();
-            }
+            self.draw.clear();
         }
     }
 }

@@ -18,7 +18,7 @@ use wilayah_shared::resources::PIPELINE_STAGES;
 use wilayah_shared::segments::{Area, Criteria, Definition, Members, NewSegment, Segment};
 
 use crate::account_page::{kind_msg, load};
-use crate::accounts::ListText;
+use crate::accounts::{ListText, options_view};
 use crate::campaigns::{CampaignText as C, refusal_text};
 use crate::i18n::{Msg, Text, stage_msg, status_msg, tr, use_locale};
 use crate::rest::{self, RestError};
@@ -541,12 +541,7 @@ fn choice(
         let now = current();
         let mut all = vec![(String::new(), ListText::Any.text(locale.get()).to_owned())];
         all.extend(choices());
-        all.into_iter()
-            .map(|(value, text)| {
-                let selected = value == now;
-                view! { <option value=value selected=selected>{text}</option> }
-            })
-            .collect_view()
+        options_view(&now, all)
     };
     view! {
         <label class="ws-filter">
@@ -572,12 +567,7 @@ fn CriteriaFields(editor: Editor, options: RwSignal<Option<FilterOptions>>) -> i
         let now = editor.min_churn.get();
         let mut all = vec![(String::new(), ListText::Any.text(locale.get()).to_owned())];
         all.extend((1..10).map(|i| ((i * 10).to_string(), format!("{} %", i * 10))));
-        all.into_iter()
-            .map(|(value, text)| {
-                let selected = value == now;
-                view! { <option value=value selected=selected>{text}</option> }
-            })
-            .collect_view()
+        options_view(&now, all)
     };
     let date = move |label: C, testid: &'static str, value: RwSignal<String>| {
         view! {
@@ -674,12 +664,7 @@ fn AreaFields(editor: Editor, options: RwSignal<Option<FilterOptions>>) -> impl 
                 );
             }
         });
-        all.into_iter()
-            .map(|(value, text)| {
-                let selected = value == now;
-                view! { <option value=value selected=selected>{text}</option> }
-            })
-            .collect_view()
+        options_view(&now, all)
     };
     let detail = move || {
         let l = locale.get();
