@@ -354,6 +354,10 @@ fn matrix(f: &Fixtures) -> Vec<Case> {
         case("GET", "/call-centre", "AMRT"),
         case("GET", "/survey/{token}", "-AMPRT").uri("/survey/0123456789abcdef0123456789abcdef"),
         case("GET", "/report", "-AMPRT"),
+        case("GET", "/segments", "AMP"),
+        case("GET", "/campaigns", "AM"),
+        case("GET", "/campaigns/new", "AM"),
+        case("GET", "/campaigns/{id}", "AM").uri("/campaigns/1".to_owned()),
         // Server functions of the pages.
         case("POST", "/rpc/filter_options", "AMPRT"),
         case("POST", "/rpc/dashboard_kpis", "AMPRT").raw(

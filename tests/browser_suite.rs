@@ -7,6 +7,8 @@ mod browser;
 mod browser_accounts;
 #[path = "browser_analytics.rs"]
 mod browser_analytics;
+#[path = "browser_campaigns.rs"]
+mod browser_campaigns;
 #[path = "browser_cases.rs"]
 mod browser_cases;
 #[path = "browser_dashboard.rs"]

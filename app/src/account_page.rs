@@ -548,7 +548,7 @@ pub fn name_of(named: &[Named], id: Option<i64>) -> String {
 }
 
 /// Loads `url` into `into` (None while loading).
-fn load<T: serde::de::DeserializeOwned + Send + Sync + 'static>(
+pub fn load<T: serde::de::DeserializeOwned + Send + Sync + 'static>(
     url: String,
     into: RwSignal<Option<Result<T, RestError>>>,
 ) {
@@ -559,7 +559,7 @@ fn load<T: serde::de::DeserializeOwned + Send + Sync + 'static>(
 }
 
 /// Goes to `path` with a full page load.
-fn go_to(path: &str) {
+pub fn go_to(path: &str) {
     #[cfg(feature = "hydrate")]
     if let Some(window) = web_sys::window() {
         let _ = window.location().set_href(path);

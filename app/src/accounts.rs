@@ -200,6 +200,17 @@ pub fn AccountsPage() -> impl IntoView {
     }
 }
 
+/// The `<option>`s of `(value, label)` choices, the one whose value is `now` selected.
+pub fn options_view(now: &str, choices: Vec<(String, String)>) -> impl IntoView + use<> {
+    choices
+        .into_iter()
+        .map(|(value, text)| {
+            let selected = value == now;
+            view! { <option value=value selected=selected>{text}</option> }
+        })
+        .collect_view()
+}
+
 /// A `<select>` of the filter: `Any` and the choices `(value, label)`.
 fn choice(
     list: List,
@@ -214,12 +225,7 @@ fn choice(
         let now = list.view.with(current);
         let mut all = vec![(String::new(), ListText::Any.text(locale.get()).to_owned())];
         all.extend(choices());
-        all.into_iter()
-            .map(|(value, text)| {
-                let selected = value == now;
-                view! { <option value=value selected=selected>{text}</option> }
-            })
-            .collect_view()
+        options_view(&now, all)
     };
     view! {
         <label class="ws-filter">

@@ -1,8 +1,10 @@
-//! The planner's map: MapLibre with the draft's territories, the validation problems
-//! (overlaps and gaps highlighted, labelled with the territory names) and the accounts, plus
-//! polygon drawing and vertex editing with terra-draw (npm `terra-draw` and
-//! `terra-draw-maplibre-gl-adapter`, vendored by `scripts/build.sh` and loaded on this page
-//! only). Also the small `fetch` helper the planner uses for the REST API.
+//! Maps with drawing on them. The planner's map: MapLibre with the draft's territories, the
+//! validation problems (overlaps and gaps highlighted, labelled with the territory names) and the
+//! accounts, plus polygon drawing and vertex editing with terra-draw (npm `terra-draw` and
+//! `terra-draw-maplibre-gl-adapter`, vendored by `scripts/build.sh` and loaded on the pages that
+//! draw). The segment editor's map ([`SegmentMap`]): the segment's area (a drawn polygon, a
+//! circle around a clicked point, a territory) and its members now. Also the small `fetch`
+//! helper the planner uses for the REST API.
 
 use serde_json::{Value, json};
 
@@ -77,6 +79,51 @@ pub fn planner_layers() -> Vec<Value> {
     ]
 }
 
+/// A circle of `metres` (great-circle, on a sphere of the Earth's mean radius) around
+/// `(lon, lat)` as a GeoJSON Polygon of 64 vertices, to draw a radius segment's area.
+pub fn circle_polygon(lon: f64, lat: f64, metres: f64) -> Value {
+    const EARTH_RADIUS_M: f64 = 6_371_008.8;
+    let angular = metres / EARTH_RADIUS_M;
+    let (phi, lambda) = (lat.to_radians(), lon.to_radians());
+    let mut ring: Vec<[f64; 2]> = (0..64)
+        .map(|i| {
+            let bearing = f64::from(i) * std::f64::consts::TAU / 64.0;
+            let phi2 = (phi.sin() * angular.cos() + phi.cos() * angular.sin() * bearing.cos())
+                .clamp(-1.0, 1.0)
+                .asin();
+            let lambda2 = lambda
+                + (bearing.sin() * angular.sin() * phi.cos())
+                    .atan2(angular.cos() - phi.sin() * phi2.sin());
+            // Unwrapped around the centre, so a circle across the antimeridian draws whole.
+            [lambda2.to_degrees(), phi2.to_degrees()]
+        })
+        .collect();
+    ring.push(ring[0]);
+    json!({ "type": "Polygon", "coordinates": [ring] })
+}
+
+/// One geometry (or none) as a FeatureCollection.
+pub fn geometry_collection(geometry: Option<Value>) -> Value {
+    let features: Vec<Value> = geometry
+        .into_iter()
+        .map(|g| json!({ "type": "Feature", "geometry": g, "properties": {} }))
+        .collect();
+    json!({ "type": "FeatureCollection", "features": features })
+}
+
+/// The segment editor's layers: the area (filled, outlined) under the members.
+pub fn segment_layers() -> Vec<Value> {
+    vec![
+        json!({ "id": "segment-area-fill", "type": "fill", "source": "segment-area",
+                "paint": { "fill-color": "#0f766e", "fill-opacity": 0.12 } }),
+        json!({ "id": "segment-area-outline", "type": "line", "source": "segment-area",
+                "paint": { "line-color": "#0f766e", "line-width": 2 } }),
+        json!({ "id": "segment-members", "type": "circle", "source": "segment-members",
+                "paint": { "circle-radius": 5, "circle-color": "#c2410c",
+                           "circle-stroke-color": "#ffffff", "circle-stroke-width": 1 } }),
+    ]
+}
+
 /// A geometry with every coordinate rounded to 1e-9° (0.1 mm): terra-draw refuses features with
 /// more decimals than its precision (9), as polygons cut or united by BooleanOps have.
 pub fn round_coordinates(value: &Value) -> Value {
@@ -111,7 +158,7 @@ pub fn same_coordinates(a: &Value, b: &Value) -> bool {
 }
 
 #[cfg(feature = "hydrate")]
-pub use browser::{PlannerMap, fetch_json, load_scripts, picked_file};
+pub use browser::{PlannerMap, SegmentMap, fetch_json, load_scripts, picked_file};
 
 #[cfg(feature = "hydrate")]
 mod browser {
@@ -135,6 +182,8 @@ mod browser {
         fn add_layer(this: &PlanMap, layer: &JsValue);
         #[wasm_bindgen(method, js_name = getSource)]
         fn get_source(this: &PlanMap, id: &str) -> JsValue;
+        #[wasm_bindgen(method, js_name = fitBounds)]
+        fn fit_bounds(this: &PlanMap, bounds: &JsValue, options: &JsValue);
 
         #[wasm_bindgen(js_namespace = maplibregl, js_name = Marker)]
         #[derive(Clone)]
@@ -295,11 +344,135 @@ mod browser {
         Ok(())
     }
 
+    /// A map in `container` with the deployment's basemap.
+    fn new_map(
+        container: &web_sys::HtmlElement,
+        settings: &MapSettings,
+        basemap_attribution: &str,
+    ) -> PlanMap {
+        let options = to_js(&json!({
+            "style": base_style(settings, basemap_attribution),
+            "center": [settings.center.0, settings.center.1],
+            "zoom": settings.zoom,
+            "attributionControl": { "compact": false },
+        }));
+        let _ = js_sys::Reflect::set(&options, &"container".into(), container);
+        PlanMap::new(&options)
+    }
+
+    /// Marks the container `data-map-idle` whenever MapLibre has drawn everything (tests wait
+    /// for it).
+    fn mark_idle(map: &PlanMap, container: &web_sys::HtmlElement) {
+        let on_idle = {
+            let container = container.clone();
+            Closure::<dyn FnMut()>::new(move || {
+                let _ = container.set_attribute("data-map-idle", "true");
+            })
+        };
+        map.on("idle", on_idle.as_ref().unchecked_ref());
+        on_idle.forget();
+    }
+
+    /// Replaces a GeoJSON source's data (a no-op before the source exists).
+    fn set_source_data(map: &PlanMap, source: &str, data: &JsValue) {
+        let source = map.get_source(source);
+        if source.is_undefined() {
+            return;
+        }
+        if let Ok(set_data) = js_sys::Reflect::get(&source, &"setData".into())
+            && let Ok(set_data) = set_data.dyn_into::<js_sys::Function>()
+        {
+            let _ = set_data.call1(&source, data);
+        }
+    }
+
+    /// Starts terra-draw on `map` in the `static` mode (also `polygon` to draw, `select` to edit);
+    /// `on_drawn(geometry)` gets each polygon finished in the polygon mode.
+    fn start_drawing(map: &PlanMap, on_drawn: std::rc::Rc<dyn Fn(Value)>) -> TerraDraw {
+        let adapter = Adapter::new(&{
+            let o = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&o, &"map".into(), map);
+            o.into()
+        });
+        let select = SelectMode::new(&to_js(&json!({
+            "flags": { "polygon": { "feature": { "draggable": true,
+                "coordinates": { "midpoints": true, "draggable": true, "deletable": true } } } }
+        })));
+        let modes = js_sys::Array::new();
+        modes.push(&PolygonMode::new(&to_js(&json!({}))));
+        modes.push(&select);
+        modes.push(&RenderMode::new(&to_js(
+            &json!({ "modeName": "static", "styles": {} }),
+        )));
+        let draw_options = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&draw_options, &"adapter".into(), &adapter);
+        let _ = js_sys::Reflect::set(&draw_options, &"modes".into(), &modes);
+        let draw = TerraDraw::new(&draw_options.into());
+        draw.start();
+        draw.set_mode("static");
+        let finished = {
+            let draw = draw.clone();
+            let on_drawn = on_drawn.clone();
+            Closure::<dyn FnMut(JsValue, JsValue)>::new(move |id: JsValue, context: JsValue| {
+                let context = from_js(&context);
+                if context["mode"] != "polygon" {
+                    return;
+                }
+                let snapshot = from_js(&draw.get_snapshot());
+                let id = from_js(&id);
+                if let Some(f) = snapshot
+                    .as_array()
+                    .and_then(|fs| fs.iter().find(|f| f["id"] == id))
+                {
+                    on_drawn(f["geometry"].clone());
+                }
+            })
+        };
+        draw.on_event("finish", finished.as_ref().unchecked_ref());
+        finished.forget();
+        draw
+    }
+
+    /// terra-draw on a map, once the map has loaded.
+    #[derive(Clone, Default)]
+    struct Drawing(std::rc::Rc<std::cell::RefCell<Option<TerraDraw>>>);
+
+    impl Drawing {
+        fn start(&self, map: &PlanMap, on_drawn: std::rc::Rc<dyn Fn(Value)>) {
+            *self.0.borrow_mut() = Some(start_drawing(map, on_drawn));
+        }
+
+        fn get(&self) -> Option<TerraDraw> {
+            self.0.borrow().clone()
+        }
+
+        fn set_mode(&self, mode: &str) {
+            if let Some(draw) = self.get() {
+                draw.set_mode(mode);
+            }
+        }
+
+        fn clear(&self) {
+            if let Some(draw) = self.get() {
+                draw.clear();
+            }
+        }
+    }
+
+    /// Adds empty GeoJSON sources to a loaded map.
+    fn add_empty_sources(map: &PlanMap, names: &[&str]) {
+        let empty =
+            json!({ "type": "geojson", "data": { "type": "FeatureCollection", "features": [] } });
+        for name in names {
+            map.add_source(name, &to_js(&empty));
+        }
+    }
+
     /// The planner's map with terra-draw on it.
     #[derive(Clone)]
     pub struct PlannerMap {
         map: PlanMap,
-        draw: std::rc::Rc<std::cell::RefCell<Option<TerraDraw>>>,
+        draw: Drawing,
         labels: std::rc::Rc<std::cell::RefCell<Vec<Marker>>>,
         /// What [`PlannerMap::load_for_editing`] put into terra-draw, to tell edits apart.
         editing: std::rc::Rc<std::cell::RefCell<Vec<(usize, Value)>>>,
@@ -315,14 +488,7 @@ mod browser {
             on_drawn: impl Fn(Value) + 'static,
             on_ready: impl Fn() + 'static,
         ) -> Self {
-            let options = to_js(&json!({
-                "style": base_style(settings, basemap_attribution),
-                "center": [settings.center.0, settings.center.1],
-                "zoom": settings.zoom,
-                "attributionControl": { "compact": false },
-            }));
-            let _ = js_sys::Reflect::set(&options, &"container".into(), container);
-            let map = PlanMap::new(&options);
+            let map = new_map(container, settings, basemap_attribution);
             let this = Self {
                 map: map.clone(),
                 draw: Default::default(),
@@ -333,10 +499,7 @@ mod browser {
             let on_load = {
                 let this = this.clone();
                 Closure::<dyn FnMut()>::new(move || {
-                    let empty = json!({ "type": "geojson", "data": { "type": "FeatureCollection", "features": [] } });
-                    for source in ["draft", "problems"] {
-                        this.map.add_source(source, &to_js(&empty));
-                    }
+                    add_empty_sources(&this.map, &["draft", "problems"]);
                     this.map.add_source(
                         "planner-accounts",
                         &to_js(
@@ -346,63 +509,13 @@ mod browser {
                     for layer in planner_layers() {
                         this.map.add_layer(&to_js(&layer));
                     }
-                    let adapter = Adapter::new(&{
-                        let o = js_sys::Object::new();
-                        let _ = js_sys::Reflect::set(&o, &"map".into(), &this.map);
-                        o.into()
-                    });
-                    let select = SelectMode::new(&to_js(&json!({
-                        "flags": { "polygon": { "feature": { "draggable": true,
-                            "coordinates": { "midpoints": true, "draggable": true, "deletable": true } } } }
-                    })));
-                    let modes = js_sys::Array::new();
-                    modes.push(&PolygonMode::new(&to_js(&json!({}))));
-                    modes.push(&select);
-                    modes.push(&RenderMode::new(&to_js(
-                        &json!({ "modeName": "static", "styles": {} }),
-                    )));
-                    let draw_options = js_sys::Object::new();
-                    let _ = js_sys::Reflect::set(&draw_options, &"adapter".into(), &adapter);
-                    let _ = js_sys::Reflect::set(&draw_options, &"modes".into(), &modes);
-                    let draw = TerraDraw::new(&draw_options.into());
-                    draw.start();
-                    draw.set_mode("static");
-                    let finished = {
-                        let draw = draw.clone();
-                        let on_drawn = on_drawn.clone();
-                        Closure::<dyn FnMut(JsValue, JsValue)>::new(
-                            move |id: JsValue, context: JsValue| {
-                                let context = from_js(&context);
-                                if context["mode"] != "polygon" {
-                                    return;
-                                }
-                                let snapshot = from_js(&draw.get_snapshot());
-                                let id = from_js(&id);
-                                if let Some(f) = snapshot
-                                    .as_array()
-                                    .and_then(|fs| fs.iter().find(|f| f["id"] == id))
-                                {
-                                    on_drawn(f["geometry"].clone());
-                                }
-                            },
-                        )
-                    };
-                    draw.on_event("finish", finished.as_ref().unchecked_ref());
-                    finished.forget();
-                    *this.draw.borrow_mut() = Some(draw);
+                    this.draw.start(&this.map, on_drawn.clone());
                     on_ready();
                 })
             };
             map.on("load", on_load.as_ref().unchecked_ref());
             on_load.forget();
-            let on_idle = {
-                let container = container.clone();
-                Closure::<dyn FnMut()>::new(move || {
-                    let _ = container.set_attribute("data-map-idle", "true");
-                })
-            };
-            map.on("idle", on_idle.as_ref().unchecked_ref());
-            on_idle.forget();
+            mark_idle(&map, container);
             if let Some(window) = web_sys::window() {
                 let _ = js_sys::Reflect::set(&window, &"wilayahPlannerMap".into(), &map);
             }
@@ -410,15 +523,7 @@ mod browser {
         }
 
         fn set_data(&self, source: &str, data: &JsValue) {
-            let source = self.map.get_source(source);
-            if source.is_undefined() {
-                return;
-            }
-            if let Ok(set_data) = js_sys::Reflect::get(&source, &"setData".into())
-                && let Ok(set_data) = set_data.dyn_into::<js_sys::Function>()
-            {
-                let _ = set_data.call1(&source, data);
-            }
+            set_source_data(&self.map, source, data);
         }
 
         pub fn show_draft(&self, territories: &[wilayah_shared::planning::DraftTerritory]) {
@@ -470,15 +575,13 @@ mod browser {
 
         /// `static` (look only), `polygon` (draw) or `select` (edit the loaded shapes).
         pub fn set_mode(&self, mode: &str) {
-            if let Some(draw) = self.draw.borrow().as_ref() {
-                draw.set_mode(mode);
-            }
+            self.draw.set_mode(mode);
         }
 
         /// Puts polygons into terra-draw for editing, each tagged with its territory index
         /// (coordinates rounded to terra-draw's precision).
         pub fn load_for_editing(&self, polygons: &[(usize, Value)]) {
-            if let Some(draw) = self.draw.borrow().as_ref() {
+            if let Some(draw) = self.draw.get() {
                 draw.clear();
                 let rounded: Vec<(usize, Value)> = polygons
                     .iter()
@@ -499,7 +602,7 @@ mod browser {
         /// The polygons changed in terra-draw, as (territory index, geometry); clears
         /// terra-draw. Untouched polygons are left out, so they keep their exact coordinates.
         pub fn take_edited(&self) -> Vec<(usize, Value)> {
-            let Some(draw) = self.draw.borrow().clone() else {
+            let Some(draw) = self.draw.get() else {
                 return Vec::new();
             };
             let snapshot = from_js(&draw.get_snapshot());
@@ -524,9 +627,98 @@ mod browser {
 
         /// Removes whatever terra-draw holds (a finished drawing becomes a draft territory).
         pub fn clear_drawing(&self) {
-            if let Some(draw) = self.draw.borrow().as_ref() {
-                draw.clear();
+            self.draw.clear();
+        }
+    }
+
+    /// The segment editor's map: the area and the members now; a click reports its position
+    /// (the radius's centre), and in the polygon mode terra-draw draws the area.
+    #[derive(Clone)]
+    pub struct SegmentMap {
+        map: PlanMap,
+        draw: Drawing,
+    }
+
+    impl SegmentMap {
+        /// Creates the map; `on_click(lon, lat)` on each click, `on_drawn(geometry)` with each
+        /// polygon finished in the polygon mode, `on_ready` once the sources are in place.
+        pub fn create(
+            container: &web_sys::HtmlElement,
+            settings: &MapSettings,
+            basemap_attribution: &str,
+            on_click: impl Fn(f64, f64) + 'static,
+            on_drawn: impl Fn(Value) + 'static,
+            on_ready: impl Fn() + 'static,
+        ) -> Self {
+            let map = new_map(container, settings, basemap_attribution);
+            let this = Self {
+                map: map.clone(),
+                draw: Default::default(),
+            };
+            let on_drawn = std::rc::Rc::new(on_drawn);
+            let on_load = {
+                let this = this.clone();
+                Closure::<dyn FnMut()>::new(move || {
+                    add_empty_sources(&this.map, &["segment-area", "segment-members"]);
+                    for layer in segment_layers() {
+                        this.map.add_layer(&to_js(&layer));
+                    }
+                    this.draw.start(&this.map, on_drawn.clone());
+                    on_ready();
+                })
+            };
+            map.on("load", on_load.as_ref().unchecked_ref());
+            on_load.forget();
+            let clicked = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+                let at =
+                    from_js(&js_sys::Reflect::get(&event, &"lngLat".into()).unwrap_or_default());
+                if let (Some(lon), Some(lat)) = (at["lng"].as_f64(), at["lat"].as_f64()) {
+                    on_click(lon, lat);
+                }
+            });
+            map.on("click", clicked.as_ref().unchecked_ref());
+            clicked.forget();
+            mark_idle(&map, container);
+            if let Some(window) = web_sys::window() {
+                let _ = js_sys::Reflect::set(&window, &"wilayahSegmentMap".into(), &map);
             }
+            this
+        }
+
+        /// Shows the area (a GeoJSON geometry, or none).
+        pub fn show_area(&self, geometry: Option<Value>) {
+            set_source_data(
+                &self.map,
+                "segment-area",
+                &to_js(&geometry_collection(geometry)),
+            );
+        }
+
+        /// Shows the members at their positions.
+        pub fn show_members(&self, positions: &[(f64, f64)]) {
+            set_source_data(
+                &self.map,
+                "segment-members",
+                &to_js(&crate::map::points_geojson(positions)),
+            );
+        }
+
+        /// Brings `[west, south, east, north]` into view.
+        pub fn fit(&self, [west, south, east, north]: [f64; 4]) {
+            self.map.fit_bounds(
+                &to_js(&json!([[west, south], [east, north]])),
+                &to_js(&json!({ "padding": 40, "maxZoom": 14, "duration": 0 })),
+            );
+        }
+
+        /// `static` (clicks place the centre) or `polygon` (clicks draw).
+        pub fn set_mode(&self, mode: &str) {
+            self.draw.set_mode(mode);
+        }
+
+        /// Removes what terra-draw holds (a finished polygon becomes the shown area).
+        pub fn clear_drawing(&self) {
+            self.draw.clear();
         }
     }
 }
@@ -553,5 +745,25 @@ mod tests {
             &a,
             &json!({"coordinates": [[[115, -8]]]})
         ));
+    }
+
+    #[test]
+    fn a_circle_has_its_radius_all_round_and_is_closed() {
+        use wilayah_shared::LonLat;
+        use wilayah_shared::spatial::haversine_m;
+        let circle = circle_polygon(179.9, -17.0, 25_000.0);
+        let ring = circle["coordinates"][0].as_array().unwrap();
+        assert_eq!(ring.len(), 65);
+        assert_eq!(ring[0], ring[64]);
+        let centre = LonLat::new(179.9, -17.0).unwrap();
+        for p in ring {
+            let lon = p[0].as_f64().unwrap();
+            let lat = p[1].as_f64().unwrap();
+            // Across the antimeridian the ring stays unwrapped (lon > 180) around the centre.
+            let wrapped = if lon > 180.0 { lon - 360.0 } else { lon };
+            let d = haversine_m(centre, LonLat::new(wrapped, lat).unwrap());
+            assert!((d - 25_000.0).abs() < 30.0, "{d}");
+        }
+        assert!(ring.iter().any(|p| p[0].as_f64().unwrap() > 180.0));
     }
 }

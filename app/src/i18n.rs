@@ -318,6 +318,9 @@ pub enum Msg {
     NavCallCentre,
     NavReport,
     NavSurvey,
+    // Campaigns (their own texts are in `campaigns::CampaignText`).
+    NavSegments,
+    NavCampaigns,
     QuoteTitle,
     OrderTitle,
 }
@@ -765,6 +768,8 @@ impl Text for Msg {
             Msg::NavCallCentre => ["Call centre", "Pusat panggilan"],
             Msg::NavReport => ["Report a problem", "Laporkan masalah"],
             Msg::NavSurvey => ["Customer survey", "Survei pelanggan"],
+            Msg::NavSegments => ["Segments", "Segmen"],
+            Msg::NavCampaigns => ["Campaigns", "Kampanye"],
             Msg::QuoteTitle => ["Quote", "Penawaran"],
             Msg::OrderTitle => ["Order", "Pesanan"],
         }

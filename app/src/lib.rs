@@ -9,6 +9,7 @@ pub mod admin;
 pub mod analytics;
 pub mod api;
 pub mod auth;
+pub mod campaigns;
 pub mod cases;
 pub mod dashboard;
 pub mod draw;
@@ -23,6 +24,7 @@ pub mod pipeline;
 pub mod planner;
 pub mod rest;
 pub mod sales;
+pub mod segments;
 #[cfg(feature = "ssr")]
 pub mod store;
 pub mod tech;
@@ -101,6 +103,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/call-centre") view=intake::CallCentrePage />
                 <Route path=path!("/report") view=intake::ReportPage />
                 <Route path=path!("/survey/:token") view=intake::SurveyPage />
+                <Route path=path!("/segments") view=segments::SegmentsPage />
+                <Route path=path!("/campaigns") view=campaigns::CampaignsPage />
+                <Route path=path!("/campaigns/new") view=campaigns::CampaignPage />
+                <Route path=path!("/campaigns/:id") view=campaigns::CampaignPage />
             </Routes>
         </Router>
     }
@@ -129,6 +135,8 @@ pub const NAV: &[(&str, Msg, NavPlace)] = &[
     ("/planner", Msg::NavPlanner, NavPlace::RowOnDesktop),
     ("/analytics", Msg::NavAnalytics, NavPlace::Row),
     ("/orders", Msg::NavOrders, NavPlace::RowOnDesktop),
+    ("/campaigns", Msg::NavCampaigns, NavPlace::More),
+    ("/segments", Msg::NavSegments, NavPlace::More),
     ("/import", Msg::NavImport, NavPlace::More),
     ("/catalogue", Msg::NavCatalogue, NavPlace::More),
     ("/admin", Msg::NavAdmin, NavPlace::More),

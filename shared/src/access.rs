@@ -387,6 +387,12 @@ pub static APP_POLICIES: &[RoutePolicy] = &[
     page("/report", Public),
     // The satisfaction survey behind an e-mailed link (issue 17): whoever holds the link.
     page("/survey/{token}", Public),
+    // Campaigns (issue 16): the segment editor for whoever reads segments, the campaigns for
+    // whoever runs them; the data comes from the REST API, which scopes it.
+    page("/segments", Can("segments", Read)),
+    page("/campaigns", Can("campaigns", Read)),
+    page("/campaigns/new", Can("campaigns", Create)),
+    page("/campaigns/{id}", Can("campaigns", Read)),
     // Server functions of the pages.
     server_fn("/rpc/filter_options", SignedIn),
     server_fn("/rpc/dashboard_kpis", Can("accounts", Read)),

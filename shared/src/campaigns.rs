@@ -416,6 +416,15 @@ impl Tally {
     }
 }
 
+/// A campaign with its recipients at the caller's accounts counted (the list's and the campaign
+/// page's figures: reached, eligible, left out per reason, sending states).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CampaignView {
+    #[serde(flatten)]
+    pub campaign: Campaign,
+    pub tally: Tally,
+}
+
 /// What the merge fields of a template are filled with for one recipient.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MergeFields<'a> {

@@ -100,6 +100,23 @@ pub struct NewSegment {
     pub version: Option<i64>,
 }
 
+/// A segment's members among the caller's accounts (also the preview of a definition not yet
+/// saved: the editor's live count and map).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Members {
+    pub count: usize,
+    pub accounts: Vec<crate::account::Account>,
+}
+
+impl Members {
+    pub fn of(accounts: Vec<crate::account::Account>) -> Self {
+        Members {
+            count: accounts.len(),
+            accounts,
+        }
+    }
+}
+
 /// What the criteria look at of one account.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profile {

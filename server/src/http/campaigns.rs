@@ -7,11 +7,13 @@ use axum::Json;
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa_axum::routes;
 use wilayah_shared::access::Action::{Create, Delete, Export, Read, Update};
 use wilayah_shared::access::Rule::{Can, Public};
-use wilayah_shared::campaigns::{Campaign, NewCampaign, Recipient, Tally, recipients_to_csv};
+use wilayah_shared::campaigns::{
+    Campaign, CampaignView, NewCampaign, Recipient, Tally, recipients_to_csv,
+};
 
 use super::declare::Api;
 use super::error::ApiError;
@@ -30,20 +32,20 @@ pub fn declare(api: Api) -> Api {
         .route(Public, routes!(unsubscribe))
 }
 
-/// A campaign with its recipients at the caller's accounts counted.
-#[derive(Debug, Serialize)]
-pub struct CampaignView {
-    #[serde(flatten)]
-    pub campaign: Campaign,
-    pub tally: Tally,
-}
-
 /// `GET /campaigns`
 #[utoipa::path(get, path = "/campaigns", tag = "campaigns",
-    summary = "Every campaign, newest first",
+    summary = "Every campaign, newest first, each with its recipients at the caller's accounts counted (`tally`, as on one campaign)",
     responses((status = 200, description = "The campaigns", body = Object)))]
-async fn list(scoped: Scoped) -> Result<Json<Vec<Campaign>>, ApiError> {
-    Ok(Json(scoped.campaigns().await?))
+async fn list(scoped: Scoped) -> Result<Json<Vec<CampaignView>>, ApiError> {
+    let mut out = Vec::new();
+    for campaign in scoped.campaigns().await? {
+        let recipients = scoped.campaign_recipients(campaign.id).await?;
+        out.push(CampaignView {
+            campaign,
+            tally: Tally::of(&recipients),
+        });
+    }
+    Ok(Json(out))
 }
 
 /// `POST /campaigns` → 201

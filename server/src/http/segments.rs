@@ -7,12 +7,10 @@ use axum::Json;
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use utoipa_axum::routes;
 use wilayah_shared::access::Action::{Create, Delete, Export, Read, Update};
 use wilayah_shared::access::Rule::Can;
-use wilayah_shared::account::Account;
-use wilayah_shared::segments::{Definition, NewSegment, Segment};
+use wilayah_shared::segments::{Definition, Members, NewSegment, Segment};
 use wilayah_shared::transfer::accounts_to_csv;
 
 use super::declare::Api;
@@ -29,22 +27,6 @@ pub fn declare(api: Api) -> Api {
         .route(Can("segments", Read), routes!(members))
         .route(Can("segments", Export), routes!(export))
         .route(Can("segments", Read), routes!(preview))
-}
-
-/// A segment's members among the caller's accounts.
-#[derive(Debug, Serialize)]
-pub struct Members {
-    pub count: usize,
-    pub accounts: Vec<Account>,
-}
-
-impl Members {
-    fn of(accounts: Vec<Account>) -> Self {
-        Members {
-            count: accounts.len(),
-            accounts,
-        }
-    }
 }
 
 /// `GET /segments`
