@@ -524,14 +524,18 @@ async fn technician_at_risk(
         .await;
     let first = &day["stops"][0];
     let visit_id = first["visit_id"].as_i64().unwrap();
-    let (status, finished) = app
-        .send_json(
-            "PATCH",
-            &format!("/api/v1/visits/{visit_id}"),
-            &json!({"version": first["version"], "status": "done"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{finished}");
+    let mut version = first["version"].as_i64().unwrap();
+    for to in ["on_site", "done"] {
+        let (status, moved) = app
+            .send_json(
+                "PATCH",
+                &format!("/api/v1/visits/{visit_id}"),
+                &json!({"version": version, "status": to}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{moved}");
+        version = moved["version"].as_i64().unwrap();
+    }
 
     let tablet = connect_sized(driver, 1024, 768).await;
     sign_in_as(app, &tablet, base, Role::Technician, Some(technician)).await;
