@@ -417,7 +417,7 @@ async fn the_analytics_page_scores_customers_and_shows_the_figures_of_the_api_an
         .await;
     let shaded_territories = churn["features"].as_array().unwrap().len();
     client
-        .goto(&format!("{base}/?shade=churn"))
+        .goto(&format!("{base}/?shade=churn&lon=107.2&lat=-6.6&z=7"))
         .await
         .expect("open the dashboard");
     wait_for_js(
@@ -435,6 +435,7 @@ async fn the_analytics_page_scores_customers_and_shows_the_figures_of_the_api_an
         ),
     )
     .await;
+    click_test_id(&client, "tab-legend").await;
     wilayah_tests::browser::wait_for_map_idle(&client).await;
     save_screenshot(&client, "dashboard-shaded-desktop-id").await;
 
