@@ -417,7 +417,7 @@ async fn the_analytics_page_scores_customers_and_shows_the_figures_of_the_api_an
         .await;
     let shaded_territories = churn["features"].as_array().unwrap().len();
     client
-        .goto(&format!("{base}/?shade=churn"))
+        .goto(&format!("{base}/?shade=churn&lon=107.2&lat=-6.6&z=7"))
         .await
         .expect("open the dashboard");
     wait_for_js(
@@ -435,6 +435,7 @@ async fn the_analytics_page_scores_customers_and_shows_the_figures_of_the_api_an
         ),
     )
     .await;
+    click_test_id(&client, "tab-legend").await;
     wilayah_tests::browser::wait_for_map_idle(&client).await;
     save_screenshot(&client, "dashboard-shaded-desktop-id").await;
 
@@ -524,14 +525,18 @@ async fn technician_at_risk(
         .await;
     let first = &day["stops"][0];
     let visit_id = first["visit_id"].as_i64().unwrap();
-    let (status, finished) = app
-        .send_json(
-            "PATCH",
-            &format!("/api/v1/visits/{visit_id}"),
-            &json!({"version": first["version"], "status": "done"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{finished}");
+    let mut version = first["version"].as_i64().unwrap();
+    for to in ["on_site", "done"] {
+        let (status, moved) = app
+            .send_json(
+                "PATCH",
+                &format!("/api/v1/visits/{visit_id}"),
+                &json!({"version": version, "status": to}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{moved}");
+        version = moved["version"].as_i64().unwrap();
+    }
 
     let tablet = connect_sized(driver, 1024, 768).await;
     sign_in_as(app, &tablet, base, Role::Technician, Some(technician)).await;

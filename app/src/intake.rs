@@ -687,7 +687,7 @@ pub fn SurveyPage() -> impl IntoView {
                         prop:value=move || comment.get()
                         on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
                 </label>
-                <button type="submit" class="primary" data-testid="survey-send" disabled=move || sending.get()>
+                <button type="submit" class="action primary" data-testid="survey-send" disabled=move || sending.get()>
                     {tr(IntakeText::SurveySend)}
                 </button>
             </form>
