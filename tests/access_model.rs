@@ -1067,6 +1067,8 @@ fn path_ids(world: &World, path: &str) -> Option<Vec<i64>> {
         "campaigns" => world.campaigns.clone(),
         // Tokens of e-mail recipients: the world's campaign sends no e-mail.
         "unsubscribe" => Vec::new(),
+        // Tokens of e-mailed satisfaction surveys (the page and its API): the model opens none.
+        "survey" | "surveys" => Vec::new(),
         "quotes" => of(Kind::Quote),
         "orders" => of(Kind::Order),
         "products" => of(Kind::Product),

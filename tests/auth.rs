@@ -314,9 +314,9 @@ fn matrix(f: &Fixtures) -> Vec<Case> {
         case("GET", "/api/v1/surveys/results", "AMPR"),
         case("GET", "/api/v1/surveys", "AMPR"),
         case("POST", "/api/v1/surveys/sweep", "AM"),
-        case("GET", "/api/v1/public/surveys/{token}", "-AMPRT")
+        case("GET", "/api/v1/public/surveys/{id}", "-AMPRT")
             .uri("/api/v1/public/surveys/0123456789abcdef0123456789abcdef"),
-        case("POST", "/api/v1/public/surveys/{token}", "-AMPRT")
+        case("POST", "/api/v1/public/surveys/{id}", "-AMPRT")
             .uri("/api/v1/public/surveys/0123456789abcdef0123456789abcdef")
             .json(json!({"score": 9})),
         // Audit log and privacy.
@@ -352,7 +352,7 @@ fn matrix(f: &Fixtures) -> Vec<Case> {
         case("GET", "/orders/{id}", "AMR"),
         case("GET", "/cases", "AMRT"),
         case("GET", "/call-centre", "AMRT"),
-        case("GET", "/survey/{token}", "-AMPRT").uri("/survey/0123456789abcdef0123456789abcdef"),
+        case("GET", "/survey/{id}", "-AMPRT").uri("/survey/0123456789abcdef0123456789abcdef"),
         case("GET", "/report", "-AMPRT"),
         case("GET", "/segments", "AMP"),
         case("GET", "/campaigns", "AM"),

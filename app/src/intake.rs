@@ -611,7 +611,7 @@ pub const SURVEY_SCORES: [(i64, IntakeText); 5] = [
 pub fn SurveyPage() -> impl IntoView {
     let locale = use_locale();
     let params = leptos_router::hooks::use_params_map();
-    let token = move || params.with(|p| p.get("token").unwrap_or_default());
+    let token = move || params.with(|p| p.get("id").unwrap_or_default());
     let invite = RwSignal::new(None::<Result<Value, Failure>>);
     let score = RwSignal::new(None::<i64>);
     let comment = RwSignal::new(String::new());

@@ -102,7 +102,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/cases") view=cases::CasesPage />
                 <Route path=path!("/call-centre") view=intake::CallCentrePage />
                 <Route path=path!("/report") view=intake::ReportPage />
-                <Route path=path!("/survey/:token") view=intake::SurveyPage />
+                <Route path=path!("/survey/:id") view=intake::SurveyPage />
                 <Route path=path!("/segments") view=segments::SegmentsPage />
                 <Route path=path!("/campaigns") view=campaigns::CampaignsPage />
                 <Route path=path!("/campaigns/new") view=campaigns::CampaignPage />

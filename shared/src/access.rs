@@ -386,7 +386,7 @@ pub static APP_POLICIES: &[RoutePolicy] = &[
     page("/call-centre", Can("cases", Create)),
     page("/report", Public),
     // The satisfaction survey behind an e-mailed link (issue 17): whoever holds the link.
-    page("/survey/{token}", Public),
+    page("/survey/{id}", Public),
     // Campaigns (issue 16): the segment editor for whoever reads segments, the campaigns for
     // whoever runs them; the data comes from the REST API, which scopes it.
     page("/segments", Can("segments", Read)),

@@ -177,9 +177,9 @@ async fn sweep(scoped: Scoped) -> Result<Json<Value>, ApiError> {
 }
 
 /// `GET /public/surveys/{token}`
-#[utoipa::path(get, path = "/public/surveys/{token}", tag = "cases", security(()),
+#[utoipa::path(get, path = "/public/surveys/{id}", tag = "cases", security(()),
     summary = "The survey behind an e-mailed link, with no sign-in: who asks (the account's name), about what (the case's subject, or the visit's time), and whether it was answered",
-    params(("token" = String, Path)),
+    params(("id" = String, Path, description = "The token of the e-mailed link")),
     responses((status = 200, description = "The invitation", body = Object),
         (status = 404, description = "No such survey", body = ref("#/components/schemas/Error"))))]
 async fn invitation(link: SurveyLink, Path(token): Path<String>) -> Result<Json<Value>, ApiError> {
@@ -194,9 +194,9 @@ async fn invitation(link: SurveyLink, Path(token): Path<String>) -> Result<Json<
 }
 
 /// `POST /public/surveys/{token} {score, comment}`
-#[utoipa::path(post, path = "/public/surveys/{token}", tag = "cases", security(()),
+#[utoipa::path(post, path = "/public/surveys/{id}", tag = "cases", security(()),
     summary = "Answer the survey behind a link, with no sign-in: a score from 1 to 5 and an optional comment; the first answer stands and goes into the customer's history",
-    params(("token" = String, Path)),
+    params(("id" = String, Path, description = "The token of the e-mailed link")),
     request_body = Object,
     responses((status = 200, description = "Recorded", body = Object),
         (status = 400, description = "Malformed body", body = ref("#/components/schemas/Error")),
