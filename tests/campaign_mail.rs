@@ -339,3 +339,88 @@ async fn a_restart_mid_send_sends_nobody_a_second_email() {
         "at most the one cut off is not sent: {recipients:?}"
     );
 }
+
+/// The satisfaction survey's e-mail (issue 17 item 6) goes through the same mailer: one message
+/// to the customer's contact once the case is resolved and the sweep has opened the survey, in
+/// Indonesian and English, with a link that opens that survey; sweeping again sends nothing more.
+#[tokio::test]
+async fn a_resolved_cases_survey_is_mailed_once_with_a_working_link() {
+    let smtp = Smtp::start();
+    let app = TestApp::start_with(|c| {
+        configure(c, &smtp, 6000);
+        c.no_demo = true;
+    })
+    .await;
+    let sender = tokio::spawn(wilayah_server::mailer::run(app.state.clone()));
+    let account = post(
+        &app,
+        "/api/v1/accounts",
+        json!({"name": "Toko Survei", "lon": 179.6, "lat": -17.0}),
+    )
+    .await;
+    post(
+        &app,
+        "/api/v1/contacts",
+        json!({"account_id": account["id"], "name": "Sinta", "email": "sinta@suva.example"}),
+    )
+    .await;
+    post(
+        &app,
+        "/api/v1/cases",
+        json!({"account_id": account["id"], "subject": "AC bocor", "status": "resolved",
+               "resolution": "Pipa diganti"}),
+    )
+    .await;
+    assert_eq!(
+        post(&app, "/api/v1/surveys/sweep", json!({})).await["opened"],
+        1
+    );
+    // The mailer runs on this test's runtime: wait without blocking it.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let message = loop {
+        if let Some(message) = smtp.messages().into_iter().next() {
+            break message;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for the survey e-mail"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(
+        message.contains("Subject: Bagaimana layanan kami? / How did we do?"),
+        "{message}"
+    );
+    assert!(
+        message.contains("Halo Sinta") && message.contains("\"AC bocor\""),
+        "{message}"
+    );
+    let link = message
+        .split_whitespace()
+        .find(|w| w.starts_with("http://wilayah.test/survey/"))
+        .expect("the survey link")
+        .to_owned();
+    let token = link.trim_start_matches("http://wilayah.test/survey/");
+    let (status, invite) = app
+        .anonymous()
+        .get_json(&format!("/api/v1/public/surveys/{token}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{invite}");
+    assert_eq!(invite["case_subject"], "AC bocor");
+    assert_eq!(
+        post(&app, "/api/v1/surveys/sweep", json!({})).await["opened"],
+        0
+    );
+    // A campaign launched after it is sent too: the mailer went back to waiting, not away.
+    contacts(&app, 179.9, &[("dewi@suva.example", Some("granted"))]).await;
+    let campaign = launch_email(&app, "after-survey", 179.9).await;
+    settled(&app, &campaign).await;
+    assert_eq!(
+        smtp.per_address(),
+        BTreeMap::from([
+            ("sinta@suva.example".to_owned(), 1),
+            ("dewi@suva.example".to_owned(), 1)
+        ])
+    );
+    sender.abort();
+}
